@@ -1,0 +1,3 @@
+from bayesmeta.cli import entry
+
+entry()

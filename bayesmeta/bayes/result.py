@@ -1,0 +1,170 @@
+"""What every Bayesian fit returns, whichever engine (NUTS or quadrature) produced it.
+
+These are plain containers with JSON conversion; the numbers are computed by the engines
+(:mod:`bayesmeta.bayes` for NUTS, :mod:`bayesmeta.quad` for the exact engine).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from bayesmeta.data.metadata import Exclusion
+
+#: Thresholds behind :attr:`Diagnostics.ok`; documented in the README.
+RHAT_MAX = 1.01
+ESS_MIN = 400
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Posterior median and the bounds of a 95% interval (equal-tailed unless ``kind``)."""
+
+    median: float
+    lo: float
+    hi: float
+    kind: str = "eti"
+
+    def to_dict(self) -> dict[str, float]:
+        return {"median": float(self.median), "lo": float(self.lo), "hi": float(self.hi)}
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """Difference in rates between two levels, ``rate_a - rate_b``, and P(rate_a > rate_b)."""
+
+    a: str
+    b: str
+    median: float
+    lo: float
+    hi: float
+    prob_a_greater: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "median": float(self.median),
+            "lo": float(self.lo),
+            "hi": float(self.hi),
+            "prob_a_greater": float(self.prob_a_greater),
+        }
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Sampling diagnostics; for the quadrature engine R-hat/ESS are None and divergences 0."""
+
+    rhat_max: float | None
+    ess_bulk_min: float | None
+    ess_tail_min: float | None
+    divergences: int
+    engine_note: str = ""
+
+    def problems(self) -> list[str]:
+        """Human-readable list of failed checks (empty when all pass)."""
+        found = []
+        if self.rhat_max is not None and not self.rhat_max <= RHAT_MAX:
+            found.append(f"max R-hat {self.rhat_max:.3f} > {RHAT_MAX}")
+        if self.ess_bulk_min is not None and not self.ess_bulk_min >= ESS_MIN:
+            found.append(f"min bulk ESS {self.ess_bulk_min:.0f} < {ESS_MIN}")
+        if self.ess_tail_min is not None and not self.ess_tail_min >= ESS_MIN:
+            found.append(f"min tail ESS {self.ess_tail_min:.0f} < {ESS_MIN}")
+        if self.divergences:
+            found.append(f"{self.divergences} divergent transitions")
+        return found
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems()
+
+    def to_dict(self) -> dict[str, Any]:
+        def number(value: float | None) -> float | None:
+            return None if value is None or not math.isfinite(value) else float(value)
+
+        return {
+            "rhat_max": number(self.rhat_max),
+            "ess_bulk_min": number(self.ess_bulk_min),
+            "ess_tail_min": number(self.ess_tail_min),
+            "divergences": int(self.divergences),
+            "ok": self.ok,
+        }
+
+
+@dataclass
+class BayesResult:
+    """The summary of one Bayesian fit.
+
+    Attributes
+    ----------
+    engine : str
+        "nuts" (PyMC, nutpie or numpyro) or "quadrature".
+    model : dict
+        Description of the model: kind, formula / by, priors, settings (JSON-ready).
+    pooled_median : Interval
+        expit(mu): the median study's rate (what metafor and meta report as the pooled rate).
+    pooled_mean : Interval
+        Population-averaged rate E[expit(mu + u)], u ~ N(0, tau).
+    new_study : Interval
+        Predictive rate of a new study, expit(mu + u_new).
+    tau : Interval or None
+        Between-study SD (None for the common-effect model; per level in ``taus``).
+    study_rates : pandas.DataFrame
+        study, events, total, observed, median, lo, hi: shrunken study rates.
+    rates : dict of str to Interval
+        Rate of each level of the grouping covariate (``by``) or categorical regressor.
+    contrasts : list of Contrast
+        Every pair of levels.
+    taus : dict of str to Interval
+        tau per level for the subgroup model with separate tau.
+    coefficients : dict of str to Interval
+        Regression coefficients on the logit scale (regression model).
+    diagnostics : Diagnostics
+    excluded : tuple of Exclusion
+    idata : arviz.InferenceData or None
+        Posterior draws, log-likelihood and observed data (NUTS engine).
+    """
+
+    engine: str
+    model: dict[str, Any]
+    pooled_median: Interval
+    pooled_mean: Interval
+    new_study: Interval
+    tau: Interval | None
+    study_rates: pd.DataFrame
+    diagnostics: Diagnostics
+    excluded: tuple[Exclusion, ...] = ()
+    rates: dict[str, Interval] = field(default_factory=dict)
+    contrasts: list[Contrast] = field(default_factory=list)
+    taus: dict[str, Interval] = field(default_factory=dict)
+    coefficients: dict[str, Interval] = field(default_factory=dict)
+    idata: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``bayesmeta fit --json``."""
+        result: dict[str, Any] = {
+            "engine": self.engine,
+            "model": self.model,
+            "k": int(len(self.study_rates)),
+            "pooled_median": self.pooled_median.to_dict(),
+            "pooled_mean": self.pooled_mean.to_dict(),
+            "new_study": self.new_study.to_dict(),
+            "tau": None if self.tau is None else self.tau.to_dict(),
+            "diagnostics": self.diagnostics.to_dict(),
+            "excluded": [e.to_dict() for e in self.excluded],
+            "study_rates": [
+                {key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
+                for row in self.study_rates.to_dict(orient="records")
+            ],
+        }
+        if self.rates:
+            result["rates"] = {level: iv.to_dict() for level, iv in self.rates.items()}
+            result["contrasts"] = [c.to_dict() for c in self.contrasts]
+        if self.taus:
+            result["taus"] = {level: iv.to_dict() for level, iv in self.taus.items()}
+        if self.coefficients:
+            result["coefficients"] = {name: iv.to_dict() for name, iv in self.coefficients.items()}
+        return result

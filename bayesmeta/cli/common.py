@@ -1,0 +1,60 @@
+"""Argument helpers shared by the subcommands: data options, JSON output, one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from bayesmeta.data import MetaData, from_frame, load_dataset, read_table
+from bayesmeta.data.bundled import DATASETS
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def add_data_arguments(parser: argparse.ArgumentParser, *, outcome_required: bool = True) -> None:
+    """DATA plus ``--events``, ``--total`` and ``--study`` (same order in every subcommand)."""
+    parser.add_argument(
+        "data",
+        metavar="DATA",
+        help=f"CSV file, one row per study, or a bundled data set ({', '.join(DATASETS)})",
+    )
+    parser.add_argument("--events", required=outcome_required, help="column with the number of events")
+    parser.add_argument("--total", required=outcome_required, help="column with the number of patients")
+    parser.add_argument("--study", default="study", help="column with study labels (default: study)")
+
+
+def load_data(args: argparse.Namespace) -> MetaData:
+    """Read DATA (a CSV path or a bundled data set name) and validate it."""
+    path = Path(args.data)
+    if not path.exists() and args.data in DATASETS:
+        frame = load_dataset(args.data)
+    else:
+        frame = read_table(path)
+    return from_frame(frame, events=args.events, total=args.total, study=args.study)
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):
+        return _json_ready(value.item())
+    return value
+
+
+def print_json(payload: dict[str, Any] | list[Any]) -> None:
+    """Print one JSON object on stdout (NaN and inf become null)."""
+    json.dump(_json_ready(payload), sys.stdout, indent=2)
+    sys.stdout.write("\n")

@@ -1,0 +1,194 @@
+"""Study-level design matrices from a small formula language, shared by every regression.
+
+``"cancer_type + age_median"`` gives an intercept, treatment-coded dummies for each
+categorical covariate (first sorted level is the reference unless set) and numeric columns
+as they are. ``"0 + x"`` or ``"x - 1"`` drops the intercept; ``C(x)`` forces a numeric
+column to be treated as categorical. Column names follow patsy: ``cancer_type[lymphoma]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bayesmeta.errors import InputError
+
+_FACTOR = re.compile(r"^C\((?P<name>[^()]+)\)$")
+INTERCEPT = "intercept"
+
+
+@dataclass(frozen=True)
+class Design:
+    """A design matrix with the meaning of each column.
+
+    Attributes
+    ----------
+    matrix : numpy.ndarray
+        (k, p) float array, one row per study.
+    columns : tuple of str
+        Name of each column (``intercept``, ``x[level]``, ``x``).
+    factors : dict
+        Categorical covariate -> its levels, reference first.
+    numeric : tuple of str
+        Covariates entered as numeric columns.
+    covariates : tuple of str
+        Every covariate the formula uses, in formula order.
+    """
+
+    matrix: np.ndarray
+    columns: tuple[str, ...]
+    factors: dict[str, tuple]
+    numeric: tuple[str, ...]
+    covariates: tuple[str, ...]
+
+    @property
+    def has_intercept(self) -> bool:
+        return INTERCEPT in self.columns
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed formula: covariate terms and whether there is an intercept."""
+
+    terms: tuple[str, ...]
+    forced_factors: frozenset[str]
+    intercept: bool
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        return self.terms
+
+
+def parse_formula(formula: str) -> Formula:
+    """Parse ``"a + b"``, ``"~ a + C(b)"``, ``"0 + a"`` or ``"a - 1"``.
+
+    Raises
+    ------
+    InputError
+        On an empty or malformed formula.
+    """
+    text = formula.strip()
+    if text.startswith("~"):
+        text = text[1:].strip()
+    if not text:
+        raise InputError("formula is empty")
+    intercept = True
+    if re.search(r"-\s*1\s*$", text):
+        intercept = False
+        text = re.sub(r"-\s*1\s*$", "", text).strip()
+    pieces = [piece.strip() for piece in text.split("+")]
+    terms: list[str] = []
+    forced: set[str] = set()
+    for piece in pieces:
+        if piece in ("0", "-1"):
+            intercept = False
+            continue
+        if piece == "1":
+            continue
+        if not piece:
+            raise InputError(f"formula '{formula}': empty term")
+        match = _FACTOR.match(piece)
+        name = match.group("name").strip() if match else piece
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name):
+            raise InputError(f"formula '{formula}': cannot read term '{piece}'")
+        if name in terms:
+            raise InputError(f"formula '{formula}': term '{name}' appears twice")
+        if match:
+            forced.add(name)
+        terms.append(name)
+    return Formula(terms=tuple(terms), forced_factors=frozenset(forced), intercept=intercept)
+
+
+def design_matrix(
+    covariates: pd.DataFrame,
+    formula: str | Formula,
+    *,
+    reference: Mapping[str, object] | None = None,
+) -> Design:
+    """Build the design matrix of ``formula`` on study-level ``covariates``.
+
+    Parameters
+    ----------
+    covariates : pandas.DataFrame
+        One row per study (e.g. ``MetaData.covariates`` after ``complete_for``); not modified.
+    formula : str or Formula
+        See the module docstring.
+    reference : mapping, optional
+        Categorical covariate -> reference level (default: first sorted level).
+
+    Raises
+    ------
+    InputError
+        For a covariate not in the table, missing values, an unknown reference level, or a
+        rank-deficient design.
+    """
+    parsed = parse_formula(formula) if isinstance(formula, str) else formula
+    reference = dict(reference or {})
+    for name in reference:
+        if name not in parsed.terms:
+            raise InputError(f"reference level given for '{name}', which is not in the formula")
+    k = len(covariates)
+    blocks: list[np.ndarray] = []
+    columns: list[str] = []
+    factors: dict[str, tuple] = {}
+    numeric: list[str] = []
+    if parsed.intercept:
+        blocks.append(np.ones((k, 1)))
+        columns.append(INTERCEPT)
+    for name in parsed.terms:
+        if name not in covariates.columns:
+            raise InputError(f"covariate '{name}' is not a column of the data")
+        values = covariates[name]
+        if values.isna().any():
+            study = values.index[values.isna().to_numpy()][0]
+            raise InputError(f"study '{study}': covariate '{name}' is missing")
+        if name in parsed.forced_factors or not pd.api.types.is_numeric_dtype(values):
+            levels = levels_with_reference(values, name, reference.get(name))
+            factors[name] = levels
+            dummies_from = levels[1:] if parsed.intercept or factors.keys() - {name} else levels
+            as_text = values.astype(str).to_numpy()
+            for level in dummies_from:
+                blocks.append((as_text == str(level)).astype(float)[:, None])
+                columns.append(f"{name}[{level}]")
+        else:
+            numeric.append(name)
+            blocks.append(values.to_numpy(dtype=float)[:, None])
+            columns.append(name)
+    matrix = np.hstack(blocks) if blocks else np.empty((k, 0))
+    if matrix.shape[1] == 0:
+        raise InputError(f"formula '{formula}' gives no column")
+    if np.linalg.matrix_rank(matrix) < matrix.shape[1]:
+        raise InputError(
+            f"formula gives a rank-deficient design ({matrix.shape[1]} columns, "
+            f"{np.linalg.matrix_rank(matrix)} independent) on the {k} studies"
+        )
+    return Design(
+        matrix=matrix,
+        columns=tuple(columns),
+        factors=factors,
+        numeric=tuple(numeric),
+        covariates=parsed.terms,
+    )
+
+
+def levels_with_reference(values: pd.Series, name: str, reference: object | None = None) -> tuple:
+    """Sorted distinct levels (as strings) with ``reference`` moved first.
+
+    Raises
+    ------
+    InputError
+        If ``reference`` is not one of the levels.
+    """
+    levels = sorted({str(v) for v in values.dropna()})
+    if reference is not None:
+        if str(reference) not in levels:
+            raise InputError(
+                f"covariate '{name}': unknown level '{reference}' (levels: {', '.join(levels)})"
+            )
+        levels.remove(str(reference))
+        levels.insert(0, str(reference))
+    return tuple(levels)
