@@ -1,0 +1,225 @@
+"""Priors given as strings (``"normal(0, 2.5)"``, ``"halfnormal(1.5)"``), with numpy densities.
+
+One :class:`Prior` serves both engines: :meth:`Prior.logpdf` (scipy) for the quadrature
+engine and prior predictive checks, :meth:`Prior.to_pymc` for NUTS.
+
+Families
+--------
+Location parameters (mu, beta): ``normal(m, s)``, ``student_t(nu, m, s)``.
+Scale parameters (tau): ``halfnormal(s)``, ``halfcauchy(s)``, ``halfstudentt(nu, s)``,
+``exponential(rate)``, ``uniform(lo, hi)``.
+
+Defaults (see :data:`DEFAULT_PRIORS`) are weakly informative on the logit scale:
+mu ~ normal(0, 2.5) puts 95% of its mass on rates between 0.7% and 99.3%; beta ~ normal(0, 2.5)
+allows odds ratios up to ~130 between levels; tau ~ halfnormal(1.5) has its median at tau = 1.0
+and P(tau > 3) = 4.6%, wide enough for the heterogeneity seen in single-arm rates (the CAR-T death
+outcome has a GLMM tau of 1.6) while ruling out absurd between-study spreads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from bayesmeta.errors import InputError
+
+#: family -> (parameter names, role) where role is "location" or "scale".
+FAMILIES: dict[str, tuple[tuple[str, ...], str]] = {
+    "normal": (("mu", "sigma"), "location"),
+    "student_t": (("nu", "mu", "sigma"), "location"),
+    "halfnormal": (("sigma",), "scale"),
+    "halfcauchy": (("beta",), "scale"),
+    "halfstudentt": (("nu", "sigma"), "scale"),
+    "exponential": (("lam",), "scale"),
+    "uniform": (("lower", "upper"), "scale"),
+}
+
+_PATTERN = re.compile(r"^\s*([a-z_]+)\s*\((.*)\)\s*$")
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A parsed prior: family name and its parameters, in the order of the string."""
+
+    family: str
+    params: tuple[float, ...]
+
+    def __str__(self) -> str:
+        return f"{self.family}({', '.join(f'{p:g}' for p in self.params)})"
+
+    @property
+    def role(self) -> str:
+        return FAMILIES[self.family][1]
+
+    def distribution(self) -> stats.rv_continuous:
+        """The frozen scipy distribution."""
+        p = self.params
+        match self.family:
+            case "normal":
+                return stats.norm(loc=p[0], scale=p[1])
+            case "student_t":
+                return stats.t(df=p[0], loc=p[1], scale=p[2])
+            case "halfnormal":
+                return stats.halfnorm(scale=p[0])
+            case "halfcauchy":
+                return stats.halfcauchy(scale=p[0])
+            case "halfstudentt":
+                # |T| with T ~ t(nu, 0, s): density 2 t_pdf on [0, inf)
+                return _HalfT(p[0], p[1])
+            case "exponential":
+                return stats.expon(scale=1.0 / p[0])
+            case "uniform":
+                return stats.uniform(loc=p[0], scale=p[1] - p[0])
+        raise AssertionError(self.family)
+
+    def logpdf(self, x: np.ndarray) -> np.ndarray:
+        """Log density at ``x`` (``-inf`` outside the support)."""
+        return self.distribution().logpdf(np.asarray(x, dtype=float))
+
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        """Quantile function."""
+        return self.distribution().ppf(np.asarray(q, dtype=float))
+
+    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
+        """Draws for prior predictive simulation."""
+        return self.distribution().rvs(size=size, random_state=rng)
+
+    def to_pymc(self, name: str, **kwargs):
+        """Create the PyMC random variable ``name`` inside the current model context."""
+        import pymc as pm
+
+        p = self.params
+        match self.family:
+            case "normal":
+                return pm.Normal(name, mu=p[0], sigma=p[1], **kwargs)
+            case "student_t":
+                return pm.StudentT(name, nu=p[0], mu=p[1], sigma=p[2], **kwargs)
+            case "halfnormal":
+                return pm.HalfNormal(name, sigma=p[0], **kwargs)
+            case "halfcauchy":
+                return pm.HalfCauchy(name, beta=p[0], **kwargs)
+            case "halfstudentt":
+                return pm.HalfStudentT(name, nu=p[0], sigma=p[1], **kwargs)
+            case "exponential":
+                return pm.Exponential(name, lam=p[0], **kwargs)
+            case "uniform":
+                return pm.Uniform(name, lower=p[0], upper=p[1], **kwargs)
+        raise AssertionError(self.family)
+
+
+class _HalfT:
+    """Half Student-t with ``nu`` degrees of freedom and scale ``sigma`` (scipy-like)."""
+
+    def __init__(self, nu: float, sigma: float) -> None:
+        self._t = stats.t(df=nu, scale=sigma)
+
+    def logpdf(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore"):
+            return np.where(x >= 0, np.log(2.0) + self._t.logpdf(x), -np.inf)
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        return np.exp(self.logpdf(x))
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return np.where(x >= 0, 2.0 * self._t.cdf(x) - 1.0, 0.0)
+
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        return self._t.ppf((np.asarray(q, dtype=float) + 1.0) / 2.0)
+
+    def rvs(self, size=None, random_state=None) -> np.ndarray:
+        return np.abs(self._t.rvs(size=size, random_state=random_state))
+
+
+def parse_prior(text: str | Prior, *, role: str, name: str = "prior") -> Prior:
+    """Parse a prior string and check it suits ``role`` ("location" or "scale").
+
+    Raises
+    ------
+    InputError
+        Unknown family, wrong number of parameters, non-numeric or invalid values
+        (non-positive scale, ``uniform`` with lo >= hi or lo < 0 for tau).
+    """
+    if isinstance(text, Prior):
+        prior = text
+    else:
+        match = _PATTERN.match(str(text))
+        if not match:
+            raise InputError(f"{name}: cannot read prior '{text}' (expected e.g. 'normal(0, 2.5)')")
+        family, inside = match.group(1), match.group(2)
+        if family not in FAMILIES:
+            raise InputError(
+                f"{name}: unknown prior family '{family}' (known: {', '.join(FAMILIES)})"
+            )
+        try:
+            params = tuple(float(v) for v in inside.split(",")) if inside.strip() else ()
+        except ValueError:
+            raise InputError(f"{name}: prior '{text}' has a non-numeric parameter") from None
+        expected = FAMILIES[family][0]
+        if len(params) != len(expected):
+            raise InputError(
+                f"{name}: {family} takes {len(expected)} parameter(s) ({', '.join(expected)}), got {len(params)}"
+            )
+        prior = Prior(family, params)
+    if prior.role != role:
+        allowed = ", ".join(f for f, (_, r) in FAMILIES.items() if r == role)
+        raise InputError(f"{name}: '{prior.family}' is not a {role} prior (use one of: {allowed})")
+    _check_values(prior, name)
+    return prior
+
+
+def _check_values(prior: Prior, name: str) -> None:
+    if not all(np.isfinite(prior.params)):
+        raise InputError(f"{name}: prior {prior} has a non-finite parameter")
+    family, p = prior.family, prior.params
+    positive = {
+        "normal": [p[1]] if family == "normal" else [],
+        "student_t": [p[0], p[2]] if family == "student_t" else [],
+        "halfnormal": list(p),
+        "halfcauchy": list(p),
+        "halfstudentt": list(p),
+        "exponential": list(p),
+        "uniform": [],
+    }[family]
+    if any(v <= 0 for v in positive):
+        raise InputError(f"{name}: prior {prior} needs positive scale and degrees of freedom")
+    if family == "uniform" and not 0 <= p[0] < p[1]:
+        raise InputError(f"{name}: prior {prior} needs 0 <= lo < hi")
+
+
+@dataclass(frozen=True)
+class Priors:
+    """The priors of one model: ``mu`` (intercept / group means), ``beta`` (slopes), ``tau``."""
+
+    mu: Prior
+    beta: Prior
+    tau: Prior
+
+    @classmethod
+    def from_strings(
+        cls,
+        *,
+        mu: str | Prior | None = None,
+        beta: str | Prior | None = None,
+        tau: str | Prior | None = None,
+    ) -> Priors:
+        """Parse user strings; ``None`` keeps the default for that parameter."""
+        return cls(
+            mu=parse_prior(mu or DEFAULT_PRIORS.mu, role="location", name="mu prior"),
+            beta=parse_prior(beta or DEFAULT_PRIORS.beta, role="location", name="beta prior"),
+            tau=parse_prior(tau or DEFAULT_PRIORS.tau, role="scale", name="tau prior"),
+        )
+
+    def to_dict(self) -> dict[str, str]:
+        return {"mu": str(self.mu), "beta": str(self.beta), "tau": str(self.tau)}
+
+
+DEFAULT_PRIORS = Priors(
+    mu=Prior("normal", (0.0, 2.5)),
+    beta=Prior("normal", (0.0, 2.5)),
+    tau=Prior("halfnormal", (1.5,)),
+)

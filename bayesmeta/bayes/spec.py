@@ -1,0 +1,151 @@
+"""`ModelSpec`: what to fit, built cheaply and purely; sampling happens in ``fit``.
+
+Kinds
+-----
+random
+    y_i ~ Binomial(n_i, expit(mu + u_i)), u_i ~ Normal(0, tau).
+regression
+    mu replaced by x_i' beta from ``formula`` (see :mod:`bayesmeta.design`).
+subgroup
+    mu_g per level g of ``by``; u_i ~ Normal(0, tau) with one tau, or tau_g per level when
+    ``separate_tau`` (then each level is an independent random-intercept model).
+common
+    tau = 0: y_i ~ Binomial(n_i, expit(mu)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bayesmeta.bayes.priors import DEFAULT_PRIORS, Prior, Priors
+from bayesmeta.data.metadata import MetaData
+from bayesmeta.design import Design, design_matrix, levels_with_reference, parse_formula
+from bayesmeta.errors import InputError
+
+Kind = Literal["random", "regression", "subgroup", "common"]
+KINDS: tuple[str, ...] = ("random", "regression", "subgroup", "common")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A fully specified model on validated data (no PyMC objects, no sampling).
+
+    ``data`` already excludes the studies missing a covariate the model uses; they are listed
+    in ``data.excluded``.
+    """
+
+    data: MetaData
+    kind: Kind
+    priors: Priors = DEFAULT_PRIORS
+    formula: str | None = None
+    by: str | None = None
+    separate_tau: bool = False
+    reference: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def design(self) -> Design | None:
+        """Design matrix of a regression model (None for the other kinds)."""
+        if self.kind != "regression":
+            return None
+        return design_matrix(self.data.covariates, self.formula, reference=self.reference)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Levels of ``by`` (reference first), empty unless a subgroup model."""
+        if self.by is None:
+            return ()
+        return levels_with_reference(self.data.covariates[self.by], self.by, self.reference.get(self.by))
+
+    def group_index(self) -> list[int]:
+        """Position in :attr:`groups` of each study's level."""
+        lookup = {level: i for i, level in enumerate(self.groups)}
+        return [lookup[str(v)] for v in self.data.covariates[self.by]]
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready description for results and reports."""
+        return {
+            "kind": self.kind,
+            "outcome": self.data.outcome,
+            "formula": self.formula,
+            "by": self.by,
+            "separate_tau": self.separate_tau,
+            "priors": self.priors.to_dict(),
+            "k": self.data.k,
+        }
+
+
+def build_model(
+    data: MetaData,
+    *,
+    kind: Kind | None = None,
+    formula: str | None = None,
+    by: str | None = None,
+    separate_tau: bool = False,
+    mu_prior: str | Prior | None = None,
+    beta_prior: str | Prior | None = None,
+    tau_prior: str | Prior | None = None,
+    reference: Mapping[str, Any] | None = None,
+) -> ModelSpec:
+    """Specify a model; cheap and pure (the data are validated, nothing is sampled).
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated data of one outcome.
+    kind : {"random", "regression", "subgroup", "common"}, optional
+        Inferred when omitted: "regression" with ``formula``, "subgroup" with ``by``, else "random".
+    formula : str, optional
+        Study-level formula for the regression model, e.g. ``"cancer_type + age_median"``.
+    by : str, optional
+        Grouping covariate of the subgroup model.
+    separate_tau : bool, default False
+        One tau per level of ``by`` (the subgroup model only).
+    mu_prior, beta_prior, tau_prior : str or Prior, optional
+        Prior strings (see :mod:`bayesmeta.bayes.priors`); defaults are documented there.
+    reference : mapping, optional
+        Covariate -> reference level for treatment coding (default: first sorted level).
+
+    Raises
+    ------
+    InputError
+        Inconsistent options, unknown covariates or levels, bad prior strings, or too few studies.
+    """
+    if kind is None:
+        kind = "regression" if formula else "subgroup" if by else "random"
+    if kind not in KINDS:
+        raise InputError(f"unknown model kind '{kind}' (choose from {', '.join(KINDS)})")
+    if kind == "regression" and not formula:
+        raise InputError("a regression model needs a formula")
+    if kind == "subgroup" and not by:
+        raise InputError("a subgroup model needs a grouping covariate (by)")
+    if formula and kind != "regression":
+        raise InputError(f"a formula is only used by the regression model, not '{kind}'")
+    if by and kind != "subgroup":
+        raise InputError(f"a grouping covariate is only used by the subgroup model, not '{kind}'")
+    if separate_tau and kind != "subgroup":
+        raise InputError("separate_tau applies to the subgroup model only")
+    priors = Priors.from_strings(mu=mu_prior, beta=beta_prior, tau=tau_prior)
+    used = list(parse_formula(formula).covariates) if formula else [by] if by else []
+    subset = data.complete_for(used)
+    reference = dict(reference or {})
+    spec = ModelSpec(
+        data=subset,
+        kind=kind,
+        priors=priors,
+        formula=formula,
+        by=by,
+        separate_tau=separate_tau,
+        reference=reference,
+    )
+    if subset.k < 1:
+        raise InputError("no study left in the analysis")
+    if kind == "regression":
+        spec.design  # validates the formula, levels and rank now, not at fit time
+    if kind == "subgroup":
+        if by in reference:
+            spec.groups  # validates the reference level
+        if len(spec.groups) < 2:
+            raise InputError(f"covariate '{by}' has a single level among the studies; nothing to compare")
+    return spec
