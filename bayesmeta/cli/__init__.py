@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bayesmeta.cli import compare, fit, freq, run
+from bayesmeta.cli import compare, fit, freq, run, sensitivity
 from bayesmeta.cli.common import OneLineParser
 from bayesmeta.errors import BayesmetaError
 
-SUBCOMMANDS = (freq, fit, run, compare)
+SUBCOMMANDS = (freq, fit, run, compare, sensitivity)
 
 
 def build_parser() -> argparse.ArgumentParser:
