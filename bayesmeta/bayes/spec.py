@@ -142,10 +142,8 @@ def build_model(
     if subset.k < 1:
         raise InputError("no study left in the analysis")
     if kind == "regression":
-        spec.design  # validates the formula, levels and rank now, not at fit time
+        _ = spec.design  # validates the formula, levels and rank now, not at fit time
     if kind == "subgroup":
-        if by in reference:
-            spec.groups  # validates the reference level
-        if len(spec.groups) < 2:
+        if len(spec.groups) < 2:  # also validates the reference level
             raise InputError(f"covariate '{by}' has a single level among the studies; nothing to compare")
     return spec

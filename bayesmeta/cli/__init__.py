@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bayesmeta",
         description="Bayesian and frequentist meta-analysis of proportions.",
     )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=OneLineParser
+    )
     subparsers.required = True
     for module in SUBCOMMANDS:
         module.register(subparsers)

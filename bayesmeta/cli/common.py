@@ -27,9 +27,15 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, outcome_required: boo
         metavar="DATA",
         help=f"CSV file, one row per study, or a bundled data set ({', '.join(DATASETS)})",
     )
-    parser.add_argument("--events", required=outcome_required, help="column with the number of events")
-    parser.add_argument("--total", required=outcome_required, help="column with the number of patients")
-    parser.add_argument("--study", default="study", help="column with study labels (default: study)")
+    parser.add_argument(
+        "--events", required=outcome_required, help="column with the number of events"
+    )
+    parser.add_argument(
+        "--total", required=outcome_required, help="column with the number of patients"
+    )
+    parser.add_argument(
+        "--study", default="study", help="column with study labels (default: study)"
+    )
 
 
 def load_data(args: argparse.Namespace) -> MetaData:

@@ -27,7 +27,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        first_line = (
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        )
         raise InputError(f"{path}: unreadable CSV ({first_line})") from None
     if frame.empty:
         raise InputError(f"{path}: the file has a header but no rows")
@@ -114,7 +116,9 @@ def from_frame(
         raw_total = frame[total].iloc[position]
         events_missing, total_missing = _is_missing(raw_events), _is_missing(raw_total)
         if events_missing and total_missing:
-            excluded.append(Exclusion(label, f"outcome not reported ('{events}' and '{total}' missing)"))
+            excluded.append(
+                Exclusion(label, f"outcome not reported ('{events}' and '{total}' missing)")
+            )
             continue
         if events_missing or total_missing:
             absent, present = (events, total) if events_missing else (total, events)
