@@ -1,0 +1,14 @@
+"""Scripted analyses: TOML spec files, ``bayesmeta run`` / ``compare``, reports.
+
+Modules
+-------
+specfile   load and validate a spec file (:func:`load_spec`)
+runner     fit one spec and write its outputs (:func:`run_spec`)
+loo        PSIS-LOO on the study-level likelihood with the random effect integrated out
+compare    rank specs by elpd, stacking weights
+batch      run a folder of specs, compare each outcome's group, write the index report
+"""
+
+from bayesmeta.analysis.specfile import AnalysisSpec, load_spec, read_spec
+
+__all__ = ["AnalysisSpec", "load_spec", "read_spec"]
