@@ -1,0 +1,126 @@
+"""The one look shared by every bayesmeta figure.
+
+Plots never touch the global ``rcParams``: each plotting function runs inside
+:func:`styled` (a :func:`matplotlib.rc_context`) and builds a bare
+:class:`matplotlib.figure.Figure` (no pyplot figure manager, so nothing to close and nothing
+shown). matplotlib is imported inside the functions (import-cost rule).
+"""
+
+from __future__ import annotations
+
+import functools
+import textwrap
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: rcParams applied while a bayesmeta figure is built.
+RC: dict[str, Any] = {
+    "font.size": 9.0,
+    "axes.titlesize": 10.0,
+    "axes.labelsize": 9.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titleweight": "bold",
+    "legend.frameon": False,
+    "legend.fontsize": 8.0,
+    "xtick.labelsize": 8.0,
+    "ytick.labelsize": 8.0,
+    "figure.dpi": 100.0,
+    "savefig.dpi": 150.0,
+}
+
+#: Colours by role; models without a fixed role take :data:`CYCLE` in order.
+COLORS: dict[str, str] = {
+    "observed": "#3b3b3b",
+    "shrunken": "#2c6fbb",
+    "bayes": "#2c6fbb",
+    "bayes_mean": "#7aa6d6",
+    "freq": "#c0392b",
+    "DL": "#c0392b",
+    "GLMM": "#2e8b57",
+    "REML": "#d68910",
+    "prior": "#8e8e8e",
+    "posterior": "#2c6fbb",
+    "reference": "#8e8e8e",
+    "band": "#dfe9f5",
+}
+CYCLE: tuple[str, ...] = (
+    "#2c6fbb",
+    "#c0392b",
+    "#2e8b57",
+    "#d68910",
+    "#7d3c98",
+    "#17a589",
+    "#5d6d7e",
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def styled() -> Iterator[None]:
+    """Apply :data:`RC` for the duration of the block only."""
+    import matplotlib
+
+    with matplotlib.rc_context(RC):
+        yield
+
+
+def styled_plot(function: F) -> F:
+    """Decorator: build the figure of ``function`` inside :func:`styled`."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with styled():
+            return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def new_figure(
+    *,
+    nrows: int = 1,
+    ncols: int = 1,
+    figsize: tuple[float, float] = (6.5, 4.0),
+    **subplot_kw: Any,
+) -> tuple[Figure, Any]:
+    """A constrained-layout Figure (not registered with pyplot) and a 2-D array of Axes."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize, layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=False, **subplot_kw)
+    return figure, axes
+
+
+def color_for(label: str, position: int) -> str:
+    """The colour of a model: its role colour when known, else the cycle."""
+    for key in (label, label.split()[0] if label else label):
+        if key in COLORS:
+            return COLORS[key]
+    return CYCLE[position % len(CYCLE)]
+
+
+def percent_axis(axis: Axes, *, which: str = "x") -> None:
+    """Show proportions as percentages on the x (or y) axis."""
+    from matplotlib.ticker import PercentFormatter
+
+    target = axis.xaxis if which == "x" else axis.yaxis
+    target.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+
+
+def footnote(figure: Figure, lines: Sequence[str], *, width: int = 110) -> None:
+    """Small grey text under the plot (excluded studies, methods)."""
+    if not lines:
+        return
+    text = "\n".join(textwrap.fill(line, width=width) for line in lines)
+    figure.supxlabel(text, fontsize=7.0, color="#555555", ha="left", x=0.01)
+
+
+def format_interval(median: float, lo: float, hi: float, *, digits: int = 2) -> str:
+    """``0.87 [0.80, 0.91]``."""
+    return f"{median:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
