@@ -1,16 +1,99 @@
-"""`bayesmeta sensitivity`: placeholder until its issue lands."""
+"""`bayesmeta sensitivity`: refit under many priors and study subsets; a table and a figure.
+
+The exact quadrature engine is used where the model allows (the CLI starts fast and never
+imports PyMC then); ``--engine nuts`` forces NUTS.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
+from bayesmeta.cli.common import add_data_arguments, load_data, print_json
 from bayesmeta.errors import InputError
+
+WHAT = ("priors", "loo", "small", "freq")
+SHOWN = ("kind", "label", "engine", "k", "median", "median_lo", "median_hi", "mean", "tau")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("sensitivity", help="(not implemented yet)")
+    parser = subparsers.add_parser(
+        "sensitivity",
+        help="pooled rates across priors, leave-one-out, small studies and frequentist variants",
+        description="Refit the random-intercept model under a grid of priors (tau family x scale, "
+        "mu scale), leaving each study out, excluding small studies, and with frequentist tau^2 "
+        "estimators and continuity corrections; print a table (or JSON) and write a figure.",
+    )
+    add_data_arguments(parser)
+    parser.add_argument(
+        "--what",
+        default=",".join(WHAT),
+        help=f"comma-separated variations to run (default: {','.join(WHAT)})",
+    )
+    parser.add_argument(
+        "--min-n",
+        type=int,
+        action="append",
+        dest="min_n",
+        metavar="N",
+        help="small-study threshold: drop studies with fewer patients (repeatable; default 10 and 20)",
+    )
+    parser.add_argument("--engine", choices=("auto", "quadrature", "nuts"), default="auto")
+    parser.add_argument("--draws", type=int, default=1000, help="NUTS draws per chain (NUTS only)")
+    parser.add_argument("--tune", type=int, default=1000, help="NUTS tuning steps (NUTS only)")
+    parser.add_argument("--chains", type=int, default=2, help="NUTS chains (NUTS only)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (NUTS only)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument(
+        "--out", metavar="DIR", help="write sensitivity.csv, sensitivity.json and sensitivity.png"
+    )
     parser.set_defaults(handler=run)
 
 
+def _what(text: str) -> list[str]:
+    chosen = [w.strip() for w in text.split(",") if w.strip()]
+    for name in chosen:
+        if name not in WHAT:
+            raise InputError(f"--what: unknown variation '{name}' (choose from {', '.join(WHAT)})")
+    return chosen
+
+
 def run(args: argparse.Namespace) -> int:
-    raise InputError("'sensitivity' is not implemented yet")
+    from bayesmeta.sensitivity import sensitivity
+
+    what = _what(args.what)
+    min_n = args.min_n or [10, 20]
+    for value in min_n:
+        if value < 1:
+            raise InputError(f"--min-n: {value} is not a positive number of patients")
+    fit_options = {"draws": args.draws, "tune": args.tune, "chains": args.chains}
+    if args.seed is not None:
+        fit_options["seed"] = args.seed
+    result = sensitivity(
+        load_data(args), what=what, min_n=min_n, engine=args.engine, fit_options=fit_options
+    )
+    if args.out:
+        _write(result, args.out)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        table = result.table[list(SHOWN)]
+        sys.stdout.write(table.to_string(index=False, float_format=lambda v: f"{v:.4f}") + "\n")
+        if result.excluded:
+            names = "; ".join(f"{e['study']} ({e['reason']})" for e in result.excluded)
+            sys.stdout.write(f"excluded: {names}\n")
+    return 0
+
+
+def _write(result, folder: str) -> None:
+    from pathlib import Path
+
+    from bayesmeta.atomic import atomic_path, write_json, write_with
+    from bayesmeta.cli.common import _json_ready
+
+    out = Path(folder)
+    write_with(out / "sensitivity.csv", lambda path: result.table.to_csv(path, index=False))
+    write_json(out / "sensitivity.json", _json_ready(result.to_dict()))
+    figure = result.figure()
+    with atomic_path(out / "sensitivity.png") as temporary:
+        figure.savefig(temporary, format="png")

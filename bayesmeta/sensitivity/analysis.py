@@ -1,0 +1,181 @@
+"""`sensitivity`: how far the pooled rates move across priors, studies and estimators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from bayesmeta.bayes.spec import ModelSpec, build_model
+from bayesmeta.data.metadata import MetaData
+from bayesmeta.errors import InputError
+from bayesmeta.sensitivity.engine import Fitter, make_fitter
+from bayesmeta.sensitivity.frequentist import DEFAULT_CORRECTIONS, DEFAULT_METHODS, freq_rows
+from bayesmeta.sensitivity.grid import DEFAULT_MU_SCALES, DEFAULT_TAU_SCALES, TAU_FAMILIES
+from bayesmeta.sensitivity.rows import COLUMNS, bayes_row, empty_row
+from bayesmeta.sensitivity.settings import (
+    Setting,
+    baseline_setting,
+    loo_settings,
+    prior_settings,
+    small_settings,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+#: What can be varied (``what=``), as on the command line.
+WHAT: tuple[str, ...] = ("priors", "loo", "small", "freq")
+DEFAULT_MIN_N = (10, 20)
+
+
+@dataclass
+class SensitivityResult:
+    """The tidy table of a sensitivity analysis (one row per setting; see :data:`COLUMNS`).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+    baseline : dict
+        The baseline Bayesian row (default priors, all studies).
+    excluded : list of dict
+        Studies excluded from the baseline analysis (missing outcome or covariate).
+    options : dict
+        The options the analysis ran with.
+    """
+
+    table: pd.DataFrame
+    baseline: dict[str, Any]
+    excluded: list[dict[str, str]] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def figure(self, **kwargs: Any) -> Figure:
+        """:func:`bayesmeta.plots.sensitivity_plot` of the table."""
+        from bayesmeta.plots.sensitivity import sensitivity_plot
+
+        return sensitivity_plot(self.table, **kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: options, excluded studies and the rows (NaN kept as NaN; the CLI nulls them)."""
+        return {
+            "options": self.options,
+            "excluded": self.excluded,
+            "baseline": self.baseline,
+            "rows": self.table.to_dict(orient="records"),
+        }
+
+
+def sensitivity(
+    data: MetaData,
+    *,
+    what: Sequence[str] = WHAT,
+    kind: str = "random",
+    by: str | None = None,
+    separate_tau: bool = False,
+    mu_prior: str | None = None,
+    tau_prior: str | None = None,
+    tau_families: Sequence[str] = TAU_FAMILIES,
+    tau_scales: Sequence[float] = DEFAULT_TAU_SCALES,
+    mu_scales: Sequence[float] = DEFAULT_MU_SCALES,
+    min_n: int | Sequence[int] = DEFAULT_MIN_N,
+    freq_methods: Sequence[str] = DEFAULT_METHODS,
+    corrections: Sequence[tuple[float, str]] = DEFAULT_CORRECTIONS,
+    engine: str | Fitter = "auto",
+    fit_options: Mapping[str, Any] | None = None,
+    rma: Callable[..., Any] | None = None,
+) -> SensitivityResult:
+    """Refit one model under many settings and tabulate the pooled rates.
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated data of one outcome.
+    what : sequence of {"priors", "loo", "small", "freq"}
+        Which variations to run: the prior grid (tau family x scale, then the mu prior scale),
+        leave-one-study-out, excluding studies with n below each ``min_n``, and frequentist
+        tau^2 estimators and continuity corrections. The baseline fit always runs.
+    kind, by, separate_tau : optional
+        The model (see :func:`bayesmeta.bayes.build_model`); default the random-intercept model.
+    mu_prior, tau_prior : str, optional
+        Baseline priors (package defaults when omitted).
+    tau_families, tau_scales, mu_scales : sequences
+        The prior grid (see :mod:`bayesmeta.sensitivity.grid`).
+    min_n : int or sequence of int, default (10, 20)
+        Small-study thresholds: each drops the studies with fewer patients.
+    freq_methods, corrections : sequences
+        tau^2 estimators, and (add, to) continuity-correction variants of DerSimonian-Laird.
+    engine : {"auto", "quadrature", "nuts"} or callable
+        "auto" uses the exact quadrature engine where the model allows (random, common,
+        subgroup with separate tau) and NUTS otherwise; "nuts" forces NUTS. A callable
+        ``spec -> BayesResult`` is used as is.
+    fit_options : mapping, optional
+        NUTS options (draws, tune, chains, seed).
+    rma : callable, optional
+        Replaces :func:`bayesmeta.freq.rma` (same signature).
+
+    Returns
+    -------
+    SensitivityResult
+        ``table`` has one row per setting with the pooled median rate expit(mu), the mean rate,
+        tau, the new-study interval and 95% intervals; studies left out of each setting are in
+        ``left_out`` (leave-one-out) or named in the label (small studies).
+    """
+    unknown = [w for w in what if w not in WHAT]
+    if unknown:
+        raise InputError(f"unknown sensitivity '{unknown[0]}' (choose from {', '.join(WHAT)})")
+
+    def spec_for(setting: Setting) -> ModelSpec:
+        return build_model(
+            setting.data,
+            kind=kind,
+            by=by,
+            separate_tau=separate_tau,
+            mu_prior=setting.mu_prior or mu_prior,
+            tau_prior=setting.tau_prior or tau_prior,
+        )
+
+    baseline = baseline_setting(data)
+    base_spec = spec_for(baseline)
+    engine_used, fitter = make_fitter(engine, base_spec, fit_options)
+    settings = [baseline]
+    if "priors" in what:
+        settings += prior_settings(
+            data, tau_families=tau_families, tau_scales=tau_scales, mu_scales=mu_scales
+        )
+    if "loo" in what:
+        settings += loo_settings(base_spec.data)
+    if "small" in what:
+        settings += small_settings(base_spec.data, min_n=min_n)
+
+    rows = []
+    for setting in settings:
+        if setting.data.k < 2:
+            rows.append(
+                empty_row(
+                    setting.kind,
+                    setting.label,
+                    k=setting.data.k,
+                    note="not fitted: fewer than 2 studies",
+                )
+            )
+            continue
+        spec = base_spec if setting is baseline else spec_for(setting)
+        result = fitter(spec)
+        rows.append(bayes_row(setting, result, engine=engine_used, priors=spec.priors.to_dict()))
+    if "freq" in what:
+        rows += freq_rows(base_spec.data, methods=freq_methods, corrections=corrections, rma=rma)
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    options = {
+        "what": list(what),
+        "model": base_spec.describe(),
+        "engine": engine_used,
+        "min_n": list(min_n) if not isinstance(min_n, int) else [min_n],
+    }
+    return SensitivityResult(
+        table=table,
+        baseline=rows[0],
+        excluded=base_spec.data.excluded_records(),
+        options=options,
+    )
