@@ -116,6 +116,9 @@ class BayesResult:
         study, events, total, observed, median, lo, hi: shrunken study rates.
     rates : dict of str to Interval
         Rate of each level of the grouping covariate (``by``) or categorical regressor.
+    rates_mean : dict of str to Interval
+        Population-averaged rate of each level, E[expit(eta_level + u)] (NUTS engine; may be
+        empty for other engines).
     contrasts : list of Contrast
         Every pair of levels.
     taus : dict of str to Interval
@@ -142,6 +145,7 @@ class BayesResult:
     taus: dict[str, Interval] = field(default_factory=dict)
     coefficients: dict[str, Interval] = field(default_factory=dict)
     idata: Any = None
+    rates_mean: dict[str, Interval] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``bayesmeta fit --json``."""
@@ -156,13 +160,18 @@ class BayesResult:
             "diagnostics": self.diagnostics.to_dict(),
             "excluded": [e.to_dict() for e in self.excluded],
             "study_rates": [
-                {key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
+                {
+                    key: (value.item() if hasattr(value, "item") else value)
+                    for key, value in row.items()
+                }
                 for row in self.study_rates.to_dict(orient="records")
             ],
         }
         if self.rates:
             result["rates"] = {level: iv.to_dict() for level, iv in self.rates.items()}
             result["contrasts"] = [c.to_dict() for c in self.contrasts]
+        if self.rates_mean:
+            result["rates_mean"] = {level: iv.to_dict() for level, iv in self.rates_mean.items()}
         if self.taus:
             result["taus"] = {level: iv.to_dict() for level, iv in self.taus.items()}
         if self.coefficients:

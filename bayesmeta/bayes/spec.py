@@ -56,7 +56,9 @@ class ModelSpec:
         """Levels of ``by`` (reference first), empty unless a subgroup model."""
         if self.by is None:
             return ()
-        return levels_with_reference(self.data.covariates[self.by], self.by, self.reference.get(self.by))
+        return levels_with_reference(
+            self.data.covariates[self.by], self.by, self.reference.get(self.by)
+        )
 
     def group_index(self) -> list[int]:
         """Position in :attr:`groups` of each study's level."""
@@ -145,5 +147,7 @@ def build_model(
         _ = spec.design  # validates the formula, levels and rank now, not at fit time
     if kind == "subgroup":
         if len(spec.groups) < 2:  # also validates the reference level
-            raise InputError(f"covariate '{by}' has a single level among the studies; nothing to compare")
+            raise InputError(
+                f"covariate '{by}' has a single level among the studies; nothing to compare"
+            )
     return spec

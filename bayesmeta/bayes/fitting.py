@@ -1,0 +1,99 @@
+"""``fit``: sample a :class:`ModelSpec` (NUTS) or hand it to the quadrature engine."""
+
+from __future__ import annotations
+
+from bayesmeta.bayes.result import BayesResult
+from bayesmeta.bayes.spec import ModelSpec
+from bayesmeta.errors import InputError
+
+ENGINES = ("nuts", "quadrature")
+DEFAULT_SEED = 20251121
+
+
+def _positive(name: str, value: int, *, minimum: int = 1) -> int:
+    if isinstance(value, bool) or int(value) != value or value < minimum:
+        raise InputError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def fit(
+    spec: ModelSpec,
+    *,
+    engine: str = "nuts",
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    seed: int = DEFAULT_SEED,
+    sampler: str = "pymc",
+    hdi: bool = False,
+    target_accept: float | None = None,
+) -> BayesResult:
+    """Fit a Bayesian model and summarize it.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        From :func:`bayesmeta.bayes.build_model`.
+    engine : {"nuts", "quadrature"}
+        NUTS sampling here, or the exact quadrature engine (:func:`bayesmeta.quad.fit_quadrature`).
+    draws, tune, chains : int
+        Kept draws and tuning steps per chain, number of chains (NUTS only).
+    seed : int
+        Random seed; the same seed gives identical numbers.
+    sampler : {"pymc", "nutpie", "numpyro"}
+        NUTS implementation (nutpie and numpyro when installed).
+    hdi : bool
+        Highest-density instead of equal-tailed 95% intervals.
+    target_accept : float, optional
+        NUTS target acceptance (default :data:`bayesmeta.bayes.sampling.TARGET_ACCEPT`).
+
+    Returns
+    -------
+    BayesResult
+        With the labelled InferenceData in ``idata`` (NUTS engine).
+
+    Warns
+    -----
+    ConvergenceWarning
+        When R-hat > 1.01, bulk or tail ESS < 400, or any divergence.
+    """
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+    if not isinstance(spec, ModelSpec):
+        raise InputError(f"fit expects a ModelSpec from build_model, got {type(spec).__name__}")
+    if engine == "quadrature":
+        from bayesmeta.quad import fit_quadrature
+
+        return fit_quadrature(spec, hdi=hdi)
+    from bayesmeta.bayes.draws import to_inference_data
+    from bayesmeta.bayes.sampling import TARGET_ACCEPT, check_sampler, sample
+    from bayesmeta.bayes.summarize import summarize
+
+    draws = _positive("draws", draws)
+    tune = _positive("tune", tune, minimum=0)
+    chains = _positive("chains", chains)
+    seed = _positive("seed", seed, minimum=0)
+    check_sampler(sampler)
+    target_accept = TARGET_ACCEPT if target_accept is None else float(target_accept)
+    if not 0.5 <= target_accept < 1.0:
+        raise InputError(f"target_accept must be in [0.5, 1), got {target_accept}")
+    raw = sample(
+        spec,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        sampler=sampler,
+        target_accept=target_accept,
+    )
+    settings = {
+        "sampler": sampler,
+        "draws": draws,
+        "tune": tune,
+        "chains": chains,
+        "seed": seed,
+        "target_accept": target_accept,
+        "interval": "hdi" if hdi else "eti",
+    }
+    idata = to_inference_data(spec, raw, attrs={"bayesmeta_model": str(spec.describe())})
+    return summarize(spec, idata, hdi=hdi, seed=seed, settings=settings)
