@@ -1,0 +1,123 @@
+"""GLMM meta-analysis of proportions, equal to ``metafor::rma.glmm(measure="PLO")``.
+
+The random-intercept logistic model is fitted by maximum likelihood with 7-node adaptive
+Gauss-Hermite quadrature (as ``lme4::glmer(nAGQ=7)``, metafor's engine), which is also the
+default of ``meta::metaprop``. Heterogeneity is tested as rma.glmm does: the Wald-type test
+of the study effects of the saturated (fixed study effects) logistic model, and the
+likelihood-ratio test of the common-effect model against the saturated one. I^2 is computed
+from the Wald-type statistic, ``(Q - df)/Q``, as meta prints it; metafor's own I^2 (from tau^2
+and a typical within-study variance) is kept as ``i2_metafor``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from bayesmeta.data import Exclusion, MetaData
+from bayesmeta.freq.effects import effect_sizes
+from bayesmeta.freq.glmm_fit import GlmmFit, binomial_loglik, common_effect_logistic, fit_glmm
+from bayesmeta.freq.results import FreqResult
+from bayesmeta.freq.tau2 import projection
+
+
+def heterogeneity_tests(
+    X: np.ndarray, events: np.ndarray, total: np.ndarray
+) -> tuple[float, float, int]:
+    """Wald-type and likelihood-ratio statistics for heterogeneity, and their df (k - p).
+
+    The Wald statistic tests the study effects of the saturated logistic model; for studies
+    with 0 or all events the saturated estimate diverges and its information vanishes, so
+    they contribute nothing (as the limit of R's ``glm`` fit).
+    """
+    k, p = X.shape
+    inner = (events > 0) & (events < total)
+    q_wald = 0.0
+    if inner.sum() > 0:
+        xi, ni, Xi = events[inner], total[inner], X[inner]
+        y = np.log(xi / (ni - xi))
+        w = ni * (xi / ni) * (1 - xi / ni)
+        if np.linalg.matrix_rank(Xi) == p:
+            q_wald = max(0.0, float(y @ projection(w, Xi) @ y))
+        else:  # the design cannot be fitted on these studies: test all their differences
+            q_wald = max(0.0, float(y @ projection(w, Xi[:, :1]) @ y)) if len(y) > 1 else 0.0
+    _, _, ll_common = common_effect_logistic(X, events, total)
+    ll_saturated = binomial_loglik(events, total, events / total)
+    q_lrt = max(0.0, 2 * (ll_saturated - ll_common))
+    return q_wald, q_lrt, k - p
+
+
+def glmm_arrays(
+    events: np.ndarray,
+    total: np.ndarray,
+    *,
+    level: float = 0.95,
+    excluded: tuple[Exclusion, ...] = (),
+) -> FreqResult:
+    """GLMM pooled proportion from counts (see :func:`glmm`)."""
+    events = np.asarray(events, dtype=float)
+    total = np.asarray(total, dtype=float)
+    k = len(events)
+    X = np.ones((k, 1))
+    fit: GlmmFit = fit_glmm(X, events, total)
+    mu = float(fit.beta[0])
+    se = float(np.sqrt(fit.vb[0, 0]))
+    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    q_wald, q_lrt, df = heterogeneity_tests(X, events, total)
+    i2 = 100 * max(0.0, (q_wald - df) / q_wald) if q_wald > 0 else 0.0
+    _, vi = effect_sizes(events, total, measure="PLO")
+    vt = df / np.trace(projection(1.0 / vi, X))
+    ci_mu = (mu - z * se, mu + z * se)
+    half = z * np.sqrt(se * se + fit.tau2)
+    pi_mu = (mu - half, mu + half)
+
+    def expit(values: tuple[float, float]) -> tuple[float, float]:
+        return tuple(float(1 / (1 + np.exp(-v))) for v in values)  # type: ignore[return-value]
+
+    return FreqResult(
+        method="GLMM",
+        measure="PLO",
+        k=k,
+        mu=mu,
+        se=se,
+        tau2=fit.tau2,
+        tau2_ci=None,
+        i2=i2,
+        h2=q_wald / df if df > 0 else float("nan"),
+        q=q_wald,
+        q_df=df,
+        q_p=float(stats.chi2.sf(q_wald, df)),
+        estimate=float(1 / (1 + np.exp(-mu))),
+        ci=expit(ci_mu),
+        pi=expit(pi_mu),
+        ci_method="z",
+        excluded=excluded,
+        extra={
+            "level": level,
+            "ci_mu": ci_mu,
+            "pi_mu": pi_mu,
+            "q_lrt": q_lrt,
+            "q_lrt_p": float(stats.chi2.sf(q_lrt, df)),
+            "i2_metafor": float(100 * fit.tau2 / (vt + fit.tau2)),
+            "loglik": fit.loglik,
+        },
+    )
+
+
+def glmm(data: MetaData, *, level: float = 0.95) -> FreqResult:
+    """Random-intercept logistic meta-analysis by ML (``rma.glmm(measure="PLO")``).
+
+    Parameters
+    ----------
+    data : MetaData
+        Events and totals per study.
+    level : float
+        Confidence level of the Wald-type (z) interval.
+
+    Returns
+    -------
+    FreqResult
+        ``q`` is the Wald-type heterogeneity statistic, ``extra["q_lrt"]`` the LRT one;
+        ``h2`` is ``Q/df``; ``tau2_ci`` is not computed (None).
+    """
+    return glmm_arrays(data.events, data.total, level=level, excluded=data.excluded)

@@ -1,0 +1,102 @@
+"""Meta-regression on study-level covariates: weighted mixed-effects model or GLMM."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from bayesmeta.data import MetaData
+from bayesmeta.design import design_matrix, parse_formula
+from bayesmeta.errors import InputError
+from bayesmeta.freq.effects import effect_sizes
+from bayesmeta.freq.results import MetaRegResult
+from bayesmeta.freq.rma import check_method
+from bayesmeta.freq.uni import fit_uni
+
+
+def metareg(
+    data: MetaData,
+    *,
+    formula: str,
+    method: str = "REML",
+    measure: str = "PLO",
+    ci: str = "z",
+    add: float = 0.5,
+    to: str = "only0",
+    reference: dict[str, object] | None = None,
+) -> MetaRegResult:
+    """Mixed-effects meta-regression, equal to ``rma(yi, vi, mods=~formula, method=...)``
+    (or ``rma.glmm(measure="PLO", mods=~formula)`` with ``method="GLMM"``).
+
+    Parameters
+    ----------
+    data : MetaData
+        Studies; those missing a covariate of ``formula`` are excluded and reported.
+    formula : str
+        Covariates, e.g. ``"cancer_type + age_median"`` (see :mod:`bayesmeta.design`);
+        treatment coding with the first sorted level as reference unless ``reference`` says.
+    method : str
+        tau^2 estimator (REML default; DL, PM, ML, EB, SJ, HS, EE) or ``GLMM``.
+    measure, ci, add, to
+        As :func:`bayesmeta.freq.rma` (``measure`` and ``ci`` are fixed for GLMM: PLO, z).
+    reference : dict, optional
+        Categorical covariate -> reference level.
+
+    Returns
+    -------
+    MetaRegResult
+        Coefficients (term -> estimate, se), the omnibus test QM of all non-intercept terms
+        (an F statistic under ``ci="hk"``), residual tau^2 and the residual heterogeneity Q.
+    """
+    check_method(method)
+    parsed = parse_formula(formula)
+    data = data.complete_for(list(parsed.covariates))
+    design = design_matrix(data.covariates, parsed, reference=reference)
+    X = design.matrix
+    k, p = X.shape
+    if k <= p:
+        raise InputError(f"{k} studies are too few for the {p} coefficients of '{formula}'")
+    tested = np.array([i for i, c in enumerate(design.columns) if c != "intercept"], dtype=int)
+    if method == "GLMM":
+        from bayesmeta.freq.glmm import heterogeneity_tests
+        from bayesmeta.freq.glmm_fit import fit_glmm
+
+        events = data.events.astype(float)
+        total = data.total.astype(float)
+        fit = fit_glmm(X, events, total)
+        beta, vb, tau2 = fit.beta, fit.vb, fit.tau2
+        qe, _, qe_df = heterogeneity_tests(X, events, total)
+        ci_method = "z"
+        if len(tested):
+            b = beta[tested]
+            qm = float(b @ np.linalg.solve(vb[np.ix_(tested, tested)], b))
+            qm_p = float(stats.chi2.sf(qm, len(tested)))
+        else:
+            qm, qm_p = float("nan"), float("nan")
+    else:
+        yi, vi = effect_sizes(data.events, data.total, measure=measure, add=add, to=to)
+        uni = fit_uni(yi, vi, X, method=method, ci=ci)
+        beta, vb, tau2 = uni.beta, uni.vb, uni.tau2
+        qe, qe_df = uni.qe, uni.qe_df
+        ci_method = ci
+        qm, _, qm_p = uni.omnibus(tested) if len(tested) else (float("nan"), 0, float("nan"))
+    se = np.sqrt(np.diag(vb))
+    coefficients = {
+        name: {"estimate": float(b), "se": float(s)}
+        for name, b, s in zip(design.columns, beta, se, strict=True)
+    }
+    return MetaRegResult(
+        method=method,
+        formula=formula,
+        k=k,
+        coefficients=coefficients,
+        qm=qm,
+        qm_df=int(len(tested)),
+        qm_p=qm_p,
+        tau2=float(tau2),
+        qe=float(qe),
+        qe_df=int(qe_df),
+        qe_p=float(stats.chi2.sf(qe, qe_df)) if qe_df > 0 else float("nan"),
+        ci_method=ci_method,
+        excluded=data.excluded,
+    )

@@ -1,0 +1,164 @@
+"""Result objects of the frequentist baseline; ``to_dict`` gives the CLI's JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bayesmeta.data import Exclusion
+
+
+def _pair(values: tuple[float, float] | None) -> list[float] | None:
+    return None if values is None else [float(values[0]), float(values[1])]
+
+
+@dataclass(frozen=True)
+class FreqResult:
+    """One pooled estimate (inverse-variance ``rma`` or ``glmm``).
+
+    Attributes
+    ----------
+    method : str
+        tau^2 estimator (``DL``, ``REML``, ..., ``EE`` for the common-effect model, ``GLMM``).
+    measure : str
+        Scale of the analysis (``PLO``, ``PFT``, ``PAS``, ``PR``).
+    k : int
+        Number of studies.
+    mu, se : float
+        Pooled estimate and its standard error on the analysis scale.
+    tau2 : float
+        Between-study variance (0 for ``EE``).
+    tau2_ci : tuple or None
+        Q-profile confidence interval of tau^2 (None for ``EE`` and ``GLMM``).
+    i2, h2 : float
+        I^2 (percent) and H^2. For GLMM, I^2 = (Q - df)/Q from the Wald-type Q, as meta prints.
+    q, q_df, q_p : float, int, float
+        Cochran's Q (for GLMM the Wald-type statistic), its df and p-value.
+    estimate : float
+        Pooled proportion (back-transformed ``mu``).
+    ci, pi : tuple
+        Confidence and prediction intervals on the proportion scale (``pi`` None where
+        undefined: the common-effect model).
+    ci_method : str
+        ``z`` or ``hk`` (Hartung-Knapp).
+    excluded : tuple of Exclusion
+        Studies left out of the analysis, with the reason.
+    extra : dict
+        Further statistics (``ci_mu``, ``pi_mu``, ``level``; for GLMM ``q_lrt``, ``q_lrt_p``,
+        ``i2_metafor``, ``loglik``).
+    """
+
+    method: str
+    measure: str
+    k: int
+    mu: float
+    se: float
+    tau2: float
+    tau2_ci: tuple[float, float] | None
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_p: float
+    estimate: float
+    ci: tuple[float, float]
+    pi: tuple[float, float] | None
+    ci_method: str
+    excluded: tuple[Exclusion, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (the ``--json`` output of ``bayesmeta freq``)."""
+        out: dict[str, Any] = {
+            "method": self.method,
+            "measure": self.measure,
+            "k": self.k,
+            "mu": self.mu,
+            "se": self.se,
+            "tau2": self.tau2,
+            "tau2_ci": _pair(self.tau2_ci),
+            "i2": self.i2,
+            "h2": self.h2,
+            "q": self.q,
+            "q_df": self.q_df,
+            "q_p": self.q_p,
+            "estimate": self.estimate,
+            "ci": _pair(self.ci),
+            "pi": _pair(self.pi),
+            "ci_method": self.ci_method,
+        }
+        for key, value in self.extra.items():
+            out[key] = _pair(value) if isinstance(value, tuple) else value
+        out["excluded"] = [e.to_dict() for e in self.excluded]
+        return out
+
+
+@dataclass(frozen=True)
+class SubgroupResult:
+    """Per-group fits and the test for subgroup differences.
+
+    ``q_between`` is, with ``tau2="separate"`` (meta's default), Cochran's Q of the group
+    estimates with weights ``1/se^2`` and ``groups - 1`` df; with ``tau2="common"``, the
+    omnibus test of the subgroup factor in one model with a common tau^2.
+    """
+
+    by: str
+    method: str
+    tau2_mode: str
+    groups: dict[str, FreqResult]
+    q_between: float
+    df_between: int
+    p_between: float
+    overall: FreqResult
+    excluded: tuple[Exclusion, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.overall.to_dict()
+        out.update(
+            {
+                "by": self.by,
+                "tau2_mode": self.tau2_mode,
+                "groups": {level: fit.to_dict() for level, fit in self.groups.items()},
+                "q_between": self.q_between,
+                "df_between": self.df_between,
+                "p_between": self.p_between,
+                "excluded": [e.to_dict() for e in self.excluded],
+            }
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class MetaRegResult:
+    """A mixed-effects meta-regression (weighted least squares or GLMM)."""
+
+    method: str
+    formula: str
+    k: int
+    coefficients: dict[str, dict[str, float]]
+    qm: float
+    qm_df: int
+    qm_p: float
+    tau2: float
+    qe: float
+    qe_df: int
+    qe_p: float
+    ci_method: str
+    excluded: tuple[Exclusion, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "formula": self.formula,
+            "k": self.k,
+            "coefficients": self.coefficients,
+            "qm": self.qm,
+            "qm_df": self.qm_df,
+            "qm_p": self.qm_p,
+            "tau2": self.tau2,
+            "qe": self.qe,
+            "qe_df": self.qe_df,
+            "qe_p": self.qe_p,
+            "ci_method": self.ci_method,
+            "excluded": [e.to_dict() for e in self.excluded],
+        }

@@ -1,0 +1,134 @@
+"""Pooled proportion by inverse-variance random/common-effect meta-analysis (``rma``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bayesmeta.data import Exclusion, MetaData
+from bayesmeta.errors import InputError
+from bayesmeta.freq.effects import back_transform, effect_sizes
+from bayesmeta.freq.results import FreqResult
+from bayesmeta.freq.tau2 import ESTIMATORS
+from bayesmeta.freq.uni import check_ci, fit_uni, q_profile_ci
+
+METHODS = ESTIMATORS + ("GLMM",)
+
+
+def check_method(method: str) -> None:
+    if method not in METHODS:
+        raise InputError(f"unknown method '{method}' (choose from {', '.join(METHODS)})")
+
+
+def rma_arrays(
+    events: np.ndarray,
+    total: np.ndarray,
+    *,
+    method: str = "DL",
+    measure: str = "PLO",
+    ci: str = "z",
+    add: float = 0.5,
+    to: str = "only0",
+    level: float = 0.95,
+    excluded: tuple[Exclusion, ...] = (),
+) -> FreqResult:
+    """Inverse-variance meta-analysis of ``events``/``total`` (see :func:`rma`)."""
+    check_method(method)
+    check_ci(ci)
+    total = np.asarray(total, dtype=float)
+    yi, vi = effect_sizes(events, total, measure=measure, add=add, to=to)
+    k = len(yi)
+    if k < 1:
+        raise InputError("no study to pool")
+    X = np.ones((k, 1))
+    if k == 1:
+        raise InputError("at least two studies are needed for a meta-analysis")
+    fit = fit_uni(yi, vi, X, method=method, ci=ci, level=level)
+    mu = float(fit.beta[0])
+    se = float(fit.se[0])
+    crit = fit.crit
+    ci_mu = (mu - crit * se, mu + crit * se)
+    if method == "EE":
+        pi_mu = None
+        tau2_ci = None
+    else:
+        half = crit * np.sqrt(se**2 + fit.tau2)
+        pi_mu = (mu - half, mu + half)
+        tau2_ci = q_profile_ci(yi, vi, X, level=level)
+
+    def bt(values):
+        if values is None:
+            return None
+        return tuple(float(v) for v in back_transform(measure, np.array(values), total=total))
+
+    return FreqResult(
+        method=method,
+        measure=measure,
+        k=k,
+        mu=mu,
+        se=se,
+        tau2=fit.tau2,
+        tau2_ci=tau2_ci,
+        i2=fit.i2,
+        h2=fit.h2,
+        q=fit.qe,
+        q_df=fit.qe_df,
+        q_p=fit.qe_p,
+        estimate=float(back_transform(measure, mu, total=total)),
+        ci=bt(ci_mu),
+        pi=bt(pi_mu),
+        ci_method=ci,
+        excluded=excluded,
+        extra={"level": level, "ci_mu": ci_mu, "pi_mu": pi_mu},
+    )
+
+
+def rma(
+    data: MetaData,
+    *,
+    method: str = "DL",
+    measure: str = "PLO",
+    ci: str = "z",
+    add: float = 0.5,
+    to: str = "only0",
+    level: float = 0.95,
+) -> FreqResult:
+    """Pooled proportion, equal to ``metafor::rma(escalc(measure, xi, ni), method=...)``.
+
+    Parameters
+    ----------
+    data : MetaData
+        Events and totals per study.
+    method : str
+        tau^2 estimator: ``DL`` (default), ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``;
+        ``EE`` for the common-effect model; ``GLMM`` dispatches to :func:`glmm`.
+    measure : {"PLO", "PFT", "PAS", "PR"}
+        Analysis scale (logit by default).
+    ci : {"z", "hk"}
+        Normal-based or Hartung-Knapp (t, scaled) intervals and tests.
+    add, to : float, str
+        Continuity correction (metafor's defaults: 0.5 to studies with 0 or all events).
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    FreqResult
+    """
+    check_method(method)
+    if method == "GLMM":
+        from bayesmeta.freq.glmm import glmm
+
+        if measure != "PLO":
+            raise InputError("the GLMM is fitted on the logit scale only (measure='PLO')")
+        return glmm(data, level=level)
+    return rma_arrays(
+        data.events,
+        data.total,
+        method=method,
+        measure=measure,
+        ci=ci,
+        add=add,
+        to=to,
+        level=level,
+        excluded=data.excluded,
+    )

@@ -1,0 +1,114 @@
+"""Estimators of the between-study variance tau^2 on arrays, as ``metafor::rma.uni``.
+
+Every estimator takes the effect sizes ``yi``, sampling variances ``vi`` and a design matrix
+``X`` (a column of ones for the intercept-only model) and returns tau^2 >= 0. The iterative
+ones (ML, REML, EB/PM) are solved to a tight tolerance, so they give the exact solution
+metafor's Fisher scoring / root finding approaches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize
+
+from bayesmeta.errors import InputError
+
+ESTIMATORS = ("DL", "REML", "PM", "ML", "EB", "SJ", "HS", "EE")
+_MAXITER = 10_000
+_THRESHOLD = 1e-12
+
+
+def projection(w: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``P = W - W X (X'WX)^-1 X'W`` for weights ``w``."""
+    WX = X * w[:, None]
+    return np.diag(w) - WX @ np.linalg.solve(X.T @ WX, WX.T)
+
+
+def residual_q(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float) -> float:
+    """Generalised Q: weighted residual sum of squares with weights ``1/(vi + tau2)``."""
+    w = 1.0 / (vi + tau2)
+    WX = X * w[:, None]
+    beta = np.linalg.solve(X.T @ WX, WX.T @ yi)
+    r = yi - X @ beta
+    return float(np.sum(w * r * r))
+
+
+def dersimonian_laird(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
+    k, p = X.shape
+    P = projection(1.0 / vi, X)
+    return max(0.0, float((yi @ P @ yi - (k - p)) / np.trace(P)))
+
+
+def hunter_schmidt(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
+    w = 1.0 / vi
+    P = projection(w, X)
+    return max(0.0, float((yi @ P @ yi - len(yi)) / w.sum()))
+
+
+def sidik_jonkman(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
+    k, p = X.shape
+    # metafor's starting value: the variance of the outcomes times (k - 1) / k, whatever X is
+    tau2_0 = float(np.var(yi, ddof=0))
+    return tau2_0 * residual_q(yi, vi, X, tau2_0) / (k - p)
+
+
+def hedges(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
+    """Hedges' (HE) estimator, metafor's starting value for ML, REML and EB."""
+    k, p = X.shape
+    P = np.eye(k) - X @ np.linalg.solve(X.T @ X, X.T)
+    return float((yi @ P @ yi - np.trace(P @ np.diag(vi))) / (k - p))
+
+
+def paule_mandel(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
+    """Root of ``Q(tau2) = k - p`` (0 when Q(0) is already below k - p); EB is the same root."""
+    k, p = X.shape
+    target = k - p
+
+    def f(t: float) -> float:
+        return residual_q(yi, vi, X, t) - target
+
+    if f(0.0) <= 0:
+        return 0.0
+    upper = max(1.0, 10 * float(np.var(yi)))
+    while f(upper) > 0:
+        upper *= 10
+        if upper > 1e12:
+            raise InputError("Paule-Mandel: cannot bracket tau^2 (outcomes too dispersed)")
+    return float(optimize.brentq(f, 0.0, upper, xtol=1e-14, rtol=4 * np.finfo(float).eps))
+
+
+def _fisher_scoring(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, *, reml: bool) -> float:
+    tau2 = max(0.0, hedges(yi, vi, X))
+    for _ in range(_MAXITER):
+        w = 1.0 / (vi + tau2)
+        P = projection(w, X)
+        Py = P @ yi
+        if reml:
+            PP = P @ P
+            adj = (Py @ Py - np.trace(P)) / np.trace(PP)
+        else:
+            adj = (Py @ Py - w.sum()) / np.sum(w * w)
+        while tau2 + adj < 0:
+            adj /= 2
+        tau2_new = tau2 + adj
+        if abs(tau2_new - tau2) < _THRESHOLD * max(1.0, tau2):
+            return float(tau2_new)
+        tau2 = tau2_new
+    raise InputError("ML/REML estimation of tau^2 did not converge")
+
+
+def estimate_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, *, method: str) -> float:
+    """tau^2 by ``method`` (one of :data:`ESTIMATORS`; ``EE`` gives 0)."""
+    if method == "EE":
+        return 0.0
+    if method == "DL":
+        return dersimonian_laird(yi, vi, X)
+    if method == "HS":
+        return hunter_schmidt(yi, vi, X)
+    if method == "SJ":
+        return sidik_jonkman(yi, vi, X)
+    if method in ("PM", "EB"):
+        return paule_mandel(yi, vi, X)
+    if method in ("ML", "REML"):
+        return _fisher_scoring(yi, vi, X, reml=method == "REML")
+    raise InputError(f"unknown tau^2 method '{method}' (choose from {', '.join(ESTIMATORS)})")

@@ -1,0 +1,139 @@
+"""Weighted least-squares random/mixed-effects model on arrays (``metafor::rma.uni``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, stats
+
+from bayesmeta.errors import InputError
+from bayesmeta.freq.tau2 import estimate_tau2, projection, residual_q
+
+CI_METHODS = ("z", "hk")
+
+
+@dataclass(frozen=True)
+class UniFit:
+    """A fitted ``rma.uni`` model on the analysis scale."""
+
+    beta: np.ndarray
+    vb: np.ndarray
+    tau2: float
+    qe: float
+    qe_df: int
+    qe_p: float
+    i2: float
+    h2: float
+    ci_method: str
+    dfs: float  # inf for z
+    level: float
+    weights: np.ndarray  # 1/(vi + tau2)
+
+    @property
+    def se(self) -> np.ndarray:
+        return np.sqrt(np.diag(self.vb))
+
+    @property
+    def crit(self) -> float:
+        alpha = 1 - self.level
+        if np.isinf(self.dfs):
+            return float(stats.norm.ppf(1 - alpha / 2))
+        return float(stats.t.ppf(1 - alpha / 2, self.dfs))
+
+    def omnibus(self, columns: np.ndarray) -> tuple[float, int, float]:
+        """Wald test of ``beta[columns] = 0``: (QM, df, p); an F statistic under ``hk``."""
+        b = self.beta[columns]
+        qm = float(b @ np.linalg.solve(self.vb[np.ix_(columns, columns)], b))
+        m = int(len(b))
+        if np.isinf(self.dfs):
+            return qm, m, float(stats.chi2.sf(qm, m))
+        return qm / m, m, float(stats.f.sf(qm / m, m, self.dfs))
+
+
+def check_ci(ci: str) -> None:
+    if ci not in CI_METHODS:
+        raise InputError(f"unknown interval method ci='{ci}' (choose from z, hk)")
+
+
+def fit_uni(
+    yi: np.ndarray,
+    vi: np.ndarray,
+    X: np.ndarray,
+    *,
+    method: str = "DL",
+    ci: str = "z",
+    level: float = 0.95,
+    tau2: float | None = None,
+) -> UniFit:
+    """Fit the model ``yi ~ X`` with sampling variances ``vi`` (tau^2 estimated unless given)."""
+    check_ci(ci)
+    yi = np.asarray(yi, dtype=float)
+    vi = np.asarray(vi, dtype=float)
+    k, p = X.shape
+    if k <= p:
+        raise InputError(f"{k} studies are too few for a model with {p} coefficient(s)")
+    if np.any(vi <= 0) or not np.all(np.isfinite(vi)):
+        raise InputError("sampling variances must be positive and finite")
+    t2 = estimate_tau2(yi, vi, X, method=method) if tau2 is None else float(tau2)
+    w = 1.0 / (vi + t2)
+    WX = X * w[:, None]
+    xtwx_inv = np.linalg.inv(X.T @ WX)
+    beta = xtwx_inv @ (WX.T @ yi)
+    vb = xtwx_inv
+    dfs = np.inf
+    if ci == "hk":
+        rss = float(np.sum(w * (yi - X @ beta) ** 2))
+        s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
+        vb = s2w * vb
+        dfs = float(k - p)
+    P = projection(1.0 / vi, X)
+    qe = max(0.0, float(yi @ P @ yi))
+    qe_df = k - p
+    qe_p = float(stats.chi2.sf(qe, qe_df))
+    if method == "EE":
+        i2 = max(0.0, 100 * (qe - qe_df) / qe) if qe > 0 else 0.0
+        h2 = qe / qe_df
+    else:
+        vt = qe_df / np.trace(P)
+        i2 = 100 * t2 / (vt + t2)
+        h2 = t2 / vt + 1
+    return UniFit(
+        beta=beta,
+        vb=vb,
+        tau2=t2,
+        qe=qe,
+        qe_df=qe_df,
+        qe_p=qe_p,
+        i2=float(i2),
+        h2=float(h2),
+        ci_method=ci,
+        dfs=dfs,
+        level=level,
+        weights=w,
+    )
+
+
+def q_profile_ci(
+    yi: np.ndarray, vi: np.ndarray, X: np.ndarray, *, level: float = 0.95
+) -> tuple[float, float]:
+    """Q-profile confidence interval of tau^2 (Viechtbauer 2007; ``confint(type="QP")``)."""
+    k, p = X.shape
+    alpha = 1 - level
+    crit_lo = stats.chi2.ppf(1 - alpha / 2, k - p)  # Q above this -> tau2 above the lower bound
+    crit_hi = stats.chi2.ppf(alpha / 2, k - p)
+
+    def bound(crit: float) -> float:
+        def f(t: float) -> float:
+            return residual_q(yi, vi, X, t) - crit
+
+        if f(0.0) <= 0:
+            return 0.0
+        upper = max(1.0, 10 * float(np.var(yi)))
+        while f(upper) > 0:
+            upper *= 10
+            if upper > 1e12:
+                return float("inf")
+        return float(optimize.brentq(f, 0.0, upper, xtol=1e-14, rtol=4 * np.finfo(float).eps))
+
+    return bound(crit_lo), bound(crit_hi)

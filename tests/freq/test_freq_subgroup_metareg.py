@@ -1,0 +1,81 @@
+"""Subgroup analysis (meta's between-group test) and meta-regression against metafor."""
+
+from __future__ import annotations
+
+import pytest
+
+from bayesmeta.data import cart_outcome
+from bayesmeta.errors import InputError
+from bayesmeta.freq import metareg, subgroup
+
+OUTCOME = {"cart_orr": "orr", "cart_crr": "crr", "cart_death": "death"}
+
+
+@pytest.mark.r_reference
+def test_subgroup_equals_reference(subgroup_case, tol):
+    name, _entry, _key, ref = subgroup_case
+    method = "GLMM" if ref["engine"] == "GLMM" else ref["method"]
+    rtol = tol.RTOL_GLMM if method == "GLMM" else tol.RTOL_EXACT
+    data = cart_outcome(OUTCOME[name])
+    separate = subgroup(data, by=ref["by"], method=method)
+    assert sorted(separate.groups) == sorted(ref["groups"])
+    for level, group in separate.groups.items():
+        expected = ref["groups"][level]
+        assert group.k == expected["k"]
+        assert tol.close(group.mu, expected["mu"], rtol=rtol, atol=rtol * expected["se"])
+        assert tol.close(group.tau2, expected["tau2"], rtol=rtol, atol=1e-8)
+    assert tol.close(separate.q_between, ref["q_between"], rtol=rtol)
+    assert separate.df_between == ref["df_between"]
+    assert tol.close(separate.p_between, ref["p_between"], rtol=10 * rtol)
+    common = subgroup(data, by=ref["by"], method=method, tau2="common")
+    rtol_c = tol.RTOL_GLMM_QM if method == "GLMM" else tol.RTOL_EXACT
+    assert tol.close(common.q_between, ref["common"]["q_between"], rtol=rtol_c)
+    assert common.df_between == ref["common"]["df_between"]
+
+
+@pytest.mark.r_reference
+def test_metareg_equals_reference(metareg_case, tol):
+    name, _entry, key, ref = metareg_case
+    data = cart_outcome(OUTCOME[name])
+    result = metareg(data, formula=ref["formula"], method=key)
+    glmm = key == "GLMM"
+    rtol = tol.RTOL_GLMM if glmm else tol.RTOL_EXACT
+    assert result.k == ref["k"]
+    assert sorted(result.coefficients) == sorted(ref["coefficients"])
+    for term, expected in ref["coefficients"].items():
+        got = result.coefficients[term]
+        assert tol.close(
+            got["estimate"], expected["estimate"], rtol=rtol, atol=rtol * expected["se"]
+        )
+        assert tol.close(got["se"], expected["se"], rtol=rtol)
+    assert tol.close(result.qm, ref["qm"], rtol=tol.RTOL_GLMM_QM if glmm else rtol)
+    assert tol.close(result.tau2, ref["tau2"], rtol=rtol, atol=1e-8)
+    assert tol.close(result.qe, ref["qe"], rtol=tol.RTOL_EXACT)
+    excluded = {e.study for e in result.excluded}
+    assert excluded.isdisjoint(ref["included"])
+    assert any("age_median" in e.reason for e in result.excluded)
+
+
+def test_subgroup_reports_studies_missing_the_covariate():
+    data = cart_outcome("orr")
+    result = subgroup(data, by="phase")
+    missing = [e for e in result.excluded if "phase" in e.reason]
+    assert missing, "studies without a phase must be listed as excluded"
+    assert sum(g.k for g in result.groups.values()) == data.k - len(missing)
+
+
+def test_subgroup_rejects_unknown_covariate_and_single_group():
+    data = cart_outcome("orr")
+    with pytest.raises(InputError, match="nope"):
+        subgroup(data, by="nope")
+    with pytest.raises(InputError):
+        subgroup(data, by="cancer_type", tau2="shared")
+
+
+def test_metareg_reference_level_can_be_set():
+    data = cart_outcome("orr")
+    default = metareg(data, formula="cancer_type")
+    moved = metareg(data, formula="cancer_type", reference={"cancer_type": "myeloma"})
+    assert "cancer_type[myeloma]" in default.coefficients
+    assert "cancer_type[leukemia]" in moved.coefficients
+    assert moved.qm == pytest.approx(default.qm, rel=1e-9)
