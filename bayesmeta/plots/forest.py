@@ -153,10 +153,13 @@ def draw_rows(
     y = 0.0
     previous = None
     for row in rows:
-        if previous is not None and previous != "study" and row.kind == "study":
-            y -= 0.5
-        if previous == "study" and row.kind != "study":
-            y -= 0.8
+        if (
+            previous is not None
+            and _block(previous) != _block(row.kind)
+            or row.kind == "header"
+            and previous
+        ):
+            y -= 0.7
         ys.append(y)
         if row.kind == "study":
             size = 3.0 + 6.0 * np.sqrt(row.weight / max_weight)
@@ -194,7 +197,7 @@ def draw_rows(
         if row.kind != "header":
             text_axis.text(0.0, y, row.counts, va="center", ha="left")
             text_axis.text(
-                0.36, y, format_interval(row.estimate, row.lo, row.hi), va="center", ha="left"
+                0.40, y, format_interval(row.estimate, row.lo, row.hi), va="center", ha="left"
             )
         previous = row.kind
         y -= 1.0
@@ -208,12 +211,16 @@ def draw_rows(
     text_axis.set_xlim(0.0, 1.0)
     text_axis.axis("off")
     text_axis.text(0.0, 0.8, "Events/N", va="bottom", ha="left", fontweight="bold")
-    text_axis.text(0.36, 0.8, "Rate [95% CI]", va="bottom", ha="left", fontweight="bold")
+    text_axis.text(0.40, 0.8, "Rate [95% CI]", va="bottom", ha="left", fontweight="bold")
     axis.set_xlim(0.0, 1.0)
     axis.set_xlabel("Proportion")
     axis.spines["left"].set_visible(False)
     axis.tick_params(axis="y", length=0)
     return ys
+
+
+def _block(kind: str) -> str:
+    return "studies" if kind in ("study", "header") else "pooled"
 
 
 def legend_handles(*, with_shrunken: bool, with_pooled: bool, with_prediction: bool) -> list[Any]:

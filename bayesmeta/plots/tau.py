@@ -1,0 +1,83 @@
+"""The tau prior against its posterior: how much the data have to say about heterogeneity."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import stats
+
+from bayesmeta.bayes.priors import parse_prior
+from bayesmeta.errors import InputError
+from bayesmeta.plots import inputs
+from bayesmeta.plots.style import COLORS, format_interval, new_figure, styled_plot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from bayesmeta.bayes.result import BayesResult
+
+
+def tau_density(draws: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Density of positive draws on ``grid`` (a KDE of log tau, change of variables)."""
+    kde = stats.gaussian_kde(np.log(np.clip(draws, 1e-12, None)))
+    return kde(np.log(grid)) / grid
+
+
+@styled_plot
+def tau_prior_posterior_plot(
+    result: BayesResult,
+    *,
+    prior: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Prior density of tau (dashed) and its posterior (filled, or the 95% interval for results
+    without draws).
+
+    Parameters
+    ----------
+    result : BayesResult
+        A model with a tau (not the common-effect model).
+    prior : str, optional
+        The tau prior; by default the one recorded in ``result.model["priors"]["tau"]``.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if result.tau is None:
+        raise InputError("the model has no tau (common-effect model)")
+    text = prior or result.model.get("priors", {}).get("tau")
+    if not text:
+        raise InputError("the result does not record its tau prior; pass prior=")
+    tau_prior = parse_prior(text, role="scale", name="tau prior")
+    draws = inputs.tau_draws(result)
+    upper = max(float(tau_prior.ppf(0.95)), result.tau.hi * 1.3)
+    grid = np.linspace(upper / 500, upper, 500)
+    figure, axes = new_figure(figsize=(6.0, 3.6))
+    axis = axes[0, 0]
+    axis.plot(
+        grid,
+        np.exp(tau_prior.logpdf(grid)),
+        color=COLORS["prior"],
+        linestyle="--",
+        label=f"prior: {tau_prior}",
+    )
+    label = f"posterior: {format_interval(result.tau.median, result.tau.lo, result.tau.hi)}"
+    if draws is not None and np.ptp(draws) > 0:
+        density = tau_density(draws, grid)
+        axis.fill_between(grid, density, color=COLORS["posterior"], alpha=0.35, linewidth=0)
+        axis.plot(grid, density, color=COLORS["posterior"], label=label)
+    else:
+        axis.axvspan(
+            result.tau.lo, result.tau.hi, color=COLORS["band"], label=f"{label} (interval)"
+        )
+        axis.axvline(result.tau.median, color=COLORS["posterior"])
+    axis.set_xlim(0.0, upper)
+    axis.set_ylim(bottom=0.0)
+    axis.set_xlabel("tau (between-study SD, logit scale)")
+    axis.set_ylabel("Density")
+    axis.legend(loc="upper right")
+    axis.set_title(title if title is not None else "tau: prior and posterior", loc="left")
+    return figure

@@ -1,0 +1,79 @@
+"""Posterior-density plots (pooled rate, tau) and the posterior predictive check."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy import special, stats
+from scipy.integrate import trapezoid
+
+from bayesmeta.errors import InputError
+from bayesmeta.plots import pooled_posterior_plot, ppc_plot, tau_prior_posterior_plot
+from bayesmeta.plots.posterior import rate_density
+from bayesmeta.plots.tau import tau_density
+
+
+def test_rate_density_integrates_to_one_and_matches_logit_normal():
+    rng = np.random.default_rng(1)
+    draws = special.expit(rng.normal(-1.0, 0.3, size=20000))
+    grid = np.linspace(0.001, 0.999, 4000)
+    density = rate_density(draws, grid)
+    assert trapezoid(density, grid) == pytest.approx(1.0, abs=0.01)
+    exact = stats.norm(-1.0, 0.3).pdf(special.logit(grid)) / (grid * (1 - grid))
+    assert np.max(np.abs(density - exact)) < 0.05 * exact.max()
+
+
+def test_tau_density_integrates_to_one():
+    draws = np.abs(np.random.default_rng(2).normal(1.0, 0.3, size=5000))
+    grid = np.linspace(1e-3, 4.0, 4000)
+    assert trapezoid(tau_density(draws, grid), grid) == pytest.approx(1.0, abs=0.02)
+
+
+def test_pooled_posterior_plot_curves_and_intervals(death, make_result):
+    with_draws = make_result(death, mu=-1.4)
+    without = make_result(death, mu=-1.2, draws=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure = pooled_posterior_plot({"NUTS": with_draws, "quadrature": without}, quantity="both")
+        figure.canvas.draw()
+    axis = figure.axes[0]
+    legend = [t.get_text() for t in axis.get_legend().get_texts()]
+    assert len(legend) == 4
+    assert legend[0].startswith("NUTS, median: ")
+    assert legend[1].startswith("NUTS, mean: ")
+    assert legend[2].startswith("quadrature, median: ") and legend[2].endswith("(interval)")
+    assert axis.get_ylabel() == "Posterior density"
+
+
+def test_pooled_posterior_plot_rejects_bad_quantity(death, make_result):
+    with pytest.raises(ValueError, match="quantity"):
+        pooled_posterior_plot({"a": make_result(death)}, quantity="mode")
+
+
+def test_tau_prior_posterior_plot(death, make_result):
+    result = make_result(death)
+    figure = tau_prior_posterior_plot(result)
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert legend[0] == "prior: halfnormal(1.5)"
+    assert legend[1].startswith("posterior: ")
+    figure = tau_prior_posterior_plot(make_result(death, draws=False), prior="halfcauchy(1)")
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert legend[0] == "prior: halfcauchy(1)" and legend[1].endswith("(interval)")
+
+
+def test_ppc_plot_panels_and_rows(death, make_result):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure = ppc_plot(make_result(death))
+    left, right = figure.axes
+    assert [t.get_text() for t in left.get_yticklabels()] == list(death.studies)
+    assert left.get_title(loc="left").startswith("Studies (") and right.get_title(
+        loc="left"
+    ).startswith("Spread (p = ")
+
+
+def test_ppc_plot_needs_draws(death, make_result):
+    with pytest.raises(InputError, match="posterior predictive"):
+        ppc_plot(make_result(death, draws=False))
