@@ -81,17 +81,17 @@ def stacking_weights(pointwise: np.ndarray) -> np.ndarray:
     return weights / weights.sum()
 
 
-def check_same_studies(results: Sequence[LooResult]) -> None:
-    """Raise :class:`InputError` unless every model used the same studies."""
-    first = results[0]
-    for other in results[1:]:
-        if set(other.studies) != set(first.studies):
-            only_first = sorted(set(first.studies) - set(other.studies))
-            only_other = sorted(set(other.studies) - set(first.studies))
+def check_same_studies(models: Sequence[tuple[str, Sequence[str]]]) -> None:
+    """Raise :class:`InputError` unless every ``(name, studies)`` pair has the same studies."""
+    first_name, first = models[0][0], set(models[0][1])
+    for name, studies in models[1:]:
+        if set(studies) != first:
+            only_first = sorted(first - set(studies))
+            only_other = sorted(set(studies) - first)
             raise InputError(
-                f"models '{first.name}' ({len(first.studies)} studies) and '{other.name}' "
-                f"({len(other.studies)} studies) use different studies (only in '{first.name}': "
-                f"{', '.join(only_first) or 'none'}; only in '{other.name}': {', '.join(only_other) or 'none'}); "
+                f"models '{first_name}' ({len(first)} studies) and '{name}' "
+                f"({len(studies)} studies) use different studies (only in '{first_name}': "
+                f"{', '.join(only_first) or 'none'}; only in '{name}': {', '.join(only_other) or 'none'}); "
                 "elpd is only comparable on the same studies"
             )
 
@@ -103,7 +103,7 @@ def compare_loo(results: Sequence[LooResult]) -> list[Row]:
     names = [r.name for r in results]
     if len(set(names)) != len(names):
         raise InputError(f"model names must be unique, got {', '.join(names)}")
-    check_same_studies(results)
+    check_same_studies([(r.name, r.studies) for r in results])
     order = list(results[0].studies)
     pointwise = np.column_stack([_aligned(r, order) for r in results])
     weights = stacking_weights(pointwise)

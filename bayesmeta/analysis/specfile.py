@@ -45,83 +45,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bayesmeta.errors import BayesmetaError, SpecError
-
-ENGINES = ("quadrature", "nuts")
-SAMPLERS = ("pymc", "nutpie", "numpyro")
-BASELINE_METHODS = ("DL", "REML", "PM", "ML", "HS", "SJ", "EB", "GLMM")
-KINDS = ("random", "regression", "subgroup", "common")
-
-_STR, _BOOL, _INT, _FLOAT, _LIST, _TABLE = (
-    "string",
-    "boolean",
-    "integer",
-    "number",
-    "array",
-    "table",
+from bayesmeta.analysis.schema import (
+    BASELINE_METHODS,
+    DEFAULT_BASELINES,
+    DEFAULT_SAMPLER,
+    ENGINES,
+    FLOAT,
+    KINDS,
+    SAMPLERS,
+    SCHEMA,
+    type_ok,
 )
-
-#: section -> key -> (expected type, required). The top level is section "".
-SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
-    "": {
-        "name": (_STR, False),
-        "title": (_STR, False),
-        "description": (_STR, False),
-        "data": (_TABLE, True),
-        "model": (_TABLE, True),
-        "priors": (_TABLE, False),
-        "sampler": (_TABLE, False),
-        "baselines": (_TABLE, False),
-        "paper": (_TABLE, False),
-    },
-    "data": {
-        "dataset": (_STR, False),
-        "csv": (_STR, False),
-        "outcome": (_STR, False),
-        "events": (_STR, True),
-        "total": (_STR, True),
-        "study": (_STR, False),
-    },
-    "model": {
-        "kind": (_STR, True),
-        "formula": (_STR, False),
-        "by": (_STR, False),
-        "separate_tau": (_BOOL, False),
-        "reference": (_TABLE, False),
-    },
-    "priors": {"mu": (_STR, False), "beta": (_STR, False), "tau": (_STR, False)},
-    "sampler": {
-        "engine": (_STR, False),
-        "draws": (_INT, False),
-        "tune": (_INT, False),
-        "chains": (_INT, False),
-        "sampler": (_STR, False),
-        "seed": (_INT, False),
-    },
-    "baselines": {"methods": (_LIST, False)},
-    "paper": {
-        "source": (_STR, False),
-        "estimate": (_FLOAT, False),
-        "ci": (_LIST, False),
-        "tau2": (_FLOAT, False),
-        "i2": (_FLOAT, False),
-        "q_between": (_FLOAT, False),
-        "df_between": (_INT, False),
-        "p_between": (_FLOAT, False),
-        "note": (_STR, False),
-        "groups": (_TABLE, False),
-    },
-}
-
-DEFAULT_SAMPLER: dict[str, Any] = {
-    "engine": "quadrature",
-    "draws": 1000,
-    "tune": 1000,
-    "chains": 2,
-    "sampler": "pymc",
-    "seed": 20250417,
-}
-DEFAULT_BASELINES: tuple[str, ...] = ("DL", "GLMM")
+from bayesmeta.errors import BayesmetaError, SpecError
 
 
 @dataclass(frozen=True)
@@ -188,23 +123,6 @@ class AnalysisSpec:
         }
 
 
-def _type_ok(value: Any, expected: str) -> bool:
-    match expected:
-        case "string":
-            return isinstance(value, str)
-        case "boolean":
-            return isinstance(value, bool)
-        case "integer":
-            return isinstance(value, int) and not isinstance(value, bool)
-        case "number":
-            return isinstance(value, int | float) and not isinstance(value, bool)
-        case "array":
-            return isinstance(value, list)
-        case "table":
-            return isinstance(value, dict)
-    raise AssertionError(expected)
-
-
 def _where(section: str, key: str) -> str:
     return f"[{section}] {key}" if section else key
 
@@ -216,7 +134,7 @@ def _check_section(path: Path, section: str, table: dict[str, Any]) -> None:
             known = ", ".join(schema)
             raise SpecError(f"{path}: {_where(section, key)}: unknown key (known: {known})")
         expected, _required = schema[key]
-        if not _type_ok(value, expected):
+        if not type_ok(value, expected):
             raise SpecError(
                 f"{path}: {_where(section, key)}: expected a {expected}, got {type(value).__name__} {value!r}"
             )
@@ -282,9 +200,7 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
                 f"unknown method {method!r} (known: {', '.join(BASELINE_METHODS)})",
             )
     paper = dict(document.get("paper", {}))
-    if "ci" in paper and (
-        len(paper["ci"]) != 2 or not all(_type_ok(v, _FLOAT) for v in paper["ci"])
-    ):
+    if "ci" in paper and (len(paper["ci"]) != 2 or not all(type_ok(v, FLOAT) for v in paper["ci"])):
         raise _fail(path, "paper", "ci", "expected two numbers [lo, hi]")
     name = document.get("name", path.stem)
     return AnalysisSpec(

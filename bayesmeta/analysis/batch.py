@@ -1,0 +1,206 @@
+"""Run a folder of specs, compare each outcome's models, write ``index.md`` / ``index.html``.
+
+The index puts every analysis of the paper (its published numbers, from the spec's ``[paper]``
+table) next to the frequentist baselines and the Bayesian estimate, then one comparison table
+per outcome. Within an outcome only specs that use the same studies are compared (elpd is not
+comparable across study sets); the others (e.g. the costimulatory domain, known for few
+studies) are listed with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bayesmeta.analysis.blocks import Block, Heading, Link, Paragraph, table, to_html, to_markdown
+from bayesmeta.analysis.compare import compare_loo
+from bayesmeta.analysis.comparison import Comparison, loo_of
+from bayesmeta.analysis.fitting import Fitted, overall
+from bayesmeta.analysis.report import num, rate, span
+from bayesmeta.analysis.runner import json_ready, run_spec
+from bayesmeta.analysis.specfile import AnalysisSpec, load_spec
+from bayesmeta.atomic import write_json, write_text
+from bayesmeta.errors import InputError
+
+
+@dataclass
+class OutcomeComparison:
+    outcome: str
+    comparison: Comparison | None
+    left_out: dict[str, str] = field(default_factory=dict)
+
+
+def spec_paths(target: str | Path) -> list[Path]:
+    """The spec files of a file or folder (sorted), or InputError."""
+    target = Path(target)
+    if target.is_dir():
+        paths = sorted(target.glob("*.toml"))
+        if not paths:
+            raise InputError(f"{target}: no *.toml spec files in this folder")
+        return paths
+    if not target.is_file():
+        raise InputError(f"{target}: no such spec file or folder")
+    return [target]
+
+
+def compare_outcome(outcome: str, fitted: Sequence[Fitted]) -> OutcomeComparison:
+    """Compare the specs of one outcome that use its most common study set."""
+    sets: dict[tuple[str, ...], list[Fitted]] = {}
+    for f in fitted:
+        sets.setdefault(tuple(sorted(f.model.data.studies)), []).append(f)
+    main = max(sets.values(), key=len)
+    left_out = {
+        f.spec.name: f"uses {f.model.data.k} of the {main[0].model.data.k} studies of the other {outcome} models"
+        for group in sets.values()
+        if group is not main
+        for f in group
+    }
+    if len(main) < 2:
+        return OutcomeComparison(outcome, None, left_out)
+    loos = [loo_of(f.spec, model=f.model, draws=f.draws) for f in main]
+    return OutcomeComparison(outcome, Comparison(rows=compare_loo(loos), loos=loos), left_out)
+
+
+def _paper_cell(spec: AnalysisSpec) -> str:
+    paper = spec.paper
+    if "estimate" in paper and "ci" in paper:
+        text = f"{rate(paper['estimate'])} ({span(*paper['ci'])})"
+    elif paper.get("groups"):
+        text = "; ".join(f"{g} {rate(v.get('estimate'))}" for g, v in paper["groups"].items())
+    else:
+        text = "not analysed" if not paper else "no pooled number printed"
+    if "q_between" in paper:
+        text += f"; Q between {paper['q_between']} (df {paper.get('df_between', '?')})"
+    return text
+
+
+def _baseline_cell(fitted: Fitted, method: str) -> str:
+    fit = fitted.baselines.get(method)
+    if fit is None:
+        return "failed" if method in fitted.baseline_errors else ""
+    o = overall(fit)
+    text = f"{rate(o.estimate)} ({span(*o.ci)})"
+    if hasattr(fit, "q_between"):
+        text += f"; Q between {num(fit.q_between, 2)} (df {fit.df_between})"
+    return text
+
+
+def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparison]) -> list[Block]:
+    """The index report: every analysis beside the paper, then the comparisons."""
+    blocks: list[Block] = [
+        Heading("Bayesian re-analysis of the flagship meta-analysis", 1),
+        Paragraph(
+            "Each row is one spec file: the paper's published number (meta::metaprop GLMM, logit), our "
+            "frequentist DL and GLMM fits on the same studies, and the Bayesian pooled median rate expit(mu) "
+            "with its 95% credible interval. Subgroup rows give the pooled rate of the subgroup model; per-level "
+            "rates are in each report."
+        ),
+    ]
+    rows = []
+    for f in fitted:
+        r = f.result
+        rows.append(
+            [
+                f.spec.name,
+                f.model.data.k,
+                len(f.model.data.excluded),
+                _paper_cell(f.spec),
+                _baseline_cell(f, "DL"),
+                _baseline_cell(f, "GLMM"),
+                f"{rate(r.pooled_median.median)} ({span(r.pooled_median.lo, r.pooled_median.hi)})",
+                "ok" if r.diagnostics.ok else "; ".join(r.diagnostics.problems()),
+            ]
+        )
+    blocks.append(
+        table(
+            ["analysis", "studies", "excluded", "paper", "DL", "GLMM", "Bayesian", "diagnostics"],
+            rows,
+        )
+    )
+    blocks += [
+        Link(f"{f.spec.name}/report.html", f"{f.spec.title} ({f.spec.name})") for f in fitted
+    ]
+    blocks.append(Heading("Model comparison (leave-one-study-out)"))
+    blocks.append(
+        Paragraph(
+            "PSIS-LOO on the study-level likelihood with each study's random effect integrated out; studies "
+            "still with Pareto k > 0.7 are refitted exactly and their contribution replaced. elpd_diff is "
+            "relative to the best model; weights are stacking weights."
+        )
+    )
+    for c in comparisons:
+        blocks.append(Heading(f"Outcome {c.outcome}", 3))
+        if c.comparison is not None:
+            blocks.append(
+                table(
+                    [
+                        "rank",
+                        "model",
+                        "elpd_loo",
+                        "SE",
+                        "elpd_diff",
+                        "SE diff",
+                        "weight",
+                        "max Pareto k",
+                        "refitted",
+                    ],
+                    [
+                        [
+                            r.rank,
+                            r.name,
+                            num(r.elpd_loo, 2),
+                            num(r.se, 2),
+                            num(r.elpd_diff, 2),
+                            num(r.dse, 2),
+                            num(r.weight, 3),
+                            num(r.pareto_k_max, 2),
+                            ", ".join(r.refitted),
+                        ]
+                        for r in c.comparison.rows
+                    ],
+                )
+            )
+        else:
+            blocks.append(
+                Paragraph("Fewer than two models on the same studies: nothing to compare.")
+            )
+        for name, reason in c.left_out.items():
+            blocks.append(Paragraph(f"Not compared: {name} ({reason})."))
+    return blocks
+
+
+def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[OutcomeComparison]]:
+    """Run every spec of ``target``; with several specs, compare per outcome and write the index."""
+    specs = [load_spec(p) for p in spec_paths(target)]  # validate all before fitting any
+    names = [s.name for s in specs]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise InputError(f"{target}: several spec files share the name {', '.join(duplicated)}")
+    fitted = [run_spec(spec, out)[0] for spec in specs]
+    comparisons: list[OutcomeComparison] = []
+    if len(specs) > 1:
+        outcomes: dict[str, list[Fitted]] = {}
+        for f in fitted:
+            outcomes.setdefault(f.spec.outcome, []).append(f)
+        comparisons = [compare_outcome(o, group) for o, group in outcomes.items()]
+        write_index(fitted, comparisons, out)
+    return fitted, comparisons
+
+
+def write_index(
+    fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparison], out: str | Path
+) -> None:
+    """index.json, index.md and index.html (written last)."""
+    out = Path(out)
+    payload = {
+        c.outcome: {
+            "rows": c.comparison.to_list() if c.comparison else [],
+            "not_compared": c.left_out,
+        }
+        for c in comparisons
+    }
+    write_json(out / "comparison.json", json_ready(payload))
+    blocks = index_blocks(fitted, comparisons)
+    write_text(out / "index.md", to_markdown(blocks))
+    write_text(out / "index.html", to_html(blocks, title="bayesmeta: flagship analysis"))

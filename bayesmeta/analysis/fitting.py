@@ -1,0 +1,127 @@
+"""Turn a validated spec into a model, fit it, and run its frequentist baselines."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from bayesmeta.analysis.draws import StudyDraws, from_idata, from_quadrature, to_idata
+from bayesmeta.analysis.specfile import AnalysisSpec, read_frame
+from bayesmeta.bayes.result import BayesResult
+from bayesmeta.bayes.spec import ModelSpec
+from bayesmeta.errors import BayesmetaError, SpecError
+
+
+@dataclass
+class Fitted:
+    """A spec, its model, the Bayesian result with draws, and the frequentist baselines."""
+
+    spec: AnalysisSpec
+    model: ModelSpec
+    result: BayesResult
+    draws: StudyDraws
+    baselines: dict[str, Any] = field(default_factory=dict)
+    baseline_errors: dict[str, str] = field(default_factory=dict)
+
+
+def to_model(spec: AnalysisSpec) -> ModelSpec:
+    """Validated data and the :class:`ModelSpec` of a spec (errors name the spec file)."""
+    from bayesmeta.bayes.spec import build_model
+    from bayesmeta.data import from_frame
+
+    try:
+        data = from_frame(
+            read_frame(spec),
+            events=spec.data["events"],
+            total=spec.data["total"],
+            study=spec.data["study"],
+            outcome=spec.outcome,
+        )
+        return build_model(
+            data,
+            kind=spec.model["kind"],
+            formula=spec.model.get("formula"),
+            by=spec.model.get("by"),
+            separate_tau=spec.model["separate_tau"],
+            mu_prior=spec.priors.get("mu"),
+            beta_prior=spec.priors.get("beta"),
+            tau_prior=spec.priors.get("tau"),
+            reference=spec.model["reference"],
+        )
+    except SpecError:
+        raise
+    except BayesmetaError as error:
+        raise SpecError(f"{spec.path}: {error}") from None
+
+
+def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyDraws]:
+    """Fit with the spec's engine; the result always carries an InferenceData.
+
+    Quadrature results get draws resampled from the exact posterior grid (see
+    :mod:`bayesmeta.analysis.draws`), so every result can be saved, plotted and compared alike.
+    """
+    from bayesmeta.bayes import fit
+
+    settings = spec.sampler
+    if settings["engine"] == "quadrature":
+        result = fit(model, engine="quadrature")
+        draws, params = from_quadrature(
+            model, chains=settings["chains"], draws=settings["draws"], seed=settings["seed"]
+        )
+        idata = to_idata(model, draws, params, attrs={"spec": spec.name})
+        return dataclasses.replace(result, idata=idata), draws
+    result = fit(
+        model,
+        engine="nuts",
+        draws=settings["draws"],
+        tune=settings["tune"],
+        chains=settings["chains"],
+        seed=settings["seed"],
+        sampler=settings["sampler"],
+    )
+    return result, from_idata(model, result.idata)
+
+
+def fit_baselines(spec: AnalysisSpec, model: ModelSpec) -> tuple[dict[str, Any], dict[str, str]]:
+    """Frequentist fits named in the spec (per level too for subgroup models).
+
+    A method that fails (e.g. the GLMM on a level with a single study) is reported in the
+    second dictionary instead of stopping the analysis.
+    """
+    from bayesmeta import freq
+
+    fits: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for method in spec.baselines:
+        try:
+            if model.kind == "subgroup" and hasattr(freq, "subgroup"):
+                tau2 = "separate" if model.separate_tau else "common"
+                fits[method] = freq.subgroup(model.data, by=model.by, method=method, tau2=tau2)
+            else:
+                fits[method] = freq.rma(model.data, method=method)
+        except BayesmetaError as error:
+            errors[method] = str(error)
+        except (ArithmeticError, ValueError) as error:  # numerical failure of one baseline
+            errors[method] = f"{type(error).__name__}: {error}"
+    return fits, errors
+
+
+def fit_spec(spec: AnalysisSpec) -> Fitted:
+    """Model, Bayesian fit with draws, and frequentist baselines of one spec."""
+    model = to_model(spec)
+    result, draws = fit_bayes(spec, model)
+    baselines, errors = fit_baselines(spec, model)
+    return Fitted(
+        spec=spec,
+        model=model,
+        result=result,
+        draws=draws,
+        baselines=baselines,
+        baseline_errors=errors,
+    )
+
+
+def overall(fit: Any) -> Any:
+    """The pooled (all studies) FreqResult of a baseline, subgroup or not."""
+    return getattr(fit, "overall", fit)

@@ -1,0 +1,99 @@
+"""The keys, types and defaults of a spec file (see :mod:`bayesmeta.analysis.specfile`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ENGINES = ("quadrature", "nuts")
+SAMPLERS = ("pymc", "nutpie", "numpyro")
+BASELINE_METHODS = ("DL", "REML", "PM", "ML", "HS", "SJ", "EB", "GLMM")
+KINDS = ("random", "regression", "subgroup", "common")
+
+STR, BOOL, INT, FLOAT, LIST, TABLE = (
+    "string",
+    "boolean",
+    "integer",
+    "number",
+    "array",
+    "table",
+)
+
+#: section -> key -> (expected type, required). The top level is section "".
+SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
+    "": {
+        "name": (STR, False),
+        "title": (STR, False),
+        "description": (STR, False),
+        "data": (TABLE, True),
+        "model": (TABLE, True),
+        "priors": (TABLE, False),
+        "sampler": (TABLE, False),
+        "baselines": (TABLE, False),
+        "paper": (TABLE, False),
+    },
+    "data": {
+        "dataset": (STR, False),
+        "csv": (STR, False),
+        "outcome": (STR, False),
+        "events": (STR, True),
+        "total": (STR, True),
+        "study": (STR, False),
+    },
+    "model": {
+        "kind": (STR, True),
+        "formula": (STR, False),
+        "by": (STR, False),
+        "separate_tau": (BOOL, False),
+        "reference": (TABLE, False),
+    },
+    "priors": {"mu": (STR, False), "beta": (STR, False), "tau": (STR, False)},
+    "sampler": {
+        "engine": (STR, False),
+        "draws": (INT, False),
+        "tune": (INT, False),
+        "chains": (INT, False),
+        "sampler": (STR, False),
+        "seed": (INT, False),
+    },
+    "baselines": {"methods": (LIST, False)},
+    "paper": {
+        "source": (STR, False),
+        "estimate": (FLOAT, False),
+        "ci": (LIST, False),
+        "tau2": (FLOAT, False),
+        "i2": (FLOAT, False),
+        "q_between": (FLOAT, False),
+        "df_between": (INT, False),
+        "p_between": (FLOAT, False),
+        "note": (STR, False),
+        "groups": (TABLE, False),
+    },
+}
+
+DEFAULT_SAMPLER: dict[str, Any] = {
+    "engine": "quadrature",
+    "draws": 1000,
+    "tune": 1000,
+    "chains": 2,
+    "sampler": "pymc",
+    "seed": 20250417,
+}
+DEFAULT_BASELINES: tuple[str, ...] = ("DL", "GLMM")
+
+
+def type_ok(value: Any, expected: str) -> bool:
+    """Whether a TOML value has the schema type ``expected``."""
+    match expected:
+        case "string":
+            return isinstance(value, str)
+        case "boolean":
+            return isinstance(value, bool)
+        case "integer":
+            return isinstance(value, int) and not isinstance(value, bool)
+        case "number":
+            return isinstance(value, int | float) and not isinstance(value, bool)
+        case "array":
+            return isinstance(value, list)
+        case "table":
+            return isinstance(value, dict)
+    raise AssertionError(expected)
