@@ -8,9 +8,25 @@ Modules: ``effects`` (escalc measures, back-transforms), ``tau2`` (estimators), 
 """
 
 from bayesmeta.freq.glmm import glmm
+from bayesmeta.freq.influence import InfluenceResult, influence, leave_one_out
 from bayesmeta.freq.metareg import metareg
 from bayesmeta.freq.results import FreqResult, MetaRegResult, SubgroupResult
 from bayesmeta.freq.rma import rma
+from bayesmeta.freq.smallstudy import SmallStudyResult, egger, peters
 from bayesmeta.freq.subgroup import subgroup
 
-__all__ = ["FreqResult", "MetaRegResult", "SubgroupResult", "glmm", "metareg", "rma", "subgroup"]
+__all__ = [
+    "FreqResult",
+    "InfluenceResult",
+    "MetaRegResult",
+    "SmallStudyResult",
+    "SubgroupResult",
+    "egger",
+    "glmm",
+    "influence",
+    "leave_one_out",
+    "metareg",
+    "peters",
+    "rma",
+    "subgroup",
+]

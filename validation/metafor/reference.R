@@ -134,8 +134,11 @@ smallstudy_case <- function(d) {
   eg_rma <- regtest(fit, model = "rma", predictor = "sei")
   eg_lm <- regtest(fit, model = "lm", predictor = "sei")
   pe_lm <- regtest(fit, model = "lm", predictor = "ninv")
-  one <- function(r) list(zval = num(r$zval), pval = num(r$pval), dfs = num(r$dfs),
-                          est = num(r$est), b_slope = num(r$fit$b[2]), se_slope = num(r$fit$se[2]))
+  one <- function(r) {
+    cf <- if (inherits(r$fit, "lm")) coef(summary(r$fit))[2, 1:2] else c(r$fit$b[2], r$fit$se[2])
+    list(zval = num(r$zval), pval = num(r$pval), dfs = num(r$dfs), est = num(r$est),
+         b_slope = num(cf[1]), se_slope = num(cf[2]))
+  }
   l1 <- leave1out(fit)
   inf <- influence(fit)$inf
   list(egger_rma = one(eg_rma), egger_lm = one(eg_lm), peters_lm = one(pe_lm),

@@ -1,0 +1,132 @@
+"""Leave-one-out analysis and case-deletion influence diagnostics (``leave1out``, ``influence``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bayesmeta.data import Exclusion, MetaData
+from bayesmeta.freq.effects import effect_sizes
+from bayesmeta.freq.results import FreqResult
+from bayesmeta.freq.rma import rma
+
+
+def leave_one_out(
+    data: MetaData,
+    *,
+    method: str = "DL",
+    measure: str = "PLO",
+    ci: str = "z",
+    add: float = 0.5,
+    to: str = "only0",
+    level: float = 0.95,
+) -> dict[str, FreqResult]:
+    """The pooled result with each study left out in turn (study label -> result).
+
+    Each result lists the omitted study under ``excluded`` (reason ``"left out"``), after
+    any studies the data already excluded. ``method="GLMM"`` refits the GLMM each time.
+    """
+    return {
+        study: rma(
+            data.without(study, reason="left out"),
+            method=method,
+            measure=measure,
+            ci=ci,
+            add=add,
+            to=to,
+            level=level,
+        )
+        for study in data.studies
+    }
+
+
+@dataclass(frozen=True)
+class InfluenceResult:
+    """Case-deletion diagnostics per study, as ``metafor::influence.rma.uni``.
+
+    Arrays aligned with ``studies``: externally standardised residuals ``rstudent``,
+    ``dffits``, Cook's distance ``cook_d``, covariance ratio ``cov_r``, tau^2 and Q without the
+    study (``tau2_del``, ``qe_del``), leverage ``hat`` and weight in percent ``weight``.
+    """
+
+    studies: tuple[str, ...]
+    rstudent: np.ndarray
+    dffits: np.ndarray
+    cook_d: np.ndarray
+    cov_r: np.ndarray
+    tau2_del: np.ndarray
+    qe_del: np.ndarray
+    hat: np.ndarray
+    weight: np.ndarray
+    excluded: tuple[Exclusion, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "qe_del", "hat", "weight")
+        return {
+            "studies": list(self.studies),
+            **{name: getattr(self, name).tolist() for name in fields},
+            "excluded": [e.to_dict() for e in self.excluded],
+        }
+
+
+def influence_arrays(
+    yi: np.ndarray, vi: np.ndarray, *, method: str = "DL", ci: str = "z"
+) -> dict[str, np.ndarray]:
+    """The diagnostics of :class:`InfluenceResult` for an intercept-only model on arrays."""
+    from bayesmeta.freq.uni import fit_uni
+
+    k = len(yi)
+    X = np.ones((k, 1))
+    full = fit_uni(yi, vi, X, method=method, ci=ci)
+    w = full.weights
+    hat = w / w.sum()
+    pred_full = float(full.beta[0])
+    out = {
+        name: np.empty(k)
+        for name in ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "qe_del")
+    }
+    vb_full = float(full.vb[0, 0])
+    for i in range(k):
+        keep = np.arange(k) != i
+        fit = fit_uni(yi[keep], vi[keep], X[keep], method=method, ci=ci)
+        s2w = fit.vb[0, 0] * np.sum(1.0 / (vi[keep] + fit.tau2)) if ci == "hk" else 1.0
+        delpred = float(fit.beta[0])
+        vdelpred = float(fit.vb[0, 0])
+        out["tau2_del"][i] = fit.tau2
+        out["qe_del"][i] = fit.qe
+        out["dffits"][i] = (pred_full - delpred) / np.sqrt(s2w * hat[i] * (fit.tau2 + vi[i]))
+        dfb = pred_full - delpred
+        out["cook_d"][i] = dfb * dfb / vb_full
+        out["cov_r"][i] = vdelpred / vb_full
+        resid = yi[i] - delpred
+        out["rstudent"][i] = resid / np.sqrt(vi[i] * s2w + vdelpred + fit.tau2 * s2w)
+    out["hat"] = hat
+    out["weight"] = 100 * hat
+    return out
+
+
+def influence(
+    data: MetaData,
+    *,
+    method: str = "DL",
+    measure: str = "PLO",
+    ci: str = "z",
+    add: float = 0.5,
+    to: str = "only0",
+) -> InfluenceResult:
+    """Case-deletion influence diagnostics of the inverse-variance model (see
+    :class:`InfluenceResult`)."""
+    from bayesmeta.freq.rma import check_method
+    from bayesmeta.freq.uni import check_ci
+
+    check_method(method)
+    check_ci(ci)
+    if method == "GLMM":
+        from bayesmeta.errors import InputError
+
+        raise InputError("influence diagnostics are defined for the inverse-variance models only")
+    yi, vi = effect_sizes(data.events, data.total, measure=measure, add=add, to=to)
+    values = influence_arrays(yi, vi, method=method, ci=ci)
+    return InfluenceResult(studies=data.studies, excluded=data.excluded, **values)
