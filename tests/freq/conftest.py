@@ -103,3 +103,94 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         else:
             section = argument[: -len("_case")]
             metafunc.parametrize(argument, _cases(_DEV, section))
+
+
+# --- comparisons shared by the development and the unseen-data tests -------------------------
+
+SCALARS = ("mu", "se", "tau2", "i2", "h2", "q", "q_p", "estimate")
+PAIRS = ("ci", "pi", "tau2_ci")
+INFLUENCE_FIELDS = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "qe_del", "hat", "weight")
+
+
+def _check_rma(result, ref) -> None:
+    """Every field of an rma result equals metafor's within RTOL_EXACT."""
+    out = result.to_dict()
+    assert out["k"] == ref["k"]
+    for field in SCALARS:
+        assert close(out[field], ref[field], rtol=RTOL_EXACT), (field, out[field], ref[field])
+    for field in PAIRS:
+        expected = ref[field]
+        if expected is None or expected[0] is None:
+            assert out[field] is None, field
+        else:
+            assert close(out[field], expected, rtol=RTOL_EXACT), (field, out[field], expected)
+
+
+def _check_glmm(entry, ref) -> None:
+    """The GLMM equals rma.glmm: fitted values within RTOL_GLMM, heterogeneity tests exactly."""
+    from bayesmeta.freq.glmm import glmm_arrays
+
+    out = glmm_arrays(np.array(entry["events"]), np.array(entry["total"])).to_dict()
+    assert out["k"] == ref["k"]
+    # a pooled logit near 0: absolute tolerance scaled by its standard error
+    assert close(out["mu"], ref["mu"], rtol=RTOL_GLMM, atol=RTOL_GLMM * ref["se"])
+    assert close(out["se"], ref["se"], rtol=RTOL_GLMM)
+    assert close(out["tau2"], ref["tau2"], rtol=RTOL_GLMM, atol=1e-8)
+    # the heterogeneity tests do not depend on the optimiser: exact
+    for field in ("q", "q_p", "q_lrt", "q_lrt_p", "i2"):
+        assert close(out[field], ref[field], rtol=RTOL_EXACT), field
+    assert close(out["i2_metafor"], ref["i2_metafor"], rtol=RTOL_GLMM)
+    for field in ("estimate", "ci", "pi"):
+        assert close(out[field], ref[field], rtol=RTOL_GLMM), field
+
+
+def _check_small_study(entry, ref) -> None:
+    """Egger, Peters, leave-one-out and influence equal metafor within RTOL_EXACT."""
+    import pandas as pd
+
+    from bayesmeta.data import from_frame
+    from bayesmeta.freq import egger, influence, leave_one_out, peters
+
+    frame = pd.DataFrame(
+        {"study": [str(s) for s in entry["study"]], "x": entry["events"], "n": entry["total"]}
+    )
+    data = from_frame(frame, events="x", total="n")
+    for key, result in (
+        ("egger_rma", egger(data)),
+        ("egger_lm", egger(data, model="lm")),
+        ("peters_lm", peters(data)),
+    ):
+        expected = ref[key]
+        assert close(result.statistic, expected["zval"], rtol=RTOL_EXACT), key
+        assert close(result.p_value, expected["pval"], rtol=RTOL_EXACT), key
+        assert close(result.limit_estimate, expected["est"], rtol=RTOL_EXACT), key
+        assert close(result.slope, expected["b_slope"], rtol=RTOL_EXACT), key
+        assert close(result.slope_se, expected["se_slope"], rtol=RTOL_EXACT), key
+        assert result.df == expected["dfs"]
+    loo = leave_one_out(data)
+    assert list(loo) == list(data.studies)
+    for field, attribute in (
+        ("estimate", "mu"),
+        ("se", "se"),
+        ("tau2", "tau2"),
+        ("i2", "i2"),
+        ("q", "q"),
+    ):
+        values = [getattr(fit, attribute) for fit in loo.values()]
+        assert close(values, ref["leave1out"][field], rtol=RTOL_EXACT), field
+    diagnostics = influence(data).to_dict()
+    for field in INFLUENCE_FIELDS:
+        assert close(diagnostics[field], ref["influence"][field], rtol=RTOL_EXACT), field
+
+
+class Checks:
+    """The comparisons above, handed to tests as the ``checks`` fixture."""
+
+    rma = staticmethod(_check_rma)
+    glmm = staticmethod(_check_glmm)
+    small_study = staticmethod(_check_small_study)
+
+
+@pytest.fixture(scope="session")
+def checks() -> type[Checks]:
+    return Checks
