@@ -10,11 +10,12 @@ a narrow spike that fixed nodes miss.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, gammaln, log1p, logsumexp
+from scipy.special import expit, gammaln
 
 N_NODES = 7
 _NODES, _WEIGHTS = np.polynomial.hermite.hermgauss(N_NODES)
 _LOG_WEIGHTS = np.log(_WEIGHTS) + _NODES**2
+_LOG_NORMAL = -0.5 * np.log(2 * np.pi)
 
 
 def log_binomial_coefficients(events: np.ndarray, total: np.ndarray) -> np.ndarray:
@@ -22,33 +23,44 @@ def log_binomial_coefficients(events: np.ndarray, total: np.ndarray) -> np.ndarr
     return gammaln(total + 1) - gammaln(events + 1) - gammaln(total - events + 1)
 
 
-def _log1pexp(eta: np.ndarray) -> np.ndarray:
-    return np.where(eta > 0, eta + log1p(np.exp(-np.abs(eta))), log1p(np.exp(-np.abs(eta))))
-
-
 def conditional_modes(
-    offset: np.ndarray, tau: float, events: np.ndarray, total: np.ndarray
+    offset: np.ndarray,
+    tau: float,
+    events: np.ndarray,
+    total: np.ndarray,
+    *,
+    start: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mode ``u*`` of each study's integrand and the curvature ``-h''(u*)`` there."""
-    u = np.zeros_like(offset)
+    """Mode ``u*`` of each study's integrand and the curvature ``-h''(u*)`` there.
+
+    Newton's method on the strictly concave log-integrand, from ``start`` (default 0).
+    """
     if tau == 0:
-        return u, np.ones_like(offset)
+        return np.zeros_like(offset), np.ones_like(offset)
+    u = np.zeros_like(offset) if start is None else np.array(start, dtype=float)
+    tau2 = tau * tau
     for _ in range(100):
         p = expit(offset + tau * u)
-        grad = tau * (events - total * p) - u
-        curv = tau * tau * total * p * (1 - p) + 1.0
-        step = grad / curv
-        u = u + step
-        if np.max(np.abs(step)) < 1e-12 * (1 + np.max(np.abs(u))):
+        curv = tau2 * total * p * (1 - p) + 1.0
+        step = (tau * (events - total * p) - u) / curv
+        u += step
+        if np.max(np.abs(step)) < 1e-10 * (1 + np.max(np.abs(u))):
             break
     p = expit(offset + tau * u)
-    return u, tau * tau * total * p * (1 - p) + 1.0
+    return u, tau2 * total * p * (1 - p) + 1.0
 
 
-def loglik_terms(
-    offset: np.ndarray, tau: float, events: np.ndarray, total: np.ndarray
-) -> np.ndarray:
-    """Per-study marginal log-likelihood (binomial coefficients included).
+def loglik_terms_and_modes(
+    offset: np.ndarray,
+    tau: float,
+    events: np.ndarray,
+    total: np.ndarray,
+    *,
+    const: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-study marginal log-likelihood (binomial coefficients included) and the
+    conditional modes the nodes were centred on.
 
     Parameters
     ----------
@@ -58,19 +70,34 @@ def loglik_terms(
         Between-study standard deviation (the likelihood is even in ``tau``).
     events, total : numpy.ndarray
         Counts per study (float arrays).
+    const : numpy.ndarray, optional
+        Precomputed :func:`log_binomial_coefficients`.
+    start : numpy.ndarray, optional
+        Starting values of the conditional modes (those of a nearby evaluation).
     """
     tau = abs(float(tau))
-    const = log_binomial_coefficients(events, total)
+    if const is None:
+        const = log_binomial_coefficients(events, total)
     if tau == 0:
-        return const + events * offset - total * _log1pexp(offset)
-    mode, curv = conditional_modes(offset, tau, events, total)
-    scale = np.sqrt(2.0 / curv)  # sqrt(2) * conditional sd
+        terms = const + events * offset - total * np.logaddexp(0.0, offset)
+        return terms, np.zeros_like(offset)
+    mode, curv = conditional_modes(offset, tau, events, total, start=start)
+    scale = np.sqrt(2.0 / curv)  # sqrt(2) times the conditional sd
     u = mode[:, None] + scale[:, None] * _NODES[None, :]
     eta = offset[:, None] + tau * u
-    h = events[:, None] * eta - total[:, None] * _log1pexp(eta) - 0.5 * u * u
-    log_int = logsumexp(h + _LOG_WEIGHTS[None, :], axis=1) + np.log(scale)
-    # N(0, 1) density of u: -log(sqrt(2 pi)); the Gauss-Hermite weights carry the rest
-    return const + log_int - 0.5 * np.log(2 * np.pi)
+    h = events[:, None] * eta - total[:, None] * np.logaddexp(0.0, eta) - 0.5 * u * u
+    h += _LOG_WEIGHTS[None, :]
+    top = h.max(axis=1)
+    log_int = top + np.log(np.exp(h - top[:, None]).sum(axis=1)) + np.log(scale)
+    # N(0, 1) density of u contributes -log(sqrt(2 pi)); the Gauss-Hermite weights the rest
+    return const + log_int + _LOG_NORMAL, mode
+
+
+def loglik_terms(
+    offset: np.ndarray, tau: float, events: np.ndarray, total: np.ndarray
+) -> np.ndarray:
+    """Per-study marginal log-likelihood (see :func:`loglik_terms_and_modes`)."""
+    return loglik_terms_and_modes(offset, tau, events, total)[0]
 
 
 def loglik(

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import expit, gammaln, xlogy
 
 from bayesmeta.errors import InputError
-from bayesmeta.freq.agq import loglik
+from bayesmeta.freq.agq import log_binomial_coefficients, loglik_terms_and_modes
 from bayesmeta.freq.tau2 import dersimonian_laird
 
 _STEP = 1e-4
@@ -104,8 +104,16 @@ def fit_glmm(
     tau0 = np.sqrt(max(dersimonian_laird(yi, vi, X), 0.01))
     theta = np.append(beta0, tau0)
 
+    const = log_binomial_coefficients(events, total)
+    modes = {"u": None}
+
     def f(t: np.ndarray) -> float:
-        return loglik(t[:p], t[p], X, events, total)
+        # warm start: the conditional modes of the previous evaluation (at |tau|) are close
+        terms, u = loglik_terms_and_modes(
+            X @ t[:p], t[p], events, total, const=const, start=modes["u"]
+        )
+        modes["u"] = u if np.all(np.isfinite(u)) else None
+        return float(terms.sum())
 
     value, grad, hess = _derivatives(f, theta)
     iterations = 0
