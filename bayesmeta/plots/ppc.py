@@ -20,48 +20,64 @@ if TYPE_CHECKING:  # pragma: no cover
     from bayesmeta.bayes.result import BayesResult
 
 
-def replicated_counts(result: BayesResult) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Replicated events (draws x studies), observed events and study labels from ``idata``."""
+def replicated_counts(
+    result: BayesResult, *, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Replicated events (draws x studies), observed events and study labels.
+
+    Uses ``idata.posterior_predictive`` when present; otherwise simulates one replicate per
+    posterior draw from the study rates ``theta``: y_rep ~ Binomial(n_i, theta_i) (seeded).
+    """
     idata = result.idata
-    predictive = getattr(idata, "posterior_predictive", None) if idata is not None else None
     observed = getattr(idata, "observed_data", None) if idata is not None else None
-    if predictive is None or observed is None:
-        raise InputError(
-            "the result has no posterior predictive draws (fit it with the NUTS engine)"
-        )
-    names = [name for name in observed.data_vars if name in predictive.data_vars]
-    if not names:
-        raise InputError("no observed variable has posterior predictive draws")
-    name = names[0]
-    replicated = np.asarray(predictive[name].values, dtype=float)
-    replicated = replicated.reshape(-1, replicated.shape[-1])
+    if observed is None or not observed.data_vars:
+        raise InputError("the result has no posterior draws (fit it with the NUTS engine)")
+    name = next(iter(observed.data_vars))
     values = np.asarray(observed[name].values, dtype=float)
-    dims = [d for d in observed[name].dims]
+    dims = list(observed[name].dims)
     labels = (
         [str(v) for v in observed[name][dims[0]].values]
         if dims
         else [str(i) for i in range(len(values))]
     )
-    return replicated, values, labels
+    predictive = getattr(idata, "posterior_predictive", None)
+    if predictive is not None and name in predictive.data_vars:
+        replicated = np.asarray(predictive[name].values, dtype=float)
+        return replicated.reshape(-1, replicated.shape[-1]), values, labels
+    posterior = getattr(idata, "posterior", None)
+    if posterior is None or "theta" not in posterior.data_vars:
+        raise InputError("the result has no posterior predictive draws nor study rates 'theta'")
+    theta = np.asarray(posterior["theta"].values, dtype=float)
+    theta = theta.reshape(-1, theta.shape[-1])
+    totals = _totals(result, labels)
+    rng = np.random.default_rng(seed)
+    return rng.binomial(totals.astype(np.int64), theta).astype(float), values, labels
+
+
+def _totals(result: BayesResult, labels: list[str]) -> np.ndarray:
+    totals = result.study_rates.set_index("study")["total"].reindex(labels).to_numpy(dtype=float)
+    if np.isnan(totals).any():
+        raise InputError("study labels of the posterior draws do not match study_rates")
+    return totals
 
 
 @styled_plot
-def ppc_plot(result: BayesResult, *, title: str | None = None) -> Figure:
-    """Posterior predictive check of a NUTS result (needs ``posterior_predictive``).
+def ppc_plot(result: BayesResult, *, seed: int = 0, title: str | None = None) -> Figure:
+    """Posterior predictive check of a NUTS result (needs posterior draws).
 
     Parameters
     ----------
     result : BayesResult
+    seed : int, default 0
+        Seed of the replicates simulated when the result has no posterior predictive group.
     title : str, optional
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    replicated, observed, labels = replicated_counts(result)
-    totals = result.study_rates.set_index("study")["total"].reindex(labels).to_numpy(dtype=float)
-    if np.isnan(totals).any():
-        raise InputError("study labels of the posterior predictive draws do not match study_rates")
+    replicated, observed, labels = replicated_counts(result, seed=seed)
+    totals = _totals(result, labels)
     rep_p = replicated / totals
     obs_p = observed / totals
     lo, hi = np.quantile(rep_p, [0.025, 0.975], axis=0)

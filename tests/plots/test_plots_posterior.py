@@ -75,5 +75,29 @@ def test_ppc_plot_panels_and_rows(death, make_result):
 
 
 def test_ppc_plot_needs_draws(death, make_result):
-    with pytest.raises(InputError, match="posterior predictive"):
+    with pytest.raises(InputError, match="no posterior draws"):
         ppc_plot(make_result(death, draws=False))
+
+
+def test_ppc_simulates_replicates_from_theta_when_no_predictive_group(death, make_result):
+    result = make_result(death)
+    import arviz as az
+
+    rng = np.random.default_rng(3)
+    theta = rng.uniform(0.05, 0.6, size=(2, 200, death.k))
+    result.idata = az.from_dict(
+        posterior={"theta": theta},
+        observed_data={"y": np.asarray(death.events)},
+        coords={"study": list(death.studies)},
+        dims={"y": ["study"], "theta": ["study"]},
+    )
+    figure = ppc_plot(result, seed=1)
+    assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == list(death.studies)
+    # replicated proportions follow theta: the interval of a large study brackets its theta mean
+    from bayesmeta.plots.ppc import replicated_counts
+
+    replicated, observed, _ = replicated_counts(result, seed=1)
+    assert replicated.shape == (400, death.k)
+    big = int(np.argmax(death.total))
+    share = replicated[:, big] / death.total[big]
+    assert abs(share.mean() - theta[..., big].mean()) < 0.03
