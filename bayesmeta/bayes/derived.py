@@ -31,8 +31,9 @@ from scipy.special import expit
 
 from bayesmeta.bayes.result import Contrast, Interval
 
-#: Gauss-Hermite nodes used by :func:`population_mean` (exact to ~1e-10 for tau <= 5).
-GH_NODES = 61
+#: Gauss-Hermite nodes used by :func:`population_mean`. Measured absolute error against adaptive
+#: quadrature: < 3e-10 for tau <= 3 and < 1e-6 for tau <= 5 (61 nodes: 1e-7 and 6e-5).
+GH_NODES = 121
 PROB = 0.95
 
 
@@ -99,9 +100,15 @@ def pooled_draws(
     pick = rng.integers(0, k, size=draws)
     z_new = rng.standard_normal(draws)
     rows = np.arange(draws)
+    # studies sharing (eta, tau) in every draw (same level, or all of a random-intercept model)
+    # share their population mean: integrate once per distinct column
+    _, first, inverse = np.unique(
+        np.concatenate([eta, tau_study]), axis=1, return_index=True, return_inverse=True
+    )
+    means = population_mean(eta[:, first], tau_study[:, first])[:, np.ravel(inverse)]
     return {
         "pooled_median": expit(eta.mean(axis=1)),
-        "pooled_mean": population_mean(eta, tau_study).mean(axis=1),
+        "pooled_mean": means.mean(axis=1),
         "new_study": expit(eta[rows, pick] + tau_study[rows, pick] * z_new),
     }
 

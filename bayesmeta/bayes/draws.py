@@ -42,13 +42,27 @@ def linear_predictor(spec: ModelSpec, free: dict[str, np.ndarray]) -> tuple[dict
         params["beta"] = beta
         eta = beta @ spec.design.matrix.T
     else:
-        mu = np.asarray(free["mu"], float)
+        mu = np.asarray(free["mu"], float) if "mu" in free else _unshear(spec, free)
         params["mu"] = mu
         if spec.kind == "subgroup":
             eta = mu[..., np.asarray(spec.group_index())]
         else:
             eta = np.repeat(mu[..., None], k, axis=-1)
     return params, eta
+
+
+def _unshear(spec: ModelSpec, free: dict[str, np.ndarray]) -> np.ndarray:
+    """mu from the sampler's ``mu_shift`` (see :func:`bayesmeta.bayes.model.build_pymc_model`)."""
+    shift = np.asarray(free["mu_shift"], float)
+    z = np.asarray(free["z"], float)
+    tau = np.asarray(free["tau"], float)
+    if spec.kind == "random":
+        return shift - tau * z.mean(axis=-1)
+    index = np.asarray(spec.group_index())
+    onehot = index[:, None] == np.arange(len(spec.groups))[None, :]
+    zbar = (z @ onehot) / onehot.sum(axis=0)
+    tau_g = tau if tau.ndim == shift.ndim else tau[..., None]
+    return shift - tau_g * zbar
 
 
 def to_inference_data(spec: ModelSpec, raw: RawDraws, *, attrs: dict | None = None):

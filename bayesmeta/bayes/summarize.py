@@ -55,7 +55,7 @@ def _extreme(dataset, pick) -> float:
     return float(pick(values)) if values.size else float("nan")
 
 
-def warn_if_needed(diag: Diagnostics, *, what: str) -> None:
+def warn_if_needed(diag: Diagnostics, *, what: str, stacklevel: int = 2) -> None:
     """Emit a ConvergenceWarning naming every failed check."""
     problems = diag.problems()
     if problems:
@@ -63,7 +63,7 @@ def warn_if_needed(diag: Diagnostics, *, what: str) -> None:
             f"{what}: sampling diagnostics failed: {'; '.join(problems)} "
             "(increase --tune/--draws, or check the model)",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=stacklevel + 1,
         )
 
 
@@ -117,7 +117,8 @@ def summarize(
         return derived.interval(x, hdi=hdi)
 
     diag = diagnostics(idata)
-    warn_if_needed(diag, what=f"{spec.kind} model of '{spec.data.outcome}'")
+    # stacklevel: the user's call of fit (warn_if_needed <- summarize <- fit <- user)
+    warn_if_needed(diag, what=f"{spec.kind} model of '{spec.data.outcome}'", stacklevel=3)
     eta = _stacked(idata, "eta")
     tau_study = _stacked(idata, "tau_study")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 4]))

@@ -1,0 +1,131 @@
+"""bayesmeta's NUTS posteriors equal brms/Stan's within Monte Carlo error.
+
+Reference: ``validation/brms/reference.json`` from ``validation/brms/fit_brms.R`` (brms 2.18,
+rstan 2.21, 4 chains x 2000 draws, same data, same priors, same models).
+
+Tolerance (derived, not tuned): for a posterior quantile q estimated by both programs,
+``|q_bayesmeta - q_brms| <= Z * sqrt(mcse_bayesmeta^2 + mcse_brms^2)``, where each MCSE is the
+Monte Carlo standard error of that quantile from its own draws (``posterior::mcse_quantile`` in
+R, ``arviz.mcse(method="quantile")`` here; both the Vehtari et al. 2021 estimator) and the two
+runs are independent. With about 250 comparisons and a family-wise false alarm rate of 1%,
+Z = Phi^-1(1 - 0.01 / (2 * 250)) = 4.1; we use Z = 4.5 to allow for the error in the MCSE
+estimates themselves. A floor of 1e-4 (rates) keeps tails of near-degenerate draws sane.
+P(rate_a > rate_b) is compared as a binomial proportion: Z * sqrt(2 p (1 - p) / ESS_brms-ish),
+with ESS taken as 1000 (a lower bound of both runs' bulk ESS for these quantities).
+
+Real sampling, default settings (4 chains x 1000 draws, PyMC NUTS): a few seconds per fit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from bayesmeta.bayes import build_model, derived, fit
+from bayesmeta.data import cart_outcome
+
+pytestmark = [pytest.mark.sampling, pytest.mark.r_reference]
+
+REFERENCE = json.loads(
+    (Path(__file__).parents[2] / "validation" / "brms" / "reference.json").read_text()
+)["fits"]
+Z = 4.5
+FLOOR = 1e-4
+QUANTILES = (("median", 0.5), ("lo", 0.025), ("hi", 0.975))
+
+
+def _mcse(draws: np.ndarray, prob: float) -> float:
+    import arviz as az
+
+    return float(az.mcse(np.asarray(draws, float), method="quantile", prob=prob))
+
+
+def _check(name: str, draws: np.ndarray, ref: dict, failures: list[str]) -> None:
+    """Compare the median and 95% bounds of ``draws`` (chain, draw) with brms's."""
+    for key, prob in QUANTILES:
+        ours = float(np.quantile(draws.ravel(), prob))
+        tol = Z * np.hypot(_mcse(draws, prob), ref[f"mcse_{key}"]) + FLOOR
+        if abs(ours - ref[key]) > tol:
+            failures.append(
+                f"{name} {key}: bayesmeta {ours:.4f} vs brms {ref[key]:.4f} (tol {tol:.4f})"
+            )
+
+
+@pytest.fixture(scope="module", params=["orr", "crr", "death"])
+def outcome(request):
+    return request.param
+
+
+def _clean(result):
+    d = result.diagnostics
+    assert d.divergences == 0, d
+    assert d.ok, d.problems()
+
+
+def test_random_intercept_matches_brms(outcome):
+    result = fit(build_model(cart_outcome(outcome)))
+    _clean(result)
+    ref = REFERENCE[f"{outcome}_random"]
+    post = result.idata.posterior
+    mu, tau = post["mu"].values, post["tau"].values
+    failures: list[str] = []
+    _check("mu", mu, ref["mu"], failures)
+    _check("tau", tau, ref["tau"], failures)
+    _check("expit(mu)", expit(mu), ref["pooled_median"], failures)
+    _check("pooled mean", derived.population_mean(mu, tau), ref["pooled_mean"], failures)
+    assert not failures, failures
+    # the result reports exactly these draws' summaries
+    assert result.pooled_median.median == pytest.approx(np.median(expit(mu)), rel=1e-12)
+    assert result.pooled_mean.median == pytest.approx(
+        np.median(derived.population_mean(mu, tau)), rel=1e-9
+    )
+
+
+@pytest.mark.parametrize("separate", [False, True], ids=["common_tau", "separate_tau"])
+def test_subgroups_by_cancer_type_match_brms(outcome, separate):
+    spec = build_model(cart_outcome(outcome), by="cancer_type", separate_tau=separate)
+    result = fit(spec)
+    _clean(result)
+    ref = REFERENCE[f"{outcome}_{'separate' if separate else 'subgroup'}"]
+    assert list(spec.groups) == ref["levels"]
+    post = result.idata.posterior
+    failures: list[str] = []
+    rates = {}
+    for g, level in enumerate(spec.groups):
+        mu = post["mu"].values[..., g]
+        tau = post["tau"].values[..., g] if separate else post["tau"].values
+        rates[level] = expit(mu)
+        _check(f"mu[{level}]", mu, ref["mu"][level], failures)
+        _check(f"rate[{level}]", expit(mu), ref["rates"][level], failures)
+        _check(
+            f"mean rate[{level}]",
+            derived.population_mean(mu, tau),
+            ref["rates_mean"][level],
+            failures,
+        )
+        if separate:
+            _check(f"tau[{level}]", tau, ref["tau"][level], failures)
+    if not separate:
+        _check("tau", post["tau"].values, ref["tau"], failures)
+    eta, tau_study = post["eta"].values, post["tau_study"].values
+    _check("pooled median", expit(eta.mean(-1)), ref["pooled_median"], failures)
+    _check(
+        "pooled mean",
+        derived.population_mean(eta, tau_study).mean(-1),
+        ref["pooled_mean"],
+        failures,
+    )
+    for c_ref in ref["contrasts"]:
+        diff = rates[c_ref["a"]] - rates[c_ref["b"]]
+        _check(f"{c_ref['a']}-{c_ref['b']}", diff, c_ref, failures)
+        p_ref = c_ref["prob_a_greater"]
+        tol = Z * np.sqrt(2 * max(p_ref * (1 - p_ref), 1e-3) / 1000)
+        if abs(np.mean(diff > 0) - p_ref) > tol:
+            failures.append(f"P({c_ref['a']}>{c_ref['b']}): {np.mean(diff > 0):.3f} vs {p_ref:.3f}")
+    assert not failures, failures
+    by_pair = {(c.a, c.b): c for c in result.contrasts}
+    assert set(by_pair) == {(c["a"], c["b"]) for c in ref["contrasts"]}
