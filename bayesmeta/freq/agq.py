@@ -33,18 +33,29 @@ def conditional_modes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mode ``u*`` of each study's integrand and the curvature ``-h''(u*)`` there.
 
-    Newton's method on the strictly concave log-integrand, from ``start`` (default 0).
+    Newton's method on the strictly concave log-integrand from ``start`` (default 0),
+    safeguarded by bisection: the mode solves ``u = tau (x - n p(u))``, so it lies in
+    ``[tau (x - n), tau x]``, and a Newton step that leaves the current bracket is replaced by
+    its midpoint (large tau with a study of 0 events would otherwise overshoot).
     """
     if tau == 0:
         return np.zeros_like(offset), np.ones_like(offset)
-    u = np.zeros_like(offset) if start is None else np.array(start, dtype=float)
     tau2 = tau * tau
-    for _ in range(100):
+    lo = tau * (events - total) - 1.0
+    hi = tau * events + 1.0
+    u = np.zeros_like(offset) if start is None else np.clip(start, lo, hi)
+    for _ in range(200):
         p = expit(offset + tau * u)
+        grad = tau * (events - total * p) - u
+        lo = np.where(grad > 0, u, lo)
+        hi = np.where(grad > 0, hi, u)
         curv = tau2 * total * p * (1 - p) + 1.0
-        step = (tau * (events - total * p) - u) / curv
-        u += step
-        if np.max(np.abs(step)) < 1e-10 * (1 + np.max(np.abs(u))):
+        proposal = u + grad / curv
+        outside = (proposal <= lo) | (proposal >= hi)
+        proposal = np.where(outside, 0.5 * (lo + hi), proposal)
+        step = proposal - u
+        u = proposal
+        if np.max(np.abs(step)) < 1e-13 * (1 + np.max(np.abs(u))):
             break
     p = expit(offset + tau * u)
     return u, tau2 * total * p * (1 - p) + 1.0

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 from bayesmeta.data import Exclusion, MetaData
+from bayesmeta.errors import InputError
 from bayesmeta.freq.effects import effect_sizes
 from bayesmeta.freq.glmm_fit import GlmmFit, binomial_loglik, common_effect_logistic, fit_glmm
 from bayesmeta.freq.results import FreqResult
@@ -47,6 +48,15 @@ def heterogeneity_tests(
     return q_wald, q_lrt, k - p
 
 
+def check_counts(events: np.ndarray, total: np.ndarray) -> None:
+    """The GLMM needs some events and some non-events (else its ML estimate diverges)."""
+    if len(events) == 0:
+        raise InputError("no study to pool")
+    if events.sum() == 0 or np.all(events == total):
+        what = "no events" if events.sum() == 0 else "only events"
+        raise InputError(f"GLMM: every study has {what}; the logistic ML estimate is infinite")
+
+
 def glmm_arrays(
     events: np.ndarray,
     total: np.ndarray,
@@ -54,25 +64,57 @@ def glmm_arrays(
     level: float = 0.95,
     excluded: tuple[Exclusion, ...] = (),
 ) -> FreqResult:
-    """GLMM pooled proportion from counts (see :func:`glmm`)."""
+    """GLMM pooled proportion from counts (see :func:`glmm`).
+
+    A single study gives the common-effect logistic estimate (tau^2 = 0), as meta does.
+    """
     events = np.asarray(events, dtype=float)
     total = np.asarray(total, dtype=float)
+    check_counts(events, total)
+    X = np.ones((len(events), 1))
+    if len(events) == 1:
+        beta, vb, loglik = common_effect_logistic(X, events, total)
+        fit = GlmmFit(beta=beta, vb=vb, tau2=0.0, loglik=loglik, iterations=0)
+    else:
+        fit = fit_glmm(X, events, total)
+    return glmm_result(
+        float(fit.beta[0]),
+        float(np.sqrt(fit.vb[0, 0])),
+        fit.tau2,
+        events,
+        total,
+        level=level,
+        excluded=excluded,
+        loglik=fit.loglik,
+    )
+
+
+def glmm_result(
+    mu: float,
+    se: float,
+    tau2: float,
+    events: np.ndarray,
+    total: np.ndarray,
+    *,
+    level: float,
+    excluded: tuple[Exclusion, ...] = (),
+    loglik: float | None = None,
+) -> FreqResult:
+    """A :class:`FreqResult` from GLMM estimates and the studies' heterogeneity tests."""
     k = len(events)
     X = np.ones((k, 1))
-    fit: GlmmFit = fit_glmm(X, events, total)
-    mu = float(fit.beta[0])
-    se = float(np.sqrt(fit.vb[0, 0]))
     z = float(stats.norm.ppf(1 - (1 - level) / 2))
     q_wald, q_lrt, df = heterogeneity_tests(X, events, total)
     i2 = 100 * max(0.0, (q_wald - df) / q_wald) if q_wald > 0 else 0.0
     _, vi = effect_sizes(events, total, measure="PLO")
-    vt = df / np.trace(projection(1.0 / vi, X))
+    vt = df / np.trace(projection(1.0 / vi, X)) if df > 0 else float("nan")
     ci_mu = (mu - z * se, mu + z * se)
-    half = z * np.sqrt(se * se + fit.tau2)
+    half = z * np.sqrt(se * se + tau2)
     pi_mu = (mu - half, mu + half)
 
     def expit(values: tuple[float, float]) -> tuple[float, float]:
-        return tuple(float(1 / (1 + np.exp(-v))) for v in values)  # type: ignore[return-value]
+        low, high = (float(1 / (1 + np.exp(-v))) for v in values)
+        return low, high
 
     return FreqResult(
         method="GLMM",
@@ -80,13 +122,13 @@ def glmm_arrays(
         k=k,
         mu=mu,
         se=se,
-        tau2=fit.tau2,
+        tau2=tau2,
         tau2_ci=None,
         i2=i2,
-        h2=q_wald / df if df > 0 else float("nan"),
+        h2=q_wald / df if df > 0 else 1.0,
         q=q_wald,
         q_df=df,
-        q_p=float(stats.chi2.sf(q_wald, df)),
+        q_p=float(stats.chi2.sf(q_wald, df)) if df > 0 else 1.0,
         estimate=float(1 / (1 + np.exp(-mu))),
         ci=expit(ci_mu),
         pi=expit(pi_mu),
@@ -97,9 +139,9 @@ def glmm_arrays(
             "ci_mu": ci_mu,
             "pi_mu": pi_mu,
             "q_lrt": q_lrt,
-            "q_lrt_p": float(stats.chi2.sf(q_lrt, df)),
-            "i2_metafor": float(100 * fit.tau2 / (vt + fit.tau2)),
-            "loglik": fit.loglik,
+            "q_lrt_p": float(stats.chi2.sf(q_lrt, df)) if df > 0 else 1.0,
+            "i2_metafor": float(100 * tau2 / (vt + tau2)) if df > 0 else 0.0,
+            "loglik": loglik,
         },
     )
 

@@ -19,7 +19,12 @@ from bayesmeta.errors import InputError
 from bayesmeta.freq.agq import log_binomial_coefficients, loglik_terms_and_modes
 from bayesmeta.freq.tau2 import dersimonian_laird
 
+# Finite-difference steps (relative to max(1, |parameter|)): small for the Newton search,
+# larger for the final Hessian behind the standard errors, where the quadrature's rounding
+# noise (~1e-12 in the log-likelihood) would otherwise dominate (error ~ noise / step^2);
+# the truncation error of the larger step is O(step^2) ~ 1e-6 relative.
 _STEP = 1e-4
+_HESSIAN_STEP = 1e-3
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,9 @@ def binomial_loglik(events: np.ndarray, total: np.ndarray, prob: np.ndarray) -> 
     return float(np.sum(const + xlogy(events, prob) + xlogy(total - events, 1 - prob)))
 
 
-def _derivatives(f, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def _derivatives(f, theta: np.ndarray, step: float = _STEP) -> tuple[float, np.ndarray, np.ndarray]:
     m = len(theta)
-    h = _STEP * np.maximum(1.0, np.abs(theta))
+    h = step * np.maximum(1.0, np.abs(theta))
     f0 = f(theta)
     grad = np.empty(m)
     hess = np.empty((m, m))
@@ -90,12 +95,31 @@ def _derivatives(f, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
 def fit_glmm(
     X: np.ndarray, events: np.ndarray, total: np.ndarray, *, max_iter: int = 200
 ) -> GlmmFit:
-    """ML estimates of ``beta`` and ``tau^2`` (see the module docstring)."""
+    """ML estimates of ``beta`` and ``tau^2`` (see the module docstring).
+
+    The columns of ``X`` are scaled to a maximum absolute value of 1 for the search, so that
+    the finite-difference steps are commensurate across coefficients (a covariate such as a
+    median age of 60 would otherwise get steps 60 times larger on the linear predictor).
+    """
     events = np.asarray(events, dtype=float)
     total = np.asarray(total, dtype=float)
     k, p = X.shape
     if k <= p:
         raise InputError(f"{k} studies are too few for a GLMM with {p} coefficient(s)")
+    scale = np.max(np.abs(X), axis=0)
+    scale[scale == 0] = 1.0
+    fit = _fit_scaled(X / scale, events, total, max_iter=max_iter)
+    return GlmmFit(
+        beta=fit.beta / scale,
+        vb=fit.vb / np.outer(scale, scale),
+        tau2=fit.tau2,
+        loglik=fit.loglik,
+        iterations=fit.iterations,
+    )
+
+
+def _fit_scaled(X: np.ndarray, events: np.ndarray, total: np.ndarray, *, max_iter: int) -> GlmmFit:
+    k, p = X.shape
     beta0, _, _ = common_effect_logistic(X, events, total)
     xc = events + 0.5 * ((events == 0) | (events == total))
     nc = total + 1.0 * ((events == 0) | (events == total))
@@ -138,6 +162,7 @@ def fit_glmm(
         raise InputError("GLMM: maximum-likelihood fit did not converge")
     tau = abs(theta[p])
     theta[p] = tau
+    _, _, hess = _derivatives(f, theta, _HESSIAN_STEP)
     info = -hess
     if tau < 1e-8:
         vb = np.linalg.inv(info[:p, :p])

@@ -30,8 +30,14 @@ def rma_arrays(
     to: str = "only0",
     level: float = 0.95,
     excluded: tuple[Exclusion, ...] = (),
+    tau2: float | None = None,
 ) -> FreqResult:
-    """Inverse-variance meta-analysis of ``events``/``total`` (see :func:`rma`)."""
+    """Inverse-variance meta-analysis of ``events``/``total`` (see :func:`rma`).
+
+    ``tau2`` fixes the between-study variance instead of estimating it (used for subgroups
+    with a common tau^2); the Q-profile interval is then not computed. A single study gives
+    its own estimate with tau^2 = 0, as metafor does.
+    """
     check_method(method)
     check_ci(ci)
     total = np.asarray(total, dtype=float)
@@ -40,9 +46,7 @@ def rma_arrays(
     if k < 1:
         raise InputError("no study to pool")
     X = np.ones((k, 1))
-    if k == 1:
-        raise InputError("at least two studies are needed for a meta-analysis")
-    fit = fit_uni(yi, vi, X, method=method, ci=ci, level=level)
+    fit = fit_uni(yi, vi, X, method=method, ci=ci, level=level, tau2=tau2)
     mu = float(fit.beta[0])
     se = float(fit.se[0])
     crit = fit.crit
@@ -53,7 +57,7 @@ def rma_arrays(
     else:
         half = crit * np.sqrt(se**2 + fit.tau2)
         pi_mu = (mu - half, mu + half)
-        tau2_ci = q_profile_ci(yi, vi, X, level=level)
+        tau2_ci = q_profile_ci(yi, vi, X, level=level) if tau2 is None and k > 1 else None
 
     def bt(values):
         if values is None:

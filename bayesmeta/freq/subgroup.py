@@ -3,9 +3,12 @@
 With ``tau2="separate"`` (meta's default) each group is fitted on its own (its own tau^2),
 and the between-group statistic is, as ``meta:::subgroup`` computes it, Cochran's Q of the
 group estimates with weights ``1/se^2`` and ``groups - 1`` df -- for inverse-variance and
-GLMM fits alike. With ``tau2="common"`` one model with the subgroup factor and a common
-tau^2 is fitted (``rma(mods = ~ factor)`` or ``rma.glmm(mods = ~ factor)``, as meta does with
-``tau.common=TRUE``) and the between-group statistic is its omnibus test QM.
+GLMM fits alike. With ``tau2="common"`` (meta's ``tau.common=TRUE``) the inverse-variance
+groups are refitted with tau^2 fixed at the residual tau^2 of the model with the subgroup
+factor (``rma(mods = ~ factor)``), and Q is computed as above -- which equals that model's
+omnibus QM; for GLMM the group means and their covariance come from one GLMM with a mean
+per group and a common tau^2 (``rma.glmm(mods = ~ factor)``), and the statistic is its Wald
+test of equal means (its QM). Groups of a single study give that study's own estimate.
 """
 
 from __future__ import annotations
@@ -15,8 +18,12 @@ from scipy import stats
 
 from bayesmeta.data import MetaData
 from bayesmeta.errors import InputError
+from bayesmeta.freq.effects import effect_sizes
+from bayesmeta.freq.glmm import check_counts, glmm_result
+from bayesmeta.freq.glmm_fit import fit_glmm
 from bayesmeta.freq.results import FreqResult, SubgroupResult
-from bayesmeta.freq.rma import check_method, rma
+from bayesmeta.freq.rma import check_method, rma, rma_arrays
+from bayesmeta.freq.uni import fit_uni
 
 TAU2_MODES = ("separate", "common")
 
@@ -69,28 +76,20 @@ def subgroup(
     if len(levels) < 2:
         raise InputError(f"covariate '{by}' has fewer than two groups among the studies")
     options = {"method": method, "measure": measure, "ci": ci, "add": add, "to": to, "level": level}
-    groups: dict[str, FreqResult] = {}
-    for level_name in levels:
-        part = data.where(labels == level_name)
-        if part.k < 2:
-            raise InputError(
-                f"subgroup '{level_name}' of '{by}' has {part.k} study; at least two are needed"
-            )
-        groups[level_name] = rma(part, **options)
     overall = rma(data, **options)
-    if tau2 == "separate":
+    members = {name: labels == name for name in levels}
+    if tau2 == "common" and method == "GLMM":
+        groups, covariance = _glmm_common(data, members, level=level)
+        q_b = equality_test(np.array([g.mu for g in groups.values()]), covariance)
+    else:
+        if tau2 == "separate":
+            groups = {name: rma(data.where(mask), **options) for name, mask in members.items()}
+        else:
+            groups = _uni_common(data, members, options)
         q_b = between_group_q(
             np.array([g.mu for g in groups.values()]), np.array([g.se for g in groups.values()])
         )
-        df_b = len(levels) - 1
-        p_b = float(stats.chi2.sf(q_b, df_b))
-    else:
-        from bayesmeta.freq.metareg import metareg
-
-        reg = metareg(
-            data, formula=f"C({by})", method=method, measure=measure, ci=ci, add=add, to=to
-        )
-        q_b, df_b, p_b = reg.qm, reg.qm_df, reg.qm_p
+    df_b = len(levels) - 1
     return SubgroupResult(
         by=by,
         method=method,
@@ -98,7 +97,58 @@ def subgroup(
         groups=groups,
         q_between=q_b,
         df_between=df_b,
-        p_between=p_b,
+        p_between=float(stats.chi2.sf(q_b, df_b)),
         overall=overall,
         excluded=data.excluded,
     )
+
+
+def _indicators(members: dict[str, np.ndarray]) -> np.ndarray:
+    return np.column_stack([mask.astype(float) for mask in members.values()])
+
+
+def _uni_common(
+    data: MetaData, members: dict[str, np.ndarray], options: dict
+) -> dict[str, FreqResult]:
+    """Groups refitted with tau^2 fixed at the residual tau^2 of the subgroup model
+    (meta's ``tau.common=TRUE``: ``hetcalc(..., subgroup)`` then ``tau.preset``)."""
+    yi, vi = effect_sizes(
+        data.events, data.total, measure=options["measure"], add=options["add"], to=options["to"]
+    )
+    tau2_common = fit_uni(yi, vi, _indicators(members), method=options["method"]).tau2
+    return {
+        name: rma_arrays(
+            data.events[mask], data.total[mask], **options, excluded=data.excluded, tau2=tau2_common
+        )
+        for name, mask in members.items()
+    }
+
+
+def _glmm_common(
+    data: MetaData, members: dict[str, np.ndarray], *, level: float
+) -> tuple[dict[str, FreqResult], np.ndarray]:
+    """Group estimates from one GLMM with a mean per group and a common tau^2 (meta's
+    ``tau.common=TRUE`` for GLMM: ``rma.glmm(mods = ~ subgroup)``)."""
+    events = data.events.astype(float)
+    total = data.total.astype(float)
+    check_counts(events, total)
+    fit = fit_glmm(_indicators(members), events, total)
+    groups = {}
+    for column, (name, mask) in enumerate(members.items()):
+        groups[name] = glmm_result(
+            float(fit.beta[column]),
+            float(np.sqrt(fit.vb[column, column])),
+            fit.tau2,
+            events[mask],
+            total[mask],
+            level=level,
+            excluded=data.excluded,
+        )
+    return groups, fit.vb
+
+
+def equality_test(beta: np.ndarray, covariance: np.ndarray) -> float:
+    """Wald statistic for equal group means (the QM of the model with an intercept)."""
+    contrast = np.eye(len(beta))[1:] - np.eye(len(beta))[0]
+    diff = contrast @ beta
+    return float(diff @ np.linalg.solve(contrast @ covariance @ contrast.T, diff))

@@ -71,10 +71,12 @@ def fit_uni(
     yi = np.asarray(yi, dtype=float)
     vi = np.asarray(vi, dtype=float)
     k, p = X.shape
-    if k <= p:
-        raise InputError(f"{k} studies are too few for a model with {p} coefficient(s)")
     if np.any(vi <= 0) or not np.all(np.isfinite(vi)):
         raise InputError("sampling variances must be positive and finite")
+    if k == 1 and p == 1:
+        return _single_study(yi, vi, ci=ci, level=level, tau2=0.0 if tau2 is None else tau2)
+    if k <= p:
+        raise InputError(f"{k} studies are too few for a model with {p} coefficient(s)")
     t2 = estimate_tau2(yi, vi, X, method=method) if tau2 is None else float(tau2)
     w = 1.0 / (vi + t2)
     WX = X * w[:, None]
@@ -111,6 +113,26 @@ def fit_uni(
         dfs=dfs,
         level=level,
         weights=w,
+    )
+
+
+def _single_study(yi: np.ndarray, vi: np.ndarray, *, ci: str, level: float, tau2: float) -> UniFit:
+    """One study: its own estimate, no heterogeneity, tau^2 = 0 unless fixed (as metafor)."""
+    if ci == "hk":
+        raise InputError("the Hartung-Knapp interval needs at least two studies")
+    return UniFit(
+        beta=np.array([float(yi[0])]),
+        vb=np.array([[float(vi[0] + tau2)]]),
+        tau2=float(tau2),
+        qe=0.0,
+        qe_df=0,
+        qe_p=1.0,
+        i2=0.0,
+        h2=1.0,
+        ci_method=ci,
+        dfs=np.inf,
+        level=level,
+        weights=1.0 / (vi + tau2),
     )
 
 

@@ -10,9 +10,21 @@ from bayesmeta.freq import metareg, subgroup
 
 OUTCOME = {"cart_orr": "orr", "cart_crr": "crr", "cart_death": "death"}
 
+#: Known disagreement (also in the project's table): deaths, phase 2 subgroup (18/62 and
+#: 0/81; tau^2 = 11.5, an almost flat likelihood). lme4 stops at tau^2 11.5042 (ours 11.5026,
+#: 1.5e-4 relative, with a log-likelihood higher than lme4's by 5e-9) and its
+#: finite-difference Hessian gives se 3.0106, ours 3.0078 (9.5e-4 relative). Ours is stable
+#: to 2e-6 across Hessian steps 3e-4..3e-3, while a step of 1e-4 reproduces lme4-sized
+#: noise, so the difference is lme4's. tau^2 and se are checked to 2e-3 there, everything
+#: else to the usual tolerance.
+RTOL_FLAT = 2e-3
+FLAT = {("cart_death", "phase", "2")}
+
 
 @pytest.mark.r_reference
 def test_subgroup_equals_reference(subgroup_case, tol):
+    """Separate tau^2: per-group fits and meta's Q of the group estimates; common tau^2: the
+    group means of the model with the subgroup factor and its omnibus test."""
     name, _entry, _key, ref = subgroup_case
     method = "GLMM" if ref["engine"] == "GLMM" else ref["method"]
     rtol = tol.RTOL_GLMM if method == "GLMM" else tol.RTOL_EXACT
@@ -23,14 +35,27 @@ def test_subgroup_equals_reference(subgroup_case, tol):
         expected = ref["groups"][level]
         assert group.k == expected["k"]
         assert tol.close(group.mu, expected["mu"], rtol=rtol, atol=rtol * expected["se"])
-        assert tol.close(group.tau2, expected["tau2"], rtol=rtol, atol=1e-8)
-    assert tol.close(separate.q_between, ref["q_between"], rtol=rtol)
+        flat_rtol = RTOL_FLAT if method == "GLMM" and (name, ref["by"], level) in FLAT else rtol
+        assert tol.close(group.se, expected["se"], rtol=flat_rtol)
+        assert tol.close(group.tau2, expected["tau2"], rtol=flat_rtol, atol=1e-8)
+    flat_case = method == "GLMM" and any((name, ref["by"], g) in FLAT for g in separate.groups)
+    q_rtol = RTOL_FLAT if flat_case else rtol  # the between-group Q uses the flat group's se
+    assert tol.close(separate.q_between, ref["q_between"], rtol=q_rtol)
     assert separate.df_between == ref["df_between"]
-    assert tol.close(separate.p_between, ref["p_between"], rtol=10 * rtol)
+    assert tol.close(separate.p_between, ref["p_between"], rtol=10 * q_rtol)
+    included = set(ref["included"])
+    assert {e.study for e in separate.excluded}.isdisjoint(included)
+    assert sum(g.k for g in separate.groups.values()) == len(included)
+
     common = subgroup(data, by=ref["by"], method=method, tau2="common")
     rtol_c = tol.RTOL_GLMM_QM if method == "GLMM" else tol.RTOL_EXACT
     assert tol.close(common.q_between, ref["common"]["q_between"], rtol=rtol_c)
     assert common.df_between == ref["common"]["df_between"]
+    for level, group in common.groups.items():
+        se = ref["common"]["group_se"][level]
+        assert tol.close(group.mu, ref["common"]["group_mu"][level], rtol=rtol, atol=rtol * se)
+        assert tol.close(group.se, se, rtol=rtol)
+        assert tol.close(group.tau2, ref["common"]["tau2"], rtol=rtol, atol=1e-8)
 
 
 @pytest.mark.r_reference
@@ -64,7 +89,13 @@ def test_subgroup_reports_studies_missing_the_covariate():
     assert sum(g.k for g in result.groups.values()) == data.k - len(missing)
 
 
-def test_subgroup_rejects_unknown_covariate_and_single_group():
+def test_glmm_subgroup_of_studies_without_non_events_is_an_input_error():
+    data = cart_outcome("orr")
+    with pytest.raises(InputError, match="GLMM"):
+        subgroup(data, by="antigen", method="GLMM")
+
+
+def test_subgroup_rejects_unknown_covariate_and_mode():
     data = cart_outcome("orr")
     with pytest.raises(InputError, match="nope"):
         subgroup(data, by="nope")

@@ -17,7 +17,8 @@ outcome <- function(ev, tot) {
   keep <- !is.na(cart[[ev]]) & !is.na(cart[[tot]])
   d <- cart[keep, ]
   data.frame(study = d$study, xi = d[[ev]], ni = d[[tot]], cancer_type = d$cancer_type,
-             country = d$country, age_median = d$age_median, stringsAsFactors = FALSE)
+             country = d$country, age_median = d$age_median, phase = as.character(d$phase),
+             antigen = d$antigen, stringsAsFactors = FALSE)
 }
 arm <- function(d, trt, study) {
   d <- d[d$trt == trt, ]
@@ -85,29 +86,44 @@ qbetween <- function(est, se) {
   sum(w * (est - sum(w * est) / sum(w))^2)
 }
 
+# A subgroup of one study: metafor's rma with k = 1 (inverse variance), or the common-effect
+# logistic model (GLMM; meta's runGLMM with use.random = FALSE, since rma.glmm needs k > 1).
+single_glmm <- function(d) {
+  g <- glm(cbind(xi, ni - xi) ~ 1, family = binomial, data = d)
+  list(k = 1L, mu = unname(coef(g)[1]), se = unname(sqrt(vcov(g)[1, 1])), tau2 = 0)
+}
+
 subgroup_case <- function(d, by, engine, method = "DL") {
+  d <- d[!is.na(d[[by]]) & d[[by]] != "", ]
   levs <- sort(unique(d[[by]]))
   groups <- list()
   for (l in levs) {
     dl <- d[d[[by]] == l, ]
-    groups[[l]] <- if (engine == "GLMM") glmm_case(dl) else rma_case(dl, "PLO", method, "z")
+    groups[[l]] <- if (engine == "GLMM") {
+      if (nrow(dl) == 1) single_glmm(dl) else glmm_case(dl)
+    } else rma_case(dl, "PLO", method, "z")
     groups[[l]]$yi <- NULL; groups[[l]]$vi <- NULL
   }
   est <- sapply(groups, function(g) g$mu); se <- sapply(groups, function(g) g$se)
   qb <- qbetween(est, se)
-  # common tau^2: the omnibus test of the subgroup factor in one model (meta's tau.common)
+  # common tau^2 (meta's tau.common): the model with the subgroup factor; its omnibus test,
+  # and the group means with their SEs from the cell-means parameterisation of that model
   d$grp <- factor(d[[by]], levels = levs)
   if (engine == "GLMM") {
     fc <- rma.glmm(measure = "PLO", xi = xi, ni = ni, mods = ~ grp, data = d)
+    fm <- rma.glmm(measure = "PLO", xi = xi, ni = ni, mods = ~ 0 + grp, data = d)
   } else {
     es <- escalc("PLO", xi = xi, ni = ni, data = d)
     fc <- rma(yi, vi, mods = ~ grp, data = es, method = method, control = tight)
+    fm <- rma(yi, vi, mods = ~ 0 + grp, data = es, method = method, control = tight)
   }
   list(by = by, engine = engine, method = method, groups = groups,
        q_between = qb, df_between = length(levs) - 1,
        p_between = pchisq(qb, length(levs) - 1, lower.tail = FALSE),
+       included = d$study,
        common = list(q_between = num(fc$QM), df_between = num(fc$QMdf[1]), p_between = num(fc$QMp),
-                     tau2 = num(fc$tau2)))
+                     tau2 = num(fc$tau2), group_mu = setNames(as.list(as.numeric(fm$b)), levs),
+                     group_se = setNames(as.list(as.numeric(fm$se)), levs)))
 }
 
 metareg_case <- function(d, engine, method = "REML") {
@@ -166,8 +182,11 @@ build <- function(sets, with_cart_extras) {
     entry$smallstudy <- smallstudy_case(d)
     if (with_cart_extras && startsWith(nm, "cart_")) {
       entry$subgroup <- list()
-      for (by in c("cancer_type", "country")) {
-        entry$subgroup[[paste(by, "GLMM", sep = "_")]] <- subgroup_case(d, by, "GLMM")
+      for (by in c("cancer_type", "country", "phase", "antigen")) {
+        # antigen: groups of one or two studies, some with every patient responding, where
+        # rma.glmm cannot fit (its ML estimate is infinite), so no GLMM reference there
+        if (by != "antigen")
+          entry$subgroup[[paste(by, "GLMM", sep = "_")]] <- subgroup_case(d, by, "GLMM")
         entry$subgroup[[paste(by, "DL", sep = "_")]] <- subgroup_case(d, by, "IV", "DL")
         entry$subgroup[[paste(by, "REML", sep = "_")]] <- subgroup_case(d, by, "IV", "REML")
       }
