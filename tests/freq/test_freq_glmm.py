@@ -68,3 +68,34 @@ def test_zero_heterogeneity_gives_tau2_zero():
     assert result.tau2 == 0.0
     assert result.mu == pytest.approx(np.log(0.25), rel=1e-8)
     assert result.se == pytest.approx(np.sqrt(1 / (200 * 0.2 * 0.8)), rel=1e-6)
+
+
+@pytest.mark.parametrize("events", [[0, 0, 0], [20, 30, 10]])
+def test_glmm_without_events_or_non_events_is_an_input_error(events):
+    from bayesmeta.errors import InputError
+
+    with pytest.raises(InputError, match="GLMM"):
+        glmm_arrays(np.array(events), np.array([20, 30, 10]))
+
+
+def test_single_study_glmm_is_its_own_logistic_estimate():
+    result = glmm_arrays(np.array([6]), np.array([20]))
+    assert result.mu == pytest.approx(np.log(6 / 14), rel=1e-9)
+    assert result.se == pytest.approx(np.sqrt(1 / 6 + 1 / 14), rel=1e-6)
+    assert result.tau2 == 0.0 and result.q == 0.0 and result.q_df == 0
+
+
+def test_glmm_scaled_covariates_give_the_same_fit():
+    """Rescaling a covariate by 100 rescales its coefficient and se exactly (the search
+    works on scaled columns, so its steps do not depend on units)."""
+    from bayesmeta.freq.glmm_fit import fit_glmm
+
+    data = cart_outcome("crr")
+    age = data.covariates["year"].to_numpy(dtype=float) - 2015
+    X = np.column_stack([np.ones(data.k), age])
+    events, total = data.events.astype(float), data.total.astype(float)
+    base = fit_glmm(X, events, total)
+    scaled = fit_glmm(X * [1, 100], events, total)
+    assert scaled.beta[1] * 100 == pytest.approx(base.beta[1], rel=1e-5)
+    assert np.sqrt(scaled.vb[1, 1]) * 100 == pytest.approx(np.sqrt(base.vb[1, 1]), rel=1e-5)
+    assert scaled.tau2 == pytest.approx(base.tau2, rel=1e-5)

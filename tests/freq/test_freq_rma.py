@@ -91,3 +91,14 @@ def test_data_is_not_modified():
     rma(data, method="PM", ci="hk")
     assert np.array_equal(before[0], data.events) and np.array_equal(before[1], data.total)
     pd.testing.assert_frame_equal(before[2], data.covariates)
+
+
+def test_single_study_is_its_own_estimate_as_metafor():
+    """metafor's rma with k = 1 (xi = 5, ni = 20): -1.0986123 (0.5163978), tau^2 = 0."""
+    result = rma_arrays(np.array([5]), np.array([20]))
+    assert result.mu == pytest.approx(-1.0986123, abs=1e-7)
+    assert result.se == pytest.approx(0.5163978, abs=1e-7)
+    assert result.tau2 == 0.0 and result.q == 0.0 and result.tau2_ci is None
+    assert result.pi == pytest.approx(result.ci)
+    with pytest.raises(InputError):
+        rma_arrays(np.array([5]), np.array([20]), ci="hk")

@@ -60,10 +60,15 @@ def test_subgroup_equals_reference(subgroup_case, tol):
 
 @pytest.mark.r_reference
 def test_metareg_equals_reference(metareg_case, tol):
-    name, _entry, key, ref = metareg_case
+    name, _entry, _key, ref = metareg_case
     data = cart_outcome(OUTCOME[name])
-    result = metareg(data, formula=ref["formula"], method=key)
-    glmm = key == "GLMM"
+    glmm = ref["engine"] == "GLMM"
+    method = "GLMM" if glmm else ref["method"]
+    result = metareg(data, formula=ref["formula"], method=method, ci=ref["ci_method"])
+    assert result.qm_df == ref["qm_df"]
+    assert tol.close(
+        result.qm_p, ref["qm_p"], rtol=10 * (tol.RTOL_GLMM_QM if glmm else tol.RTOL_EXACT)
+    )
     rtol = tol.RTOL_GLMM if glmm else tol.RTOL_EXACT
     assert result.k == ref["k"]
     assert sorted(result.coefficients) == sorted(ref["coefficients"])

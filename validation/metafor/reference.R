@@ -126,19 +126,21 @@ subgroup_case <- function(d, by, engine, method = "DL") {
                      group_se = setNames(as.list(as.numeric(fm$se)), levs)))
 }
 
-metareg_case <- function(d, engine, method = "REML") {
+metareg_case <- function(d, engine, method = "REML", test = "z") {
   d$cancer_type <- factor(d$cancer_type, levels = sort(unique(d$cancer_type)))
   d <- d[!is.na(d$age_median), ]
   if (engine == "GLMM") {
     fit <- rma.glmm(measure = "PLO", xi = xi, ni = ni, mods = ~ cancer_type + age_median, data = d)
   } else {
     es <- escalc("PLO", xi = xi, ni = ni, data = d)
-    fit <- rma(yi, vi, mods = ~ cancer_type + age_median, data = es, method = method, control = tight)
+    fit <- rma(yi, vi, mods = ~ cancer_type + age_median, data = es, method = method, test = test,
+               control = tight)
   }
   terms <- c("intercept", paste0("cancer_type[", levels(d$cancer_type)[-1], "]"), "age_median")
   terms <- terms[seq_along(fit$b)]
   coefs <- setNames(lapply(seq_along(fit$b), function(i) list(estimate = num(fit$b[i]), se = num(fit$se[i]))), terms)
-  list(formula = "cancer_type + age_median", engine = engine, method = method, k = fit$k,
+  list(formula = "cancer_type + age_median", engine = engine, method = method,
+       ci_method = ifelse(test == "knha", "hk", "z"), k = fit$k,
        coefficients = coefs, qm = num(fit$QM), qm_df = num(fit$QMdf[1]), qm_p = num(fit$QMp),
        tau2 = num(fit$tau2), qe = num(if (engine == "GLMM") fit$QE.Wld else fit$QE),
        included = d$study)
@@ -194,6 +196,7 @@ build <- function(sets, with_cart_extras) {
       for (m in c("REML", "DL", "ML", "PM", "EB", "SJ", "HS"))
         entry$metareg[[m]] <- metareg_case(d, "IV", m)
       entry$metareg[["GLMM"]] <- metareg_case(d, "GLMM")
+      entry$metareg[["REML_hk"]] <- metareg_case(d, "IV", "REML", "knha")
     }
     out$datasets[[nm]] <- entry
   }
