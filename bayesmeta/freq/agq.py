@@ -50,13 +50,16 @@ def conditional_modes(
         lo = np.where(grad > 0, u, lo)
         hi = np.where(grad > 0, hi, u)
         curv = tau2 * total * p * (1 - p) + 1.0
-        proposal = u + grad / curv
-        outside = (proposal <= lo) | (proposal >= hi)
-        proposal = np.where(outside, 0.5 * (lo + hi), proposal)
-        step = proposal - u
-        u = proposal
-        if np.max(np.abs(step)) < 1e-13 * (1 + np.max(np.abs(u))):
+        newton = grad / curv
+        converged = np.abs(newton) <= 1e-8 * (1 + np.abs(u))
+        if converged.all():
+            u = u + newton  # quadratic convergence: the error is now ~1e-16
             break
+        proposal = u + newton
+        # a step onto or past a bracket end (which is known not to be the mode) is replaced
+        # by the midpoint; converged studies stay where they are
+        outside = ((proposal <= lo) | (proposal >= hi)) & ~converged
+        u = np.where(outside, 0.5 * (lo + hi), proposal)
     p = expit(offset + tau * u)
     return u, tau2 * total * p * (1 - p) + 1.0
 

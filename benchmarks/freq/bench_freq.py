@@ -60,7 +60,10 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for outcome in OUTCOMES:
         data = cart_outcome(outcome)
-        for fit, fn in (("DL", lambda d=data: rma(d, method="DL")), ("GLMM", lambda d=data: glmm(d))):
+        for fit, fn in (
+            ("DL", lambda d=data: rma(d, method="DL")),
+            ("GLMM", lambda d=data: glmm(d)),
+        ):
             ours = per_fit_ms(fn, args.repeats)
             theirs = r_times.get((outcome, fit))
             shown = "—" if theirs is None else f"{theirs:.1f}"

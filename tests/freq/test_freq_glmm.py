@@ -99,3 +99,21 @@ def test_glmm_scaled_covariates_give_the_same_fit():
     assert scaled.beta[1] * 100 == pytest.approx(base.beta[1], rel=1e-5)
     assert np.sqrt(scaled.vb[1, 1]) * 100 == pytest.approx(np.sqrt(base.vb[1, 1]), rel=1e-5)
     assert scaled.tau2 == pytest.approx(base.tau2, rel=1e-5)
+
+
+@pytest.mark.parametrize("start", [None, "far"])
+def test_conditional_modes_converge_for_extreme_studies(start):
+    """Large tau and 0 events make plain Newton overshoot; the bracketed search must land on
+    the mode (zero gradient) from any starting point."""
+    from bayesmeta.freq.agq import conditional_modes
+
+    events = np.array([0.0, 18.0, 7178.0, 1.0, 3000.0])
+    total = np.array([81.0, 62.0, 7178.0, 5000.0, 7000.0])
+    offset = np.full(5, -4.0)
+    tau = 3.4
+    first = None if start is None else np.array([50.0, -50.0, 300.0, -300.0, 0.0])
+    mode, curvature = conditional_modes(offset, tau, events, total, start=first)
+    p = special.expit(offset + tau * mode)
+    gradient = tau * (events - total * p) - mode
+    assert np.max(np.abs(gradient)) < 1e-8
+    assert np.all(curvature >= 1.0)
