@@ -38,7 +38,7 @@ def metareg(
     method : str
         tau^2 estimator (REML default; DL, PM, ML, EB, SJ, HS, EE) or ``GLMM``.
     measure, ci, add, to
-        As :func:`bayesmeta.freq.rma` (``measure`` and ``ci`` are fixed for GLMM: PLO, z).
+        As :func:`bayesmeta.freq.rma` (the GLMM allows only ``measure="PLO"``, ``ci="z"``).
     reference : dict, optional
         Categorical covariate -> reference level.
 
@@ -59,6 +59,9 @@ def metareg(
     tested = np.array([i for i, c in enumerate(design.columns) if c != "intercept"], dtype=int)
     if method == "GLMM":
         from bayesmeta.freq.glmm import heterogeneity_tests
+        from bayesmeta.freq.rma import check_glmm_options
+
+        check_glmm_options(measure=measure, ci=ci)
         from bayesmeta.freq.glmm_fit import fit_glmm
 
         events = data.events.astype(float)

@@ -19,6 +19,14 @@ def check_method(method: str) -> None:
         raise InputError(f"unknown method '{method}' (choose from {', '.join(METHODS)})")
 
 
+def check_glmm_options(*, measure: str, ci: str) -> None:
+    """The GLMM is a logit-scale model with Wald (z) intervals, as rma.glmm's default."""
+    if measure != "PLO":
+        raise InputError("the GLMM is fitted on the logit scale only (measure='PLO')")
+    if ci != "z":
+        raise InputError("the GLMM gives Wald-type (z) intervals only (ci='z')")
+
+
 def rma_arrays(
     events: np.ndarray,
     total: np.ndarray,
@@ -122,8 +130,7 @@ def rma(
     if method == "GLMM":
         from bayesmeta.freq.glmm import glmm
 
-        if measure != "PLO":
-            raise InputError("the GLMM is fitted on the logit scale only (measure='PLO')")
+        check_glmm_options(measure=measure, ci=ci)
         return glmm(data, level=level)
     return rma_arrays(
         data.events,

@@ -102,3 +102,13 @@ def test_single_study_is_its_own_estimate_as_metafor():
     assert result.pi == pytest.approx(result.ci)
     with pytest.raises(InputError):
         rma_arrays(np.array([5]), np.array([20]), ci="hk")
+
+
+@pytest.mark.parametrize("kwargs", [{"ci": "hk"}, {"measure": "PFT"}])
+def test_glmm_refuses_options_it_does_not_have(kwargs):
+    from bayesmeta.freq import metareg
+
+    with pytest.raises(InputError, match="GLMM"):
+        rma(cart_outcome("orr"), method="GLMM", **kwargs)
+    with pytest.raises(InputError, match="GLMM"):
+        metareg(cart_outcome("orr"), formula="age_median", method="GLMM", **kwargs)
