@@ -193,7 +193,7 @@ build <- function(sets, with_cart_extras) {
         entry$subgroup[[paste(by, "REML", sep = "_")]] <- subgroup_case(d, by, "IV", "REML")
       }
       entry$metareg <- list()
-      for (m in c("REML", "DL", "ML", "PM", "EB", "SJ", "HS"))
+      for (m in c("REML", "DL", "ML", "PM", "EB", "SJ", "HS", "EE"))
         entry$metareg[[m]] <- metareg_case(d, "IV", m)
       entry$metareg[["GLMM"]] <- metareg_case(d, "GLMM")
       entry$metareg[["REML_hk"]] <- metareg_case(d, "IV", "REML", "knha")
