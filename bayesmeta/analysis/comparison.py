@@ -10,7 +10,7 @@ from pathlib import Path
 from bayesmeta.analysis.compare import Row, check_same_studies, compare_loo
 from bayesmeta.analysis.draws import StudyDraws, from_idata
 from bayesmeta.analysis.exact import nuts_exact, quadrature_exact
-from bayesmeta.analysis.fitting import fit_bayes, to_model
+from bayesmeta.analysis.fitting import posterior_draws, to_model
 from bayesmeta.analysis.loo import LooResult, integrated_loo
 from bayesmeta.analysis.specfile import AnalysisSpec, quadrature_capable
 from bayesmeta.bayes.spec import ModelSpec
@@ -88,7 +88,7 @@ def loo_of(
     if draws is None and out is not None:
         draws = reload_draws(spec, model, out)
     if draws is None:
-        _result, draws = fit_bayes(spec, model)
+        draws = posterior_draws(spec, model)
     return integrated_loo(
         spec.name,
         draws.studies,

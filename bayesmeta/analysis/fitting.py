@@ -83,6 +83,17 @@ def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyD
     return result, from_idata(model, result.idata)
 
 
+def posterior_draws(spec: AnalysisSpec, model: ModelSpec) -> StudyDraws:
+    """Only the study draws LOO needs (the exact engine skips its summaries)."""
+    settings = spec.sampler
+    if settings["engine"] == "quadrature":
+        draws, _params = from_quadrature(
+            model, chains=settings["chains"], draws=settings["draws"], seed=settings["seed"]
+        )
+        return draws
+    return fit_bayes(spec, model)[1]
+
+
 def fit_baselines(spec: AnalysisSpec, model: ModelSpec) -> tuple[dict[str, Any], dict[str, str]]:
     """Frequentist fits named in the spec (per level too for subgroup models).
 
