@@ -74,7 +74,10 @@ def layout(spec: ModelSpec) -> Layout:
     means: tuple[int, ...] = ()
     slopes: tuple[int, ...] = ()
     if spec.kind == "subgroup":
-        values["group"] = np.asarray(spec.group_index(), dtype=np.int64)
+        index = np.asarray(spec.group_index(), dtype=np.int64)
+        values["group"] = index
+        onehot = (index[:, None] == np.arange(len(spec.groups))[None, :]).astype(float)
+        values["group_mean"] = onehot / onehot.sum(axis=0)  # z @ group_mean: mean z per level
         shape += (len(spec.groups), bool(spec.separate_tau))
     elif spec.kind == "regression":
         design = spec.design
@@ -125,7 +128,7 @@ def _sheared(prior: Prior, name: str, params, offset, **kwargs) -> Any:
     shift = pm.Flat(f"{name}_shift", **kwargs)
     loc = shift - offset
     cls, options = _family(prior, params)
-    pm.Potential(f"{name}_prior", pm.logp(cls.dist(**options, **kwargs), loc).sum())
+    pm.Potential(f"{name}_prior_logp", pm.logp(cls.dist(**options, **kwargs), loc).sum())
     return shift, loc
 
 
@@ -162,8 +165,7 @@ def build_pymc_model(spec: ModelSpec, lay: Layout | None = None):
             logit_p = shift + tau * (z - zbar)
         elif spec.kind == "subgroup":
             g = data["group"]
-            onehot = pm.math.eq(g[:, None], np.arange(groups)[None, :])
-            zbar = pm.math.dot(z, onehot) / onehot.sum(axis=0)
+            zbar = pm.math.dot(z, data["group_mean"])
             tau_g = tau if spec.separate_tau else tau * np.ones(groups)
             shift, _ = _sheared(priors.mu, "mu", data["mu_prior"], tau_g * zbar, shape=groups)
             logit_p = shift[g] + tau_g[g] * (z - zbar[g])

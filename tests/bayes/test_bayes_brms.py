@@ -13,7 +13,11 @@ estimates themselves. A floor of 1e-4 (rates) keeps tails of near-degenerate dra
 P(rate_a > rate_b) is compared as a binomial proportion: Z * sqrt(2 p (1 - p) / ESS_brms-ish),
 with ESS taken as 1000 (a lower bound of both runs' bulk ESS for these quantities).
 
-Real sampling, default settings (4 chains x 1000 draws, PyMC NUTS): a few seconds per fit.
+Real sampling with PyMC NUTS at the default settings (4 chains x 1000 draws after 1000 tuning
+steps): the diagnostics must pass (no divergence, R-hat <= 1.01, bulk and tail ESS >= 400).
+The separate-tau subgroup model is checked on the death outcome only (its hardest case, a
+level with two studies) to keep the suite short; ``validation/brms/check_defaults.py`` runs
+every bundled analysis at default settings.
 """
 
 from __future__ import annotations
@@ -55,20 +59,21 @@ def _check(name: str, draws: np.ndarray, ref: dict, failures: list[str]) -> None
             )
 
 
-@pytest.fixture(scope="module", params=["orr", "crr", "death"])
-def outcome(request):
-    return request.param
+def _fit(spec):
+    import warnings
+
+    from bayesmeta.errors import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        result = fit(spec)
+    assert result.diagnostics.ok, result.diagnostics.problems()
+    return result
 
 
-def _clean(result):
-    d = result.diagnostics
-    assert d.divergences == 0, d
-    assert d.ok, d.problems()
-
-
+@pytest.mark.parametrize("outcome", ["orr", "crr", "death"])
 def test_random_intercept_matches_brms(outcome):
-    result = fit(build_model(cart_outcome(outcome)))
-    _clean(result)
+    result = _fit(build_model(cart_outcome(outcome)))
     ref = REFERENCE[f"{outcome}_random"]
     post = result.idata.posterior
     mu, tau = post["mu"].values, post["tau"].values
@@ -85,11 +90,14 @@ def test_random_intercept_matches_brms(outcome):
     )
 
 
-@pytest.mark.parametrize("separate", [False, True], ids=["common_tau", "separate_tau"])
+@pytest.mark.parametrize(
+    ("outcome", "separate"),
+    [("orr", False), ("crr", False), ("death", False), ("death", True)],
+    ids=["orr", "crr", "death", "death-separate_tau"],
+)
 def test_subgroups_by_cancer_type_match_brms(outcome, separate):
     spec = build_model(cart_outcome(outcome), by="cancer_type", separate_tau=separate)
-    result = fit(spec)
-    _clean(result)
+    result = _fit(spec)
     ref = REFERENCE[f"{outcome}_{'separate' if separate else 'subgroup'}"]
     assert list(spec.groups) == ref["levels"]
     post = result.idata.posterior
