@@ -40,6 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BayesmetaError as error:
         print(f"bayesmeta {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("bayesmeta: interrupted", file=sys.stderr)
         return 130

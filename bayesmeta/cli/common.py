@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bayesmeta.data import MetaData, from_frame, load_dataset, read_table
-from bayesmeta.data.bundled import DATASETS
+from bayesmeta.data.bundled import COVARIATES, DATASETS
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -41,11 +41,15 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, outcome_required: boo
 def load_data(args: argparse.Namespace) -> MetaData:
     """Read DATA (a CSV path or a bundled data set name) and validate it."""
     path = Path(args.data)
+    covariates = None  # a user's table: every other column is a covariate
     if not path.exists() and args.data in DATASETS:
         frame = load_dataset(args.data)
+        covariates = [c for c in COVARIATES if c not in (args.events, args.total, args.study)]
     else:
         frame = read_table(path)
-    return from_frame(frame, events=args.events, total=args.total, study=args.study)
+    return from_frame(
+        frame, events=args.events, total=args.total, study=args.study, covariates=covariates
+    )
 
 
 def _json_ready(value: Any) -> Any:
