@@ -93,8 +93,9 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
         Paragraph(
             "Each row is one spec file: the paper's published number (meta::metaprop GLMM, logit), our "
             "frequentist DL and GLMM fits on the same studies, and the Bayesian pooled median rate expit(mu) "
-            "with its 95% credible interval. Subgroup rows give the pooled rate of the subgroup model; per-level "
-            "rates are in each report."
+            "with its 95% credible interval. Subgroup rows give the pooled rate over all studies (frequentist) or "
+            "at the studies' average linear predictor (Bayesian), the frequentist test for subgroup differences, "
+            "and the Bayesian median rate of each level; each report has the full per-level tables."
         ),
     ]
     rows = []
@@ -109,12 +110,23 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
                 _baseline_cell(f, "DL"),
                 _baseline_cell(f, "GLMM"),
                 f"{rate(r.pooled_median.median)} ({span(r.pooled_median.lo, r.pooled_median.hi)})",
+                "; ".join(f"{level} {rate(iv.median)}" for level, iv in r.rates.items()),
                 "ok" if r.diagnostics.ok else "; ".join(r.diagnostics.problems()),
             ]
         )
     blocks.append(
         table(
-            ["analysis", "studies", "excluded", "paper", "DL", "GLMM", "Bayesian", "diagnostics"],
+            [
+                "analysis",
+                "studies",
+                "excluded",
+                "paper",
+                "DL",
+                "GLMM",
+                "Bayesian",
+                "Bayesian by level",
+                "diagnostics",
+            ],
             rows,
         )
     )

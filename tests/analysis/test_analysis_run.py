@@ -168,3 +168,27 @@ def test_cli_spec_error_exits_2_naming_the_key(tmp_path, capsys):
     assert main(["run", str(bad), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert f"{bad}: [model] by:" in err and err.count("\n") == 1
+
+
+def test_compare_reloads_saved_fits_from_out(spec_path, tmp_path, monkeypatch, capsys):
+    from bayesmeta.analysis import comparison
+
+    common = spec_path.parent / "crr_common_test.toml"
+    common.write_text(SPEC.replace('kind = "random"', 'kind = "common"'), encoding="utf-8")
+    assert main(["run", str(spec_path.parent), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "index.md").is_file() and (tmp_path / "comparison.json").is_file()
+    capsys.readouterr()
+
+    def no_refit(*args, **kwargs):
+        raise AssertionError("refitted although a saved fit of the same spec exists")
+
+    monkeypatch.setattr(comparison, "posterior_draws", no_refit)
+    assert main(["compare", str(spec_path), str(common), "--out", str(tmp_path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["name"] == "crr_test"  # 27 studies with 0% to 100% rates: no common effect
+    # an edited spec is not reloaded
+    common.write_text(
+        SPEC.replace('kind = "random"', 'kind = "common"') + "\n# edited\n", encoding="utf-8"
+    )
+    with pytest.raises(AssertionError, match="refitted"):
+        main(["compare", str(spec_path), str(common), "--out", str(tmp_path)])
