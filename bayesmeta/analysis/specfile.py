@@ -202,6 +202,8 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
     paper = dict(document.get("paper", {}))
     if "ci" in paper and (len(paper["ci"]) != 2 or not all(type_ok(v, FLOAT) for v in paper["ci"])):
         raise _fail(path, "paper", "ci", "expected two numbers [lo, hi]")
+    for level, numbers in paper.get("groups", {}).items():
+        _check_paper_group(path, level, numbers)
     name = document.get("name", path.stem)
     return AnalysisSpec(
         path=path,
@@ -245,6 +247,17 @@ def _check_model_keys(path: Path, model: dict[str, Any]) -> None:
             parse_formula(model["formula"])
         except BayesmetaError as error:
             raise _fail(path, "model", "formula", str(error)) from None
+
+
+def _check_paper_group(path: Path, level: str, numbers: Any) -> None:
+    key = f"groups.{level}"
+    if not isinstance(numbers, dict) or set(numbers) - {"estimate", "ci"}:
+        raise _fail(path, "paper", key, "expected a table with 'estimate' and 'ci'")
+    if "estimate" in numbers and not type_ok(numbers["estimate"], FLOAT):
+        raise _fail(path, "paper", f"{key}.estimate", "expected a number")
+    ci = numbers.get("ci", [0.0, 1.0])
+    if not isinstance(ci, list) or len(ci) != 2 or not all(type_ok(v, FLOAT) for v in ci):
+        raise _fail(path, "paper", f"{key}.ci", "expected two numbers [lo, hi]")
 
 
 def quadrature_capable(model: dict[str, Any]) -> bool:

@@ -97,6 +97,13 @@ def test_good_spec_fills_defaults(tmp_path):
         ),
         ('dataset = "cart_wu2025"', 'csv = "missing.csv"', "[data] csv", "no such file"),
         ('total = "crr_total"', 'total = "crr_totals"', "[data] total", "not in the data"),
+        ("seed = 1", "seed = 1\n[paper]\nci = [0.1]", "[paper] ci", "two numbers"),
+        (
+            "seed = 1",
+            'seed = 1\n[paper.groups.USA]\nci = [0.1, "x"]',
+            "[paper] groups.USA.ci",
+            "two numbers",
+        ),
     ],
 )
 def test_each_error_is_one_line_naming_file_and_key(tmp_path, old, new, key, words):
