@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 #: rcParams applied while a bayesmeta figure is built.
@@ -103,14 +102,6 @@ def color_for(label: str, position: int) -> str:
         if key in COLORS:
             return COLORS[key]
     return CYCLE[position % len(CYCLE)]
-
-
-def percent_axis(axis: Axes, *, which: str = "x") -> None:
-    """Show proportions as percentages on the x (or y) axis."""
-    from matplotlib.ticker import PercentFormatter
-
-    target = axis.xaxis if which == "x" else axis.yaxis
-    target.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
 
 
 def footnote(figure: Figure, lines: Sequence[str], *, width: int = 110) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -58,13 +59,25 @@ class SensitivityResult:
         return sensitivity_plot(self.table, **kwargs)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: options, excluded studies and the rows (NaN kept as NaN; the CLI nulls them)."""
+        """JSON-ready: options, excluded studies, the baseline and the rows (NaN becomes None)."""
         return {
             "options": self.options,
             "excluded": self.excluded,
-            "baseline": self.baseline,
-            "rows": self.table.to_dict(orient="records"),
+            "baseline": _plain(self.baseline),
+            "rows": [_plain(row) for row in self.table.to_dict(orient="records")],
         }
+
+
+def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Python scalars, with NaN as None (JSON has no NaN)."""
+    out = {}
+    for key, value in row.items():
+        if hasattr(value, "item"):
+            value = value.item()
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None
+        out[str(key)] = value
+    return out
 
 
 def sensitivity(

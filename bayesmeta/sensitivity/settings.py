@@ -21,12 +21,6 @@ KINDS: tuple[str, ...] = (
     "freq_estimator",
     "freq_correction",
 )
-FAMILY_NAMES = {
-    "halfnormal": "half-normal",
-    "halfcauchy": "half-Cauchy",
-    "exponential": "exponential",
-    "uniform": "uniform",
-}
 
 
 @dataclass(frozen=True)
