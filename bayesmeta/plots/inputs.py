@@ -126,6 +126,21 @@ def tau_draws(result: Any) -> np.ndarray | None:
     return _posterior_variable(result, TAU_NAMES)
 
 
+def tau_draws_by_level(result: Any) -> dict[str, np.ndarray]:
+    """Level -> draws of tau for a separate-tau model (tau with a third, group dimension)."""
+    idata = getattr(result, "idata", None)
+    posterior = getattr(idata, "posterior", None) if idata is not None else None
+    if posterior is None or "tau" not in posterior.data_vars:
+        return {}
+    tau = posterior["tau"]
+    if tau.ndim != 3:
+        return {}
+    dim = tau.dims[2]
+    levels = [str(v) for v in tau[dim].values]
+    values = np.asarray(tau.values, dtype=float)
+    return {level: values[:, :, i].reshape(-1) for i, level in enumerate(levels)}
+
+
 def pooled_draws(result: Any, *, quantity: str = "median") -> np.ndarray | None:
     """Posterior draws of the pooled rate: ``"median"`` expit(mu) or ``"mean"`` E[expit(mu + u)].
 

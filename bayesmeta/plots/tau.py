@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import stats
@@ -10,7 +10,7 @@ from scipy import stats
 from bayesmeta.bayes.priors import parse_prior
 from bayesmeta.errors import InputError
 from bayesmeta.plots import inputs
-from bayesmeta.plots.style import COLORS, format_interval, new_figure, styled_plot
+from bayesmeta.plots.style import COLORS, CYCLE, format_interval, new_figure, styled_plot
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -24,6 +24,16 @@ def tau_density(draws: np.ndarray, grid: np.ndarray) -> np.ndarray:
     return kde(np.log(grid)) / grid
 
 
+def _posteriors(result: BayesResult) -> list[tuple[str, Any, np.ndarray | None]]:
+    """(name, interval, draws or None) of tau, or of each level's tau (separate-tau model)."""
+    if result.tau is not None:
+        return [("posterior", result.tau, inputs.tau_draws(result))]
+    if not result.taus:
+        raise InputError("the model has no tau (common-effect model)")
+    by_level = inputs.tau_draws_by_level(result)
+    return [(f"posterior, {level}", iv, by_level.get(level)) for level, iv in result.taus.items()]
+
+
 @styled_plot
 def tau_prior_posterior_plot(
     result: BayesResult,
@@ -32,7 +42,7 @@ def tau_prior_posterior_plot(
     title: str | None = None,
 ) -> Figure:
     """Prior density of tau (dashed) and its posterior (filled, or the 95% interval for results
-    without draws).
+    without draws); one posterior per level for a subgroup model with separate tau.
 
     Parameters
     ----------
@@ -46,14 +56,12 @@ def tau_prior_posterior_plot(
     -------
     matplotlib.figure.Figure
     """
-    if result.tau is None:
-        raise InputError("the model has no tau (common-effect model)")
+    series = _posteriors(result)
     text = prior or result.model.get("priors", {}).get("tau")
     if not text:
         raise InputError("the result does not record its tau prior; pass prior=")
     tau_prior = parse_prior(text, role="scale", name="tau prior")
-    draws = inputs.tau_draws(result)
-    upper = max(float(tau_prior.ppf(0.95)), result.tau.hi * 1.3)
+    upper = max([float(tau_prior.ppf(0.95))] + [iv.hi * 1.3 for _, iv, _ in series])
     grid = np.linspace(upper / 500, upper, 500)
     figure, axes = new_figure(figsize=(6.0, 3.6))
     axis = axes[0, 0]
@@ -64,16 +72,16 @@ def tau_prior_posterior_plot(
         linestyle="--",
         label=f"prior: {tau_prior}",
     )
-    label = f"posterior: {format_interval(result.tau.median, result.tau.lo, result.tau.hi)}"
-    if draws is not None and np.ptp(draws) > 0:
-        density = tau_density(draws, grid)
-        axis.fill_between(grid, density, color=COLORS["posterior"], alpha=0.35, linewidth=0)
-        axis.plot(grid, density, color=COLORS["posterior"], label=label)
-    else:
-        axis.axvspan(
-            result.tau.lo, result.tau.hi, color=COLORS["band"], label=f"{label} (interval)"
-        )
-        axis.axvline(result.tau.median, color=COLORS["posterior"])
+    for position, (name, iv, draws) in enumerate(series):
+        color = COLORS["posterior"] if len(series) == 1 else CYCLE[position % len(CYCLE)]
+        label = f"{name}: {format_interval(iv.median, iv.lo, iv.hi)}"
+        if draws is not None and np.ptp(draws) > 0:
+            density = tau_density(draws, grid)
+            axis.fill_between(grid, density, color=color, alpha=0.25, linewidth=0)
+            axis.plot(grid, density, color=color, label=label)
+        else:
+            axis.axvspan(iv.lo, iv.hi, color=color, alpha=0.2, label=f"{label} (interval)")
+            axis.axvline(iv.median, color=color)
     axis.set_xlim(0.0, upper)
     axis.set_ylim(bottom=0.0)
     axis.set_xlabel("tau (between-study SD, logit scale)")

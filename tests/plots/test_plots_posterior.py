@@ -101,3 +101,30 @@ def test_ppc_simulates_replicates_from_theta_when_no_predictive_group(death, mak
     big = int(np.argmax(death.total))
     share = replicated[:, big] / death.total[big]
     assert abs(share.mean() - theta[..., big].mean()) < 0.03
+
+
+def test_tau_plot_separate_tau_has_one_posterior_per_level(death, make_result):
+    import arviz as az
+
+    from bayesmeta.bayes.result import Interval
+
+    result = make_result(death, draws=False)
+    levels = ["leukemia", "myeloma"]
+    rng = np.random.default_rng(4)
+    tau = np.abs(rng.normal([1.0, 2.0], 0.2, size=(2, 300, 2)))
+    result.tau = None
+    result.taus = {level: Interval(1.0 + i, 0.6 + i, 1.4 + i) for i, level in enumerate(levels)}
+    result.idata = az.from_dict(
+        posterior={"tau": tau}, coords={"group": levels}, dims={"tau": ["group"]}
+    )
+    figure = tau_prior_posterior_plot(result)
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert legend[0] == "prior: halfnormal(1.5)"
+    assert [entry.split(":")[0] for entry in legend[1:]] == [
+        "posterior, leukemia",
+        "posterior, myeloma",
+    ]
+    assert not any(entry.endswith("(interval)") for entry in legend)  # drawn from the draws
+    result.taus = {}
+    with pytest.raises(InputError, match="no tau"):
+        tau_prior_posterior_plot(result)
