@@ -1,0 +1,193 @@
+"""Posterior summaries of one random-intercept (or common-effect) grid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.interpolate import CubicSpline
+from scipy.special import expit, logit, logsumexp
+
+from bayesmeta.bayes.result import Interval
+from bayesmeta.quad.aghq import logistic_normal_mean
+from bayesmeta.quad.grid import PosteriorGrid, _trapezoid
+from bayesmeta.quad.marginals import (
+    cdf_of,
+    fine_density,
+    interval,
+    interval_from_log_density,
+)
+from bayesmeta.quad.mixture import log_mixture_density, mu_spacing
+
+#: Points of the coarse eta grid per mu spacing.
+ETA_PER_SPACING = 2
+STUDY_FINE = 400
+#: Largest coarse eta axis.
+MAX_ETA = 1500
+
+
+def log_quad_axes(grid: PosteriorGrid) -> tuple[np.ndarray, np.ndarray]:
+    return np.log(_trapezoid(grid.mu)), np.log(_trapezoid(grid.v))
+
+
+def mu_log_density(grid: PosteriorGrid) -> np.ndarray:
+    """Log marginal posterior density of mu at the mu nodes."""
+    lq_mu, _ = log_quad_axes(grid)
+    return logsumexp(grid.log_weight, axis=1) - lq_mu
+
+
+def mu_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
+    """expit(mu): the pooled (median-study) rate."""
+    return interval_from_log_density(
+        grid.mu, mu_log_density(grid), n_fine=n_fine, hdi=hdi, transform=expit
+    )
+
+
+def tau_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
+    """tau, from the marginal density on the v = asinh(tau / c) axis."""
+    _, lq_v = log_quad_axes(grid)
+    log_v = logsumexp(grid.log_weight, axis=0) - lq_v
+    return interval_from_log_density(
+        grid.v, log_v, n_fine=n_fine, hdi=hdi, transform=lambda v: grid.scale * np.sinh(v)
+    )
+
+
+def pooled_mean_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
+    """E[expit(mu + u)], u ~ N(0, tau): CDF sum_t F_t(mu_t*(x)), mu_t* inverting the mean in mu."""
+    if grid.common:
+        return mu_interval(grid, n_fine=n_fine, hdi=hdi)
+    lq_mu, _ = log_quad_axes(grid)
+    column_mass = np.exp(logsumexp(grid.log_weight, axis=0))  # (T,)
+    log_f = grid.log_weight - lq_mu[:, None]
+    mu_fine, pdf = fine_density(grid.mu, log_f, n_fine=n_fine)  # (F, T) column-normalised
+    col_cdf = cdf_of(mu_fine, pdf)
+    mean_nodes = logistic_normal_mean(grid.mu[:, None], grid.tau[None, :])
+    logit_mean = CubicSpline(grid.mu, logit(np.clip(mean_nodes, 1e-300, 1 - 1e-16)), axis=0)(
+        mu_fine
+    )
+    keep = column_mass > 1e-12 * column_mass.max()
+    lo, hi = logit_mean[0, keep].min(), logit_mean[-1, keep].max()
+    x = np.linspace(lo, hi, n_fine)
+    cdf = np.zeros_like(x)
+    for t in np.flatnonzero(keep):
+        cdf += column_mass[t] * np.interp(x, logit_mean[:, t], col_cdf[:, t], left=0.0, right=1.0)
+    cdf /= cdf[-1]
+    return interval(x, cdf, hdi=hdi, transform=expit)
+
+
+class EtaAxis:
+    """A coarse axis for eta = center + s0 sinh(u), u uniform: dense where the predictive has its
+    bulk, logarithmic in the tails (so heavy-tailed predictives cost a few nodes)."""
+
+    def __init__(self, grid: PosteriorGrid, *, extra_lo: float = np.inf, extra_hi: float = -np.inf):
+        h = mu_spacing(grid.mu)
+        w_mu = np.exp(logsumexp(grid.log_weight, axis=1))
+        center = float(np.sum(w_mu * grid.mu))
+        var_mu = float(np.sum(w_mu * (grid.mu - center) ** 2))
+        column = np.cumsum(np.exp(logsumexp(grid.log_weight, axis=0)))
+        tau_med = grid.tau[min(np.searchsorted(column, 0.5), grid.tau.size - 1)]
+        tau_hi = grid.tau[min(np.searchsorted(column, 1.0 - 1e-9), grid.tau.size - 1)]
+        self.center = center
+        self.s0 = max(np.sqrt(var_mu + tau_med**2), h)
+        lo = min(grid.mu[0] - 8 * tau_hi, extra_lo)
+        hi = max(grid.mu[-1] + 8 * tau_hi, extra_hi)
+        u_lo, u_hi = np.arcsinh((lo - center) / self.s0), np.arcsinh((hi - center) / self.s0)
+        du = h / (ETA_PER_SPACING * self.s0)
+        n = min(int(np.ceil((u_hi - u_lo) / du)) + 1, MAX_ETA)
+        self.u = np.linspace(u_lo, u_hi, n)
+        self.eta = self.to_eta(self.u)
+
+    def to_eta(self, u):
+        return self.center + self.s0 * np.sinh(u)
+
+    def to_u(self, eta):
+        return np.arcsinh((np.asarray(eta) - self.center) / self.s0)
+
+    def log_jacobian(self, u):
+        return np.log(self.s0 * np.cosh(u))
+
+    def rate(self, u):
+        return expit(self.to_eta(u))
+
+
+def _mass_range(x: np.ndarray, log_density: np.ndarray) -> tuple[float, float]:
+    """Where the coarse CDF lies in (1e-10, 1 - 1e-10), widened by two steps."""
+    pdf = np.exp(log_density - log_density.max())
+    cdf = cdf_of(x, pdf)
+    first = max(int(np.searchsorted(cdf, 1e-10)) - 2, 0)
+    last = min(int(np.searchsorted(cdf, 1.0 - 1e-10)) + 2, x.size - 1)
+    return float(x[first]), float(x[last])
+
+
+def new_study_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
+    """expit(mu + u_new): the predictive rate of a new study."""
+    if grid.common:
+        return mu_interval(grid, n_fine=n_fine, hdi=hdi)
+    axis = EtaAxis(grid)
+    lq_mu, _ = log_quad_axes(grid)
+    log_d = log_mixture_density(axis.eta, grid.mu, grid.tau, grid.log_weight[:, :, None], lq_mu)[
+        :, 0
+    ]
+    log_u = log_d + axis.log_jacobian(axis.u)
+    ok = np.isfinite(log_u)
+    lo, hi = _mass_range(axis.u[ok], log_u[ok])
+    x, pdf = fine_density(axis.u[ok], log_u[ok], n_fine=n_fine, lo=lo, hi=hi)
+    return interval(x, cdf_of(x, pdf), hdi=hdi, transform=axis.rate)
+
+
+def study_rates_frame(
+    grid: PosteriorGrid,
+    studies: tuple[str, ...],
+    events: np.ndarray,
+    total: np.ndarray,
+    *,
+    n_fine: int = STUDY_FINE,
+    hdi: bool = False,
+) -> pd.DataFrame:
+    """Shrunken study rates: p(eta_i | y) proportional to Binom(y_i | eta_i) d_{-i}(eta_i).
+
+    d_{-i} is the density of a new study's eta under the posterior without study i (node masses
+    divided by L_i), evaluated lump-free by :func:`log_mixture_density` on an :class:`EtaAxis`,
+    then spline-interpolated onto a fine grid around each study's posterior.
+    """
+    events = np.asarray(events, dtype=float)
+    total = np.asarray(total, dtype=float)
+    p_hat = (events + 0.5) / (total + 1.0)
+    logits = logit(p_hat)
+    sd_lik = 1.0 / np.sqrt(total * p_hat * (1.0 - p_hat))
+    lq_mu, _ = log_quad_axes(grid)
+    log_loo = grid.log_weight[:, :, None] - np.moveaxis(grid.study_loglik, 0, -1)  # (M, T, k)
+    log_loo = log_loo - logsumexp(log_loo, axis=(0, 1), keepdims=True)
+    axis = EtaAxis(grid, extra_lo=float(logits.min()) - 3.0, extra_hi=float(logits.max()) + 3.0)
+    log_d = log_mixture_density(axis.eta, grid.mu, grid.tau, log_loo, lq_mu)  # (E, k)
+    rows = []
+    for i, study in enumerate(studies):
+        ok = np.isfinite(log_d[:, i])
+        u_i, ld_i = axis.u[ok], log_d[ok, i]
+
+        def log_post(u, ld, i=i):
+            eta = axis.to_eta(u)
+            return ld + events[i] * eta - total[i] * np.logaddexp(0.0, eta) + axis.log_jacobian(u)
+
+        coarse = log_post(u_i, ld_i)
+        lo, hi = _mass_range(u_i, coarse)
+        mode = axis.to_eta(u_i[np.argmax(coarse)])
+        lo = max(min(lo, float(axis.to_u(mode - 12 * sd_lik[i]))), u_i[0])
+        hi = min(max(hi, float(axis.to_u(mode + 12 * sd_lik[i]))), u_i[-1])
+        x = np.linspace(lo, hi, n_fine)
+        log_fine = log_post(x, CubicSpline(u_i, ld_i)(x))
+        pdf = np.exp(log_fine - log_fine.max())
+        iv = interval(x, cdf_of(x, pdf), hdi=hdi, transform=axis.rate)
+        rows.append(
+            {
+                "study": study,
+                "events": int(events[i]),
+                "total": int(total[i]),
+                "observed": events[i] / total[i],
+                "median": iv.median,
+                "lo": iv.lo,
+                "hi": iv.hi,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["study", "events", "total", "observed", "median", "lo", "hi"]
+    )
