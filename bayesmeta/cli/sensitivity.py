@@ -13,7 +13,18 @@ from bayesmeta.cli.common import add_data_arguments, load_data, print_json
 from bayesmeta.errors import InputError
 
 WHAT = ("priors", "loo", "small", "freq")
-SHOWN = ("kind", "label", "engine", "k", "median", "median_lo", "median_hi", "mean", "tau", "diagnostics_ok")
+SHOWN = (
+    "kind",
+    "label",
+    "engine",
+    "k",
+    "median",
+    "median_lo",
+    "median_hi",
+    "mean",
+    "tau",
+    "diagnostics_ok",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
