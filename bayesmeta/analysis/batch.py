@@ -166,7 +166,7 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
                             num(r.elpd_diff, 2),
                             num(r.dse, 2),
                             num(r.weight, 3),
-                            num(r.pareto_k_max, 2),
+                            num(r.pareto_k_max, 3),
                             ", ".join(r.refitted),
                         ]
                         for r in c.comparison.rows

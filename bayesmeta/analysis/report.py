@@ -175,9 +175,13 @@ def model_bullets(fitted: Fitted) -> list[str]:
     items = [f"Kind: {model.kind}"]
     if model.by:
         items.append(
-            f"Grouping covariate: `{model.by}` ({'a separate' if model.separate_tau else 'one shared'} between-study SD {'per level' if model.separate_tau else ''})".replace(
-                "  ", " "
-            ).replace(" )", ")")
+            f"Grouping covariate: `{model.by}` ("
+            + (
+                "a separate between-study SD per level"
+                if model.separate_tau
+                else "one between-study SD shared by the levels"
+            )
+            + ")"
         )
     if model.formula:
         items.append(f"Formula: `{model.formula}`")

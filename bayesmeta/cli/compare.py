@@ -44,6 +44,6 @@ def run(args: argparse.Namespace) -> int:
     for r in comparison.rows:
         print(
             f"{r.rank:>4}  {r.name:<28} {r.elpd_loo:9.2f} {r.se:6.2f} {r.elpd_diff:9.2f} {r.dse:6.2f} "
-            f"{r.weight:6.3f} {r.pareto_k_max:6.2f}  {', '.join(r.refitted) or '-'}"
+            f"{r.weight:6.3f} {r.pareto_k_max:6.3f}  {', '.join(r.refitted) or '-'}"
         )
     return 0
