@@ -12,7 +12,8 @@ random      mu_shift, tau, z        (mu = mu_shift - tau * mean(z))
 common      mu
 subgroup    mu_shift (level), tau (scalar, or level with separate tau), z
             (mu_g = mu_shift_g - tau_g * mean of z over the level's studies)
-regression  b_mean (columns with the mu prior), b_slope (the others), tau, z
+regression  b_mean (columns with the mu prior), b_slope (the others), tau, z; with an
+            intercept, b_mean_shift = intercept + tau * mean(z) is sampled instead of b_mean
 
 Coordinates are attached after sampling (see :mod:`bayesmeta.bayes.draws`) so the compiled
 model does not depend on study labels.
@@ -172,7 +173,13 @@ def build_pymc_model(spec: ModelSpec, lay: Layout | None = None):
         else:
             x = data["x_data"]
             eta = 0.0
-            if lay.mean_columns:
+            zbar = 0.0
+            if lay.mean_columns and spec.design.has_intercept:
+                # the intercept column is all ones: shear it like mu of the random model
+                zbar = z.mean()
+                b_mean, _ = _sheared(priors.mu, "b_mean", data["mu_prior"], tau * zbar, shape=1)
+                eta = eta + pm.math.dot(x[:, list(lay.mean_columns)], b_mean)
+            elif lay.mean_columns:
                 b_mean = _prior_rv(
                     priors.mu, "b_mean", data["mu_prior"], shape=len(lay.mean_columns)
                 )
@@ -182,6 +189,6 @@ def build_pymc_model(spec: ModelSpec, lay: Layout | None = None):
                     priors.beta, "b_slope", data["beta_prior"], shape=len(lay.slope_columns)
                 )
                 eta = eta + pm.math.dot(x[:, list(lay.slope_columns)], b_slope)
-            logit_p = eta + tau * z
+            logit_p = eta + tau * (z - zbar)
         pm.Binomial("y", n=data["n_data"], logit_p=logit_p, observed=data["y_data"])
     return model

@@ -137,3 +137,39 @@ def test_subgroups_by_cancer_type_match_brms(outcome, separate):
     assert not failures, failures
     by_pair = {(c.a, c.b): c for c in result.contrasts}
     assert set(by_pair) == {(c["a"], c["b"]) for c in ref["contrasts"]}
+
+
+REGRESSION = json.loads(
+    (Path(__file__).parents[2] / "validation" / "brms" / "reference_regression.json").read_text()
+)["death_regression_cancer_type"]
+
+
+def test_meta_regression_on_cancer_type_matches_brms():
+    spec = build_model(cart_outcome("death"), formula="cancer_type")
+    result = _fit(spec)
+    ref = REGRESSION
+    post = result.idata.posterior
+    beta, tau = post["beta"].values, post["tau"].values
+    failures: list[str] = []
+    _check("tau", tau, ref["tau"], failures)
+    for j, name in enumerate(spec.design.columns):
+        _check(name, beta[..., j], ref["coefficients"][name], failures)
+    for level in ref["levels"]:
+        j = (
+            spec.design.columns.index(f"cancer_type[{level}]")
+            if level != ref["levels"][0]
+            else None
+        )
+        eta = beta[..., 0] + (beta[..., j] if j is not None else 0.0)
+        _check(f"rate[{level}]", expit(eta), ref["rates"][level], failures)
+        # the result's per-level rate is this same quantity
+        assert result.rates[level].median == pytest.approx(np.median(expit(eta)), rel=1e-9)
+    eta, tau_study = post["eta"].values, post["tau_study"].values
+    _check("pooled median", expit(eta.mean(-1)), ref["pooled_median"], failures)
+    _check(
+        "pooled mean",
+        derived.population_mean(eta, tau_study).mean(-1),
+        ref["pooled_mean"],
+        failures,
+    )
+    assert not failures, failures
