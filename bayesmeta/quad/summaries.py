@@ -51,26 +51,39 @@ def tau_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Inte
     )
 
 
-def pooled_mean_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
-    """E[expit(mu + u)], u ~ N(0, tau): CDF sum_t F_t(mu_t*(x)), mu_t* inverting the mean in mu."""
-    if grid.common:
-        return mu_interval(grid, n_fine=n_fine, hdi=hdi)
+def pooled_mean_columns(grid: PosteriorGrid, *, n_fine: int):
+    """Per tau column: logit of E[expit(mu + u)] on a fine mu grid, the column CDF of mu there,
+    and the column masses (shapes (F, T), (F, T), (T,))."""
     lq_mu, _ = log_quad_axes(grid)
     column_mass = np.exp(logsumexp(grid.log_weight, axis=0))  # (T,)
     log_f = grid.log_weight - lq_mu[:, None]
     mu_fine, pdf = fine_density(grid.mu, log_f, n_fine=n_fine)  # (F, T) column-normalised
     col_cdf = cdf_of(mu_fine, pdf)
     mean_nodes = logistic_normal_mean(grid.mu[:, None], grid.tau[None, :])
-    logit_mean = CubicSpline(grid.mu, logit(np.clip(mean_nodes, 1e-300, 1 - 1e-16)), axis=0)(
-        mu_fine
-    )
+    clipped = logit(np.clip(mean_nodes, 1e-300, 1 - 1e-16))
+    logit_mean = CubicSpline(grid.mu, clipped, axis=0)(mu_fine)
+    logit_mean = np.maximum.accumulate(logit_mean, axis=0)  # monotone in mu, as it is exactly
+    return logit_mean, col_cdf, column_mass
+
+
+def pooled_mean_cdf(grid: PosteriorGrid, *, n_fine: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points (logit scale) and CDF of E[expit(mu + u)]: sum_t P(t) F_t(mu_t*(x)), where mu_t*
+    inverts the (monotone) mean in mu within tau column t."""
+    logit_mean, col_cdf, column_mass = pooled_mean_columns(grid, n_fine=n_fine)
     keep = column_mass > 1e-12 * column_mass.max()
     lo, hi = logit_mean[0, keep].min(), logit_mean[-1, keep].max()
     x = np.linspace(lo, hi, n_fine)
     cdf = np.zeros_like(x)
     for t in np.flatnonzero(keep):
         cdf += column_mass[t] * np.interp(x, logit_mean[:, t], col_cdf[:, t], left=0.0, right=1.0)
-    cdf /= cdf[-1]
+    return x, cdf / cdf[-1]
+
+
+def pooled_mean_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
+    """E[expit(mu + u)], u ~ N(0, tau): the population-averaged rate."""
+    if grid.common:
+        return mu_interval(grid, n_fine=n_fine, hdi=hdi)
+    x, cdf = pooled_mean_cdf(grid, n_fine=n_fine)
     return interval(x, cdf, hdi=hdi, transform=expit)
 
 
@@ -118,10 +131,11 @@ def _mass_range(x: np.ndarray, log_density: np.ndarray) -> tuple[float, float]:
     return float(x[first]), float(x[last])
 
 
-def new_study_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
-    """expit(mu + u_new): the predictive rate of a new study."""
+def new_study_cdf(grid: PosteriorGrid, *, n_fine: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points (eta = logit rate) and CDF of the new-study predictive mu + u_new."""
     if grid.common:
-        return mu_interval(grid, n_fine=n_fine, hdi=hdi)
+        x, pdf = fine_density(grid.mu, mu_log_density(grid), n_fine=n_fine)
+        return x, cdf_of(x, pdf)
     axis = EtaAxis(grid)
     lq_mu, _ = log_quad_axes(grid)
     log_d = log_mixture_density(axis.eta, grid.mu, grid.tau, grid.log_weight[:, :, None], lq_mu)[
@@ -131,7 +145,13 @@ def new_study_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -
     ok = np.isfinite(log_u)
     lo, hi = _mass_range(axis.u[ok], log_u[ok])
     x, pdf = fine_density(axis.u[ok], log_u[ok], n_fine=n_fine, lo=lo, hi=hi)
-    return interval(x, cdf_of(x, pdf), hdi=hdi, transform=axis.rate)
+    return axis.to_eta(x), cdf_of(x, pdf)
+
+
+def new_study_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
+    """expit(mu + u_new): the predictive rate of a new study."""
+    x, cdf = new_study_cdf(grid, n_fine=n_fine)
+    return interval(x, cdf, hdi=hdi, transform=expit)
 
 
 def study_rates_frame(
