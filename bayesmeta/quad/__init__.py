@@ -10,5 +10,13 @@ leave-one-study-out log predictive densities.
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.fit import fit_quadrature, posterior_grid
 from bayesmeta.quad.grid import PosteriorGrid, build_grid
+from bayesmeta.quad.loo import loo_log_predictive
 
-__all__ = ["Accuracy", "PosteriorGrid", "build_grid", "fit_quadrature", "posterior_grid"]
+__all__ = [
+    "Accuracy",
+    "PosteriorGrid",
+    "build_grid",
+    "fit_quadrature",
+    "loo_log_predictive",
+    "posterior_grid",
+]
