@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,7 +152,7 @@ def _sample_nutpie(spec, lay: Layout, draws, tune, chains, seed, target_accept) 
         tune=tune,
         chains=chains,
         seed=seed,
-        cores=1,
+        cores=min(chains, os.cpu_count() or 1),  # threads; results do not depend on it
         progress_bar=False,
         target_accept=target_accept,
     )

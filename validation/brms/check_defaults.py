@@ -43,17 +43,24 @@ def analyses() -> list[tuple[str, str, dict]]:
 
 
 def main() -> int:
+    import argparse
+
     from bayesmeta.atomic import write_json
     from bayesmeta.bayes import build_model, fit
     from bayesmeta.data import cart_outcome
 
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--target-accept", type=float, default=None, help="override the default")
+    parser.add_argument("--out", default=str(ROOT / "validation" / "brms" / "defaults_check.json"))
+    args = parser.parse_args()
+    extra = {} if args.target_accept is None else {"target_accept": args.target_accept}
     rows = []
     for name, outcome, options in analyses():
         spec = build_model(cart_outcome(outcome), **options)
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = fit(spec)
+            result = fit(spec, **extra)
         seconds = time.perf_counter() - start
         row = {
             "analysis": name,
@@ -65,7 +72,7 @@ def main() -> int:
         }
         rows.append(row)
         print(json.dumps(row), flush=True)
-    write_json(ROOT / "validation" / "brms" / "defaults_check.json", rows)
+    write_json(Path(args.out), rows)
     failed = [r["analysis"] for r in rows if not r["ok"]]
     print("failed:", failed or "none")
     return 1 if failed else 0
