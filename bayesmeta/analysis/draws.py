@@ -3,8 +3,9 @@
 NUTS results carry them in ``idata.posterior`` (``eta`` and ``tau_study``, dim ``study``). The
 quadrature engine integrates the exact posterior on a grid and keeps no draws; for LOO, plots
 and the NetCDF file we draw from that grid: nodes are picked with their posterior mass and
-jittered uniformly within their cell (a deterministic function of the seed). The subgroup
-model with separate tau is a set of independent random-intercept models, one grid per level.
+jittered uniformly within their cell (a deterministic function of the seed). Subgroup models use
+the engine's per-level grids: independent with separate tau; with a shared tau, tau is drawn from
+its marginal and each level's mu from its grid's column at that tau.
 """
 
 from __future__ import annotations
@@ -42,65 +43,88 @@ def _group_masks(spec: ModelSpec) -> list[tuple[str | None, np.ndarray]]:
     return [(None, np.ones(spec.data.k, dtype=bool))]
 
 
+def _jitter(nodes: np.ndarray, picks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Nodes ``picks`` moved uniformly within their cell (uniform node spacing)."""
+    h = nodes[1] - nodes[0] if nodes.size > 1 else 0.0
+    return nodes[picks] + h * (rng.random(picks.size) - 0.5)
+
+
+def _pick(log_mass: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
+    p = np.exp(log_mass - np.max(log_mass))
+    return rng.choice(p.size, size=size, p=p / p.sum())
+
+
+def _tau_of(grid, v: np.ndarray) -> np.ndarray:
+    return np.zeros_like(v) if grid.common else grid.scale * np.sinh(np.abs(v))
+
+
 def _sample_grid(grid, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(mu, tau) draws from a :class:`bayesmeta.quad.PosteriorGrid`, jittered within cells."""
-    weight = np.exp(grid.log_weight - np.max(grid.log_weight)).ravel()
-    picks = rng.choice(weight.size, size=size, p=weight / weight.sum())
-    i_mu, i_v = np.unravel_index(picks, grid.log_weight.shape)
-    h_mu = grid.mu[1] - grid.mu[0] if grid.mu.size > 1 else 0.0
-    mu = grid.mu[i_mu] + h_mu * (rng.random(size) - 0.5)
-    if grid.common:
-        return mu, np.zeros(size)
-    h_v = grid.v[1] - grid.v[0]
-    v = np.abs(grid.v[i_v] + h_v * (rng.random(size) - 0.5))
-    return mu, grid.scale * np.sinh(v)
+    """(mu, tau) draws from one (mu, tau) grid, jittered within cells."""
+    i_mu, i_v = np.unravel_index(_pick(grid.log_weight.ravel(), rng, size), grid.log_weight.shape)
+    return _jitter(grid.mu, i_mu, rng), _tau_of(grid, _jitter(grid.v, i_v, rng))
 
 
-def quadrature_grids(spec: ModelSpec) -> dict[str | None, object]:
-    """One posterior grid per level (subgroup with separate tau) or one for the whole model."""
-    from bayesmeta.quad import build_grid
-
-    data = spec.data
-    return {
-        level: build_grid(
-            data.events[mask], data.total[mask], spec.priors, common=spec.kind == "common"
-        )
-        for level, mask in _group_masks(spec)
-    }
+def _sample_shared_tau(groups, rng: np.random.Generator, size: int) -> tuple[list, np.ndarray]:
+    """Draws of every level's mu and the shared tau: tau from its marginal, then each mu_g | tau."""
+    first = groups.grids[0]
+    i_v = _pick(groups.tau_log_mass, rng, size)
+    tau = _tau_of(first, _jitter(first.v, i_v, rng))
+    mus = []
+    for grid in groups.grids:
+        i_mu = np.empty(size, dtype=int)
+        for j in np.unique(i_v):
+            chosen = i_v == j
+            i_mu[chosen] = _pick(grid.log_weight[:, j], rng, int(chosen.sum()))
+        mus.append(_jitter(grid.mu, i_mu, rng))
+    return mus, tau
 
 
 def from_quadrature(
     spec: ModelSpec, *, chains: int, draws: int, seed: int
 ) -> tuple[StudyDraws, dict]:
-    """Draws from the exact posterior grids; also returns ``mu``/``tau`` draws per level.
+    """Draws from the exact posterior grids; also returns ``mu``/``tau`` draws.
 
     Returns
     -------
     StudyDraws, dict
-        The study draws and ``{"mu": array, "tau": array}`` with shape ``(chains, draws)`` or
-        ``(chains, draws, levels)`` for the subgroup model.
+        The study draws and ``{"mu": array, "tau": array}`` with shape ``(chains, draws)``, or
+        ``(chains, draws, levels)`` for the subgroup model (``tau`` too with separate tau).
     """
+    from bayesmeta.quad import posterior_grid
+    from bayesmeta.quad.controls import Accuracy
+    from bayesmeta.quad.groups import build_group_grids
+
     rng = np.random.default_rng(seed)
+    size = chains * draws
+    if spec.kind == "subgroup":
+        groups = build_group_grids(spec, accuracy=Accuracy())
+        if groups.common_tau:
+            mus, shared = _sample_shared_tau(groups, rng, size)
+            taus = [shared] * len(mus)
+        else:
+            pairs = [_sample_grid(grid, rng, size) for grid in groups.grids]
+            mus, taus = [m for m, _ in pairs], [t for _, t in pairs]
+    else:
+        mu, tau = _sample_grid(posterior_grid(spec), rng, size)
+        mus, taus = [mu], [tau]
     k = spec.data.k
     eta = np.empty((chains, draws, k))
-    tau = np.empty((chains, draws, k))
-    mus, taus = [], []
-    for (level, mask), grid in zip(
-        _group_masks(spec), quadrature_grids(spec).values(), strict=True
-    ):
-        del level
-        mu_draws, tau_draws = _sample_grid(grid, rng, chains * draws)
-        mu_draws = mu_draws.reshape(chains, draws)
-        tau_draws = tau_draws.reshape(chains, draws)
-        eta[..., mask] = mu_draws[..., None]
-        tau[..., mask] = tau_draws[..., None]
-        mus.append(mu_draws)
-        taus.append(tau_draws)
-    if spec.kind == "subgroup":
-        params = {"mu": np.stack(mus, axis=-1), "tau": np.stack(taus, axis=-1)}
+    tau_study = np.empty((chains, draws, k))
+    for (_level, mask), mu, tau in zip(_group_masks(spec), mus, taus, strict=True):
+        eta[..., mask] = mu.reshape(chains, draws)[..., None]
+        tau_study[..., mask] = tau.reshape(chains, draws)[..., None]
+    shape = (chains, draws)
+    if spec.kind != "subgroup":
+        params = {"mu": mus[0].reshape(shape), "tau": taus[0].reshape(shape)}
+    elif spec.separate_tau:
+        params = {
+            "mu": np.stack(mus, -1).reshape(*shape, -1),
+            "tau": np.stack(taus, -1).reshape(*shape, -1),
+        }
     else:
-        params = {"mu": mus[0], "tau": taus[0]}
-    return StudyDraws(spec.data.studies, spec.data.events, spec.data.total, eta, tau), params
+        params = {"mu": np.stack(mus, -1).reshape(*shape, -1), "tau": taus[0].reshape(shape)}
+    study_draws = StudyDraws(spec.data.studies, spec.data.events, spec.data.total, eta, tau_study)
+    return study_draws, params
 
 
 def to_idata(spec: ModelSpec, study_draws: StudyDraws, params: dict, *, attrs: dict | None = None):
@@ -116,7 +140,9 @@ def to_idata(spec: ModelSpec, study_draws: StudyDraws, params: dict, *, attrs: d
         posterior["tau"] = params["tau"]
     if spec.kind == "subgroup":
         coords["level"] = [str(g) for g in spec.groups]
-        dims.update({"mu": ["level"], "tau": ["level"]})
+        dims["mu"] = ["level"]
+        if spec.separate_tau:
+            dims["tau"] = ["level"]
     loglik = integrated_loglik(
         study_draws.events, study_draws.total, study_draws.eta, study_draws.tau
     )

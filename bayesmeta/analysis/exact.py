@@ -1,12 +1,8 @@
 """Exact leave-one-study-out log predictive densities, log p(y_i | y_-i), by refitting.
 
-Quadrature-capable models (random, common, subgroup with separate tau) use the exact engine:
-the study's level is an independent random-intercept model, so
-
-    log p(y_i | y_-i) = log p(y_level) - log p(y_level without i)
-
-with both marginal likelihoods integrated on the adaptive grid (the second is 0 when the study
-is alone in its level: the prior predictive). Other models are refitted by NUTS with the study's
+Models of the exact engine (random, common, subgroup) use
+:func:`bayesmeta.quad.loo_log_predictive` (grid reweighting, refitting the grid where the
+left-out posterior leaves it). Regression models are refitted by NUTS with the study's
 binomial likelihood switched off (its events and total set to 0, so it keeps its place in the
 design and its level), and the held-out density is averaged over the refit's draws of the
 study's eta and tau with the random effect integrated out.
@@ -16,38 +12,24 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
-from bayesmeta.analysis.draws import _group_masks
 from bayesmeta.analysis.loo import log_predictive
 from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.data.metadata import MetaData
 
 
 def quadrature_exact(spec: ModelSpec) -> Callable[[str], float]:
-    """``exact(study)`` for a quadrature-capable model (grids cached per level)."""
-    from bayesmeta.quad import build_grid
-
-    data = spec.data
-    common = spec.kind == "common"
-    masks = _group_masks(spec)
-    full: dict[Any, float] = {}
+    """``exact(study)`` for a model of the exact engine (all studies computed once, lazily)."""
+    cache: dict[str, float] = {}
 
     def exact(study: str) -> float:
-        position = data.studies.index(study)
-        level, mask = next((lv, m) for lv, m in masks if m[position])
-        if level not in full:
-            full[level] = build_grid(
-                data.events[mask], data.total[mask], spec.priors, common=common
-            ).log_marginal_likelihood
-        rest = mask.copy()
-        rest[position] = False
-        if not rest.any():
-            return full[level]
-        grid = build_grid(data.events[rest], data.total[rest], spec.priors, common=common)
-        return full[level] - grid.log_marginal_likelihood
+        if not cache:
+            from bayesmeta.quad import loo_log_predictive
+
+            cache.update(zip(spec.data.studies, map(float, loo_log_predictive(spec)), strict=True))
+        return cache[study]
 
     return exact
 

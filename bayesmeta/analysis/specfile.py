@@ -22,7 +22,7 @@ baselines to show beside the Bayesian fit. Example (``models/crr_by_cancer_type.
     tau = "halfnormal(1.5)"
 
     [sampler]                      # optional
-    engine = "quadrature"          # quadrature (exact; random, common, subgroup with separate tau) | nuts
+    engine = "quadrature"          # quadrature (exact: random, common, subgroup) | nuts (any kind)
     draws = 1000
     seed = 20250417
 
@@ -261,9 +261,8 @@ def _check_paper_group(path: Path, level: str, numbers: Any) -> None:
 
 
 def quadrature_capable(model: dict[str, Any]) -> bool:
-    """Whether the exact engine handles this model (random, common, subgroup with separate tau)."""
-    kind = model["kind"]
-    return kind in ("random", "common") or (kind == "subgroup" and bool(model.get("separate_tau")))
+    """Whether the exact engine handles this model (random, common and subgroup: not regression)."""
+    return model["kind"] in ("random", "common", "subgroup")
 
 
 def _check_sampler(path: Path, sampler: dict[str, Any], model: dict[str, Any]) -> None:
@@ -289,7 +288,7 @@ def _check_sampler(path: Path, sampler: dict[str, Any], model: dict[str, Any]) -
             path,
             "sampler",
             "engine",
-            f"the quadrature engine handles random, common and subgroup-with-separate_tau models, not this "
+            f"the quadrature engine handles random, common and subgroup models, not this "
             f"'{model['kind']}' model (use engine = \"nuts\")",
         )
 

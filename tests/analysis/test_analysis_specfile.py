@@ -126,10 +126,20 @@ def test_missing_section_and_bad_toml(tmp_path):
         read_spec(tmp_path / "absent.toml")
 
 
-def test_quadrature_refuses_a_shared_tau_subgroup(tmp_path):
-    path = write(tmp_path, GOOD.replace("separate_tau = true", "separate_tau = false"))
+def test_quadrature_refuses_a_regression(tmp_path):
+    text = GOOD.replace('kind = "subgroup"', 'kind = "regression"').replace(
+        'by = "cancer_type"', 'formula = "cancer_type"'
+    )
+    path = write(tmp_path, text.replace("separate_tau = true\n", ""))
     with pytest.raises(SpecError, match=r"\[sampler\] engine: the quadrature engine"):
         read_spec(path)
+    read_spec(
+        write(
+            tmp_path,
+            GOOD.replace("separate_tau = true", "separate_tau = false"),
+            name="shared.toml",
+        )
+    )
 
 
 def test_csv_path_is_relative_to_the_spec(tmp_path):
