@@ -17,7 +17,7 @@ from bayesmeta.analysis.blocks import Block, Heading, Link, Paragraph, table, to
 from bayesmeta.analysis.compare import compare_loo
 from bayesmeta.analysis.comparison import Comparison, loo_of
 from bayesmeta.analysis.fitting import Fitted, overall
-from bayesmeta.analysis.report import num, rate, span
+from bayesmeta.analysis.report import num, pareto_k, rate, span
 from bayesmeta.analysis.runner import json_ready, run_spec
 from bayesmeta.analysis.specfile import AnalysisSpec, load_spec
 from bayesmeta.atomic import write_json, write_text
@@ -166,7 +166,7 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
                             num(r.elpd_diff, 2),
                             num(r.dse, 2),
                             num(r.weight, 3),
-                            num(r.pareto_k_max, 3),
+                            pareto_k(r.pareto_k_max),
                             ", ".join(r.refitted),
                         ]
                         for r in c.comparison.rows

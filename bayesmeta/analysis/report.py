@@ -20,6 +20,11 @@ def num(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if math.isfinite(value) else ""
 
 
+def pareto_k(value: float) -> str:
+    """k to 3 decimals, rounded down so that a k below 0.7 never prints as 0.700."""
+    return f"{math.floor(float(value) * 1000) / 1000:.3f}"
+
+
 def rate(value: Any) -> str:
     return "" if value is None or not math.isfinite(float(value)) else f"{100 * float(value):.1f}%"
 

@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bayesmeta.analysis.comparison import compare_specs
+    from bayesmeta.analysis.report import pareto_k
     from bayesmeta.analysis.specfile import load_spec
     from bayesmeta.cli.common import print_json
     from bayesmeta.errors import InputError
@@ -44,6 +45,6 @@ def run(args: argparse.Namespace) -> int:
     for r in comparison.rows:
         print(
             f"{r.rank:>4}  {r.name:<28} {r.elpd_loo:9.2f} {r.se:6.2f} {r.elpd_diff:9.2f} {r.dse:6.2f} "
-            f"{r.weight:6.3f} {r.pareto_k_max:6.3f}  {', '.join(r.refitted) or '-'}"
+            f"{r.weight:6.3f} {pareto_k(r.pareto_k_max):>6}  {', '.join(r.refitted) or '-'}"
         )
     return 0
