@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import expit, gammaln
 
 #: Newton steps for the mode of the integrand (each is safeguarded by the bracket).
-NEWTON_STEPS = 6
+NEWTON_STEPS = 4
 
 
 @lru_cache(maxsize=32)
@@ -35,7 +35,8 @@ def log_binom_coef(events: np.ndarray, total: np.ndarray) -> np.ndarray:
 
 def _kernel(events, total, eta):
     """log Binom(y | n, expit(eta)) without the binomial coefficient."""
-    return events * eta - total * np.logaddexp(0.0, eta)
+    softplus = np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta)))
+    return events * eta - total * softplus
 
 
 def integrand_mode(

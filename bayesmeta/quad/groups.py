@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.special import logsumexp
 
 from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.errors import InputError
@@ -30,8 +29,10 @@ from bayesmeta.quad.grid import (
     _v_support,
     build_grid,
     evaluate,
+    frozen,
     tau_scale,
 )
+from bayesmeta.quad.lse import logsumexp
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def _common(spec, members, seeds, acc: Accuracy) -> GroupGrids:
     for _ in range(acc.max_expansions + 1):
         v = np.linspace(*v_box, n_v)
         tau = c * np.sinh(v)
-        tau_part = priors.tau.logpdf(tau) + np.log(c * np.cosh(v)) + np.log(_trapezoid(v))
+        tau_part = frozen(priors.tau).logpdf(tau) + np.log(c * np.cosh(v)) + np.log(_trapezoid(v))
         raw = [
             evaluate(events[m], total[m], priors, np.linspace(*box, n), v, c=c, n_gh=acc.n_gh)
             for m, box, n in zip(members, mu_boxes, n_mus, strict=True)

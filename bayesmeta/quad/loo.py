@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from scipy.special import logsumexp
 
 from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.quad.aghq import study_loglik
@@ -24,6 +23,7 @@ from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.fit import accuracy_from, check_supported, posterior_grid
 from bayesmeta.quad.grid import PosteriorGrid, _sd
 from bayesmeta.quad.groups import build_group_grids
+from bayesmeta.quad.lse import logsumexp
 
 
 def _inside(grid: PosteriorGrid, log_w: np.ndarray, acc: Accuracy) -> bool:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.interpolate import CubicSpline
-from scipy.special import logsumexp
 
 from bayesmeta.quad.aghq import hermite_rule
+from bayesmeta.quad.lse import logsumexp
 from bayesmeta.quad.marginals import FLOOR
 
 #: Gauss-Hermite nodes of the convolution of narrow (tau < h) columns.

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.interpolate import CubicSpline
-from scipy.special import expit, logit, logsumexp
+from scipy.special import expit, logit
 
 from bayesmeta.bayes.result import Interval
 from bayesmeta.quad.aghq import logistic_normal_mean
 from bayesmeta.quad.grid import PosteriorGrid, _trapezoid
+from bayesmeta.quad.lse import logsumexp
 from bayesmeta.quad.marginals import (
+    FLOOR,
     cdf_of,
     fine_density,
     interval,
@@ -171,6 +173,19 @@ def study_rates_frame(
     """
     events = np.asarray(events, dtype=float)
     total = np.asarray(total, dtype=float)
+    if grid.common:  # eta_i = mu exactly: every study's rate is the pooled rate
+        iv = mu_interval(grid, n_fine=n_fine, hdi=hdi)
+        return pd.DataFrame(
+            {
+                "study": list(studies),
+                "events": events.astype(int),
+                "total": total.astype(int),
+                "observed": events / total,
+                "median": iv.median,
+                "lo": iv.lo,
+                "hi": iv.hi,
+            }
+        )
     p_hat = (events + 0.5) / (total + 1.0)
     logits = logit(p_hat)
     sd_lik = 1.0 / np.sqrt(total * p_hat * (1.0 - p_hat))
@@ -179,24 +194,32 @@ def study_rates_frame(
     log_loo = log_loo - logsumexp(log_loo, axis=(0, 1), keepdims=True)
     axis = EtaAxis(grid, extra_lo=float(logits.min()) - 3.0, extra_hi=float(logits.max()) + 3.0)
     log_d = log_mixture_density(axis.eta, grid.mu, grid.tau, log_loo, lq_mu)  # (E, k)
+    u = axis.u
+
+    def log_post(points, log_dens):
+        eta = axis.to_eta(points)
+        kernel = events * eta - total * np.logaddexp(0.0, eta)
+        return log_dens + kernel + axis.log_jacobian(points)
+
+    # where d underflows (outside the support of a common-effect mu), a finite floor at which
+    # the posterior is negligible anyway, so the splines stay finite
+    rest = log_post(u[:, None], 0.0)
+    coarse = log_d + rest  # (E, k)
+    floor = coarse.max(axis=0) - FLOOR - rest
+    log_d = np.where(np.isfinite(log_d), log_d, np.minimum(floor, log_d.max(axis=0) - FLOOR))
+    coarse = log_d + rest
+    cdf = cdf_of(u, np.exp(coarse - coarse.max(axis=0)))
+    first = np.maximum(np.argmax(cdf >= 1e-10, axis=0) - 2, 0)
+    last = np.minimum(np.argmax(cdf >= 1.0 - 1e-10, axis=0) + 2, u.size - 1)
+    mode = axis.to_eta(u[np.argmax(coarse, axis=0)])
+    lo = np.maximum(np.minimum(u[first], axis.to_u(mode - 12 * sd_lik)), u[0])
+    hi = np.minimum(np.maximum(u[last], axis.to_u(mode + 12 * sd_lik)), u[-1])
+    x = lo + (hi - lo) * np.linspace(0.0, 1.0, n_fine)[:, None]  # (F, k)
+    log_fine = log_post(x, _spline_columns(u, log_d, x))
+    pdf = np.exp(log_fine - log_fine.max(axis=0))
     rows = []
     for i, study in enumerate(studies):
-        ok = np.isfinite(log_d[:, i])
-        u_i, ld_i = axis.u[ok], log_d[ok, i]
-
-        def log_post(u, ld, i=i):
-            eta = axis.to_eta(u)
-            return ld + events[i] * eta - total[i] * np.logaddexp(0.0, eta) + axis.log_jacobian(u)
-
-        coarse = log_post(u_i, ld_i)
-        lo, hi = _mass_range(u_i, coarse)
-        mode = axis.to_eta(u_i[np.argmax(coarse)])
-        lo = max(min(lo, float(axis.to_u(mode - 12 * sd_lik[i]))), u_i[0])
-        hi = min(max(hi, float(axis.to_u(mode + 12 * sd_lik[i]))), u_i[-1])
-        x = np.linspace(lo, hi, n_fine)
-        log_fine = log_post(x, CubicSpline(u_i, ld_i)(x))
-        pdf = np.exp(log_fine - log_fine.max())
-        iv = interval(x, cdf_of(x, pdf), hdi=hdi, transform=axis.rate)
+        iv = interval(x[:, i], cdf_of(x[:, i], pdf[:, i]), hdi=hdi, transform=axis.rate)
         rows.append(
             {
                 "study": study,
@@ -211,3 +234,13 @@ def study_rates_frame(
     return pd.DataFrame(
         rows, columns=["study", "events", "total", "observed", "median", "lo", "hi"]
     )
+
+
+def _spline_columns(nodes: np.ndarray, values: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Column j of a cubic spline through ``values[:, j]`` evaluated at ``points[:, j]``."""
+    coef = CubicSpline(nodes, values, axis=0).c  # (4, E - 1, k)
+    index = np.clip(np.searchsorted(nodes, points) - 1, 0, nodes.size - 2)
+    cols = np.arange(values.shape[1])[None, :]
+    dx = points - nodes[index]
+    c = coef[:, index, cols]  # (4, F, k)
+    return ((c[0] * dx + c[1]) * dx + c[2]) * dx + c[3]
