@@ -8,6 +8,7 @@ Output folder ``OUT/<name>/``::
     study_rates.csv     observed and shrunken study rates
     levels.csv          per-level rates (subgroup models)
     forest.png          forest plot: observed and shrunken rates, DL / GLMM / Bayesian diamonds
+    subgroup_forest.png the same by level (subgroup models)
     pooled_posterior.png
     report.md, report.html
 
@@ -59,42 +60,79 @@ def spec_digest(spec: AnalysisSpec) -> str:
     return hashlib.sha256(spec.path.read_bytes()).hexdigest()
 
 
+def _save_png(figure, path: Path) -> None:
+    write_with(path, lambda tmp: figure.savefig(tmp, dpi=110, format="png"))
+
+
 def _figures(fitted: Fitted, folder: Path) -> list[tuple[str, str]]:
-    import matplotlib
+    """forest.png, subgroup_forest.png (subgroup models) and pooled_posterior.png."""
+    from bayesmeta.plots import forest_plot, pooled_posterior_plot, subgroup_forest_plot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from bayesmeta.plots import forest_plot, pooled_posterior_plot
-
+    spec, model = fitted.spec, fitted.model
     freq = {m: overall(f) for m, f in fitted.baselines.items() if m in ("DL", "GLMM")}
     made = []
-    figure = forest_plot(
-        fitted.model.data, bayes=fitted.result, freq=freq or None, title=fitted.spec.title
+    _save_png(
+        forest_plot(model.data, bayes=fitted.result, freq=freq or None, title=spec.title),
+        folder / "forest.png",
     )
-    try:
-        write_with(folder / "forest.png", lambda p: figure.savefig(p, dpi=110, format="png"))
-    finally:
-        plt.close(figure)
     made.append(
         (
             "forest.png",
             "Forest plot: observed and shrunken study rates, pooled DL, GLMM and Bayesian estimates",
         )
     )
-    figure = pooled_posterior_plot(
-        {fitted.spec.name: fitted.result},
-        quantity="both",
-        title=f"{fitted.spec.title}: pooled rate",
-    )
-    try:
-        write_with(
-            folder / "pooled_posterior.png", lambda p: figure.savefig(p, dpi=110, format="png")
+    if model.kind == "subgroup":
+        groups = {
+            m: f
+            for m, f in fitted.baselines.items()
+            if m in ("DL", "GLMM") and hasattr(f, "groups")
+        }
+        figure = subgroup_forest_plot(
+            model.data, by=model.by, bayes=fitted.result, freq=groups or None, title=spec.title
         )
-    finally:
-        plt.close(figure)
-    made.append(("pooled_posterior.png", "Posterior of the pooled median and mean rate"))
+        _save_png(figure, folder / "subgroup_forest.png")
+        made.append(
+            (
+                "subgroup_forest.png",
+                f"Forest plot by {model.by}: per-level DL, GLMM and Bayesian rates",
+            )
+        )
+    levels = _per_level(fitted)
+    if levels:
+        title = f"{spec.title}: rate of each level"
+        figure = pooled_posterior_plot(levels, quantity="median", title=title)
+        alt = f"Posterior of the median rate expit(mu) of each level of {model.by}"
+    else:
+        title = f"{spec.title}: pooled rate"
+        figure = pooled_posterior_plot({spec.name: fitted.result}, quantity="both", title=title)
+        alt = "Posterior of the pooled median and mean rate"
+    _save_png(figure, folder / "pooled_posterior.png")
+    made.append(("pooled_posterior.png", alt))
     return made
+
+
+def _per_level(fitted: Fitted) -> dict[str, Any]:
+    """One result per level (its mu and tau draws) so the posterior plot shows every level."""
+    import dataclasses
+
+    import arviz as az
+
+    idata = fitted.result.idata
+    if (
+        fitted.model.kind != "subgroup"
+        or idata is None
+        or "level" not in idata.posterior["mu"].dims
+    ):
+        return {}
+    out = {}
+    for level in idata.posterior["mu"].coords["level"].values:
+        posterior = idata.posterior[["mu", "tau"]].sel(level=level)  # a shared tau has no level
+        out[str(level)] = dataclasses.replace(
+            fitted.result,
+            idata=az.InferenceData(posterior=posterior),
+            pooled_median=fitted.result.rates.get(str(level), fitted.result.pooled_median),
+        )
+    return out
 
 
 def _level_frame(fitted: Fitted):

@@ -79,6 +79,8 @@ def to_idata(loglik: np.ndarray) -> az.InferenceData:
     )
 
 
+# arviz.compare itself triggers a pandas deprecation (sort_values(inplace=True)); not ours
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.sort_values")
 def test_psis_and_ranking_agree_with_arviz_compare():
     logliks = {
         "a": synthetic_loglik(1, 0.0),
