@@ -2,8 +2,11 @@
 integrated-likelihood LOO on the complete-response specs, and `bayesmeta compare` on the CLI.
 
 Tolerances: the exact engine's log p(y_i | y_-i) against brute-force Simpson integration on a
-fixed fine grid at 1e-4 (both are quadratures of the same integral; Simpson's error at this
-spacing is ~1e-6, the exact engine's accuracy target similar). The NUTS
+fixed fine grid at 1e-3. The brute force is converged to 1e-12 (doubling both grids changes
+nothing); the exact engine's default grid (resolution sd/2 since quad commit 2999114) is off by
+2.2e-4 here (1e-5 before). 1e-3 in one elpd term is a hundredth of the Monte Carlo error of a
+PSIS term, so it cannot change a ranking, while any real error (a wrong level, a missing
+Jacobian) is orders of magnitude larger. The NUTS
 refit against the exact value at 0.1: a log mean of ~1000 correlated draws of a density has
 Monte Carlo SD of a few hundredths here.
 """
@@ -65,16 +68,16 @@ def test_quadrature_exact_matches_brute_force():
     for drop in (0, 2):
         rest = FRAME.drop(index=drop)
         expected = full - log_evidence(rest.events, rest.total)
-        assert exact(FRAME.study[drop]) == pytest.approx(expected, abs=1e-4)
+        assert exact(FRAME.study[drop]) == pytest.approx(expected, abs=1e-3)
 
 
 def test_quadrature_exact_for_a_level_with_one_study_is_its_prior_predictive():
     data = from_frame(FRAME, events="events", total="total")
     exact = quadrature_exact(build_model(data, kind="subgroup", by="group", separate_tau=True))
-    assert exact("e") == pytest.approx(log_evidence([7], [8]), abs=1e-4)
+    assert exact("e") == pytest.approx(log_evidence([7], [8]), abs=1e-3)
     four = FRAME.iloc[:4]
     expected = log_evidence(four.events, four.total) - log_evidence(four.events[1:], four.total[1:])
-    assert exact("a") == pytest.approx(expected, abs=1e-4)
+    assert exact("a") == pytest.approx(expected, abs=1e-3)
 
 
 @pytest.mark.sampling
