@@ -35,8 +35,13 @@ def log_binom_coef(events: np.ndarray, total: np.ndarray) -> np.ndarray:
 
 def _kernel(events, total, eta):
     """log Binom(y | n, expit(eta)) without the binomial coefficient."""
-    softplus = np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta)))
-    return events * eta - total * softplus
+    softplus = np.abs(eta)
+    np.negative(softplus, out=softplus)
+    np.exp(softplus, out=softplus)
+    np.log1p(softplus, out=softplus)
+    softplus += np.maximum(eta, 0.0)
+    softplus *= total
+    return events * eta - softplus
 
 
 def integrand_mode(
@@ -99,15 +104,20 @@ def study_loglik(
     n = np.asarray(total, dtype=float).reshape(-1, *extra)
     zstar, scale = integrand_mode(y, n, mu[None], tau[None])
     x, w = hermite_rule(n_nodes)
-    shape = (1,) * (zstar.ndim) + (n_nodes,)
-    xs = x.reshape(shape)
-    z = zstar[..., None] + scale[..., None] * xs
-    eta = mu[None, ..., None] + tau[None, ..., None] * z
-    # log of Binom * phi(z) / phi(x): the Gaussian weight of the rule is divided out
-    log_terms = _kernel(y[..., None], n[..., None], eta) - 0.5 * z * z + 0.5 * xs * xs
-    top = log_terms.max(axis=-1, keepdims=True)
-    total_ = np.log(np.sum(w * np.exp(log_terms - top), axis=-1)) + top[..., 0]
-    return total_ + np.log(scale) + log_binom_coef(y, n)
+    a = (mu[None] + tau[None] * zstar)[..., None]  # eta at the mode
+    b = (tau[None] * scale)[..., None]
+    # log of Binom(eta) phi(z) / phi(x) relative to its value at the mode (x = 0), in place
+    eta = b * x
+    eta += a
+    terms = _kernel(y[..., None], n[..., None], eta)
+    terms -= _kernel(y[..., None], n[..., None], a)
+    zs, sc = zstar[..., None], scale[..., None]
+    terms -= (zs * sc) * x
+    terms -= (0.5 * (sc * sc - 1.0)) * (x * x)
+    np.exp(terms, out=terms)
+    log_sum = np.log(terms @ w)
+    g0 = _kernel(y, n, a[..., 0]) - 0.5 * zstar * zstar
+    return log_sum + g0 + np.log(scale) + log_binom_coef(y, n)
 
 
 def logistic_normal_mean(mu: np.ndarray, tau: np.ndarray, *, n_nodes: int = 40) -> np.ndarray:

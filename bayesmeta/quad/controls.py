@@ -29,11 +29,11 @@ class Accuracy:
         Points of the fine 1-D grids on which CDFs are integrated for quantiles.
     """
 
-    n_mu: int = 24
-    n_tau: int = 20
+    n_mu: int = 28
+    n_tau: int = 22
     n_gh: int = 10
     edge_tol: float = 1e-7
-    resolution: float = 2.0
+    resolution: float = 1.5
     max_expansions: int = 8
     max_nodes: int = 400
     n_fine: int = 600

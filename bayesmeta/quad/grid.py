@@ -228,6 +228,13 @@ def build_grid(
         if not problems and fine_mu and fine_v:
             return grid
         width_mu, width_v = mu_box[1] - mu_box[0], v_box[1] - v_box[0]
+        if not problems:
+            # only too coarse: first trim the box to where the mass is (pilot boxes are generous)
+            trim_mu = _kept_range(grid.mu, m_mu)
+            mu_box = [max(mu_box[0], trim_mu[0]), min(mu_box[1], trim_mu[1])]
+            if not common:
+                trim_v = _kept_range(grid.v, m_v)
+                v_box = [max(v_box[0], trim_v[0]), min(v_box[1], trim_v[1])]
         if "mu_lo" in problems:
             mu_box[0] -= 0.5 * width_mu
         if "mu_hi" in problems:
