@@ -23,6 +23,7 @@ class Fitted:
     draws: StudyDraws
     baselines: dict[str, Any] = field(default_factory=dict)
     baseline_errors: dict[str, str] = field(default_factory=dict)
+    metaregs: dict[str, Any] = field(default_factory=dict)
 
 
 def to_model(spec: AnalysisSpec) -> ModelSpec:
@@ -106,7 +107,7 @@ def fit_baselines(spec: AnalysisSpec, model: ModelSpec) -> tuple[dict[str, Any],
     errors: dict[str, str] = {}
     for method in spec.baselines:
         try:
-            if model.kind == "subgroup" and hasattr(freq, "subgroup"):
+            if model.kind == "subgroup":
                 tau2 = "separate" if model.separate_tau else "common"
                 fits[method] = freq.subgroup(model.data, by=model.by, method=method, tau2=tau2)
             else:
@@ -118,11 +119,31 @@ def fit_baselines(spec: AnalysisSpec, model: ModelSpec) -> tuple[dict[str, Any],
     return fits, errors
 
 
+def fit_metaregs(spec: AnalysisSpec, model: ModelSpec, errors: dict[str, str]) -> dict[str, Any]:
+    """Frequentist meta-regressions (regression specs), one per baseline method."""
+    from bayesmeta import freq
+
+    if model.kind != "regression":
+        return {}
+    fits = {}
+    for method in spec.baselines:
+        try:
+            fits[method] = freq.metareg(
+                model.data, formula=model.formula, method=method, reference=dict(model.reference)
+            )
+        except BayesmetaError as error:
+            errors[f"{method} meta-regression"] = str(error)
+        except (ArithmeticError, ValueError) as error:
+            errors[f"{method} meta-regression"] = f"{type(error).__name__}: {error}"
+    return fits
+
+
 def fit_spec(spec: AnalysisSpec) -> Fitted:
     """Model, Bayesian fit with draws, and frequentist baselines of one spec."""
     model = to_model(spec)
     result, draws = fit_bayes(spec, model)
     baselines, errors = fit_baselines(spec, model)
+    metaregs = fit_metaregs(spec, model, errors)
     return Fitted(
         spec=spec,
         model=model,
@@ -130,6 +151,7 @@ def fit_spec(spec: AnalysisSpec) -> Fitted:
         draws=draws,
         baselines=baselines,
         baseline_errors=errors,
+        metaregs=metaregs,
     )
 
 

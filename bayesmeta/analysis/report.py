@@ -174,6 +174,31 @@ def level_section(fitted: Fitted) -> list[Block]:
     return blocks
 
 
+def coefficient_section(fitted: Fitted) -> list[Block]:
+    """Regression coefficients (logit scale): Bayesian beside each frequentist meta-regression."""
+    r = fitted.result
+    if not r.coefficients:
+        return []
+    methods = list(fitted.metaregs)
+    columns = ["coefficient", "Bayesian median (95% CrI)"] + [f"{m} estimate (SE)" for m in methods]
+    rows = []
+    for name, iv in r.coefficients.items():
+        row = [name, f"{num(iv.median)} ({num(iv.lo)} to {num(iv.hi)})"]
+        for method in methods:
+            c = fitted.metaregs[method].coefficients.get(name)
+            row.append("" if c is None else f"{num(c.get('estimate'))} ({num(c.get('se'))})")
+        rows.append(row)
+    blocks: list[Block] = [Heading("Coefficients (logit scale)"), table(columns, rows)]
+    tests = [
+        [m, num(f.qm, 2), f.qm_df, num(f.qm_p, 4), num(f.tau2, 4)]
+        for m, f in fitted.metaregs.items()
+    ]
+    if tests:
+        blocks.append(Paragraph("Frequentist omnibus test of the moderators and residual tau^2:"))
+        blocks.append(table(["method", "QM", "df", "p", "residual tau^2"], tests))
+    return blocks
+
+
 def model_bullets(fitted: Fitted) -> list[str]:
     spec, model = fitted.spec, fitted.model
     s = spec.sampler
@@ -265,17 +290,7 @@ def analysis_blocks(
     if spec.paper.get("note"):
         blocks.append(Paragraph(f"Paper: {spec.paper['note']}."))
     blocks += level_section(fitted)
-    if r.coefficients:
-        blocks.append(Heading("Coefficients (logit scale)"))
-        blocks.append(
-            table(
-                ["coefficient", "median", "95% CrI"],
-                [
-                    [n, num(iv.median), f"{num(iv.lo)} to {num(iv.hi)}"]
-                    for n, iv in r.coefficients.items()
-                ],
-            )
-        )
+    blocks += coefficient_section(fitted)
     if figures:
         blocks.append(Heading("Figures"))
         blocks += [Image(path, alt) for path, alt in figures]

@@ -160,6 +160,7 @@ def summary_of(fitted: Fitted, *, digest: str, files: list[str]) -> dict[str, An
         "spec_digest": digest,
         "bayes": fitted.result.to_dict(),
         "baselines": {m: f.to_dict() for m, f in fitted.baselines.items()},
+        "metaregressions": {m: f.to_dict() for m, f in fitted.metaregs.items()},
         "baseline_errors": dict(fitted.baseline_errors),
         "paper": dict(fitted.spec.paper),
         "excluded": fitted.model.data.excluded_records(),
