@@ -17,7 +17,7 @@ import numpy as np
 from scipy import signal
 
 #: Cells of the grid of the sum.
-N_CELLS = 4000
+N_CELLS = 2000
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,11 @@ def build_group_grids(spec: ModelSpec, *, accuracy: Accuracy) -> GroupGrids:
     index = np.asarray(spec.group_index())
     members = tuple(np.flatnonzero(index == g) for g in range(len(spec.groups)))
     events, total = np.asarray(spec.data.events), np.asarray(spec.data.total)
+    if not spec.separate_tau:
+        # coarse per-level grids only locate the boxes; the shared-tau loop refines them
+        rough = replace(accuracy, n_gh=3, n_mu=12, n_tau=10, resolution=0.75)
+        seeds = [build_grid(events[m], total[m], spec.priors, accuracy=rough) for m in members]
+        return _common(spec, members, seeds, accuracy)
     separate = [build_grid(events[m], total[m], spec.priors, accuracy=accuracy) for m in members]
     if spec.separate_tau:
         return GroupGrids(
@@ -76,7 +81,7 @@ def build_group_grids(spec: ModelSpec, *, accuracy: Accuracy) -> GroupGrids:
             tau_log_mass=None,
             log_marginal_likelihood=float(sum(g.log_marginal_likelihood for g in separate)),
         )
-    return _common(spec, members, separate, accuracy)
+    raise AssertionError("unreachable")
 
 
 def _common(spec, members, seeds, acc: Accuracy) -> GroupGrids:
@@ -85,9 +90,9 @@ def _common(spec, members, seeds, acc: Accuracy) -> GroupGrids:
     c = tau_scale(priors)
     v_floor, v_ceiling = _v_support(priors, c)
     mu_boxes = [[float(g.mu[0]), float(g.mu[-1])] for g in seeds]
-    n_mus = [g.mu.size for g in seeds]
+    n_mus = [acc.n_mu for _ in seeds]
     v_box = [min(g.v[0] for g in seeds), max(g.v[-1] for g in seeds)]
-    n_v = max(acc.n_tau, *(g.v.size for g in seeds))
+    n_v = acc.n_tau
     for _ in range(acc.max_expansions + 1):
         v = np.linspace(*v_box, n_v)
         tau = c * np.sinh(v)

@@ -21,7 +21,7 @@ from bayesmeta.quad.marginals import (
 from bayesmeta.quad.mixture import log_mixture_density, mu_spacing
 
 #: Points of the coarse eta grid per mu spacing.
-ETA_PER_SPACING = 2
+ETA_PER_SPACING = 1
 STUDY_FINE = 400
 #: Largest coarse eta axis.
 MAX_ETA = 1500
