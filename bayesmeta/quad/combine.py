@@ -79,7 +79,7 @@ def linear_combination(
         origin += lo + 0.5 * delta
         total = mass if total is None else signal.fftconvolve(total, mass, axes=0)
         total = np.maximum(total, 0.0)
-    pmf = total @ weights
+    pmf = np.einsum("nc,c->n", total, weights)
     points = origin + delta * np.arange(pmf.size)
     # each point's mass spread uniformly over its cell: the CDF at the cell's right edge
     cdf = np.cumsum(pmf)

@@ -125,7 +125,7 @@ def fit_subgroup(spec: ModelSpec, *, accuracy: Accuracy, hdi: bool, note) -> Bay
         }
     coefficients = {}
     for lv, cols in zip(levels, mu_cols, strict=True):
-        marginal = cols.cdf @ weights
+        marginal = np.einsum("fc,c->f", cols.cdf, weights)
         coefficients[f"mu[{lv}]"] = interval(cols.x[:, 0], marginal, hdi=hdi)
     model = spec.describe()
     return BayesResult(
