@@ -34,16 +34,15 @@ def linear_predictor(spec: ModelSpec, free: dict[str, np.ndarray]) -> tuple[dict
     if spec.kind == "regression":
         lay = layout(spec)
         shape = next(iter(free.values())).shape[:2]
-        beta = np.zeros(shape + (len(lay.coef_names),))
-        if lay.mean_columns:
-            if "b_mean_shift" in free:  # sheared intercept (see bayesmeta.bayes.model)
-                zbar = np.asarray(free["z"], float).mean(axis=-1, keepdims=True)
-                b_mean = free["b_mean_shift"] - np.asarray(free["tau"], float)[..., None] * zbar
-            else:
-                b_mean = free["b_mean"]
-            beta[..., list(lay.mean_columns)] = b_mean
-        if lay.slope_columns:
-            beta[..., list(lay.slope_columns)] = free["b_slope"]
+        if "beta_shift" in free:  # sheared coefficients (see bayesmeta.bayes.model)
+            proj = np.asarray(free["z"], float) @ lay.values["x_pinv"].T
+            beta = free["beta_shift"] - np.asarray(free["tau"], float)[..., None] * proj
+        else:  # prior draws: b_mean and b_slope
+            beta = np.zeros(shape + (len(lay.coef_names),))
+            if lay.mean_columns:
+                beta[..., list(lay.mean_columns)] = free["b_mean"]
+            if lay.slope_columns:
+                beta[..., list(lay.slope_columns)] = free["b_slope"]
         params["beta"] = beta
         eta = beta @ spec.design.matrix.T
     else:

@@ -12,8 +12,9 @@ random      mu_shift, tau, z        (mu = mu_shift - tau * mean(z))
 common      mu
 subgroup    mu_shift (level), tau (scalar, or level with separate tau), z
             (mu_g = mu_shift_g - tau_g * mean of z over the level's studies)
-regression  b_mean (columns with the mu prior), b_slope (the others), tau, z; with an
-            intercept, b_mean_shift = intercept + tau * mean(z) is sampled instead of b_mean
+regression  beta_shift (coef), tau, z; beta = beta_shift - tau * pinv(X) z, the columns with
+            the mu prior (intercept, or cell means) and the slopes with the beta prior
+            (the same shear: for X = 1 it is the random model's, for one-hot X the subgroup's)
 
 Coordinates are attached after sampling (see :mod:`bayesmeta.bayes.draws`) so the compiled
 model does not depend on study labels.
@@ -84,6 +85,7 @@ def layout(spec: ModelSpec) -> Layout:
         design = spec.design
         means, slopes = mean_columns(spec)
         values["x_data"] = np.asarray(design.matrix, dtype=float)
+        values["x_pinv"] = np.linalg.pinv(values["x_data"])
         values["beta_prior"] = np.asarray(priors.beta.params, dtype=float)
         families.append(priors.beta.family)
         coef_names = design.columns
@@ -171,24 +173,21 @@ def build_pymc_model(spec: ModelSpec, lay: Layout | None = None):
             shift, _ = _sheared(priors.mu, "mu", data["mu_prior"], tau_g * zbar, shape=groups)
             logit_p = shift[g] + tau_g[g] * (z - zbar[g])
         else:
+            # beta = beta_shift - tau * pinv(X) z: z's projection on the design's column space
+            # moves into the coefficients (unit Jacobian), leaving the residual tau * (z - X P z)
             x = data["x_data"]
-            eta = 0.0
-            zbar = 0.0
-            if lay.mean_columns and spec.design.has_intercept:
-                # the intercept column is all ones: shear it like mu of the random model
-                zbar = z.mean()
-                b_mean, _ = _sheared(priors.mu, "b_mean", data["mu_prior"], tau * zbar, shape=1)
-                eta = eta + pm.math.dot(x[:, list(lay.mean_columns)], b_mean)
-            elif lay.mean_columns:
-                b_mean = _prior_rv(
-                    priors.mu, "b_mean", data["mu_prior"], shape=len(lay.mean_columns)
-                )
-                eta = eta + pm.math.dot(x[:, list(lay.mean_columns)], b_mean)
-            if lay.slope_columns:
-                b_slope = _prior_rv(
-                    priors.beta, "b_slope", data["beta_prior"], shape=len(lay.slope_columns)
-                )
-                eta = eta + pm.math.dot(x[:, list(lay.slope_columns)], b_slope)
-            logit_p = eta + tau * (z - zbar)
+            proj = pm.math.dot(data["x_pinv"], z)
+            shift = pm.Flat("beta_shift", shape=len(lay.coef_names))
+            beta = shift - tau * proj
+            for cols, prior, params in (
+                (lay.mean_columns, priors.mu, data["mu_prior"]),
+                (lay.slope_columns, priors.beta, data["beta_prior"]),
+            ):
+                if cols:
+                    cls, options = _family(prior, params)
+                    part = beta[list(cols)]
+                    logp = pm.logp(cls.dist(**options, shape=len(cols)), part).sum()
+                    pm.Potential(f"beta_prior_logp_{cols[0]}", logp)
+            logit_p = pm.math.dot(x, shift) + tau * (z - pm.math.dot(x, proj))
         pm.Binomial("y", n=data["n_data"], logit_p=logit_p, observed=data["y_data"])
     return model
