@@ -18,6 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from bayesmeta.bayes.spec import ModelSpec
+from bayesmeta.errors import InputError
 from bayesmeta.quad.aghq import study_loglik
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.fit import accuracy_from, check_supported, posterior_grid
@@ -69,6 +70,20 @@ def _refit(spec: ModelSpec, i: int, acc: Accuracy) -> float:
     return float(logsumexp(grid.log_weight + ll))
 
 
+def _check_defined(spec: ModelSpec) -> None:
+    """Leaving out a study must leave data for its (mu, tau): not k = 1, not a lone level."""
+    if spec.data.k < 2:
+        raise InputError("leave-one-out needs at least 2 studies")
+    if spec.kind == "subgroup":
+        index = spec.group_index()
+        for i, g in enumerate(index):
+            if index.count(g) == 1:
+                raise InputError(
+                    f"leave-one-out: study '{spec.data.studies[i]}' is the only study of "
+                    f"{spec.by} = '{spec.groups[g]}'; its level would have no data left"
+                )
+
+
 def loo_log_predictive(
     spec: ModelSpec, *, accuracy: Accuracy | None = None, refit: bool | None = None
 ) -> np.ndarray:
@@ -90,6 +105,7 @@ def loo_log_predictive(
         log p(y_i | y_-i), binomial coefficients included, in the order of ``spec.data.studies``.
     """
     check_supported(spec)
+    _check_defined(spec)
     acc = accuracy_from(accuracy)
     out = np.empty(spec.data.k)
     if refit:
@@ -98,9 +114,7 @@ def loo_log_predictive(
         log_w = grid.log_weight - grid.study_loglik[position]
         log_ratio = float(logsumexp(log_w))
         if refit is None and not _inside(grid, log_w - log_ratio, acc):
-            last_group = spec.kind == "subgroup" and grid.study_loglik.shape[0] == 1
-            if not last_group:
-                out[i] = _refit(spec, i, acc)
-                continue
+            out[i] = _refit(spec, i, acc)
+            continue
         out[i] = -log_ratio
     return out

@@ -144,3 +144,20 @@ def test_quad_does_not_import_pymc():
     code = "import sys, bayesmeta.quad; print(any(m in sys.modules for m in ('pymc', 'pytensor', 'arviz')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_loo_undefined_cases_raise():
+    import pandas as pd
+
+    from bayesmeta.data import from_frame
+
+    frame = pd.DataFrame(
+        {"study": list("abc"), "events": [3, 0, 7], "total": [10, 8, 9], "g": ["x", "x", "y"]}
+    )
+    data = from_frame(frame, events="events", total="total", study="study", covariates=["g"])
+    with pytest.raises(InputError, match="'c' is the only study of g = 'y'"):
+        loo_log_predictive(build_model(data, by="g"))
+    one = from_frame(frame.iloc[:1], events="events", total="total", study="study")
+    with pytest.raises(InputError, match="at least 2 studies"):
+        loo_log_predictive(build_model(one))
+    fit_quadrature(build_model(one))  # a single study still fits (tau from its prior)
