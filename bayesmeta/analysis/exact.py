@@ -20,15 +20,48 @@ from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.data.metadata import MetaData
 
 
+def log_evidence(spec: ModelSpec) -> float:
+    """log p(y) of a model of the exact engine (binomial coefficients included)."""
+    from bayesmeta.quad import posterior_grid
+    from bayesmeta.quad.controls import Accuracy
+    from bayesmeta.quad.groups import build_group_grids
+
+    if spec.kind == "subgroup":
+        return float(build_group_grids(spec, accuracy=Accuracy()).log_marginal_likelihood)
+    return float(posterior_grid(spec).log_marginal_likelihood)
+
+
 def quadrature_exact(spec: ModelSpec) -> Callable[[str], float]:
-    """``exact(study)`` for a model of the exact engine (all studies computed once, lazily)."""
+    """``exact(study)`` for a model of the exact engine.
+
+    Uses :func:`bayesmeta.quad.loo_log_predictive` (all studies at once, computed lazily). That
+    function refuses a subgroup model in which some study is alone in its level; such a study's
+    leave-one-out density is still defined (its level's mean then has its prior, and a shared tau
+    its posterior given the other levels), so for those models every requested study uses
+    ``log p(y) - log p(y_-i)``, the second evidence computed without the study (and without its
+    level when it was the last study of it).
+    """
     cache: dict[str, float] = {}
+    state: dict[str, float] = {}
 
     def exact(study: str) -> float:
-        if not cache:
+        from bayesmeta.errors import InputError
+
+        if study in cache:
+            return cache[study]
+        if "evidence" not in state:
             from bayesmeta.quad import loo_log_predictive
 
-            cache.update(zip(spec.data.studies, map(float, loo_log_predictive(spec)), strict=True))
+            try:
+                values = loo_log_predictive(spec)
+            except InputError:
+                state["evidence"] = log_evidence(spec)
+            else:
+                state["evidence"] = float("nan")
+                cache.update(zip(spec.data.studies, map(float, values), strict=True))
+                return cache[study]
+        reduced = dataclasses.replace(spec, data=spec.data.without(study, reason="left out"))
+        cache[study] = state["evidence"] - log_evidence(reduced)
         return cache[study]
 
     return exact

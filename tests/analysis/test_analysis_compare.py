@@ -80,6 +80,42 @@ def test_quadrature_exact_for_a_level_with_one_study_is_its_prior_predictive():
     assert exact("a") == pytest.approx(expected, abs=1e-3)
 
 
+def log_evidence_shared_tau(levels: list[pd.DataFrame]) -> float:
+    """log p(y) of a subgroup model with one tau shared by the levels, by brute force:
+    p(y) = integral p(tau) prod_g [integral p(mu_g) prod_{i in g} L_i dmu_g] dtau."""
+    mu = np.linspace(-13.0, 13.0, 521)
+    tau = np.linspace(0.0, 9.0, 241)
+    m, t = np.meshgrid(mu, tau, indexing="ij")
+    log_outer = DEFAULT_PRIORS.tau.logpdf(tau)
+    for level in levels:
+        log_joint = DEFAULT_PRIORS.mu.logpdf(m)
+        for y, n in zip(level.events, level.total, strict=True):
+            log_joint = (
+                log_joint
+                + integrated_loglik(np.array([y]), np.array([n]), m[..., None], t[..., None])[
+                    ..., 0
+                ]
+            )
+        peak = log_joint.max()
+        log_outer = (
+            log_outer + np.log(integrate.simpson(np.exp(log_joint - peak), x=mu, axis=0)) + peak
+        )
+    peak = log_outer.max()
+    return float(np.log(integrate.simpson(np.exp(log_outer - peak), x=tau)) + peak)
+
+
+def test_quadrature_exact_with_a_shared_tau_and_a_lone_study():
+    data = from_frame(FRAME, events="events", total="total")
+    exact = quadrature_exact(build_model(data, kind="subgroup", by="group", separate_tau=False))
+    x, y = FRAME.iloc[:4], FRAME.iloc[4:]
+    full = log_evidence_shared_tau([x, y])
+    # leaving out the lone study of level y leaves a random-intercept model of level x
+    assert exact("e") == pytest.approx(full - log_evidence(x.events, x.total), abs=1e-3)
+    assert exact("b") == pytest.approx(
+        full - log_evidence_shared_tau([x.drop(index=1), y]), abs=1e-3
+    )
+
+
 @pytest.mark.sampling
 def test_nuts_refit_agrees_with_the_exact_engine():
     data = from_frame(FRAME, events="events", total="total")
