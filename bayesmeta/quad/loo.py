@@ -22,7 +22,7 @@ from bayesmeta.errors import InputError
 from bayesmeta.quad.aghq import study_loglik
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.fit import accuracy_from, check_supported, posterior_grid
-from bayesmeta.quad.grid import PosteriorGrid, _sd
+from bayesmeta.quad.grid import PosteriorGrid, _sd, build_grid
 from bayesmeta.quad.groups import build_group_grids
 from bayesmeta.quad.lse import logsumexp
 
@@ -70,18 +70,31 @@ def _refit(spec: ModelSpec, i: int, acc: Accuracy) -> float:
     return float(logsumexp(grid.log_weight + ll))
 
 
-def _check_defined(spec: ModelSpec) -> None:
-    """Leaving out a study must leave data for its (mu, tau): not k = 1, not a lone level."""
-    if spec.data.k < 2:
-        raise InputError("leave-one-out needs at least 2 studies")
-    if spec.kind == "subgroup":
-        index = spec.group_index()
-        for i, g in enumerate(index):
-            if index.count(g) == 1:
-                raise InputError(
-                    f"leave-one-out: study '{spec.data.studies[i]}' is the only study of "
-                    f"{spec.by} = '{spec.groups[g]}'; its level would have no data left"
-                )
+def _lone(spec: ModelSpec) -> list[int]:
+    """Studies whose removal leaves their (mu, tau) with no data: then p(y_i | y_-i) is the
+    prior predictive of study i alone (k = 1, or a lone level with its own tau); with a shared
+    tau the other levels still inform tau, which this engine does not handle (InputError)."""
+    if spec.data.k == 1:
+        return [0]
+    if spec.kind != "subgroup":
+        return []
+    index = spec.group_index()
+    lone = [i for i, g in enumerate(index) if index.count(g) == 1]
+    if lone and not spec.separate_tau:
+        i = lone[0]
+        raise InputError(
+            f"leave-one-out: study '{spec.data.studies[i]}' is the only study of "
+            f"{spec.by} = '{spec.groups[index[i]]}' and tau is shared; use separate_tau or NUTS"
+        )
+    return lone
+
+
+def _prior_predictive(spec: ModelSpec, i: int, acc: Accuracy) -> float:
+    """log of integral L_i p(mu) p(tau): the log evidence of study i alone."""
+    y, n = spec.data.events[i : i + 1], spec.data.total[i : i + 1]
+    return build_grid(
+        y, n, spec.priors, common=spec.kind == "common", accuracy=acc
+    ).log_marginal_likelihood
 
 
 def loo_log_predictive(
@@ -105,12 +118,21 @@ def loo_log_predictive(
         log p(y_i | y_-i), binomial coefficients included, in the order of ``spec.data.studies``.
     """
     check_supported(spec)
-    _check_defined(spec)
+    lone = _lone(spec)
     acc = accuracy_from(accuracy)
     out = np.empty(spec.data.k)
+    for i in lone:
+        out[i] = _prior_predictive(spec, i, acc)
+    if len(lone) == spec.data.k:
+        return out
     if refit:
-        return np.array([_refit(spec, i, acc) for i in range(spec.data.k)])
+        for i in range(spec.data.k):
+            if i not in lone:
+                out[i] = _refit(spec, i, acc)
+        return out
     for i, (grid, position) in enumerate(_grids_by_study(spec, acc)):
+        if i in lone:
+            continue
         log_w = grid.log_weight - grid.study_loglik[position]
         log_ratio = float(logsumexp(log_w))
         if refit is None and not _inside(grid, log_w - log_ratio, acc):

@@ -146,7 +146,9 @@ def test_quad_does_not_import_pymc():
     assert out.stdout.strip() == "False"
 
 
-def test_loo_undefined_cases_raise():
+def test_loo_when_a_level_has_one_study():
+    """Separate tau: the lone study's LOO is its prior predictive (its evidence alone); a shared
+    tau is refused; k = 1 is the prior predictive too."""
     import pandas as pd
 
     from bayesmeta.data import from_frame
@@ -155,9 +157,12 @@ def test_loo_undefined_cases_raise():
         {"study": list("abc"), "events": [3, 0, 7], "total": [10, 8, 9], "g": ["x", "x", "y"]}
     )
     data = from_frame(frame, events="events", total="total", study="study", covariates=["g"])
-    with pytest.raises(InputError, match="'c' is the only study of g = 'y'"):
+    with pytest.raises(InputError, match="'c' is the only study of g = 'y' and tau is shared"):
         loo_log_predictive(build_model(data, by="g"))
-    one = from_frame(frame.iloc[:1], events="events", total="total", study="study")
-    with pytest.raises(InputError, match="at least 2 studies"):
-        loo_log_predictive(build_model(one))
-    fit_quadrature(build_model(one))  # a single study still fits (tau from its prior)
+    one = from_frame(frame.iloc[2:], events="events", total="total", study="study")
+    alone = posterior_grid(build_model(one)).log_marginal_likelihood
+    assert loo_log_predictive(build_model(one))[0] == pytest.approx(alone)
+    separate = loo_log_predictive(build_model(data, by="g", separate_tau=True))
+    assert separate[2] == pytest.approx(alone)
+    pair = from_frame(frame.iloc[:2], events="events", total="total", study="study")
+    np.testing.assert_allclose(separate[:2], loo_log_predictive(build_model(pair)))
