@@ -117,7 +117,7 @@ def fit_quadrature(
     data = spec.data
     return BayesResult(
         engine="quadrature",
-        model=spec.describe(),
+        model=describe(spec, acc, hdi=hdi),
         pooled_median=mu_interval(grid, n_fine=acc.n_fine, hdi=hdi),
         pooled_mean=pooled_mean_interval(grid, n_fine=acc.n_fine, hdi=hdi),
         new_study=new_study_interval(grid, n_fine=acc.n_fine, hdi=hdi),
@@ -126,6 +126,14 @@ def fit_quadrature(
         diagnostics=diagnostics(_note([grid], acc)),
         excluded=data.excluded,
     )
+
+
+def describe(spec: ModelSpec, acc: Accuracy, *, hdi: bool) -> dict:
+    """``spec.describe()`` plus the interval kind and the accuracy controls used."""
+    model = spec.describe()
+    model["interval"] = "hdi" if hdi else "eti"
+    model["quadrature"] = dict(acc.__dict__)
+    return model
 
 
 def diagnostics(note: str) -> Diagnostics:

@@ -94,7 +94,7 @@ def _new_study(groups: GroupGrids, shares: np.ndarray, *, n_fine: int, hdi: bool
 
 def fit_subgroup(spec: ModelSpec, *, accuracy: Accuracy, hdi: bool, note) -> BayesResult:
     """The :class:`BayesResult` of a subgroup model (separate or common tau)."""
-    from bayesmeta.quad.fit import diagnostics
+    from bayesmeta.quad.fit import describe, diagnostics
 
     groups = build_group_grids(spec, accuracy=accuracy)
     n_fine = accuracy.n_fine
@@ -127,7 +127,7 @@ def fit_subgroup(spec: ModelSpec, *, accuracy: Accuracy, hdi: bool, note) -> Bay
     for lv, cols in zip(levels, mu_cols, strict=True):
         marginal = np.einsum("fc,c->f", cols.cdf, weights)
         coefficients[f"mu[{lv}]"] = interval(cols.x[:, 0], marginal, hdi=hdi)
-    model = spec.describe()
+    model = describe(spec, accuracy, hdi=hdi)
     return BayesResult(
         engine="quadrature",
         model=model,
