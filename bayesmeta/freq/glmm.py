@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import stats
+from scipy.special import expit
 
 from bayesmeta.data import Exclusion, MetaData
 from bayesmeta.errors import InputError
@@ -112,8 +113,9 @@ def glmm_result(
     half = z * np.sqrt(se * se + tau2)
     pi_mu = (mu - half, mu + half)
 
-    def expit(values: tuple[float, float]) -> tuple[float, float]:
-        low, high = (float(1 / (1 + np.exp(-v))) for v in values)
+    def back(values: tuple[float, float]) -> tuple[float, float]:
+        # scipy's expit: 1 / (1 + exp(-v)) overflows in exp for v < -709
+        low, high = (float(expit(v)) for v in values)
         return low, high
 
     return FreqResult(
@@ -129,9 +131,9 @@ def glmm_result(
         q=q_wald,
         q_df=df,
         q_p=float(stats.chi2.sf(q_wald, df)) if df > 0 else 1.0,
-        estimate=float(1 / (1 + np.exp(-mu))),
-        ci=expit(ci_mu),
-        pi=expit(pi_mu),
+        estimate=float(expit(mu)),
+        ci=back(ci_mu),
+        pi=back(pi_mu),
         ci_method="z",
         excluded=excluded,
         extra={

@@ -165,10 +165,18 @@ def _fit_scaled(X: np.ndarray, events: np.ndarray, total: np.ndarray, *, max_ite
     _, _, hess = _derivatives(f, theta, _HESSIAN_STEP)
     info = -hess
     if tau < 1e-8:
-        vb = np.linalg.inv(info[:p, :p])
+        info = info[:p, :p]
         tau = 0.0
-    else:
-        vb = np.linalg.inv(info)[:p, :p]
+    # a maximum has a positive definite information; if it is not, some coefficient is not
+    # identified (e.g. a covariate level whose studies all have 0 events: its estimate runs
+    # off to -infinity, the likelihood goes flat and the "variances" come out negative)
+    if not np.all(np.isfinite(info)) or np.any(np.linalg.eigvalsh(info) <= 0):
+        raise InputError(
+            "GLMM: the information matrix at the fit is not positive definite, so the model is"
+            " not identified (a coefficient with an infinite estimate, e.g. a level with no"
+            " events or only events)"
+        )
+    vb = np.linalg.inv(info)[:p, :p]
     return GlmmFit(
         beta=theta[:p].copy(), vb=vb, tau2=tau * tau, loglik=value, iterations=iterations
     )
