@@ -9,6 +9,12 @@ factor (``rma(mods = ~ factor)``), and Q is computed as above -- which equals th
 omnibus QM; for GLMM the group means and their covariance come from one GLMM with a mean
 per group and a common tau^2 (``rma.glmm(mods = ~ factor)``), and the statistic is its Wald
 test of equal means (its QM). Groups of a single study give that study's own estimate.
+
+A GLMM group whose studies have no events at all (or only events) is perfectly separated:
+its logistic ML estimate is infinite, in the separate fit and in the common-tau^2 model alike.
+``rma.glmm`` (lme4) does not converge there (singular Hessian, an arbitrary coefficient near
++-20 with a standard error of 1e3-1e4), so such groups are refused with an ``InputError``
+naming them instead of returning numbers that mean nothing.
 """
 
 from __future__ import annotations
@@ -76,8 +82,10 @@ def subgroup(
     if len(levels) < 2:
         raise InputError(f"covariate '{by}' has fewer than two groups among the studies")
     options = {"method": method, "measure": measure, "ci": ci, "add": add, "to": to, "level": level}
-    overall = rma(data, **options)
     members = {name: labels == name for name in levels}
+    if method == "GLMM":
+        check_separation(data, members, by=by)
+    overall = rma(data, **options)
     if tau2 == "common" and method == "GLMM":
         groups, covariance = _glmm_common(data, members, level=level)
         q_b = equality_test(np.array([g.mu for g in groups.values()]), covariance)
@@ -101,6 +109,38 @@ def subgroup(
         overall=overall,
         excluded=data.excluded,
     )
+
+
+def check_separation(data: MetaData, members: dict[str, np.ndarray], *, by: str) -> None:
+    """Refuse groups with no events or only events: their GLMM estimate is infinite.
+
+    Parameters
+    ----------
+    data : MetaData
+        Studies with the covariate ``by`` present.
+    members : dict of str to numpy.ndarray
+        Boolean mask of each group's studies.
+    by : str
+        Covariate name, for the message.
+
+    Raises
+    ------
+    InputError
+        Naming every separated group and its studies, in one line.
+    """
+    studies = np.asarray(data.studies)
+    problems = []
+    for name, mask in members.items():
+        events, total = data.events[mask], data.total[mask]
+        if events.sum() == 0 or np.all(events == total):
+            what = "no events" if events.sum() == 0 else "only events"
+            problems.append(f"'{name}' ({', '.join(studies[mask])}: {what})")
+    if problems:
+        raise InputError(
+            f"GLMM: {by} level(s) {'; '.join(problems)} make the logistic ML estimate infinite,"
+            " so the GLMM cannot be fitted (metafor's rma.glmm does not converge either);"
+            " use an inverse-variance method such as DL or REML"
+        )
 
 
 def _indicators(members: dict[str, np.ndarray]) -> np.ndarray:

@@ -18,7 +18,7 @@ outcome <- function(ev, tot) {
   d <- cart[keep, ]
   data.frame(study = d$study, xi = d[[ev]], ni = d[[tot]], cancer_type = d$cancer_type,
              country = d$country, age_median = d$age_median, phase = as.character(d$phase),
-             antigen = d$antigen, stringsAsFactors = FALSE)
+             antigen = d$antigen, costim_domain = d$costim_domain, stringsAsFactors = FALSE)
 }
 arm <- function(d, trt, study) {
   d <- d[d$trt == trt, ]
@@ -126,6 +126,36 @@ subgroup_case <- function(d, by, engine, method = "DL") {
                      group_se = setNames(as.list(as.numeric(fm$se)), levs)))
 }
 
+# Levels of `by` whose studies have no events at all, or only events (perfect separation).
+# If there are any, fit the common-tau^2 GLMM anyway and record lme4's warnings (its fit does
+# not converge: singular Hessian, an arbitrary huge coefficient with a huge se); else NULL.
+glmm_unfittable <- function(d, by) {
+  d <- d[!is.na(d[[by]]) & d[[by]] != "", ]
+  levs <- sort(unique(d[[by]]))
+  sep <- Filter(function(l) {
+    dl <- d[d[[by]] == l, ]
+    sum(dl$xi) == 0 || all(dl$xi == dl$ni)
+  }, levs)
+  if (length(sep) == 0) return(NULL)
+  d$grp <- factor(d[[by]], levels = levs)
+  warns <- character(0)
+  collect <- function(w) {
+    warns <<- c(warns, trimws(gsub("\\s+", " ", conditionMessage(w))))
+    invokeRestart("muffleWarning")
+  }
+  # meta's tau.common model (~ grp) and its cell-means form (~ 0 + grp, the group means)
+  withCallingHandlers(rma.glmm(measure = "PLO", xi = xi, ni = ni, mods = ~ grp, data = d),
+                      warning = collect)
+  fm <- withCallingHandlers(rma.glmm(measure = "PLO", xi = xi, ni = ni, mods = ~ 0 + grp, data = d),
+                            warning = collect)
+  b <- setNames(as.numeric(fm$b), levs)
+  se <- setNames(as.numeric(fm$se), levs)
+  list(by = by, separated = I(sep),
+       studies = setNames(lapply(sep, function(l) I(d$study[d[[by]] == l])), sep),
+       lme4_warnings = I(unique(warns)),
+       separated_mu = as.list(b[sep]), separated_se = as.list(se[sep]))
+}
+
 metareg_case <- function(d, engine, method = "REML", test = "z") {
   d$cancer_type <- factor(d$cancer_type, levels = sort(unique(d$cancer_type)))
   d <- d[!is.na(d$age_median), ]
@@ -184,11 +214,15 @@ build <- function(sets, with_cart_extras) {
     entry$smallstudy <- smallstudy_case(d)
     if (with_cart_extras && startsWith(nm, "cart_")) {
       entry$subgroup <- list()
-      for (by in c("cancer_type", "country", "phase", "antigen")) {
-        # antigen: groups of one or two studies, some with every patient responding, where
-        # rma.glmm cannot fit (its ML estimate is infinite), so no GLMM reference there
-        if (by != "antigen")
+      entry$glmm_unfittable <- list()
+      for (by in c("cancer_type", "country", "phase", "antigen", "costim_domain")) {
+        # a level whose studies all have no events (or only events) has an infinite logistic
+        # ML estimate: rma.glmm (lme4) does not converge there, so that case is pinned as
+        # unfittable (with lme4's warnings) instead of with numbers
+        unfit <- glmm_unfittable(d, by)
+        if (is.null(unfit))
           entry$subgroup[[paste(by, "GLMM", sep = "_")]] <- subgroup_case(d, by, "GLMM")
+        else entry$glmm_unfittable[[by]] <- unfit
         entry$subgroup[[paste(by, "DL", sep = "_")]] <- subgroup_case(d, by, "IV", "DL")
         entry$subgroup[[paste(by, "REML", sep = "_")]] <- subgroup_case(d, by, "IV", "REML")
       }
