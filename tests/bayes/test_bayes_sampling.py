@@ -3,7 +3,6 @@ when only data or prior parameters change; nutpie (when installed) samples the s
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 
 import numpy as np
@@ -59,7 +58,6 @@ def test_same_seed_same_numbers_and_cache_reuse():
     assert fresh.to_dict() == changed.to_dict()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("nutpie") is None, reason="nutpie not installed")
 def test_nutpie_sampler_reproducible_and_close_to_pymc():
     spec = build_model(cart_outcome("death"))
     one = fit(spec, sampler="nutpie")
