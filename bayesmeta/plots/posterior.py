@@ -1,14 +1,15 @@
 """Posterior densities of the pooled rate across models.
 
 Densities are kernel estimates on the logit scale, mapped to the rate scale (no boundary bias
-at 0 or 1). A result without posterior draws (the quadrature engine) is drawn as its median
-and 95% interval under the curves.
+at 0 or 1). A result without draws of the pooled rate is drawn as its median and 95% interval in a
+separate band under the density axis (sharing its rate axis, one labelled row per result),
+never on the density's y scale.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import special, stats
@@ -60,9 +61,8 @@ def pooled_posterior_plot(
     if not results:
         raise ValueError("no results to plot")
     shown = ("median", "mean") if quantity == "both" else (quantity,)
-    figure, axes = new_figure(figsize=(6.5, 3.8))
-    axis = axes[0, 0]
     grid = np.linspace(0.0005, 0.9995, 1999)
+    curves: list[tuple[np.ndarray, str, str, str]] = []
     intervals: list[tuple[str, str, float, float, float, str]] = []
     for position, (name, result) in enumerate(results.items()):
         color = color_for(name, position)
@@ -73,27 +73,18 @@ def pooled_posterior_plot(
             draws = inputs.pooled_draws(result, quantity=which)
             style = "-" if which == "median" else "--"
             if draws is not None and np.ptp(draws) > 0:
-                axis.plot(
-                    grid, rate_density(draws, grid), color=color, linestyle=style, label=label
-                )
+                curves.append((rate_density(draws, grid), color, style, label))
             else:
                 intervals.append((label, color, interval.median, interval.lo, interval.hi, style))
-    top = axis.get_ylim()[1] if axis.lines else 1.0
-    for step, (label, color, median, lo, hi, style) in enumerate(intervals):
-        y = -0.06 * top * (step + 1)
-        axis.plot(
-            [lo, hi],
-            [y, y],
-            color=color,
-            linestyle=style,
-            linewidth=2.0,
-            label=f"{label} (interval)",
-        )
-        axis.plot([median], [y], marker="o", color=color)
-    if intervals:
-        axis.set_ylim(bottom=-0.06 * top * (len(intervals) + 1))
-    else:
-        axis.set_ylim(bottom=0.0)
+    density_axis, band_axis, figure = _axes(bool(curves), len(intervals))
+    if density_axis is not None:
+        for density, color, style, label in curves:
+            density_axis.plot(grid, density, color=color, linestyle=style, label=label)
+        density_axis.set_ylim(bottom=0.0)
+        density_axis.set_ylabel("Posterior density")
+        density_axis.legend(loc="upper right")
+    if band_axis is not None:
+        _interval_band(band_axis, intervals)
     lows = [r.pooled_median.lo for r in results.values()] + [
         r.pooled_mean.lo for r in results.values()
     ]
@@ -101,9 +92,40 @@ def pooled_posterior_plot(
         r.pooled_mean.hi for r in results.values()
     ]
     span = max(highs) - min(lows)
-    axis.set_xlim(max(0.0, min(lows) - 0.5 * span), min(1.0, max(highs) + 0.5 * span))
-    axis.set_xlabel("Pooled " + " / ".join(_LABELS[w] for w in shown))
-    axis.set_ylabel("Posterior density")
-    axis.legend(loc="upper right")
-    axis.set_title(title if title is not None else "Posterior of the pooled rate", loc="left")
+    bottom = band_axis if band_axis is not None else density_axis
+    bottom.set_xlim(max(0.0, min(lows) - 0.5 * span), min(1.0, max(highs) + 0.5 * span))
+    bottom.set_xlabel("Pooled " + " / ".join(_LABELS[w] for w in shown))
+    top = density_axis if density_axis is not None else band_axis
+    top.set_title(title if title is not None else "Posterior of the pooled rate", loc="left")
     return figure
+
+
+def _axes(curves: bool, n_intervals: int) -> tuple[Any, Any, Figure]:
+    """The density axis (if any curve) and, below it on a shared rate axis, a band with one
+    row per interval (if any): intervals never share the density's y scale."""
+    band_height = 0.35 + 0.3 * n_intervals
+    if curves and n_intervals:
+        figure, axes = new_figure(
+            nrows=2,
+            figsize=(6.5, 3.8 + band_height),
+            sharex=True,
+            gridspec_kw={"height_ratios": [3.8, band_height]},
+        )
+        return axes[0, 0], axes[1, 0], figure
+    if curves:
+        figure, axes = new_figure(figsize=(6.5, 3.8))
+        return axes[0, 0], None, figure
+    figure, axes = new_figure(figsize=(6.5, 1.2 + band_height))
+    return None, axes[0, 0], figure
+
+
+def _interval_band(axis: Any, intervals: list[tuple[str, str, float, float, float, str]]) -> None:
+    """Median (dot) and 95% interval (line) of each result without draws, one row each, top
+    down, labelled on the y axis."""
+    rows = np.arange(len(intervals))[::-1]
+    for row, (_label, color, median, lo, hi, style) in zip(rows, intervals, strict=True):
+        axis.plot([lo, hi], [row, row], color=color, linestyle=style, linewidth=2.0)
+        axis.plot([median], [row], marker="o", color=color)
+    axis.set_yticks(rows, [f"{item[0]} (95% interval)" for item in intervals], fontsize=8)
+    axis.set_ylim(-0.6, len(intervals) - 0.4)
+    axis.grid(False, axis="y")

@@ -31,20 +31,58 @@ def test_tau_density_integrates_to_one():
     assert trapezoid(tau_density(draws, grid), grid) == pytest.approx(1.0, abs=0.02)
 
 
-def test_pooled_posterior_plot_curves_and_intervals(death, make_result):
-    with_draws = make_result(death, mu=-1.4)
-    without = make_result(death, mu=-1.2, draws=False)
+def _draw_quietly(results, **options):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        figure = pooled_posterior_plot({"NUTS": with_draws, "quadrature": without}, quantity="both")
+        figure = pooled_posterior_plot(results, **options)
         figure.canvas.draw()
-    axis = figure.axes[0]
-    legend = [t.get_text() for t in axis.get_legend().get_texts()]
-    assert len(legend) == 4
+    return figure
+
+
+def test_pooled_posterior_plot_curves_and_intervals(death, make_result):
+    """Mixed results: densities on a non-negative density axis, intervals in their own band
+    below it (shared rate axis), one labelled row per interval."""
+    with_draws = make_result(death, mu=-1.4)
+    without = make_result(death, mu=-1.2, draws=False)
+    figure = _draw_quietly({"NUTS": with_draws, "quadrature": without}, quantity="both")
+    density, band = figure.axes
+    legend = [t.get_text() for t in density.get_legend().get_texts()]
+    assert len(legend) == 2
     assert legend[0].startswith("NUTS, median: ")
     assert legend[1].startswith("NUTS, mean: ")
-    assert legend[2].startswith("quadrature, median: ") and legend[2].endswith("(interval)")
-    assert axis.get_ylabel() == "Posterior density"
+    assert density.get_ylabel() == "Posterior density"
+    assert density.get_ylim()[0] == 0.0
+    assert all(np.min(line.get_ydata()) >= 0.0 for line in density.get_lines())
+    # the band: two rows (median, mean), top down, each labelled with its interval
+    labels = [t.get_text() for t in band.get_yticklabels()]
+    ticks = dict(zip(band.get_yticks(), labels, strict=True))
+    assert sorted(ticks) == [0, 1]
+    assert ticks[1].startswith("quadrature, median: ") and ticks[1].endswith("(95% interval)")
+    assert ticks[0].startswith("quadrature, mean: ")
+    assert band.get_ylim()[0] < 0 < 1 < band.get_ylim()[1]
+    segments = [line for line in band.get_lines() if len(line.get_xdata()) == 2]
+    expected = without.pooled_median
+    assert segments[0].get_xdata() == pytest.approx([expected.lo, expected.hi])
+    assert list(segments[0].get_ydata()) == [1, 1]  # the first interval on the top row
+    assert band.get_shared_x_axes().joined(band, density)
+    assert band.get_xlabel().startswith("Pooled median rate")
+    assert density.get_xlabel() == ""
+
+
+def test_pooled_posterior_plot_only_intervals_has_no_density_axis(death, make_result):
+    without = make_result(death, mu=-1.2, draws=False)
+    figure = _draw_quietly({"quadrature": without}, quantity="median")
+    (band,) = figure.axes
+    assert band.get_ylabel() != "Posterior density"
+    assert [t.get_text() for t in band.get_yticklabels()][0].startswith("quadrature: ")
+    assert band.get_title(loc="left") == "Posterior of the pooled rate"
+
+
+def test_pooled_posterior_plot_only_curves_has_no_band(death, make_result):
+    figure = _draw_quietly({"NUTS": make_result(death, mu=-1.4)}, quantity="median")
+    (density,) = figure.axes
+    assert density.get_ylim()[0] == 0.0
+    assert len(density.get_legend().get_texts()) == 1
 
 
 def test_pooled_posterior_plot_rejects_bad_quantity(death, make_result):
