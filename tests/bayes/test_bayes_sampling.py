@@ -67,3 +67,15 @@ def test_nutpie_sampler_reproducible_and_close_to_pymc():
     assert one.diagnostics.ok, one.diagnostics.problems()
     # death pooled mean rate from brms: 0.278 (validation/brms/reference.json); MCSE ~0.002
     assert one.pooled_mean.median == pytest.approx(0.278, abs=0.012)
+
+
+def test_single_chain_fit_has_one_chain_and_full_summary():
+    spec = build_model(cart_outcome("orr"))
+    with warnings.catch_warnings():
+        # 100 draws of one chain cannot reach ESS 400; that warning is the expected outcome here
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = fit(spec, chains=1, draws=100, tune=100, seed=3)
+    assert result.idata.posterior.sizes["chain"] == 1
+    assert result.idata.posterior.sizes["draw"] == 100
+    assert 0.7 < result.pooled_median.median < 0.95
+    assert result.diagnostics.divergences >= 0
