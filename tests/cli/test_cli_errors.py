@@ -71,10 +71,14 @@ def test_missing_column_and_file(tmp_path, capsys, command):
     assert status == 2 and "empty" in err
 
 
-def test_freq_reports_excluded_study_and_proceeds(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "command", [["freq"], ["fit", "--engine", "quadrature"]], ids=["freq", "fit"]
+)
+def test_excluded_study_is_reported_and_the_analysis_proceeds(tmp_path, capsys, command):
     path = tmp_path / "data.csv"
     GOOD.assign(ev=[3, None, 0, 7], n=[10, None, 8, 9]).to_csv(path, index=False)
-    status, out, err = _run(["freq", str(path), "--events", "ev", "--total", "n", "--json"], capsys)
+    argv = [*command[:1], str(path), "--events", "ev", "--total", "n", *command[1:], "--json"]
+    status, out, err = _run(argv, capsys)
     assert status == 0, err
     payload = json.loads(out)
     assert payload["k"] == 3
