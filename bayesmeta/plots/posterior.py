@@ -68,14 +68,14 @@ def pooled_posterior_plot(
         color = color_for(name, position)
         for which in shown:
             interval = result.pooled_median if which == "median" else result.pooled_mean
-            label = name if len(shown) == 1 else f"{name}, {which}"
-            label = f"{label}: {format_interval(interval.median, interval.lo, interval.hi)}"
+            head = name if len(shown) == 1 else f"{name}, {which}"
+            label = f"{head}: {format_interval(interval.median, interval.lo, interval.hi)}"
             draws = inputs.pooled_draws(result, quantity=which)
             style = "-" if which == "median" else "--"
             if draws is not None and np.ptp(draws) > 0:
                 curves.append((rate_density(draws, grid), color, style, label))
             else:
-                intervals.append((label, color, interval.median, interval.lo, interval.hi, style))
+                intervals.append((head, color, interval.median, interval.lo, interval.hi, style))
     density_axis, band_axis, figure = _axes(bool(curves), len(intervals))
     if density_axis is not None:
         for density, color, style, label in curves:
@@ -103,7 +103,7 @@ def pooled_posterior_plot(
 def _axes(curves: bool, n_intervals: int) -> tuple[Any, Any, Figure]:
     """The density axis (if any curve) and, below it on a shared rate axis, a band with one
     row per interval (if any): intervals never share the density's y scale."""
-    band_height = 0.35 + 0.3 * n_intervals
+    band_height = 0.35 + 0.4 * n_intervals
     if curves and n_intervals:
         figure, axes = new_figure(
             nrows=2,
@@ -121,11 +121,12 @@ def _axes(curves: bool, n_intervals: int) -> tuple[Any, Any, Figure]:
 
 def _interval_band(axis: Any, intervals: list[tuple[str, str, float, float, float, str]]) -> None:
     """Median (dot) and 95% interval (line) of each result without draws, one row each, top
-    down, labelled on the y axis."""
+    down, labelled with the result's name and, under it, its numbers."""
     rows = np.arange(len(intervals))[::-1]
-    for row, (_label, color, median, lo, hi, style) in zip(rows, intervals, strict=True):
+    for row, (_head, color, median, lo, hi, style) in zip(rows, intervals, strict=True):
         axis.plot([lo, hi], [row, row], color=color, linestyle=style, linewidth=2.0)
         axis.plot([median], [row], marker="o", color=color)
-    axis.set_yticks(rows, [f"{item[0]} (95% interval)" for item in intervals], fontsize=8)
+    labels = [f"{head}\n{format_interval(m, lo, hi)}" for head, _c, m, lo, hi, _s in intervals]
+    axis.set_yticks(rows, labels, fontsize=7.5)
     axis.set_ylim(-0.6, len(intervals) - 0.4)
     axis.grid(False, axis="y")

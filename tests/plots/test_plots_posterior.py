@@ -12,6 +12,7 @@ from scipy.integrate import trapezoid
 from bayesmeta.errors import InputError
 from bayesmeta.plots import pooled_posterior_plot, ppc_plot, tau_prior_posterior_plot
 from bayesmeta.plots.posterior import rate_density
+from bayesmeta.plots.style import format_interval
 from bayesmeta.plots.tau import tau_density
 
 
@@ -57,9 +58,11 @@ def test_pooled_posterior_plot_curves_and_intervals(death, make_result):
     labels = [t.get_text() for t in band.get_yticklabels()]
     ticks = dict(zip(band.get_yticks(), labels, strict=True))
     assert sorted(ticks) == [0, 1]
-    assert ticks[1].startswith("quadrature, median: ") and ticks[1].endswith("(95% interval)")
-    assert ticks[0].startswith("quadrature, mean: ")
-    assert band.get_ylim()[0] < 0 < 1 < band.get_ylim()[1]
+    median, mean = without.pooled_median, without.pooled_mean
+    assert ticks == {
+        1: f"quadrature, median\n{format_interval(median.median, median.lo, median.hi)}",
+        0: f"quadrature, mean\n{format_interval(mean.median, mean.lo, mean.hi)}",
+    }
     segments = [line for line in band.get_lines() if len(line.get_xdata()) == 2]
     expected = without.pooled_median
     assert segments[0].get_xdata() == pytest.approx([expected.lo, expected.hi])
@@ -74,7 +77,9 @@ def test_pooled_posterior_plot_only_intervals_has_no_density_axis(death, make_re
     figure = _draw_quietly({"quadrature": without}, quantity="median")
     (band,) = figure.axes
     assert band.get_ylabel() != "Posterior density"
-    assert [t.get_text() for t in band.get_yticklabels()][0].startswith("quadrature: ")
+    interval = without.pooled_median
+    expected = f"quadrature\n{format_interval(interval.median, interval.lo, interval.hi)}"
+    assert [t.get_text() for t in band.get_yticklabels()] == [expected]
     assert band.get_title(loc="left") == "Posterior of the pooled rate"
 
 
