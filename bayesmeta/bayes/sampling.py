@@ -149,8 +149,13 @@ def _sample_pymc(spec, lay: Layout, draws, tune, chains, seed, target_accept) ->
             return_inferencedata=False,
             discard_tuned_samples=True,
         )
-    values = {name: np.stack(trace.get_values(name, combine=False, squeeze=False)) for name in _free_names(model)}
-    diverging = np.stack(trace.get_sampler_stats("diverging", combine=False, squeeze=False)).astype(bool)
+    values = {
+        name: np.stack(trace.get_values(name, combine=False, squeeze=False))
+        for name in _free_names(model)
+    }
+    diverging = np.stack(trace.get_sampler_stats("diverging", combine=False, squeeze=False)).astype(
+        bool
+    )
     return RawDraws(values, diverging, "pymc")
 
 
