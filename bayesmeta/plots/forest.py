@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from bayesmeta.bayes.result import BayesResult
+    from bayesmeta.bayes.result import BayesResult, Interval
 
 SHRUNKEN_OFFSET = 0.3
 DIAMOND_HALF_HEIGHT = 0.35
@@ -52,6 +52,11 @@ class Row:
     counts: str = ""
     color: str = COLORS["observed"]
     weight: float = 1.0
+
+    @classmethod
+    def from_interval(cls, label: str, kind: str, interval: Interval, *, color: str) -> Row:
+        """A pooled diamond or prediction bar from a posterior median and interval."""
+        return cls(label, kind, interval.median, interval.lo, interval.hi, color=color)
 
 
 def study_rows(data: MetaData, *, order: str = "input") -> list[Row]:
@@ -104,37 +109,22 @@ def pooled_rows(
                 )
             )
     if bayes is not None:
-        median = bayes.pooled_median
         rows.append(
-            Row(
-                "Bayesian median rate",
-                "pooled",
-                median.median,
-                median.lo,
-                median.hi,
-                color=COLORS["bayes"],
+            Row.from_interval(
+                "Bayesian median rate", "pooled", bayes.pooled_median, color=COLORS["bayes"]
             )
         )
         if bayes_mean and bayes.tau is not None:
-            mean = bayes.pooled_mean
             rows.append(
-                Row(
-                    "Bayesian mean rate",
-                    "pooled",
-                    mean.median,
-                    mean.lo,
-                    mean.hi,
-                    color=COLORS["bayes_mean"],
+                Row.from_interval(
+                    "Bayesian mean rate", "pooled", bayes.pooled_mean, color=COLORS["bayes_mean"]
                 )
             )
-        new = bayes.new_study
         predictions.append(
-            Row(
+            Row.from_interval(
                 f"{LEGEND_PREDICTION} (Bayesian)",
                 "prediction",
-                new.median,
-                new.lo,
-                new.hi,
+                bayes.new_study,
                 color=COLORS["bayes"],
             )
         )

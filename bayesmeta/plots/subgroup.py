@@ -104,20 +104,16 @@ def subgroup_forest_plot(
                     )
                 )
         if bayes is not None and level in bayes.rates:
-            iv = bayes.rates[level]
             rows.append(
-                Row("Bayesian rate", "pooled", iv.median, iv.lo, iv.hi, color=COLORS["bayes"])
+                Row.from_interval(
+                    "Bayesian rate", "pooled", bayes.rates[level], color=COLORS["bayes"]
+                )
             )
             mean = getattr(bayes, "rates_mean", {}).get(level)
             if mean is not None:
                 rows.append(
-                    Row(
-                        "Bayesian mean rate",
-                        "pooled",
-                        mean.median,
-                        mean.lo,
-                        mean.hi,
-                        color=COLORS["bayes_mean"],
+                    Row.from_interval(
+                        "Bayesian mean rate", "pooled", mean, color=COLORS["bayes_mean"]
                     )
                 )
     figure, axes = new_figure(
