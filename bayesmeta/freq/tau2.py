@@ -59,10 +59,12 @@ def hedges(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
     return float((yi @ P @ yi - np.trace(P @ np.diag(vi))) / (k - p))
 
 
-def paule_mandel(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
-    """Root of ``Q(tau2) = k - p`` (0 when Q(0) is already below k - p); EB is the same root."""
-    k, p = X.shape
-    target = k - p
+def q_root(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, target: float) -> float:
+    """The tau^2 at which the generalised Q falls to ``target`` (Q decreases in tau^2).
+
+    Returns 0 when Q(0) is already at or below ``target`` and ``inf`` when no tau^2 up to 1e12
+    brings it down (Paule-Mandel raises on that; the Q-profile bound is then unbounded).
+    """
 
     def f(t: float) -> float:
         return residual_q(yi, vi, X, t) - target
@@ -73,8 +75,17 @@ def paule_mandel(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
     while f(upper) > 0:
         upper *= 10
         if upper > 1e12:
-            raise InputError("Paule-Mandel: cannot bracket tau^2 (outcomes too dispersed)")
+            return float("inf")
     return float(optimize.brentq(f, 0.0, upper, xtol=1e-14, rtol=4 * np.finfo(float).eps))
+
+
+def paule_mandel(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
+    """Root of ``Q(tau2) = k - p`` (0 when Q(0) is already below k - p); EB is the same root."""
+    k, p = X.shape
+    root = q_root(yi, vi, X, k - p)
+    if np.isinf(root):
+        raise InputError("Paule-Mandel: cannot bracket tau^2 (outcomes too dispersed)")
+    return root
 
 
 def _fisher_scoring(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, *, reml: bool) -> float:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import stats
 
 from bayesmeta.errors import InputError
-from bayesmeta.freq.tau2 import estimate_tau2, projection, residual_q
+from bayesmeta.freq.tau2 import estimate_tau2, projection, q_root
 
 CI_METHODS = ("z", "hk")
 
@@ -145,17 +145,4 @@ def q_profile_ci(
     crit_lo = stats.chi2.ppf(1 - alpha / 2, k - p)  # Q above this -> tau2 above the lower bound
     crit_hi = stats.chi2.ppf(alpha / 2, k - p)
 
-    def bound(crit: float) -> float:
-        def f(t: float) -> float:
-            return residual_q(yi, vi, X, t) - crit
-
-        if f(0.0) <= 0:
-            return 0.0
-        upper = max(1.0, 10 * float(np.var(yi)))
-        while f(upper) > 0:
-            upper *= 10
-            if upper > 1e12:
-                return float("inf")
-        return float(optimize.brentq(f, 0.0, upper, xtol=1e-14, rtol=4 * np.finfo(float).eps))
-
-    return bound(crit_lo), bound(crit_hi)
+    return q_root(yi, vi, X, crit_lo), q_root(yi, vi, X, crit_hi)
