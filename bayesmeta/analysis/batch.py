@@ -2,9 +2,11 @@
 
 The index puts every analysis of the paper (its published numbers, from the spec's ``[paper]``
 table) next to the frequentist baselines and the Bayesian estimate, then one comparison table
-per outcome. Within an outcome only specs that use the same studies are compared (elpd is not
-comparable across study sets); the others (e.g. the costimulatory domain, known for few
-studies) are listed with the reason.
+per outcome. Within an outcome, the specs that use the outcome's most common study set are
+compared (elpd is not comparable across study sets); the others (e.g. the costimulatory domain,
+known for few studies) are listed with the reason. When the outcome's specs use different
+studies, a second comparison ranks ALL of them on the studies they all use (each model refitted
+there, as ``bayesmeta compare --common-studies`` does), labelled with its number of studies.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from bayesmeta.analysis.blocks import Block, Heading, Link, Paragraph, table, to_html, to_markdown
 from bayesmeta.analysis.compare import compare_loo
-from bayesmeta.analysis.comparison import Comparison, loo_of
+from bayesmeta.analysis.comparison import Comparison, compare_models, loo_of
 from bayesmeta.analysis.fitting import Fitted, overall
 from bayesmeta.analysis.report import num, pareto_k, rate, span
 from bayesmeta.analysis.runner import json_ready, run_spec
@@ -26,9 +28,22 @@ from bayesmeta.errors import InputError
 
 @dataclass
 class OutcomeComparison:
+    """The comparisons of one outcome's specs.
+
+    Attributes
+    ----------
+    comparison : Comparison or None
+        The specs sharing the outcome's most common study set (None when fewer than two).
+    left_out : dict
+        Spec name -> why it is not in ``comparison``.
+    common : Comparison or None
+        All the outcome's specs on the studies they all use (only when their studies differ).
+    """
+
     outcome: str
     comparison: Comparison | None
     left_out: dict[str, str] = field(default_factory=dict)
+    common: Comparison | None = None
 
 
 def spec_paths(target: str | Path) -> list[Path]:
@@ -45,7 +60,8 @@ def spec_paths(target: str | Path) -> list[Path]:
 
 
 def compare_outcome(outcome: str, fitted: Sequence[Fitted]) -> OutcomeComparison:
-    """Compare the specs of one outcome that use its most common study set."""
+    """Compare the specs of one outcome that use its most common study set, and, when the
+    specs' studies differ, all of them on the studies they share."""
     sets: dict[tuple[str, ...], list[Fitted]] = {}
     for f in fitted:
         sets.setdefault(tuple(sorted(f.model.data.studies)), []).append(f)
@@ -56,10 +72,20 @@ def compare_outcome(outcome: str, fitted: Sequence[Fitted]) -> OutcomeComparison
         if group is not main
         for f in group
     }
+    common = None
+    if len(sets) > 1:
+        common = compare_models(
+            [f.spec for f in fitted],
+            [f.model for f in fitted],
+            draws=[f.draws for f in fitted],
+            common_studies=True,
+        )
     if len(main) < 2:
-        return OutcomeComparison(outcome, None, left_out)
+        return OutcomeComparison(outcome, None, left_out, common)
     loos = [loo_of(f.spec, model=f.model, draws=f.draws) for f in main]
-    return OutcomeComparison(outcome, Comparison(rows=compare_loo(loos), loos=loos), left_out)
+    return OutcomeComparison(
+        outcome, Comparison(rows=compare_loo(loos), loos=loos), left_out, common
+    )
 
 
 def _paper_cell(spec: AnalysisSpec) -> str:
@@ -145,41 +171,59 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
         blocks.append(Heading(f"Outcome {c.outcome}", 3))
         if c.comparison is not None:
             blocks.append(
-                table(
-                    [
-                        "rank",
-                        "model",
-                        "elpd_loo",
-                        "SE",
-                        "elpd_diff",
-                        "SE diff",
-                        "weight",
-                        "max Pareto k",
-                        "refitted",
-                    ],
-                    [
-                        [
-                            r.rank,
-                            r.name,
-                            num(r.elpd_loo, 2),
-                            num(r.se, 2),
-                            num(r.elpd_diff, 2),
-                            num(r.dse, 2),
-                            num(r.weight, 3),
-                            pareto_k(r.pareto_k_max),
-                            ", ".join(r.refitted),
-                        ]
-                        for r in c.comparison.rows
-                    ],
+                Paragraph(
+                    f"The {len(c.comparison.rows)} models on the same {c.comparison.k} studies:"
                 )
             )
+            blocks.append(_comparison_table(c.comparison))
         else:
             blocks.append(
                 Paragraph("Fewer than two models on the same studies: nothing to compare.")
             )
         for name, reason in c.left_out.items():
             blocks.append(Paragraph(f"Not compared: {name} ({reason})."))
+        if c.common is not None:
+            dropped = c.common.all_left_out
+            blocks.append(
+                Paragraph(
+                    f"All {len(c.common.rows)} {c.outcome} models on the {c.common.k} studies they all "
+                    f"use (each refitted there; {len(dropped)} studies left out because not every "
+                    f"model uses them: {', '.join(dropped)}). These elpd values are on "
+                    f"{c.common.k} studies and not comparable with the table above."
+                )
+            )
+            blocks.append(_comparison_table(c.common))
     return blocks
+
+
+def _comparison_table(comparison: Comparison) -> Block:
+    return table(
+        [
+            "rank",
+            "model",
+            "elpd_loo",
+            "SE",
+            "elpd_diff",
+            "SE diff",
+            "weight",
+            "max Pareto k",
+            "refitted",
+        ],
+        [
+            [
+                r.rank,
+                r.name,
+                num(r.elpd_loo, 2),
+                num(r.se, 2),
+                num(r.elpd_diff, 2),
+                num(r.dse, 2),
+                num(r.weight, 3),
+                pareto_k(r.pareto_k_max),
+                ", ".join(r.refitted),
+            ]
+            for r in comparison.rows
+        ],
+    )
 
 
 def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[OutcomeComparison]]:
@@ -203,12 +247,27 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
 def write_index(
     fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparison], out: str | Path
 ) -> None:
-    """index.json, index.md and index.html (written last)."""
+    """comparison.json, index.md and index.html (written last).
+
+    comparison.json has per outcome the ranked ``rows`` (with ``k``) of the models sharing all
+    studies, ``not_compared`` (name -> reason) and, when the outcome's specs use different
+    studies, ``common_studies``: ``k``, ``left_out`` (studies) and the ``rows`` of all specs on
+    the studies they share (else null).
+    """
     out = Path(out)
     payload = {
         c.outcome: {
             "rows": c.comparison.to_list() if c.comparison else [],
             "not_compared": c.left_out,
+            "common_studies": (
+                {
+                    "k": c.common.k,
+                    "left_out": c.common.all_left_out,
+                    "rows": c.common.to_list(),
+                }
+                if c.common is not None
+                else None
+            ),
         }
         for c in comparisons
     }

@@ -1,12 +1,19 @@
-"""``bayesmeta compare``: LOO of each spec (fitted, or reloaded from a run folder) and the ranking."""
+"""``bayesmeta compare``: LOO of each spec (fitted, or reloaded from a run folder) and the ranking.
+
+By default the specs must use the same studies (elpd is a sum over studies). With
+``common_studies=True`` (``--common-studies``) every model is refitted on the studies all of
+them use (:mod:`bayesmeta.analysis.common`); the studies left out are recorded in each model's
+``excluded`` and in the output.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bayesmeta.analysis.common import restrict_to_common
 from bayesmeta.analysis.compare import Row, check_same_studies, compare_loo
 from bayesmeta.analysis.draws import StudyDraws, from_idata
 from bayesmeta.analysis.exact import nuts_exact, quadrature_exact
@@ -14,17 +21,49 @@ from bayesmeta.analysis.fitting import posterior_draws, to_model
 from bayesmeta.analysis.loo import LooResult, integrated_loo
 from bayesmeta.analysis.specfile import AnalysisSpec, quadrature_capable
 from bayesmeta.bayes.spec import ModelSpec
+from bayesmeta.errors import InputError
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Ranked rows and the per-model LOO details."""
+    """Ranked rows and the per-model LOO details.
+
+    Attributes
+    ----------
+    rows : list of Row
+        Best first; ``Row.k`` is the number of studies compared.
+    loos : list of LooResult
+    common_studies : bool
+        Whether the models were restricted to the studies they all use.
+    left_out : dict
+        Model name -> studies it used that the comparison leaves out (``common_studies`` only).
+    excluded : dict
+        Model name -> its ``excluded`` records (study, reason) as compared.
+    """
 
     rows: list[Row]
     loos: list[LooResult]
+    common_studies: bool = False
+    left_out: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    excluded: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    @property
+    def k(self) -> int:
+        """Number of studies the comparison is on."""
+        return self.rows[0].k
+
+    @property
+    def all_left_out(self) -> list[str]:
+        """Every study some model used and the comparison leaves out, sorted."""
+        return sorted({s for studies in self.left_out.values() for s in studies})
 
     def to_list(self) -> list[dict]:
-        """The ``--json`` output: one row per model, best first."""
+        """The ``--json`` output: one row per model, best first.
+
+        Besides the ranking, each row has ``k`` (studies compared), ``common_studies``,
+        ``left_out`` (this model's studies left out of the comparison, sorted) and ``excluded``
+        (every study the model does not use, with the reason).
+        """
         details = {loo.name: loo for loo in self.loos}
         out = []
         for row in self.rows:
@@ -34,13 +73,20 @@ class Comparison:
                 | {
                     "pareto_k_max_before_refit": loo.k_max_before_refit,
                     "n_k_above_0.7_before_refit": int((loo.pareto_k > 0.7).sum()),
+                    "common_studies": self.common_studies,
+                    "left_out": sorted(self.left_out.get(row.name, ())),
+                    "excluded": list(self.excluded.get(row.name, [])),
                 }
             )
         return out
 
 
 def reload_draws(spec: AnalysisSpec, model: ModelSpec, out: str | Path) -> StudyDraws | None:
-    """Draws saved by ``bayesmeta run`` for this very spec file, or None."""
+    """Draws saved by ``bayesmeta run`` for this very spec file and these very studies, or None.
+
+    A saved fit is not reused when the spec file changed (digest) or when ``model`` uses other
+    studies than the saved posterior (e.g. restricted to the studies common to compared models).
+    """
     from bayesmeta.analysis.runner import spec_digest
 
     folder = Path(out) / spec.name
@@ -100,11 +146,80 @@ def loo_of(
     )
 
 
-def compare_specs(specs: Sequence[AnalysisSpec], *, out: str | Path | None = None) -> Comparison:
-    """Rank specs by elpd_loo; they must use the same studies (else InputError)."""
-    models = [to_model(spec) for spec in specs]
-    check_same_studies(
-        [(spec.name, model.data.studies) for spec, model in zip(specs, models, strict=True)]
+def compare_models(
+    specs: Sequence[AnalysisSpec],
+    models: Sequence[ModelSpec],
+    *,
+    draws: Sequence[StudyDraws | None] | None = None,
+    out: str | Path | None = None,
+    common_studies: bool = False,
+) -> Comparison:
+    """Rank already built models of ``specs`` by elpd_loo.
+
+    Parameters
+    ----------
+    specs, models : sequence
+        Same order; names must be unique.
+    draws : sequence, optional
+        In-memory posterior draws of each model (None: reload from ``out`` or fit). Draws of a
+        model that ``common_studies`` restricts are not used.
+    out : path, optional
+        Folder of an earlier ``bayesmeta run``; a saved fit is reused only for the same spec
+        file and the same studies.
+    common_studies : bool
+        Refit every model on the studies all of them use instead of refusing different studies.
+
+    Raises
+    ------
+    InputError
+        Different studies without ``common_studies`` (the message suggests ``--common-studies``).
+    """
+    draws = list(draws) if draws is not None else [None] * len(specs)
+    if common_studies:
+        restricted = restrict_to_common(specs, models)
+        draws = [
+            d if new is old else None
+            for d, new, old in zip(draws, restricted.models, models, strict=True)
+        ]
+        models, left_out = restricted.models, restricted.left_out
+    else:
+        try:
+            check_same_studies(
+                [(spec.name, model.data.studies) for spec, model in zip(specs, models, strict=True)]
+            )
+        except InputError as error:
+            raise InputError(
+                f"{error}; use --common-studies (Python: common_studies=True) to refit every "
+                "model on the studies they all use"
+            ) from None
+        left_out = {}
+    loos = [
+        loo_of(spec, model=model, draws=d, out=out)
+        for spec, model, d in zip(specs, models, draws, strict=True)
+    ]
+    return Comparison(
+        rows=compare_loo(loos),
+        loos=loos,
+        common_studies=common_studies,
+        left_out=left_out,
+        excluded={
+            spec.name: model.data.excluded_records()
+            for spec, model in zip(specs, models, strict=True)
+        },
     )
-    loos = [loo_of(spec, model=model, out=out) for spec, model in zip(specs, models, strict=True)]
-    return Comparison(rows=compare_loo(loos), loos=loos)
+
+
+def compare_specs(
+    specs: Sequence[AnalysisSpec],
+    *,
+    out: str | Path | None = None,
+    common_studies: bool = False,
+) -> Comparison:
+    """Rank specs by elpd_loo (the function behind ``bayesmeta compare``).
+
+    Without ``common_studies`` the specs must use the same studies (else InputError); with it,
+    every model is refitted on the studies all of them use and the others are recorded in each
+    model's ``excluded`` (see :func:`compare_models`).
+    """
+    models = [to_model(spec) for spec in specs]
+    return compare_models(specs, models, out=out, common_studies=common_studies)

@@ -10,6 +10,7 @@ from bayesmeta.analysis.draws import StudyDraws, from_idata, from_quadrature, to
 from bayesmeta.analysis.specfile import AnalysisSpec, read_frame
 from bayesmeta.bayes.result import BayesResult
 from bayesmeta.bayes.spec import ModelSpec
+from bayesmeta.data.metadata import MetaData
 from bayesmeta.errors import BayesmetaError, SpecError
 
 
@@ -26,19 +27,29 @@ class Fitted:
     metaregs: dict[str, Any] = field(default_factory=dict)
 
 
-def to_model(spec: AnalysisSpec) -> ModelSpec:
-    """Validated data and the :class:`ModelSpec` of a spec (errors name the spec file)."""
+def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
+    """Validated data and the :class:`ModelSpec` of a spec (errors name the spec file).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+    data : MetaData, optional
+        Use these studies instead of the spec's data source (e.g. the spec's own data with
+        some studies left out, see :mod:`bayesmeta.analysis.common`); their ``excluded``
+        records are kept.
+    """
     from bayesmeta.bayes.spec import build_model
     from bayesmeta.data import from_frame
 
     try:
-        data = from_frame(
-            read_frame(spec),
-            events=spec.data["events"],
-            total=spec.data["total"],
-            study=spec.data["study"],
-            outcome=spec.outcome,
-        )
+        if data is None:
+            data = from_frame(
+                read_frame(spec),
+                events=spec.data["events"],
+                total=spec.data["total"],
+                study=spec.data["study"],
+                outcome=spec.outcome,
+            )
         return build_model(
             data,
             kind=spec.model["kind"],

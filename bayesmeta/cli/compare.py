@@ -1,7 +1,10 @@
-"""`bayesmeta compare SPEC SPEC ... [--out DIR] [--json]`: rank models by leave-one-study-out elpd.
+"""`bayesmeta compare SPEC SPEC ... [--out DIR] [--common-studies] [--json]`: rank models by
+leave-one-study-out elpd.
 
 LOO uses each study's likelihood with its random effect integrated out (PSIS), and refits
-exactly for any study whose Pareto k stays above 0.7. The models must use the same studies.
+exactly for any study whose Pareto k stays above 0.7. The models must use the same studies,
+unless ``--common-studies`` refits every model on the studies all of them use (the others are
+listed in the output and in each model's ``excluded``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out", default=None, help="folder of an earlier `bayesmeta run` to reload fits from"
     )
     parser.add_argument(
+        "--common-studies",
+        action="store_true",
+        help="refit every model on the studies all of them use (e.g. when a subgroup covariate "
+        "is known for few studies) instead of refusing models on different studies",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print a JSON list of rows instead of a table"
     )
     parser.set_defaults(handler=run)
@@ -36,15 +45,31 @@ def run(args: argparse.Namespace) -> int:
     if len(args.specs) < 2:
         raise InputError("compare needs at least two spec files")
     specs = [load_spec(path) for path in args.specs]
-    comparison = compare_specs(specs, out=args.out)
+    comparison = compare_specs(specs, out=args.out, common_studies=args.common_studies)
     if args.json:
         print_json(comparison.to_list())
         return 0
-    header = f"{'rank':>4}  {'model':<28} {'elpd_loo':>9} {'se':>6} {'elpd_diff':>9} {'dse':>6} {'weight':>6} {'k_max':>6}  refitted"
+    print(studies_line(comparison))
+    width = max(28, *(len(r.name) for r in comparison.rows))
+    header = f"{'rank':>4}  {'model':<{width}} {'elpd_loo':>9} {'se':>6} {'elpd_diff':>9} {'dse':>6} {'weight':>6} {'k_max':>6}  refitted"
     print(header)
     for r in comparison.rows:
         print(
-            f"{r.rank:>4}  {r.name:<28} {r.elpd_loo:9.2f} {r.se:6.2f} {r.elpd_diff:9.2f} {r.dse:6.2f} "
+            f"{r.rank:>4}  {r.name:<{width}} {r.elpd_loo:9.2f} {r.se:6.2f} {r.elpd_diff:9.2f} {r.dse:6.2f} "
             f"{r.weight:6.3f} {pareto_k(r.pareto_k_max):>6}  {', '.join(r.refitted) or '-'}"
         )
     return 0
+
+
+def studies_line(comparison) -> str:
+    """One line saying how many studies the comparison is on and which were left out."""
+    line = f"Compared on {comparison.k} studies"
+    if not comparison.common_studies:
+        return line + " (every model uses the same studies)."
+    left_out = comparison.all_left_out
+    if not left_out:
+        return line + " (common to every model; none left out)."
+    return (
+        line + f" common to every model; {len(left_out)} left out (not used by every model): "
+        f"{', '.join(left_out)}."
+    )
