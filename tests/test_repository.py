@@ -1,0 +1,37 @@
+"""The repository keeps its promises to a new user: the README opens with the two commands, and
+CI runs the second one exactly as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```bash\n(.*?)```", text, flags=re.S)
+    assert match, "README has no bash block"
+    assert text.index(match.group(0)) < 40, "the commands must open the README"
+    return [line for line in match.group(1).splitlines() if line.strip()]
+
+
+def test_readme_opens_with_exactly_two_commands():
+    commands = _readme_commands()
+    assert len(commands) == 2
+    main_job, tests = commands
+    for command in commands:
+        assert command.startswith("python3 -m venv .venv && .venv/bin/pip install")
+    assert "bayesmeta run models --out report" in main_job
+    assert tests.endswith("-m pytest")
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert _readme_commands()[1] in ci.splitlines()
+
+
+def test_every_spec_file_is_bundled_with_the_main_job():
+    specs = sorted((ROOT / "models").glob("*.toml"))
+    assert len(specs) >= 10
