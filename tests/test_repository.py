@@ -32,6 +32,14 @@ def test_ci_runs_the_readme_test_command():
     assert _readme_commands()[1] in ci.splitlines()
 
 
-def test_every_spec_file_is_bundled_with_the_main_job():
-    specs = sorted((ROOT / "models").glob("*.toml"))
-    assert len(specs) >= 10
+def test_models_folder_has_every_flagship_analysis():
+    names = {path.stem for path in (ROOT / "models").glob("*.toml")}
+    for outcome in ("orr", "crr", "death"):
+        for analysis in (
+            "pooled",
+            "by_cancer_type",
+            "by_country",
+            "by_antigen",
+            "by_costim_domain",
+        ):
+            assert f"{outcome}_{analysis}" in names
