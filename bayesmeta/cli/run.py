@@ -43,6 +43,12 @@ def run(args: argparse.Namespace) -> int:
         if c.comparison is not None:
             best = c.comparison.rows[0]
             print(f"{c.outcome}: best by LOO {best.name} (stacking weight {best.weight:.2f})")
+        if c.common is not None:
+            best = c.common.rows[0]
+            print(
+                f"{c.outcome} (all models, on the {c.common.k} studies they share): "
+                f"best by LOO {best.name} (stacking weight {best.weight:.2f})"
+            )
     where = (
         f"{args.out}/index.html" if comparisons else f"{args.out}/{fitted[0].spec.name}/report.html"
     )
