@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 
 from bayesmeta.data import Exclusion, MetaData
+from bayesmeta.errors import InputError
 from bayesmeta.freq.effects import effect_sizes
 from bayesmeta.freq.results import FreqResult
-from bayesmeta.freq.rma import rma
+from bayesmeta.freq.rma import check_method, rma
+from bayesmeta.freq.uni import check_ci
 
 
 def leave_one_out(
@@ -118,14 +120,9 @@ def influence(
 ) -> InfluenceResult:
     """Case-deletion influence diagnostics of the inverse-variance model (see
     :class:`InfluenceResult`)."""
-    from bayesmeta.freq.rma import check_method
-    from bayesmeta.freq.uni import check_ci
-
     check_method(method)
     check_ci(ci)
     if method == "GLMM":
-        from bayesmeta.errors import InputError
-
         raise InputError("influence diagnostics are defined for the inverse-variance models only")
     yi, vi = effect_sizes(data.events, data.total, measure=measure, add=add, to=to)
     values = influence_arrays(yi, vi, method=method, ci=ci)

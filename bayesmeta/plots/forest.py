@@ -235,6 +235,21 @@ def legend_handles(*, with_shrunken: bool, with_pooled: bool, with_prediction: b
     return handles
 
 
+def rows_figure(
+    rows: list[Row], *, bayes: BayesResult | None, base_height: float
+) -> tuple[Figure, Axes]:
+    """A forest-plot figure with ``rows`` drawn (plot left, numbers right); returns the plot axis."""
+    figure, axes = new_figure(
+        ncols=2,
+        figsize=(8.0, base_height + 0.24 * len(rows)),
+        gridspec_kw={"width_ratios": [3.0, 1.5]},
+        sharey=True,
+    )
+    axis, text_axis = axes[0]
+    draw_rows(axis, text_axis, rows, shrunken=shrunken_lookup(bayes))
+    return figure, axis
+
+
 def shrunken_lookup(bayes: BayesResult | None) -> dict[str, dict[str, float]]:
     """Study label -> {median, lo, hi} of the shrunken rates of a Bayesian result."""
     if bayes is None or bayes.study_rates is None or bayes.study_rates.empty:
@@ -284,18 +299,10 @@ def forest_plot(
     matplotlib.figure.Figure
     """
     rows = study_rows(data, order=order) + pooled_rows(freq, bayes, bayes_mean=bayes_mean)
-    figure, axes = new_figure(
-        ncols=2,
-        figsize=(8.0, 1.6 + 0.24 * len(rows)),
-        gridspec_kw={"width_ratios": [3.0, 1.5]},
-        sharey=True,
-    )
-    axis, text_axis = axes[0]
-    ys = draw_rows(axis, text_axis, rows, shrunken=shrunken_lookup(bayes))
+    figure, axis = rows_figure(rows, bayes=bayes, base_height=1.6)
     reference = next((r for r in rows if r.kind == "pooled"), None)
     if reference is not None:
         axis.axvline(reference.estimate, color=COLORS["reference"], linestyle=":", linewidth=0.8)
-    del ys
     handles = legend_handles(
         with_shrunken=bayes is not None,
         with_pooled=any(r.kind == "pooled" for r in rows),

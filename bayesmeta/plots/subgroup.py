@@ -15,12 +15,11 @@ from bayesmeta.errors import InputError
 from bayesmeta.plots import inputs
 from bayesmeta.plots.forest import (
     Row,
-    draw_rows,
     legend_handles,
-    shrunken_lookup,
+    rows_figure,
     study_rows,
 )
-from bayesmeta.plots.style import COLORS, color_for, footnote, new_figure, styled_plot
+from bayesmeta.plots.style import COLORS, color_for, footnote, styled_plot
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -116,14 +115,7 @@ def subgroup_forest_plot(
                         "Bayesian mean rate", "pooled", mean, color=COLORS["bayes_mean"]
                     )
                 )
-    figure, axes = new_figure(
-        ncols=2,
-        figsize=(8.0, 1.8 + 0.24 * len(rows)),
-        gridspec_kw={"width_ratios": [3.0, 1.5]},
-        sharey=True,
-    )
-    axis, text_axis = axes[0]
-    draw_rows(axis, text_axis, rows, shrunken=shrunken_lookup(bayes))
+    figure, axis = rows_figure(rows, bayes=bayes, base_height=1.8)
     handles = legend_handles(
         with_shrunken=bayes is not None,
         with_pooled=any(r.kind == "pooled" for r in rows),
