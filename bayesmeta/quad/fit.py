@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bayesmeta.bayes.result import BayesResult, Diagnostics
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.errors import InputError
+from bayesmeta.model.result import BayesResult, Diagnostics
+from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.grid import PosteriorGrid, build_grid
 from bayesmeta.quad.summaries import (

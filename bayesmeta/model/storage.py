@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from bayesmeta.atomic import atomic_path
-from bayesmeta.bayes.result import BayesResult, Contrast, Diagnostics, Interval
 from bayesmeta.data.metadata import Exclusion
 from bayesmeta.errors import InputError
+from bayesmeta.model.result import BayesResult, Contrast, Diagnostics, Interval
 
 SUMMARY_ATTR = "bayesmeta_summary"
 
