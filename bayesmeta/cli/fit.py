@@ -167,6 +167,12 @@ def format_result(payload: dict[str, Any]) -> str:
         f"ESS bulk min {num(d['ess_bulk_min'], '.0f')}, tail min {num(d['ess_tail_min'], '.0f')}, "
         f"divergences {d['divergences']}"
     )
+    if payload.get("log_evidence") is not None:
+        error = payload.get("log_evidence_error")
+        lines.append(
+            f"log evidence log p(y) = {payload['log_evidence']:.3f}"
+            + ("" if error is None else f" (numerical error {error:.1e})")
+        )
     for e in payload.get("excluded", []):
         lines.append(f"excluded: {e['study']} ({e['reason']})")
     return "\n".join(lines)

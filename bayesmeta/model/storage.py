@@ -91,4 +91,6 @@ def _from_summary(s: dict[str, Any], idata) -> BayesResult:
         taus={k: _interval(v, kind) for k, v in s.get("taus", {}).items()},
         coefficients={k: _interval(v, kind) for k, v in s.get("coefficients", {}).items()},
         idata=idata,
+        log_evidence=s.get("log_evidence"),
+        log_evidence_error=s.get("log_evidence_error"),
     )

@@ -1,6 +1,17 @@
-"""log p(y): the log marginal likelihood of the counts, binomial coefficients included."""
+"""log p(y): the log marginal likelihood of the counts, binomial coefficients included.
+
+The grids integrate the study effects (adaptive Gauss-Hermite) and (mu, tau) (trapezoid on the
+zoomed box); their normalizing constant is p(y). Its numerical error is estimated as the change
+between two accuracy levels: the fit's own controls and :func:`refined` ones (twice the
+Gauss-Hermite nodes per study, half as many again starting nodes per axis). With the default
+controls the study-level rule dominates the error (about 1e-4 to 1e-3 on the bundled data, and
+the brute-force references agree with the refined value); refining the (mu, tau) grid further
+changes log p(y) by about 1e-9.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
@@ -28,3 +39,48 @@ def log_evidence(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> float:
     if spec.kind == "subgroup":
         return float(build_group_grids(spec, accuracy=acc).log_marginal_likelihood)
     return float(posterior_grid(spec, accuracy=acc).log_marginal_likelihood)
+
+
+def refined(accuracy: Accuracy) -> Accuracy:
+    """The finer accuracy level against which the evidence's error is measured.
+
+    Parameters
+    ----------
+    accuracy : Accuracy
+        The fit's controls.
+
+    Returns
+    -------
+    Accuracy
+        Twice the Gauss-Hermite nodes per study and half as many again starting nodes per axis.
+    """
+    return replace(
+        accuracy,
+        n_mu=accuracy.n_mu + accuracy.n_mu // 2,
+        n_tau=accuracy.n_tau + accuracy.n_tau // 2,
+        n_gh=2 * accuracy.n_gh,
+    )
+
+
+def log_evidence_with_error(
+    spec: ModelSpec, *, accuracy: Accuracy | None = None
+) -> tuple[float, float]:
+    """log p(y) at the given accuracy and its change at the :func:`refined` level.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A model of the exact engine.
+    accuracy : Accuracy, optional
+        Grid controls (default :class:`Accuracy`).
+
+    Returns
+    -------
+    log_evidence : float
+        At ``accuracy`` (the level the fit's summaries use).
+    error : float
+        ``|log p(y) at refined(accuracy) - log_evidence|``.
+    """
+    acc = accuracy or Accuracy()
+    value = log_evidence(spec, accuracy=acc)
+    return value, abs(log_evidence(spec, accuracy=refined(acc)) - value)
