@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bayesmeta.errors import InputError
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.fit import check_supported, posterior_grid
@@ -64,7 +65,7 @@ def refined(accuracy: Accuracy) -> Accuracy:
 
 def log_evidence_with_error(
     spec: ModelSpec, *, accuracy: Accuracy | None = None
-) -> tuple[float, float]:
+) -> tuple[float, float | None]:
     """log p(y) at the given accuracy and its change at the :func:`refined` level.
 
     Parameters
@@ -78,9 +79,14 @@ def log_evidence_with_error(
     -------
     log_evidence : float
         At ``accuracy`` (the level the fit's summaries use).
-    error : float
-        ``|log p(y) at refined(accuracy) - log_evidence|``.
+    error : float or None
+        ``|log p(y) at refined(accuracy) - log_evidence|``; None if the refined grid cannot be
+        built (the fit itself stands).
     """
     acc = accuracy or Accuracy()
     value = log_evidence(spec, accuracy=acc)
-    return value, abs(log_evidence(spec, accuracy=refined(acc)) - value)
+    try:
+        finer = log_evidence(spec, accuracy=refined(acc))
+    except InputError:
+        return value, None
+    return value, abs(finer - value)
