@@ -139,12 +139,16 @@ def log_mu_integral(events, total, tau: float) -> tuple[float, float]:
     """
 
     def f(mu: float) -> float:
-        return -0.5 * (mu / MU_SD) ** 2 - math.log(MU_SD * math.sqrt(2 * math.pi)) + log_group(
-            events, total, mu, tau
+        return (
+            -0.5 * (mu / MU_SD) ** 2
+            - math.log(MU_SD * math.sqrt(2 * math.pi))
+            + log_group(events, total, mu, tau)
         )
 
     key = id(events)
-    start = _LAST_MODE.get(key, float(np.log((events.sum() + 0.5) / (total.sum() - events.sum() + 0.5))))
+    start = _LAST_MODE.get(
+        key, float(np.log((events.sum() + 0.5) / (total.sum() - events.sum() + 0.5)))
+    )
     mode = optimize.minimize_scalar(lambda m: -f(m), bracket=(start - 0.3, start + 0.3),
                                     method="brent", tol=1e-6).x  # fmt: skip
     _LAST_MODE[key] = mode
