@@ -19,9 +19,10 @@ from bayesmeta.analysis.draws import StudyDraws, from_idata
 from bayesmeta.analysis.exact import nuts_exact, quadrature_exact
 from bayesmeta.analysis.fitting import posterior_draws, to_model
 from bayesmeta.analysis.loo import LooResult, integrated_loo
-from bayesmeta.analysis.specfile import AnalysisSpec, quadrature_capable
-from bayesmeta.bayes.spec import ModelSpec
+from bayesmeta.analysis.specfile import AnalysisSpec
+from bayesmeta.engines import supports
 from bayesmeta.errors import InputError
+from bayesmeta.model.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def reload_draws(spec: AnalysisSpec, model: ModelSpec, out: str | Path) -> Study
 
 def exact_refit(spec: AnalysisSpec, model: ModelSpec):
     """The exact leave-one-out function for a model (quadrature where possible, else NUTS)."""
-    if quadrature_capable(spec.model):
+    if supports(model, "quadrature"):
         return quadrature_exact(model)
     s = spec.sampler
     return nuts_exact(

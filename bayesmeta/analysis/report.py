@@ -221,7 +221,7 @@ def model_bullets(fitted: Fitted) -> list[str]:
     if model.kind == "common":
         priors.pop("tau")
     items.append("Priors: " + "; ".join(f"{k} ~ {v}" for k, v in priors.items()))
-    if s["engine"] == "quadrature":
+    if fitted.result.engine == "quadrature":
         items.append(
             f"Engine: exact quadrature (deterministic); {s['chains']} x {s['draws']} draws resampled from the grid for plots and LOO (seed {s['seed']})"
         )
@@ -232,7 +232,22 @@ def model_bullets(fitted: Fitted) -> list[str]:
     items.append(
         f"Likelihood: events ~ Binomial(total, expit(eta + u)), u ~ Normal(0, tau) per study ({model.data.k} studies)"
     )
+    line = evidence_line(fitted.result)
+    if line:
+        items.append(line)
     return items
+
+
+def evidence_line(result) -> str:
+    """The report's line on log p(y) (exact engine), or "" when the engine gives none."""
+    if result.log_evidence is None:
+        return ""
+    error = result.log_evidence_error
+    return (
+        f"Log evidence log p(y) = {result.log_evidence:.3f}"
+        + ("" if error is None else f" (numerical error {error:.1e})")
+        + ", binomial coefficients included"
+    )
 
 
 def diagnostics_bullets(fitted: Fitted) -> list[str]:

@@ -172,7 +172,7 @@ def write_outputs(fitted: Fitted, out: str | Path) -> RunRecord:
     """Write every output of a fitted spec under ``out/<name>/``."""
     import pandas as pd
 
-    from bayesmeta.bayes import save
+    from bayesmeta.model.storage import save
 
     folder = Path(out) / fitted.spec.name
     folder.mkdir(parents=True, exist_ok=True)

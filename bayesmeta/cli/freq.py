@@ -7,8 +7,6 @@ from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
 
-METHODS = ("DL", "REML", "PM", "ML", "EB", "SJ", "HS", "EE", "GLMM")
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -23,18 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_data_arguments(parser)
     parser.add_argument(
         "--method",
-        choices=METHODS,
-        help="tau^2 estimator or GLMM (default DL; REML with --mods, as metafor)",
+        help="tau^2 estimator (DL, REML, PM, ...) or GLMM (default DL; REML with --mods, as metafor)",
     )
     parser.add_argument(
         "--measure",
         default="PLO",
-        choices=("PLO", "PFT", "PAS", "PR"),
         help="analysis scale (default PLO: logit)",
     )
-    parser.add_argument(
-        "--ci", default="z", choices=("z", "hk"), help="z or Hartung-Knapp intervals (default z)"
-    )
+    parser.add_argument("--ci", default="z", help="z or Hartung-Knapp intervals (default z)")
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--by", metavar="COL", help="subgroup analysis by this covariate")
@@ -56,7 +50,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from bayesmeta.errors import InputError
     from bayesmeta.freq import metareg, rma, subgroup
+    from bayesmeta.freq.effects import MEASURES
+    from bayesmeta.freq.rma import METHODS
+    from bayesmeta.freq.uni import CI_METHODS
 
+    # the choices are checked here, not by argparse, so that --help does not import freq
+    for option, value, known in (
+        ("--method", args.method, METHODS),
+        ("--measure", args.measure, MEASURES),
+        ("--ci", args.ci, CI_METHODS),
+    ):
+        if value is not None and value not in known:
+            raise InputError(f"{option}: unknown choice '{value}' (choose from {', '.join(known)})")
     if not 0 < args.level < 1:
         raise InputError(f"--level must be between 0 and 1, got {args.level}")
     data = load_data(args)

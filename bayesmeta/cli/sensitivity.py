@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
+from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
 from bayesmeta.errors import InputError
 
 WHAT = ("priors", "loo", "small", "freq")
@@ -49,7 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="small-study threshold: drop studies with fewer patients (repeatable; default 10 and 20)",
     )
-    parser.add_argument("--engine", choices=("auto", "quadrature", "nuts"), default="auto")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=DEFAULT_ENGINE,
+        help="auto: exact where supported, else NUTS",
+    )
     parser.add_argument("--draws", type=int, default=1000, help="NUTS draws per chain (NUTS only)")
     parser.add_argument("--tune", type=int, default=1000, help="NUTS tuning steps (NUTS only)")
     parser.add_argument("--chains", type=int, default=2, help="NUTS chains (NUTS only)")

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from bayesmeta.bayes.spec import ModelSpec, build_model
 from bayesmeta.data.metadata import MetaData
+from bayesmeta.engines import DEFAULT_ENGINE
 from bayesmeta.errors import InputError
+from bayesmeta.model.spec import ModelSpec, build_model
 from bayesmeta.sensitivity.engine import Fitter, make_fitter
 from bayesmeta.sensitivity.frequentist import DEFAULT_CORRECTIONS, DEFAULT_METHODS, freq_rows
 from bayesmeta.sensitivity.grid import DEFAULT_MU_SCALES, DEFAULT_TAU_SCALES, TAU_FAMILIES
@@ -95,7 +96,7 @@ def sensitivity(
     min_n: int | Sequence[int] = DEFAULT_MIN_N,
     freq_methods: Sequence[str] = DEFAULT_METHODS,
     corrections: Sequence[tuple[float, str]] = DEFAULT_CORRECTIONS,
-    engine: str | Fitter = "auto",
+    engine: str | Fitter = DEFAULT_ENGINE,
     fit_options: Mapping[str, Any] | None = None,
     rma: Callable[..., Any] | None = None,
 ) -> SensitivityResult:
@@ -120,8 +121,8 @@ def sensitivity(
     freq_methods, corrections : sequences
         tau^2 estimators, and (add, to) continuity-correction variants of DerSimonian-Laird.
     engine : {"auto", "quadrature", "nuts"} or callable
-        "auto" uses the exact quadrature engine where the model allows (random, common,
-        subgroup with separate tau) and NUTS otherwise; "nuts" forces NUTS. A callable
+        Resolved by :func:`bayesmeta.engines.resolve`: "auto" uses the exact engine wherever
+        it supports the model and NUTS otherwise; "nuts" forces NUTS. A callable
         ``spec -> BayesResult`` is used as is.
     fit_options : mapping, optional
         NUTS options (draws, tune, chains, seed).

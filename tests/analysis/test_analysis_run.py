@@ -192,3 +192,12 @@ def test_compare_reloads_saved_fits_from_out(spec_path, tmp_path, monkeypatch, c
     )
     with pytest.raises(AssertionError, match="refitted"):
         main(["compare", str(spec_path), str(common), "--out", str(tmp_path)])
+
+
+def test_log_evidence_is_in_summary_json_and_the_report(record, fitted):
+    """The exact fit's log p(y) and its numerical error reach summary.json and the report."""
+    summary = json.loads((record.folder / "summary.json").read_text())
+    assert summary["bayes"]["log_evidence"] == pytest.approx(fitted.result.log_evidence)
+    assert summary["bayes"]["log_evidence_error"] == pytest.approx(fitted.result.log_evidence_error)
+    text = (record.folder / "report.md").read_text()
+    assert f"Log evidence log p(y) = {fitted.result.log_evidence:.3f}" in text

@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bayesmeta.bayes.priors import DEFAULT_PRIORS, Prior, Priors
 from bayesmeta.data.metadata import MetaData
 from bayesmeta.design import Design, design_matrix, levels_with_reference, parse_formula
 from bayesmeta.errors import InputError
+from bayesmeta.model.priors import DEFAULT_PRIORS, Prior, Priors
 
 Kind = Literal["random", "regression", "subgroup", "common"]
 KINDS: tuple[str, ...] = ("random", "regression", "subgroup", "common")
@@ -105,7 +105,7 @@ def build_model(
     separate_tau : bool, default False
         One tau per level of ``by`` (the subgroup model only).
     mu_prior, beta_prior, tau_prior : str or Prior, optional
-        Prior strings (see :mod:`bayesmeta.bayes.priors`); defaults are documented there.
+        Prior strings (see :mod:`bayesmeta.model.priors`); defaults are documented there.
     reference : mapping, optional
         Covariate -> reference level for treatment coding (default: first sorted level).
 

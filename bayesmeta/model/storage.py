@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from bayesmeta.atomic import atomic_path
-from bayesmeta.bayes.result import BayesResult, Contrast, Diagnostics, Interval
 from bayesmeta.data.metadata import Exclusion
 from bayesmeta.errors import InputError
+from bayesmeta.model.result import BayesResult, Contrast, Diagnostics, Interval
 
 SUMMARY_ATTR = "bayesmeta_summary"
 
@@ -91,4 +91,6 @@ def _from_summary(s: dict[str, Any], idata) -> BayesResult:
         taus={k: _interval(v, kind) for k, v in s.get("taus", {}).items()},
         coefficients={k: _interval(v, kind) for k, v in s.get("coefficients", {}).items()},
         idata=idata,
+        log_evidence=s.get("log_evidence"),
+        log_evidence_error=s.get("log_evidence_error"),
     )
