@@ -146,6 +146,35 @@ def loo_of(
     )
 
 
+def check_same_outcome(specs: Sequence[AnalysisSpec]) -> None:
+    """Refuse to rank models of different outcomes (their elpd are of different data).
+
+    Parameters
+    ----------
+    specs : sequence of AnalysisSpec
+        The compared specs.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        One line naming each model and its outcome.
+    """
+
+    def outcome(spec: AnalysisSpec) -> tuple[str, str, str]:
+        return (spec.outcome, spec.data["events"], spec.data["total"])
+
+    if len({outcome(spec) for spec in specs}) > 1:
+        named = ", ".join(f"{spec.name} ('{spec.outcome}')" for spec in specs)
+        raise InputError(
+            f"models of different outcomes cannot be compared: {named}; elpd is a sum over one "
+            "outcome's data"
+        )
+
+
 def compare_models(
     specs: Sequence[AnalysisSpec],
     models: Sequence[ModelSpec],
@@ -172,8 +201,10 @@ def compare_models(
     Raises
     ------
     InputError
-        Different studies without ``common_studies`` (the message suggests ``--common-studies``).
+        Models of different outcomes; different studies without ``common_studies`` (the
+        message suggests ``--common-studies``).
     """
+    check_same_outcome(specs)
     draws = list(draws) if draws is not None else [None] * len(specs)
     if common_studies:
         restricted = restrict_to_common(specs, models)
