@@ -79,12 +79,16 @@ def studies_line(comparison) -> str:
 
 def excluded_lines(comparison) -> list[str]:
     """Lines naming the studies each model leaves out (no outcome, a missing covariate, or
-    not used by every model), with the reason; one line when every model leaves out the same."""
-    records = {
-        name: "; ".join(f"{e['study']} ({e['reason']})" for e in excluded)
-        for name, excluded in comparison.excluded.items()
-        if excluded
-    }
+    not used by every model), grouped by reason; one line when every model leaves out the same."""
+    records = {}
+    for name, excluded in comparison.excluded.items():
+        reasons: dict[str, list[str]] = {}
+        for e in excluded:
+            reasons.setdefault(e["reason"], []).append(e["study"])
+        if reasons:
+            records[name] = "; ".join(
+                f"{', '.join(studies)} ({reason})" for reason, studies in reasons.items()
+            )
     if not records:
         return []
     texts = set(records.values())
