@@ -181,3 +181,10 @@ def test_plain_spec_name_is_accepted(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text(SPEC.format(name='"crr_pooled-v2.1"'), encoding="utf-8")
     assert read_spec(path).name == "crr_pooled-v2.1"
+
+
+def test_empty_mods_is_refused_not_the_random_model(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    GOOD.to_csv(path, index=False)
+    argv = ["freq", str(path), "--events", "ev", "--total", "n", "--mods", ""]
+    _one_line_error(argv, capsys, "formula is empty")
