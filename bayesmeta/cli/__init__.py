@@ -34,7 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class Terminated(BaseException):
-    """SIGTERM, raised where the process is so that every writer removes its temporary files."""
+    """SIGTERM, raised where the process is so that every writer removes its temporary files.
+
+    Parameters
+    ----------
+    *args
+        As for any exception.
+    """
 
 
 def _terminate(signum, frame) -> None:

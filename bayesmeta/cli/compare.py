@@ -79,7 +79,18 @@ def studies_line(comparison) -> str:
 
 def excluded_lines(comparison) -> list[str]:
     """Lines naming the studies each model leaves out (no outcome, a missing covariate, or
-    not used by every model), grouped by reason; one line when every model leaves out the same."""
+    not used by every model), grouped by reason; one line when every model leaves out the same.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        The result of ``compare_specs``.
+
+    Returns
+    -------
+    list of str
+        No line when no model leaves a study out.
+    """
     records = {}
     for name, excluded in comparison.excluded.items():
         reasons: dict[str, list[str]] = {}
