@@ -243,17 +243,23 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
     if duplicated:
         raise InputError(f"{target}: several spec files share the name {', '.join(duplicated)}")
     check_writable(out)
-    with locked(out):
-        if len(specs) > 1:
-            _remove_index(Path(out))
-        fitted = [run_spec(spec, out)[0] for spec in specs]
-        comparisons: list[OutcomeComparison] = []
-        if len(specs) > 1:
-            outcomes: dict[str, list[Fitted]] = {}
-            for f in fitted:
-                outcomes.setdefault(f.spec.outcome, []).append(f)
-            comparisons = [compare_outcome(o, group) for o, group in outcomes.items()]
-            write_index(fitted, comparisons, out)
+    created = not Path(out).exists()
+    try:
+        with locked(out):
+            if len(specs) > 1:
+                _remove_index(Path(out))
+            fitted = [run_spec(spec, out)[0] for spec in specs]
+            comparisons: list[OutcomeComparison] = []
+            if len(specs) > 1:
+                outcomes: dict[str, list[Fitted]] = {}
+                for f in fitted:
+                    outcomes.setdefault(f.spec.outcome, []).append(f)
+                comparisons = [compare_outcome(o, group) for o, group in outcomes.items()]
+                write_index(fitted, comparisons, out)
+    except BaseException:
+        if created and Path(out).is_dir() and not any(Path(out).iterdir()):
+            Path(out).rmdir()  # no empty folder left by a run that wrote nothing
+        raise
     return fitted, comparisons
 
 
