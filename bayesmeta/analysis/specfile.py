@@ -205,6 +205,7 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
     for level, numbers in paper.get("groups", {}).items():
         _check_paper_group(path, level, numbers)
     name = document.get("name", path.stem)
+    _check_name(path, name)
     return AnalysisSpec(
         path=path,
         name=name,
@@ -217,6 +218,24 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
         baselines=tuple(methods),
         paper=paper,
     )
+
+
+def _check_name(path: Path, name: str) -> None:
+    """The name is one safe path component: it names the folder ``OUT/<name>``."""
+    problem = None
+    if not name.strip():
+        problem = "is empty"
+    elif "/" in name or "\\" in name or "\0" in name:
+        problem = "contains a path separator"
+    elif name.startswith("."):
+        problem = "starts with a dot"
+    elif name != name.strip():
+        problem = "starts or ends with white space"
+    if problem:
+        raise SpecError(
+            f"{path}: name: {name!r} {problem}; it names the output folder OUT/<name>, so it must "
+            "be one plain folder name (letters, digits, '-', '_', '.')"
+        )
 
 
 def _check_model_keys(path: Path, model: dict[str, Any]) -> None:

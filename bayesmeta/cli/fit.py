@@ -58,11 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bayesmeta.engines import fit, resolve
-    from bayesmeta.errors import InputError
+    from bayesmeta.folders import check_writable
     from bayesmeta.model.spec import build_model
 
-    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
-        raise InputError(f"--out {args.out}: exists and is not a folder")
+    if args.out:
+        check_writable(args.out)  # before any work
     data = load_data(args)
     kind = "common" if args.common else None
     spec = build_model(
@@ -85,9 +85,14 @@ def run(args: argparse.Namespace) -> int:
             seed=DEFAULT_SEED if args.seed is None else args.seed,
             sampler=args.sampler,
         )
-    result = fit(spec, **options)
     if args.out:
-        write_outputs(result, Path(args.out))
+        from bayesmeta.folders import locked
+
+        with locked(args.out):
+            result = fit(spec, **options)
+            write_outputs(result, Path(args.out))
+    else:
+        result = fit(spec, **options)
     if args.json:
         print_json(result.to_dict())
     else:
@@ -113,22 +118,32 @@ def tables(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+KNOWN_FILES = frozenset(
+    {"posterior.nc", "result.json", "summary.csv", "study_rates.csv", "contrasts.csv"}
+    | {"diagnostics.csv", "excluded.csv"}
+)
+"""Every file ``fit --out`` writes (an earlier release's folder of only these is replaced)."""
+
+
 def write_outputs(result, folder: Path) -> None:
-    """posterior.nc (when there are draws), result.json and one CSV per table, each atomic."""
+    """posterior.nc (when there are draws), result.json and one CSV per table; the folder is
+    replaced whole (:func:`bayesmeta.folders.replaced_folder`), so no table of an earlier model
+    (``contrasts.csv``) stays behind."""
     import pandas as pd
 
     from bayesmeta.atomic import write_json, write_with
     from bayesmeta.cli.common import _json_ready
+    from bayesmeta.folders import replaced_folder
     from bayesmeta.model.storage import save
 
-    folder.mkdir(parents=True, exist_ok=True)
     payload = result.to_dict()
-    if result.idata is not None:
-        save(result, folder / "posterior.nc")
-    write_json(folder / "result.json", _json_ready(payload))
-    for name, records in tables(payload).items():
-        frame = pd.DataFrame(records)
-        write_with(folder / f"{name}.csv", lambda path, f=frame: f.to_csv(path, index=False))
+    with replaced_folder(folder, known=KNOWN_FILES) as temporary:
+        if result.idata is not None:
+            save(result, temporary / "posterior.nc")
+        write_json(temporary / "result.json", _json_ready(payload))
+        for name, records in tables(payload).items():
+            frame = pd.DataFrame(records)
+            write_with(temporary / f"{name}.csv", lambda path, f=frame: f.to_csv(path, index=False))
 
 
 def format_result(payload: dict[str, Any]) -> str:

@@ -65,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.level < 1:
         raise InputError(f"--level must be between 0 and 1, got {args.level}")
     data = load_data(args)
-    method = args.method or ("REML" if args.mods else "DL")
-    if args.by:
+    method = args.method or ("REML" if args.mods is not None else "DL")
+    if args.by is not None:
         result = subgroup(
             data,
             by=args.by,
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         )
         payload = result.to_dict()
         text = _subgroup_table(payload)
-    elif args.mods:
+    elif args.mods is not None:  # an empty formula is refused, not the random model
         result = metareg(data, formula=args.mods, method=method, measure=args.measure, ci=args.ci)
         payload = result.to_dict()
         text = _metareg_table(payload)

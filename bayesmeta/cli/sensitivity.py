@@ -86,11 +86,19 @@ def run(args: argparse.Namespace) -> int:
     fit_options = {"draws": args.draws, "tune": args.tune, "chains": args.chains}
     if args.seed is not None:
         fit_options["seed"] = args.seed
-    result = sensitivity(
-        load_data(args), what=what, min_n=min_n, engine=args.engine, fit_options=fit_options
-    )
     if args.out:
-        _write(result, args.out)
+        from bayesmeta.folders import check_writable, locked
+
+        check_writable(args.out)  # before any work
+        with locked(args.out):
+            result = sensitivity(
+                load_data(args), what=what, min_n=min_n, engine=args.engine, fit_options=fit_options
+            )
+            _write(result, args.out)
+    else:
+        result = sensitivity(
+            load_data(args), what=what, min_n=min_n, engine=args.engine, fit_options=fit_options
+        )
     if args.json:
         print_json(result.to_dict())
     else:
@@ -103,13 +111,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write(result, folder: str) -> None:
-    from pathlib import Path
+    """sensitivity.csv, .json and .png; the folder is replaced whole."""
+    from bayesmeta.atomic import write_json, write_with
+    from bayesmeta.folders import replaced_folder
 
-    from bayesmeta.atomic import atomic_path, write_json, write_with
-
-    out = Path(folder)
-    write_with(out / "sensitivity.csv", lambda path: result.table.to_csv(path, index=False))
-    write_json(out / "sensitivity.json", result.to_dict())
-    figure = result.figure()
-    with atomic_path(out / "sensitivity.png") as temporary:
-        figure.savefig(temporary, format="png")
+    known = frozenset({"sensitivity.csv", "sensitivity.json", "sensitivity.png"})
+    with replaced_folder(folder, known=known) as out:
+        write_with(out / "sensitivity.csv", lambda path: result.table.to_csv(path, index=False))
+        write_json(out / "sensitivity.json", result.to_dict())
+        figure = result.figure()
+        write_with(out / "sensitivity.png", lambda path: figure.savefig(path, format="png"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ import pandas as pd
 
 from bayesmeta.data.metadata import MetaData
 from bayesmeta.engines import DEFAULT_ENGINE
-from bayesmeta.errors import InputError
+from bayesmeta.errors import ConvergenceWarning, InputError
 from bayesmeta.model.spec import ModelSpec, build_model
 from bayesmeta.sensitivity.engine import Fitter, make_fitter
 from bayesmeta.sensitivity.frequentist import DEFAULT_CORRECTIONS, DEFAULT_METHODS, freq_rows
@@ -79,6 +80,24 @@ def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
             value = None
         out[str(key)] = value
     return out
+
+
+def _fit_named(fitter: Fitter, spec: ModelSpec, setting: Setting) -> Any:
+    """Fit one setting; its ConvergenceWarnings name the refit (every refit has the same model
+    and outcome, so the fitter's own message cannot tell them apart). Other warnings pass."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fitter(spec)
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            warnings.warn(
+                f"sensitivity refit '{setting.label}' ({setting.kind}): {w.message}",
+                w.category,
+                stacklevel=3,
+            )
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return result
 
 
 def sensitivity(
@@ -176,7 +195,7 @@ def sensitivity(
             )
             continue
         spec = base_spec if setting is baseline else spec_for(setting)
-        result = fitter(spec)
+        result = _fit_named(fitter, spec, setting)
         rows.append(bayes_row(setting, result, engine=engine_used, priors=spec.priors.to_dict()))
     if "freq" in what:
         rows += freq_rows(base_spec.data, methods=freq_methods, corrections=corrections, rma=rma)
