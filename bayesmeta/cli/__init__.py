@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bayesmeta.cli import compare, fit, freq, run, sensitivity
+from bayesmeta.cli import compare, cumulative, fit, freq, run, sensitivity
 from bayesmeta.cli.common import OneLineParser
 from bayesmeta.errors import BayesmetaError
 
-SUBCOMMANDS = (freq, fit, run, compare, sensitivity)
+SUBCOMMANDS = (freq, fit, run, compare, sensitivity, cumulative)
 
 
 def build_parser() -> argparse.ArgumentParser:

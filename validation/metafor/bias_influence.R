@@ -1,6 +1,7 @@
 # Reference values for small-study effects, influence, cumulative analysis and intervals
-# (bayesmeta.freq.ranktest, trimfill, influence, cumulative, predict, profile) from R:
-# metafor 3.8 (ranktest, regtest, trimfill, influence, cumul, predict(pi.type=)) and lme4
+# (bayesmeta.freq.ranktest, trimfill, influence, cumulative, predict, profile, and the Baujat
+# plot's coordinates, bayesmeta.plots.baujat) from R:
+# metafor 3.8 (ranktest, regtest, trimfill, influence, cumul, baujat, predict(pi.type=)) and lme4
 # (the GLMM's profile likelihood of the random-intercept SD, from glmer's own deviance
 # function with nAGQ = 7, as rma.glmm fits it).
 #
@@ -61,6 +62,13 @@ cumul_case <- function(fit, d) {
        tau2 = as.numeric(cu$tau2), i2 = as.numeric(cu$I2), q = as.numeric(cu$Q))
 }
 
+baujat_case <- function(fit) {
+  pdf(NULL)
+  bj <- baujat(fit)
+  invisible(dev.off())
+  list(x = as.numeric(bj$x), y = as.numeric(bj$y))
+}
+
 pi_case <- function(fit) {
   out <- list()
   for (type in c("t", "riley")) {
@@ -112,6 +120,7 @@ for (nm in names(sets)) {
       trimfill_R0 = tryCatch(tf_case(fit, "R0"), error = function(e) NULL),
       influence = influence_case(fit),
       cumul = cumul_case(fit, d),
+      baujat = baujat_case(fit),
       pi = pi_case(fit))
   }
   entry$glmm_profile <- profile_case(d)
