@@ -276,6 +276,7 @@ def analysis_blocks(
     list of Block
     """
     from bayesmeta.analysis import bias_report
+
     spec, model, r = fitted.spec, fitted.model, fitted.result
     data = model.data
     blocks: list[Block] = [Heading(spec.title, 1)]

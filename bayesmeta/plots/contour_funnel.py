@@ -66,7 +66,7 @@ def contour_funnel_plot(
     filled_se = np.empty(0) if trimfill is None else np.sqrt(trimfill.filled_vi)
     se_max = float(max(sei.max(), filled_se.max() if filled_se.size else 0)) * 1.08
     grid = np.linspace(0.0, se_max, 60)
-    figure, axes = new_figure(figsize=(6.0, 4.5))
+    figure, axes = new_figure(figsize=(7.5, 4.5))
     axis = axes[0, 0]
     for p, shade in CONTOURS:
         z = stats.norm.ppf(1 - p / 2)
@@ -103,7 +103,7 @@ def contour_funnel_plot(
     axis.set_ylabel("Standard error")
     top = axis.secondary_xaxis("top", functions=(special.expit, _logit))
     top.set_xlabel("Proportion")
-    axis.legend(loc="lower left", fontsize=7)
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     axis.set_title(
         title if title is not None else f"{data.outcome}: contour-enhanced funnel plot", loc="left"
     )

@@ -71,7 +71,7 @@ def drapery_plot(
     yi, vi = effect_sizes(data.events, data.total, measure="PLO", add=add, to=to)
     fit = freq if freq is not None else rma(data, method="DL")
     p0 = np.linspace(0.001, 0.999, 999)
-    figure, axes = new_figure(figsize=(6.5, 4.0))
+    figure, axes = new_figure(figsize=(7.5, 4.0))
     axis = axes[0, 0]
     for i, (y, v) in enumerate(zip(yi, vi, strict=True)):
         axis.plot(
@@ -94,6 +94,6 @@ def drapery_plot(
     axis.set_ylim(0, 1.02)
     axis.set_xlabel("Hypothesised proportion")
     axis.set_ylabel("Two-sided p-value")
-    axis.legend(loc="upper left", fontsize=7)
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     axis.set_title(title if title is not None else f"{data.outcome}: drapery plot", loc="left")
     return figure
