@@ -1,4 +1,4 @@
-"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare`` and ``sensitivity``.
+"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``, ``sensitivity`` and ``cumulative``.
 
 Each subcommand lives in its own module with ``register(subparsers)`` and ``run(args) -> int``.
 Input errors print one line on stderr and exit with status 2, never a traceback.
