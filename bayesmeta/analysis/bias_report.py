@@ -199,8 +199,9 @@ def influence_blocks(bi: BiasInfluence, *, figure: bool = True) -> list[Block]:
             "studentized residual, DFFITS, Cook's distance, covariance ratio, hat value and "
             "tau^2 without the study. * marks metafor's influential studies (|DFFITS| > "
             "3 sqrt(1/(k-1)), Cook's D above the chi2(1) median, hat > 3/k or |DFBETAS| > 1). "
-            "Bayesian: the Pareto k of the study (k > 0.7: leaving it out changes the "
-            "posterior too much for importance sampling) and the exact engine's pooled median "
+            "Bayesian: the Pareto k of the study (PSIS-LOO on at most 4000 of the analysis's "
+            "draws; k > 0.7: leaving it out changes the posterior too much for importance "
+            "sampling) and the exact engine's pooled median "
             "rate without it (random-intercept model, the spec's priors)."
         )
     )
