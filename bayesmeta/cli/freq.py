@@ -93,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         text = _metareg_table(payload)
     else:
         result = rma(data, method=method, measure=args.measure, ci=args.ci, level=args.level)
+        if method == "GLMM" and data.k > 1:
+            result = _with_profile_ci(result, data, level=args.level)
         if args.pi:
             from bayesmeta.freq.predict import with_prediction
 
@@ -110,6 +112,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(text)
     return 0
+
+
+def _with_profile_ci(result: Any, data: Any, *, level: float) -> Any:
+    """The GLMM result with the profile-likelihood CI of tau^2 (``tau2_ci_method: profile``)."""
+    import dataclasses
+
+    from bayesmeta.freq.profile import glmm_profile_ci
+
+    ci = glmm_profile_ci(data, level=level)
+    extra = {**result.extra, "tau2_ci_method": "profile likelihood"}
+    return dataclasses.replace(result, tau2_ci=(ci.lo, ci.hi), extra=extra)
 
 
 def _interval(pair: list[float] | None) -> str:

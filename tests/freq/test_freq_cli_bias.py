@@ -128,3 +128,12 @@ def test_cumulative_refuses_a_study_without_the_order_value(capsys, tmp_path):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and frame["study"].iloc[2] in err and "year" in err
+
+
+def test_glmm_reports_the_profile_likelihood_ci_of_tau2(capsys):
+    out = _json(capsys, BASE + ["--method", "GLMM"])
+    ref = REF["cart_death"]["glmm_profile"]
+    assert out["tau2_ci_method"] == "profile likelihood"
+    assert close(out["tau2_ci"], [ref["lo"], ref["hi"]], rtol=RTOL_EXACT)
+    narrow = _json(capsys, BASE + ["--method", "GLMM", "--level", "0.5"])
+    assert narrow["tau2_ci"][0] > out["tau2_ci"][0] and narrow["tau2_ci"][1] < out["tau2_ci"][1]
