@@ -140,3 +140,27 @@ def test_glmm_profile_ci_equals_lme4_profile(name):
     assert close(ci.lo, ref["lo"], rtol=RTOL_EXACT)
     assert close(ci.hi, ref["hi"], rtol=RTOL_EXACT)
     assert ci.lo < ci.tau2 < ci.hi
+
+
+def test_bad_options_raise_one_line_input_errors():
+    from bayesmeta.data import cart_outcome
+    from bayesmeta.errors import InputError
+    from bayesmeta.freq.predict import prediction_df
+
+    data = cart_outcome("orr")
+    two = data.where(np.arange(data.k) < 2)
+    for call in (
+        lambda: trim_fill(data, estimator="Q9"),
+        lambda: trim_fill(data, side="up"),
+        lambda: trim_fill(data, method="GLMM"),
+        lambda: trim_fill(two),
+        lambda: rank_test(two),
+        lambda: cumulative(data, method="GLMM"),
+        lambda: cumulative(data, order_by="nope"),
+        lambda: prediction_df("x", 10),
+        lambda: prediction_df("hts", 2),
+        lambda: glmm_profile_ci(data.where(np.arange(data.k) < 1)),
+    ):
+        with pytest.raises(InputError) as info:
+            call()
+        assert "\n" not in str(info.value)
