@@ -215,3 +215,28 @@ def log_evidence(spec: ModelSpec) -> float:
     from bayesmeta.quad import log_evidence as quad_log_evidence
 
     return quad_log_evidence(spec)
+
+
+def exact_loo_pooled(spec: ModelSpec) -> tuple[Any, tuple[Any, ...], tuple[str, ...]]:
+    """The pooled median rate with every study and without each one, exactly.
+
+    See :func:`bayesmeta.quad.influence.loo_pooled_rates`.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A random-intercept or common-effect model.
+
+    Returns
+    -------
+    pooled : Interval
+        With every study.
+    without : tuple of Interval
+        Without each study, in study order.
+    refitted : tuple of str
+        Studies whose leave-one-out posterior needed a refit.
+    """
+    resolve(spec, "quadrature")
+    from bayesmeta.quad.influence import loo_pooled_rates
+
+    return loo_pooled_rates(spec)

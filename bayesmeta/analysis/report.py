@@ -267,9 +267,31 @@ def diagnostics_bullets(fitted: Fitted) -> list[str]:
 
 
 def analysis_blocks(
-    fitted: Fitted, *, figures: Sequence[tuple[str, str]] = (), files: Sequence[str] = ()
+    fitted: Fitted,
+    *,
+    figures: Sequence[tuple[str, str]] = (),
+    files: Sequence[str] = (),
+    bias: Any = None,
 ) -> list[Block]:
-    """Every section of one analysis's report."""
+    """Every section of one analysis's report.
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec.
+    figures : sequence of (path, alt)
+        Figures of the "Figures" section.
+    files : sequence of str
+        Files written beside the report.
+    bias : BiasInfluence, optional
+        Small-study and influence results (computed here when omitted).
+
+    Returns
+    -------
+    list of Block
+    """
+    from bayesmeta.analysis import bias_report
+
     spec, model, r = fitted.spec, fitted.model, fitted.result
     data = model.data
     blocks: list[Block] = [Heading(spec.title, 1)]
@@ -306,6 +328,10 @@ def analysis_blocks(
         blocks.append(Paragraph(f"Paper: {spec.paper['note']}."))
     blocks += level_section(fitted)
     blocks += coefficient_section(fitted)
+    bias = bias if bias is not None else bias_report.compute(fitted)
+    written = set(files) | {path for path, _ in figures}
+    blocks += bias_report.small_study_blocks(bias, figure=bias_report.FUNNEL_FILE in written)
+    blocks += bias_report.influence_blocks(bias, figure=bias_report.BAUJAT_FILE in written)
     if figures:
         blocks.append(Heading("Figures"))
         blocks += [Image(path, alt) for path, alt in figures]

@@ -8,6 +8,9 @@ Output folder ``OUT/<name>/``::
     study_rates.csv     observed and shrunken study rates
     levels.csv          per-level rates (subgroup models)
     forest.png          forest plot: observed and shrunken rates, DL / GLMM / Bayesian diamonds
+    drapery.png         p-value functions of the studies and the DL pool, beside the forest plot
+    contour_funnel.png  contour-enhanced funnel plot with trim-and-fill's filled studies
+    baujat.png          Baujat plot (influence section)
     subgroup_forest.png the same by level (subgroup models)
     pooled_posterior.png
     report.md, report.html
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bayesmeta.analysis import bias_report
 from bayesmeta.analysis.blocks import to_html, to_markdown
 from bayesmeta.analysis.fithash import HASH_ATTR, fit_hash
 from bayesmeta.analysis.fitting import Fitted, fit_spec, overall
@@ -99,6 +103,13 @@ def _figures(fitted: Fitted, folder: Path) -> list[tuple[str, str]]:
             "Forest plot: observed and shrunken study rates, pooled DL, GLMM and Bayesian estimates",
         )
     )
+    from bayesmeta.plots.drapery import drapery_plot
+
+    _save_png(
+        drapery_plot(model.data, freq=freq.get("DL"), title=f"{spec.title}: drapery plot"),
+        folder / "drapery.png",
+    )
+    made.append(("drapery.png", "Drapery plot: p-value functions of the studies and the DL pool"))
     if model.kind == "subgroup":
         groups = {
             m: f
@@ -218,11 +229,15 @@ def _write_files(fitted: Fitted, folder: Path) -> dict[str, Any]:
         files.append("levels.csv")
     figures = _figures(fitted, folder)
     files += [path for path, _ in figures]
+    bias = bias_report.compute(fitted)
+    for name, figure in bias_report.figures(fitted, bias).items():
+        _save_png(figure, folder / name)
+        files.append(name)
     files += list(REPORT_FILES)
-    summary = json_ready(
-        summary_of(fitted, digest=spec_digest(fitted.spec), files=files, hashed=hashed)
-    )
-    blocks = analysis_blocks(fitted, figures=figures, files=files)
+    summary = summary_of(fitted, digest=spec_digest(fitted.spec), files=files, hashed=hashed)
+    summary["bias_influence"] = bias.to_dict()
+    summary = json_ready(summary)
+    blocks = analysis_blocks(fitted, figures=figures, files=files, bias=bias)
     write_json(folder / "summary.json", summary)
     write_text(folder / "report.md", to_markdown(blocks))
     write_text(folder / "report.html", to_html(blocks, title=fitted.spec.title))

@@ -42,6 +42,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="with --by: separate tau^2 per group (meta's default) or a common one",
     )
     parser.add_argument(
+        "--bias",
+        action="store_true",
+        help="add small-study effects: Egger's, Peters' and Begg's tests and trim-and-fill",
+    )
+    parser.add_argument(
+        "--pi",
+        choices=("z", "t", "hts"),
+        help="prediction interval: z (normal, the default), t (k-1 df, meta's default) "
+        "or hts (k-2 df)",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print one JSON object instead of a table"
     )
     parser.set_defaults(handler=run)
@@ -64,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{option}: unknown choice '{value}' (choose from {', '.join(known)})")
     if not 0 < args.level < 1:
         raise InputError(f"--level must be between 0 and 1, got {args.level}")
+    if (args.by or args.mods) and (args.bias or args.pi):
+        flag = "--bias" if args.bias else "--pi"
+        raise InputError(f"{flag} works with the pooled analysis, not with --by or --mods")
     data = load_data(args)
     method = args.method or ("REML" if args.mods is not None else "DL")
     if args.by is not None:
@@ -84,13 +98,36 @@ def run(args: argparse.Namespace) -> int:
         text = _metareg_table(payload)
     else:
         result = rma(data, method=method, measure=args.measure, ci=args.ci, level=args.level)
+        if method == "GLMM" and data.k > 1:
+            result = _with_profile_ci(result, data, level=args.level)
+        if args.pi:
+            from bayesmeta.freq.predict import with_prediction
+
+            result = with_prediction(result, pi=args.pi, total=data.total)
         payload = result.to_dict()
         text = _pooled_table(payload, title=f"{method} meta-analysis of {data.outcome}")
+        if args.bias:
+            from bayesmeta.cli.bias import bias_lines, bias_payload
+
+            bias = bias_payload(data, method=method, measure=args.measure, level=args.level)
+            payload.update(bias)
+            text += "\n" + "\n".join(bias_lines(bias))
     if args.json:
         print_json(payload)
     else:
         print(text)
     return 0
+
+
+def _with_profile_ci(result: Any, data: Any, *, level: float) -> Any:
+    """The GLMM result with the profile-likelihood CI of tau^2 (``tau2_ci_method: profile``)."""
+    import dataclasses
+
+    from bayesmeta.freq.profile import glmm_profile_ci
+
+    ci = glmm_profile_ci(data, level=level)
+    extra = {**result.extra, "tau2_ci_method": "profile likelihood"}
+    return dataclasses.replace(result, tau2_ci=(ci.lo, ci.hi), extra=extra)
 
 
 def _interval(pair: list[float] | None) -> str:
@@ -103,7 +140,7 @@ def _pooled_lines(p: dict[str, Any]) -> list[str]:
     lines = [
         f"  studies (k)        {p['k']}",
         f"  proportion         {p['estimate']:.4f}  {_interval(p['ci'])}  ({p['ci_method']} interval)",
-        f"  prediction int.    {_interval(p['pi'])}",
+        f"  prediction int.    {_interval(p['pi'])}{_pi_note(p)}",
         f"  mu (se), {p['measure']:<8}  {p['mu']:.4f} ({p['se']:.4f})",
         f"  tau^2              {p['tau2']:.4f}{tau2_ci}",
         f"  I^2                {p['i2']:.1f}%",
@@ -114,6 +151,13 @@ def _pooled_lines(p: dict[str, Any]) -> list[str]:
             f"  Q (LRT)            {p['q_lrt']:.2f} on {p['q_df']} df, p = {p['q_lrt_p']:.4g}"
         )
     return lines
+
+
+def _pi_note(p: dict[str, Any]) -> str:
+    if "pi_method" not in p or p["pi"] is None:
+        return ""
+    df = p["pi_df"]
+    return "  (normal)" if df is None else f"  (t, {df:.0f} df)"
 
 
 def _excluded_lines(p: dict[str, Any]) -> list[str]:
