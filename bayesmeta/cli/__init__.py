@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from bayesmeta import __version__
 from bayesmeta.cli import compare, fit, freq, run, sensitivity
 from bayesmeta.cli.common import OneLineParser
 from bayesmeta.errors import BayesmetaError
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bayesmeta",
         description="Bayesian and frequentist meta-analysis of proportions.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=OneLineParser
     )
