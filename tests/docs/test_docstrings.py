@@ -104,9 +104,11 @@ def problems(obj: object) -> list[str]:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # numpydoc warns on unknown or malformed sections
         try:
-            doc = ClassDoc(obj, config={"show_class_members": False}) if inspect.isclass(
-                obj
-            ) else FunctionDoc(obj)
+            doc = (
+                ClassDoc(obj, config={"show_class_members": False})
+                if inspect.isclass(obj)
+                else FunctionDoc(obj)
+            )
         except Exception as error:  # noqa: BLE001 - any parse failure is the finding
             return [f"numpydoc cannot parse it: {error}"]
     found = []
