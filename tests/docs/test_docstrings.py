@@ -13,7 +13,8 @@ numpydoc's own parser (:class:`numpydoc.docscrape.FunctionDoc` / ``ClassDoc``), 
 documentation site renders them. A function must have a summary, a "Parameters" section naming
 each of its parameters (if it has any) and a "Returns" (or "Yields") section unless it is
 annotated ``-> None``. A class must have a summary and a "Parameters" (or "Attributes") section
-naming each constructor parameter, if its constructor takes any.
+naming each parameter of the constructor it defines (a dataclass: each field); an inherited
+constructor (exceptions, ``argparse.ArgumentParser``) is documented where it is defined.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def public_objects() -> dict[str, object]:
 
 
 def _parameters(obj: object) -> list[str]:
+    if inspect.isclass(obj) and "__init__" not in vars(obj):
+        return []  # an inherited constructor (exceptions, argparse) is documented where it is defined
     target = obj.__init__ if inspect.isclass(obj) else obj
     try:
         signature = inspect.signature(target)
