@@ -86,6 +86,19 @@ def reload_draws(spec: AnalysisSpec, model: ModelSpec, out: str | Path) -> Study
 
     A saved fit is not reused when the spec file changed (digest) or when ``model`` uses other
     studies than the saved posterior (e.g. restricted to the studies common to compared models).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec (its file names the saved run).
+    model : ModelSpec
+        The model specification built from the spec.
+    out : str or Path
+        Folder of an earlier ``bayesmeta run`` to reload fits from (None: fit anew).
+
+    Returns
+    -------
+    StudyDraws
     """
     from bayesmeta.analysis.runner import spec_digest
 
@@ -108,7 +121,19 @@ def reload_draws(spec: AnalysisSpec, model: ModelSpec, out: str | Path) -> Study
 
 
 def exact_refit(spec: AnalysisSpec, model: ModelSpec):
-    """The exact leave-one-out function for a model (quadrature where possible, else NUTS)."""
+    """The exact leave-one-out function for a model (quadrature where possible, else NUTS).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec (its file names the saved run).
+    model : ModelSpec
+        The model specification built from the spec.
+
+    Returns
+    -------
+    Callable[[str], float]
+    """
     if quadrature_capable(spec.model):
         return quadrature_exact(model)
     s = spec.sampler
@@ -129,7 +154,23 @@ def loo_of(
     draws: StudyDraws | None = None,
     out: str | Path | None = None,
 ) -> LooResult:
-    """Integrated-likelihood PSIS-LOO of one spec, refitting exactly where Pareto k > 0.7."""
+    """Integrated-likelihood PSIS-LOO of one spec, refitting exactly where Pareto k > 0.7.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec (its file names the saved run).
+    model : ModelSpec, optional
+        The model specification built from the spec.
+    draws : StudyDraws, optional
+        Draws per chain.
+    out : str or Path, optional
+        Folder of an earlier ``bayesmeta run`` to reload fits from (None: fit anew).
+
+    Returns
+    -------
+    LooResult
+    """
     model = model or to_model(spec)
     if draws is None and out is not None:
         draws = reload_draws(spec, model, out)
@@ -168,6 +209,10 @@ def compare_models(
         file and the same studies.
     common_studies : bool
         Refit every model on the studies all of them use instead of refusing different studies.
+
+    Returns
+    -------
+    Comparison
 
     Raises
     ------
@@ -220,6 +265,20 @@ def compare_specs(
     Without ``common_studies`` the specs must use the same studies (else InputError); with it,
     every model is refitted on the studies all of them use and the others are recorded in each
     model's ``excluded`` (see :func:`compare_models`).
+
+    Parameters
+    ----------
+    specs : Sequence[AnalysisSpec]
+        The spec files to compare (at least two).
+    out : str or Path, optional
+        Folder of an earlier ``bayesmeta run`` to reload fits from (None: fit anew).
+    common_studies : bool, optional
+        Refit every model on the studies all of them use instead of refusing models fitted on
+        different studies.
+
+    Returns
+    -------
+    Comparison
     """
     models = [to_model(spec) for spec in specs]
     return compare_models(specs, models, out=out, common_studies=common_studies)

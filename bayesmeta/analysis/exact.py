@@ -21,7 +21,17 @@ from bayesmeta.data.metadata import MetaData
 
 
 def log_evidence(spec: ModelSpec) -> float:
-    """log p(y) of a model of the exact engine (binomial coefficients included)."""
+    """log p(y) of a model of the exact engine (binomial coefficients included).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+
+    Returns
+    -------
+    float
+    """
     from bayesmeta.quad import posterior_grid
     from bayesmeta.quad.controls import Accuracy
     from bayesmeta.quad.groups import build_group_grids
@@ -40,6 +50,15 @@ def quadrature_exact(spec: ModelSpec) -> Callable[[str], float]:
     its posterior given the other levels), so for those models every requested study uses
     ``log p(y) - log p(y_-i)``, the second evidence computed without the study (and without its
     level when it was the last study of it).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+
+    Returns
+    -------
+    Callable[[str], float]
     """
     cache: dict[str, float] = {}
     state: dict[str, float] = {}
@@ -68,7 +87,19 @@ def quadrature_exact(spec: ModelSpec) -> Callable[[str], float]:
 
 
 def without_likelihood(data: MetaData, study: str) -> MetaData:
-    """The same studies with ``study``'s binomial likelihood switched off (0 events of 0)."""
+    """The same studies with ``study``'s binomial likelihood switched off (0 events of 0).
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    study : str
+        Label of the study.
+
+    Returns
+    -------
+    MetaData
+    """
     position = data.studies.index(study)
     events = np.array(data.events)
     total = np.array(data.total)
@@ -80,7 +111,27 @@ def without_likelihood(data: MetaData, study: str) -> MetaData:
 def nuts_exact(
     spec: ModelSpec, *, draws: int, tune: int, chains: int, seed: int, sampler: str
 ) -> Callable[[str], float]:
-    """``exact(study)`` by a NUTS refit without the study's likelihood."""
+    """``exact(study)`` by a NUTS refit without the study's likelihood.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    draws : int
+        Draws per chain.
+    tune : int
+        Tuning steps per chain.
+    chains : int
+        Number of chains.
+    seed : int
+        Random seed.
+    sampler : str
+        NUTS implementation: ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+
+    Returns
+    -------
+    Callable[[str], float]
+    """
 
     def exact(study: str) -> float:
         from bayesmeta.analysis.draws import from_idata

@@ -157,6 +157,10 @@ def psis_loo(loglik: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ----------
     loglik : numpy.ndarray
         Shape ``(chains, draws, k)``.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
     """
     import arviz as az
     import xarray as xr
@@ -202,6 +206,20 @@ def integrated_loo(
     exact : callable, optional
         ``exact(study) -> log p(y_study | y_-study)`` by refitting without the study; without it the
         PSIS estimates are kept and their k reported.
+    name : str
+        Model name.
+    studies : Sequence[str]
+        Study labels, in the order of the data.
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    threshold : float, optional
+        Pareto k above which a study is refitted exactly.
+
+    Returns
+    -------
+    LooResult
     """
     loglik = integrated_loglik(events, total, eta, tau)
     elpd_i, pareto_k = psis_loo(loglik)
@@ -215,7 +233,23 @@ def integrated_loo(
 
 
 def log_predictive(events: float, total: float, eta: np.ndarray, tau: np.ndarray) -> float:
-    """log mean over draws of p(y | eta, tau): a held-out study's log predictive density."""
+    """log mean over draws of p(y | eta, tau): a held-out study's log predictive density.
+
+    Parameters
+    ----------
+    events : float
+        Number of events per study.
+    total : float
+        Number of patients per study.
+    eta : numpy.ndarray
+        Linear predictor draws, ``(draws, k)``.
+    tau : numpy.ndarray
+        Between-study standard deviation on the logit scale.
+
+    Returns
+    -------
+    float
+    """
     values = integrated_loglik(
         np.array([events]), np.array([total]), np.ravel(eta)[:, None], np.ravel(tau)[:, None]
     )

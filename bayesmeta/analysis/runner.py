@@ -35,7 +35,17 @@ REPORT_FILES = ("report.md", "report.html", "summary.json")
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What one run wrote."""
+    """What one run wrote.
+
+    Attributes
+    ----------
+    spec : AnalysisSpec
+        The spec that was run.
+    folder : Path
+        The spec's output folder.
+    summary : dict
+        The JSON summary written as ``summary.json``.
+    """
 
     spec: AnalysisSpec
     folder: Path
@@ -43,7 +53,17 @@ class RunRecord:
 
 
 def json_ready(value: Any) -> Any:
-    """Plain JSON values: numpy scalars unwrapped, NaN and infinities as null."""
+    """Plain JSON values: numpy scalars unwrapped, NaN and infinities as null.
+
+    Parameters
+    ----------
+    value : Any
+        Any JSON-like value (nested dicts and lists).
+
+    Returns
+    -------
+    Any
+    """
     if isinstance(value, dict):
         return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -56,7 +76,17 @@ def json_ready(value: Any) -> Any:
 
 
 def spec_digest(spec: AnalysisSpec) -> str:
-    """SHA-256 of the spec file's bytes (a saved run is reused only for the same spec)."""
+    """SHA-256 of the spec file's bytes (a saved run is reused only for the same spec).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+
+    Returns
+    -------
+    str
+    """
     return hashlib.sha256(spec.path.read_bytes()).hexdigest()
 
 
@@ -154,7 +184,21 @@ def _level_frame(fitted: Fitted):
 
 
 def summary_of(fitted: Fitted, *, digest: str, files: list[str]) -> dict[str, Any]:
-    """The JSON summary of a run."""
+    """The JSON summary of a run.
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec (model, Bayesian result, draws and frequentist baselines).
+    digest : str
+        SHA-256 of the spec file.
+    files : list[str]
+        Names of the files written.
+
+    Returns
+    -------
+    dict[str, Any]
+    """
     return {
         "spec": fitted.spec.to_dict(),
         "spec_digest": digest,
@@ -169,7 +213,19 @@ def summary_of(fitted: Fitted, *, digest: str, files: list[str]) -> dict[str, An
 
 
 def write_outputs(fitted: Fitted, out: str | Path) -> RunRecord:
-    """Write every output of a fitted spec under ``out/<name>/``."""
+    """Write every output of a fitted spec under ``out/<name>/``.
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec (model, Bayesian result, draws and frequentist baselines).
+    out : str or Path
+        Output folder (each spec gets ``out/<name>/``).
+
+    Returns
+    -------
+    RunRecord
+    """
     import pandas as pd
 
     from bayesmeta.bayes import save
@@ -203,6 +259,18 @@ def write_outputs(fitted: Fitted, out: str | Path) -> RunRecord:
 
 
 def run_spec(spec: AnalysisSpec, out: str | Path) -> tuple[Fitted, RunRecord]:
-    """Fit one spec and write its outputs."""
+    """Fit one spec and write its outputs.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+    out : str or Path
+        Output folder (each spec gets ``out/<name>/``).
+
+    Returns
+    -------
+    tuple[Fitted, RunRecord]
+    """
     fitted = fit_spec(spec)
     return fitted, write_outputs(fitted, out)

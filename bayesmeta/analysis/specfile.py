@@ -148,7 +148,19 @@ def _fail(path: Path, section: str, key: str, message: str) -> SpecError:
 
 
 def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
-    """Validate a parsed TOML document (structure, types, choices, priors); no data read."""
+    """Validate a parsed TOML document (structure, types, choices, priors); no data read.
+
+    Parameters
+    ----------
+    document : dict[str, Any]
+        The parsed TOML document.
+    path : Path
+        Path of the spec file (named in every error).
+
+    Returns
+    -------
+    AnalysisSpec
+    """
     from bayesmeta.bayes.priors import parse_prior
 
     _check_section(path, "", document)
@@ -261,7 +273,17 @@ def _check_paper_group(path: Path, level: str, numbers: Any) -> None:
 
 
 def quadrature_capable(model: dict[str, Any]) -> bool:
-    """Whether the exact engine handles this model (random, common and subgroup: not regression)."""
+    """Whether the exact engine handles this model (random, common and subgroup: not regression).
+
+    Parameters
+    ----------
+    model : dict[str, Any]
+        The ``[model]`` table of a spec file.
+
+    Returns
+    -------
+    bool
+    """
     return model["kind"] in ("random", "common", "subgroup")
 
 
@@ -296,6 +318,15 @@ def _check_sampler(path: Path, sampler: dict[str, Any], model: dict[str, Any]) -
 def read_spec(path: str | Path) -> AnalysisSpec:
     """Read and validate a spec file's structure (the data are not read).
 
+    Parameters
+    ----------
+    path : str or Path
+        Path of the spec file (named in every error).
+
+    Returns
+    -------
+    AnalysisSpec
+
     Raises
     ------
     SpecError
@@ -315,6 +346,15 @@ def read_spec(path: str | Path) -> AnalysisSpec:
 
 def load_spec(path: str | Path) -> AnalysisSpec:
     """Read a spec file and check it against its data (columns and covariates exist).
+
+    Parameters
+    ----------
+    path : str or Path
+        Path of the spec file (named in every error).
+
+    Returns
+    -------
+    AnalysisSpec
 
     Raises
     ------
@@ -344,7 +384,17 @@ def load_spec(path: str | Path) -> AnalysisSpec:
 
 
 def read_frame(spec: AnalysisSpec):
-    """The raw data table of a spec (bundled data set or CSV relative to the spec file)."""
+    """The raw data table of a spec (bundled data set or CSV relative to the spec file).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     from bayesmeta.data import load_dataset, read_table
 
     try:

@@ -23,7 +23,19 @@ SUMMARY_ATTR = "bayesmeta_summary"
 
 
 def save(result: BayesResult, path: str | Path) -> Path:
-    """Write ``result`` (with its InferenceData) to ``path`` atomically; returns the path."""
+    """Write ``result`` (with its InferenceData) to ``path`` atomically; returns the path.
+
+    Parameters
+    ----------
+    result : BayesResult
+        The result to save.
+    path : str or Path
+        The NetCDF file.
+
+    Returns
+    -------
+    Path
+    """
     if result.idata is None:
         raise InputError("this result has no posterior draws to save (quadrature engine?)")
     path = Path(path)
@@ -37,7 +49,17 @@ def save(result: BayesResult, path: str | Path) -> Path:
 
 
 def load(path: str | Path) -> BayesResult:
-    """Read a file written by :func:`save`."""
+    """Read a file written by :func:`save`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The NetCDF file.
+
+    Returns
+    -------
+    BayesResult
+    """
     import arviz as az
 
     path = Path(path)

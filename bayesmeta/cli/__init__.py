@@ -19,6 +19,13 @@ SUBCOMMANDS = (freq, fit, run, compare, sensitivity)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``bayesmeta`` parser with every subcommand (the documentation's CLI pages use it).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        A parser whose usage errors are one line with exit status 2.
+    """
     parser = OneLineParser(
         prog="bayesmeta",
         description="Bayesian and frequentist meta-analysis of proportions.",
@@ -34,7 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 bad input, 1 unexpected failure)."""
+    """Entry point; returns the exit status (0 ok, 2 bad input, 1 unexpected failure).
+
+    Parameters
+    ----------
+    argv : Sequence[str], optional
+        Command-line arguments (None: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -51,4 +68,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
+    """The console script: run :func:`main` on ``sys.argv`` and exit with its status."""
     sys.exit(main())

@@ -10,6 +10,13 @@ from bayesmeta.cli.common import add_data_arguments, load_data, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bayesmeta fit`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The subcommands of the ``bayesmeta`` parser (:func:`bayesmeta.cli.build_parser`).
+    """
     parser = subparsers.add_parser(
         "fit",
         help="Bayesian hierarchical meta-analysis of proportions",
@@ -54,6 +61,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta fit``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The options parsed by the parser :func:`register` added.
+
+    Returns
+    -------
+    int
+        Exit status, 0 on success. Bad input raises :class:`~bayesmeta.errors.BayesmetaError`,
+        which :func:`bayesmeta.cli.main` prints as one line with status 2.
+    """
     from bayesmeta.bayes.fitting import DEFAULT_SEED, fit
     from bayesmeta.bayes.spec import build_model
     from bayesmeta.errors import InputError
@@ -92,7 +112,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def tables(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Tidy tables (name -> records) of a result's JSON payload."""
+    """Tidy tables (name -> records) of a result's JSON payload.
+
+    Parameters
+    ----------
+    payload : dict[str, Any]
+        The JSON payload of a result (``to_dict()``).
+
+    Returns
+    -------
+    dict[str, list[dict[str, Any]]]
+    """
     summary = []
     for name in ("pooled_median", "pooled_mean", "new_study", "tau"):
         if payload.get(name) is not None:
@@ -110,7 +140,15 @@ def tables(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def write_outputs(result, folder: Path) -> None:
-    """posterior.nc (when there are draws), result.json and one CSV per table, each atomic."""
+    """posterior.nc (when there are draws), result.json and one CSV per table, each atomic.
+
+    Parameters
+    ----------
+    result
+        The Bayesian result.
+    folder : Path
+        Output folder (``--out``).
+    """
     import pandas as pd
 
     from bayesmeta.atomic import write_json, write_with
@@ -128,7 +166,17 @@ def write_outputs(result, folder: Path) -> None:
 
 
 def format_result(payload: dict[str, Any]) -> str:
-    """A short human-readable report."""
+    """A short human-readable report.
+
+    Parameters
+    ----------
+    payload : dict[str, Any]
+        The JSON payload of a result (``to_dict()``).
+
+    Returns
+    -------
+    str
+    """
 
     def row(label: str, iv: dict | None) -> str:
         if iv is None:

@@ -29,6 +29,29 @@ def leave_one_out(
 
     Each result lists the omitted study under ``excluded`` (reason ``"left out"``), after
     any studies the data already excluded. ``method="GLMM"`` refits the GLMM each time.
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    measure : str, optional
+        Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    add : float, optional
+        Continuity correction added to events and non-events (metafor's default 0.5).
+    to : str, optional
+        Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
+        ``"if0all"`` or ``"none"``.
+    level : float, optional
+        Confidence level, e.g. 0.95.
+
+    Returns
+    -------
+    dict[str, FreqResult]
     """
     return {
         study: rma(
@@ -51,6 +74,29 @@ class InfluenceResult:
     Arrays aligned with ``studies``: externally standardised residuals ``rstudent``,
     ``dffits``, Cook's distance ``cook_d``, covariance ratio ``cov_r``, tau^2 and Q without the
     study (``tau2_del``, ``qe_del``), leverage ``hat`` and weight in percent ``weight``.
+
+    Attributes
+    ----------
+    studies : tuple[str, ...]
+        Study labels, in the order of the data.
+    rstudent : numpy.ndarray
+        Externally studentized residuals.
+    dffits : numpy.ndarray
+        DFFITS values.
+    cook_d : numpy.ndarray
+        Cook's distances.
+    cov_r : numpy.ndarray
+        Covariance ratios.
+    tau2_del : numpy.ndarray
+        tau^2 with each study deleted.
+    qe_del : numpy.ndarray
+        Q with each study deleted.
+    hat : numpy.ndarray
+        Hat values (leverages).
+    weight : numpy.ndarray
+        Weights in the full model, in percent.
+    excluded : tuple[Exclusion, ...], optional
+        Studies left out of the analysis, with the reason (carried into the result).
     """
 
     studies: tuple[str, ...]
@@ -76,7 +122,24 @@ class InfluenceResult:
 def influence_arrays(
     yi: np.ndarray, vi: np.ndarray, *, method: str = "DL", ci: str = "z"
 ) -> dict[str, np.ndarray]:
-    """The diagnostics of :class:`InfluenceResult` for an intercept-only model on arrays."""
+    """The diagnostics of :class:`InfluenceResult` for an intercept-only model on arrays.
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+
+    Returns
+    -------
+    dict[str, numpy.ndarray]
+    """
     from bayesmeta.freq.uni import fit_uni
 
     k = len(yi)
@@ -119,7 +182,29 @@ def influence(
     to: str = "only0",
 ) -> InfluenceResult:
     """Case-deletion influence diagnostics of the inverse-variance model (see
-    :class:`InfluenceResult`)."""
+    :class:`InfluenceResult`).
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    measure : str, optional
+        Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    add : float, optional
+        Continuity correction added to events and non-events (metafor's default 0.5).
+    to : str, optional
+        Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
+        ``"if0all"`` or ``"none"``.
+
+    Returns
+    -------
+    InfluenceResult
+    """
     check_method(method)
     check_ci(ci)
     if method == "GLMM":

@@ -18,7 +18,17 @@ ENGINES: tuple[str, ...] = ("auto", "quadrature", "nuts")
 
 
 def quadrature_allowed(spec: ModelSpec) -> bool:
-    """True for the models the exact engine fits."""
+    """True for the models the exact engine fits.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+
+    Returns
+    -------
+    bool
+    """
     return spec.kind in ("random", "common") or (spec.kind == "subgroup" and spec.separate_tau)
 
 
@@ -31,7 +41,19 @@ def _quadrature_available() -> bool:
 
 
 def engine_name(engine: str | Fitter, spec: ModelSpec) -> str:
-    """The engine ``engine`` resolves to for ``spec`` ("quadrature", "nuts" or "custom")."""
+    """The engine ``engine`` resolves to for ``spec`` ("quadrature", "nuts" or "custom").
+
+    Parameters
+    ----------
+    engine : str or Fitter
+        ``"quadrature"``, ``"nuts"`` or ``"auto"``, or a callable ``spec -> BayesResult``.
+    spec : ModelSpec
+        The model specification.
+
+    Returns
+    -------
+    str
+    """
     if callable(engine):
         return "custom"
     if engine not in ENGINES:
@@ -58,6 +80,19 @@ def make_fitter(
 
     ``engine`` may itself be such a callable (a custom sampler, or a fake in tests).
     ``fit_options`` (draws, tune, chains, seed, ...) go to NUTS only.
+
+    Parameters
+    ----------
+    engine : str or Fitter
+        ``"quadrature"``, ``"nuts"`` or ``"auto"``, or a callable ``spec -> BayesResult``.
+    spec : ModelSpec
+        The model specification.
+    fit_options : Mapping[str, Any], optional
+        Options passed to the fit (draws, chains, seed, ...).
+
+    Returns
+    -------
+    tuple[str, Fitter]
     """
     name = engine_name(engine, spec)
     if name == "custom":
