@@ -57,7 +57,8 @@ suppress_warnings = ["mystnb.unknown_mime_type"]
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"bayesmeta {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["bayesmeta.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
@@ -66,3 +67,4 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_show_sourcelink = False
+smartquotes = False  # keep "--by" and quotes as typed (option names, code-like text)
