@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import re
 import shutil
 from pathlib import Path
 
@@ -107,6 +108,11 @@ def generate_api(out: Path) -> list[str]:
             stale.unlink()
     for module, names, summary in modules:
         _write(out / f"{module}.rst", _api_page(module, names, summary))
+    table = ["| module | what it holds | names |", "|---|---|---|"]
+    for module, names, summary in modules:
+        text = re.sub(r":(\w+):`", r"{\1}`", summary).replace("|", "\\|")  # RST roles to MyST
+        table.append(f"| {{doc}}`{module} <{module}>` | {text} | {len(names)} |")
+    _write(out / "_summary.txt", "\n".join(table) + "\n")
     return [m for m, _, _ in modules]
 
 
