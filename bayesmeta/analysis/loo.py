@@ -238,13 +238,13 @@ def log_predictive(events: float, total: float, eta: np.ndarray, tau: np.ndarray
     Parameters
     ----------
     events : float
-        Number of events per study.
+        Events of the held-out study.
     total : float
-        Number of patients per study.
+        Patients of the held-out study.
     eta : numpy.ndarray
-        Linear predictor draws, ``(draws, k)``.
+        Draws of the study's linear predictor without its random effect.
     tau : numpy.ndarray
-        Between-study standard deviation on the logit scale.
+        Draws of the between-study SD that applies to it (same shape as ``eta``).
 
     Returns
     -------

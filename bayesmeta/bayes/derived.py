@@ -166,7 +166,7 @@ def study_rates(eta: np.ndarray, tau_study: np.ndarray, z: np.ndarray | None) ->
         Linear predictor draws, ``(draws, k)``.
     tau_study : numpy.ndarray
         Draws of each study's tau, ``(draws, k)``.
-    z : numpy.ndarray
+    z : numpy.ndarray or None
         Draws of the standardised study effects, ``(draws, k)``; None for the common-effect model.
 
     Returns

@@ -219,11 +219,11 @@ class Priors:
     Attributes
     ----------
     mu : Prior
-        Mean of the study effects on the logit scale.
+        Prior of mu, the mean study effect (logit scale), and of cell means.
     beta : Prior
-        Regression coefficients.
+        Prior of the regression slopes.
     tau : Prior
-        Between-study standard deviation on the logit scale.
+        Prior of tau, the between-study standard deviation (logit scale).
     """
 
     mu: Prior

@@ -28,9 +28,9 @@ class Interval:
     median : float
         Posterior median.
     lo : float
-        Lower bound of the 95% interval.
+        Lower bound of the interval (95% unless stated).
     hi : float
-        Upper bound of the 95% interval.
+        Upper bound of the interval (95% unless stated).
     kind : str, optional
         ``"eti"`` (equal-tailed) or ``"hdi"`` (highest density).
     """
@@ -57,9 +57,9 @@ class Contrast:
     median : float
         Posterior median.
     lo : float
-        Lower bound of the 95% interval.
+        Lower bound of the interval (95% unless stated).
     hi : float
-        Upper bound of the 95% interval.
+        Upper bound of the interval (95% unless stated).
     prob_a_greater : float
         Posterior probability that rate a exceeds rate b.
     """
@@ -88,11 +88,11 @@ class Diagnostics:
 
     Attributes
     ----------
-    rhat_max : float
+    rhat_max : float or None
         Largest R-hat over the sampled parameters (None for the exact engine).
-    ess_bulk_min : float
+    ess_bulk_min : float or None
         Smallest bulk effective sample size (None for the exact engine).
-    ess_tail_min : float
+    ess_tail_min : float or None
         Smallest tail effective sample size (None for the exact engine).
     divergences : int
         Number of divergent transitions.

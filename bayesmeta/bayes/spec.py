@@ -50,7 +50,7 @@ class ModelSpec:
     separate_tau : bool, optional
         Subgroup model: one tau per level instead of a shared one.
     reference : Mapping[str, Any], optional
-        Reference level.
+        Covariate -> reference level for treatment coding.
     """
 
     data: MetaData

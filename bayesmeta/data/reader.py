@@ -62,11 +62,11 @@ def from_csv(
     path : str or Path
         The CSV file.
     events : str
-        Number of events per study.
+        Column with the number of events.
     total : str
-        Number of patients per study.
+        Column with the number of patients.
     study : str, optional
-        Label of the study.
+        Column with unique study labels (default ``"study"``).
     covariates : Sequence[str], optional
         Columns kept as covariates (None: every column other than the outcome and the label).
     outcome : str, optional

@@ -320,7 +320,7 @@ def rows_figure(
     ----------
     rows : list[Row]
         The rows, top to bottom.
-    bayes : BayesResult
+    bayes : BayesResult or None
         Bayesian result, or None.
     base_height : float
         Figure height before the rows are added, in inches.
@@ -345,7 +345,7 @@ def shrunken_lookup(bayes: BayesResult | None) -> dict[str, dict[str, float]]:
 
     Parameters
     ----------
-    bayes : BayesResult
+    bayes : BayesResult or None
         Bayesian result, or None.
 
     Returns

@@ -62,11 +62,11 @@ class FreqSummary:
         Lower confidence limit.
     hi : float
         Upper confidence limit.
-    pi_lo : float
+    pi_lo : float or None
         Lower prediction limit, or None.
-    pi_hi : float
+    pi_hi : float or None
         Upper prediction limit, or None.
-    tau2 : float
+    tau2 : float or None
         tau^2 (between-study variance on the analysis scale).
     """
 

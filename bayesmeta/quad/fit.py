@@ -21,7 +21,7 @@ def accuracy_from(accuracy: Accuracy | None, **overrides) -> Accuracy:
 
     Parameters
     ----------
-    accuracy : Accuracy
+    accuracy : Accuracy or None
         Accuracy controls (None: the defaults).
     **overrides
         Accuracy fields to change (None values are ignored).
