@@ -163,7 +163,7 @@ def loo_of(
     model : ModelSpec, optional
         The model specification built from the spec.
     draws : StudyDraws, optional
-        Draws per chain.
+        Draws of ``eta`` and ``tau`` per study (None: taken from a fit or a saved run).
     out : str or Path, optional
         Folder of an earlier ``bayesmeta run`` to reload fits from (None: fit anew).
 

@@ -27,7 +27,7 @@ class Fitted:
     result : BayesResult
         The Bayesian result.
     draws : StudyDraws
-        Draws per chain.
+        Draws of ``eta`` and ``tau`` per study (for LOO).
     baselines : dict[str, Any], optional
         Frequentist fits by method name.
     baseline_errors : dict[str, str], optional

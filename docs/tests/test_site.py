@@ -238,3 +238,24 @@ def test_crawler_finds_broken_links(tmp_path):
         "index.html -> sub/a.html#nope (no id 'nope')",
     ]
     assert len(visited) == 2
+
+
+def test_notebooks_render_from_their_stored_outputs(site):
+    """Every notebook is a page, with the figures and printed text its stored outputs hold (the
+    site never executes notebooks, so these can only come from the stored outputs)."""
+    import json
+
+    notebooks = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for notebook in notebooks:
+        page = site / "examples" / f"{notebook.stem}.html"
+        assert page.is_file(), f"{notebook.name} has no page"
+        html = page.read_text(encoding="utf-8")
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        outputs = [o for c in cells if c["cell_type"] == "code" for o in c.get("outputs", [])]
+        images = sum("image/png" in o.get("data", {}) for o in outputs)
+        assert images > 0 and html.count("<img") >= images, f"{notebook.name}: figures missing"
+        streams = [o for o in outputs if o.get("output_type") == "stream" and o["name"] == "stdout"]
+        if streams:
+            first = "".join(streams[0]["text"]).strip().splitlines()[0]
+            assert visible_text(first) in visible_text(html), f"{notebook.name}: output missing"
