@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -66,17 +67,20 @@ def chromium() -> str:
 
 
 def run_chromium(*args: str) -> subprocess.CompletedProcess:
-    command = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",  # CI runs as root
-        "--disable-gpu",
-        "--hide-scrollbars",
-        "--allow-file-access-from-files",
-        "--virtual-time-budget=3000",  # let the theme's scripts finish before the capture
-        *args,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    with tempfile.TemporaryDirectory(prefix="bayesmeta-chromium-") as profile:
+        command = [
+            chromium(),
+            "--headless",
+            "--no-sandbox",  # CI runs as root
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            f"--user-data-dir={profile}",  # a fresh profile: no lock shared with other runs
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=3000",  # let the theme's scripts finish before the capture
+            *args,
+        ]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
 class _Text(HTMLParser):
