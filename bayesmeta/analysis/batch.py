@@ -41,6 +41,8 @@ class OutcomeComparison:
         Spec name -> why it is not in ``comparison``.
     common : Comparison or None
         All the outcome's specs on the studies they all use (only when their studies differ).
+    outcome : str
+        The outcome's name (``orr``, ``crr``, ``death`` or a spec's ``outcome``).
     """
 
     outcome: str
@@ -50,7 +52,17 @@ class OutcomeComparison:
 
 
 def spec_paths(target: str | Path) -> list[Path]:
-    """The spec files of a file or folder (sorted), or InputError."""
+    """The spec files of a file or folder (sorted), or InputError.
+
+    Parameters
+    ----------
+    target : str or Path
+        A spec file or a folder of spec files.
+
+    Returns
+    -------
+    list[Path]
+    """
     target = Path(target)
     if target.is_dir():
         paths = sorted(target.glob("*.toml"))
@@ -64,7 +76,19 @@ def spec_paths(target: str | Path) -> list[Path]:
 
 def compare_outcome(outcome: str, fitted: Sequence[Fitted]) -> OutcomeComparison:
     """Compare the specs of one outcome that use its most common study set, and, when the
-    specs' studies differ, all of them on the studies they share."""
+    specs' studies differ, all of them on the studies they share.
+
+    Parameters
+    ----------
+    outcome : str
+        The outcome's name (``orr``, ``crr``, ``death`` or a spec's ``outcome``).
+    fitted : Sequence[Fitted]
+        The fitted spec (model, Bayesian result, draws and frequentist baselines).
+
+    Returns
+    -------
+    OutcomeComparison
+    """
     sets: dict[tuple[str, ...], list[Fitted]] = {}
     for f in fitted:
         sets.setdefault(tuple(sorted(f.model.data.studies)), []).append(f)
@@ -116,7 +140,19 @@ def _baseline_cell(fitted: Fitted, method: str) -> str:
 
 
 def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparison]) -> list[Block]:
-    """The index report: every analysis beside the paper, then the comparisons."""
+    """The index report: every analysis beside the paper, then the comparisons.
+
+    Parameters
+    ----------
+    fitted : Sequence[Fitted]
+        The fitted spec (model, Bayesian result, draws and frequentist baselines).
+    comparisons : Sequence[OutcomeComparison]
+        The per-outcome comparisons.
+
+    Returns
+    -------
+    list[Block]
+    """
     blocks: list[Block] = [
         Heading("Bayesian re-analysis of the flagship meta-analysis", 1),
         Paragraph(
@@ -282,6 +318,15 @@ def write_index(
     studies, ``not_compared`` (name -> reason) and, when the outcome's specs use different
     studies, ``common_studies``: ``k``, ``left_out`` (studies) and the ``rows`` of all specs on
     the studies they share (else null).
+
+    Parameters
+    ----------
+    fitted : Sequence[Fitted]
+        The fitted spec (model, Bayesian result, draws and frequentist baselines).
+    comparisons : Sequence[OutcomeComparison]
+        The per-outcome comparisons.
+    out : str or Path
+        Output folder.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

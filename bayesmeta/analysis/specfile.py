@@ -302,6 +302,15 @@ def _check_sampler(path: Path, sampler: dict[str, Any]) -> None:
 def read_spec(path: str | Path) -> AnalysisSpec:
     """Read and validate a spec file's structure (the data are not read).
 
+    Parameters
+    ----------
+    path : str or Path
+        Path of the spec file (named in every error).
+
+    Returns
+    -------
+    AnalysisSpec
+
     Raises
     ------
     SpecError
@@ -321,6 +330,15 @@ def read_spec(path: str | Path) -> AnalysisSpec:
 
 def load_spec(path: str | Path) -> AnalysisSpec:
     """Read a spec file and check it against its data (columns and covariates exist).
+
+    Parameters
+    ----------
+    path : str or Path
+        Path of the spec file (named in every error).
+
+    Returns
+    -------
+    AnalysisSpec
 
     Raises
     ------
@@ -350,7 +368,17 @@ def load_spec(path: str | Path) -> AnalysisSpec:
 
 
 def read_frame(spec: AnalysisSpec):
-    """The raw data table of a spec (bundled data set or CSV relative to the spec file)."""
+    """The raw data table of a spec (bundled data set or CSV relative to the spec file).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     from bayesmeta.data import load_dataset, read_table
 
     try:

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from bayesmeta import __version__
 from bayesmeta.cli import compare, cumulative, fit, freq, run, sensitivity
 from bayesmeta.cli.common import OneLineParser
 from bayesmeta.errors import BayesmetaError
@@ -20,10 +21,18 @@ SUBCOMMANDS = (freq, fit, run, compare, sensitivity, cumulative)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``bayesmeta`` parser with every subcommand (the documentation's CLI pages use it).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        A parser whose usage errors are one line with exit status 2.
+    """
     parser = OneLineParser(
         prog="bayesmeta",
         description="Bayesian and frequentist meta-analysis of proportions.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=OneLineParser
     )
@@ -48,8 +57,18 @@ def _terminate(signum, frame) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 bad input, 1 unexpected failure,
-    130 interrupted, 143 terminated)."""
+    """Entry point; returns the exit status.
+
+    Parameters
+    ----------
+    argv : Sequence[str], optional
+        Command-line arguments (None: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 ok, 2 bad input, 1 unexpected failure, 130 interrupted, 143 terminated.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     previous = None
@@ -80,4 +99,5 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def entry() -> None:
+    """The console script: run :func:`main` on ``sys.argv`` and exit with its status."""
     sys.exit(main())

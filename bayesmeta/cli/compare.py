@@ -13,6 +13,13 @@ import argparse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bayesmeta compare`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The subcommands of the ``bayesmeta`` parser (:func:`bayesmeta.cli.build_parser`).
+    """
     parser = subparsers.add_parser(
         "compare",
         help="rank model spec files by PSIS-LOO on the study-level (integrated) likelihood",
@@ -36,6 +43,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta compare``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The options parsed by the parser :func:`register` added.
+
+    Returns
+    -------
+    int
+        Exit status, 0 on success. Bad input raises :class:`~bayesmeta.errors.BayesmetaError`,
+        which :func:`bayesmeta.cli.main` prints as one line with status 2.
+    """
     from bayesmeta.analysis.comparison import compare_specs
     from bayesmeta.analysis.report import pareto_k
     from bayesmeta.analysis.specfile import load_spec
@@ -64,7 +84,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def studies_line(comparison) -> str:
-    """One line saying how many studies the comparison is on and which were left out."""
+    """One line saying how many studies the comparison is on and which were left out.
+
+    Parameters
+    ----------
+    comparison
+        The comparison behind ``bayesmeta compare``.
+
+    Returns
+    -------
+    str
+    """
     line = f"Compared on {comparison.k} studies"
     if not comparison.common_studies:
         return line + " (every model uses the same studies)."

@@ -12,6 +12,13 @@ from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, SAMPLERS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bayesmeta fit`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The subcommands of the ``bayesmeta`` parser (:func:`bayesmeta.cli.build_parser`).
+    """
     parser = subparsers.add_parser(
         "fit",
         help="Bayesian hierarchical meta-analysis of proportions",
@@ -101,7 +108,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def tables(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Tidy tables (name -> records) of a result's JSON payload."""
+    """Tidy tables (name -> records) of a result's JSON payload.
+
+    Parameters
+    ----------
+    payload : dict[str, Any]
+        The JSON payload of a result (``to_dict()``).
+
+    Returns
+    -------
+    dict[str, list[dict[str, Any]]]
+    """
     summary = []
     for name in ("pooled_median", "pooled_mean", "new_study", "tau"):
         if payload.get(name) is not None:
@@ -147,7 +164,17 @@ def write_outputs(result, folder: Path) -> None:
 
 
 def format_result(payload: dict[str, Any]) -> str:
-    """A short human-readable report."""
+    """A short human-readable report.
+
+    Parameters
+    ----------
+    payload : dict[str, Any]
+        The JSON payload of a result (``to_dict()``).
+
+    Returns
+    -------
+    str
+    """
 
     def row(label: str, iv: dict | None) -> str:
         if iv is None:

@@ -11,6 +11,13 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bayesmeta run`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The subcommands of the ``bayesmeta`` parser (:func:`bayesmeta.cli.build_parser`).
+    """
     parser = subparsers.add_parser(
         "run",
         help="fit model spec files (TOML) and write posterior, tables, figures and reports",
@@ -25,6 +32,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta run``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The options parsed by the parser :func:`register` added.
+
+    Returns
+    -------
+    int
+        Exit status, 0 on success. Bad input raises :class:`~bayesmeta.errors.BayesmetaError`,
+        which :func:`bayesmeta.cli.main` prints as one line with status 2.
+    """
     from bayesmeta.analysis.batch import run_folder
 
     fitted, comparisons = run_folder(args.target, args.out)

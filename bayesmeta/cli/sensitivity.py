@@ -29,6 +29,13 @@ SHOWN = (
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bayesmeta sensitivity`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The subcommands of the ``bayesmeta`` parser (:func:`bayesmeta.cli.build_parser`).
+    """
     parser = subparsers.add_parser(
         "sensitivity",
         help="pooled rates across priors, leave-one-out, small studies and frequentist variants",
@@ -76,6 +83,19 @@ def _what(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta sensitivity``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The options parsed by the parser :func:`register` added.
+
+    Returns
+    -------
+    int
+        Exit status, 0 on success. Bad input raises :class:`~bayesmeta.errors.BayesmetaError`,
+        which :func:`bayesmeta.cli.main` prints as one line with status 2.
+    """
     from bayesmeta.sensitivity import sensitivity
 
     what = _what(args.what)

@@ -31,6 +31,19 @@ def heterogeneity_tests(
     The Wald statistic tests the study effects of the saturated logistic model; for studies
     with 0 or all events the saturated estimate diverges and its information vanishes, so
     they contribute nothing (as the limit of R's ``glm`` fit).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+
+    Returns
+    -------
+    tuple[float, float, int]
     """
     k, p = X.shape
     inner = (events > 0) & (events < total)
@@ -50,7 +63,15 @@ def heterogeneity_tests(
 
 
 def check_counts(events: np.ndarray, total: np.ndarray) -> None:
-    """The GLMM needs some events and some non-events (else its ML estimate diverges)."""
+    """The GLMM needs some events and some non-events (else its ML estimate diverges).
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    """
     if len(events) == 0:
         raise InputError("no study to pool")
     if events.sum() == 0 or np.all(events == total):
@@ -68,6 +89,21 @@ def glmm_arrays(
     """GLMM pooled proportion from counts (see :func:`glmm`).
 
     A single study gives the common-effect logistic estimate (tau^2 = 0), as meta does.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    level : float, optional
+        Confidence level, e.g. 0.95.
+    excluded : tuple[Exclusion, ...], optional
+        Studies left out of the analysis, with the reason (carried into the result).
+
+    Returns
+    -------
+    FreqResult
     """
     events = np.asarray(events, dtype=float)
     total = np.asarray(total, dtype=float)
@@ -101,7 +137,31 @@ def glmm_result(
     excluded: tuple[Exclusion, ...] = (),
     loglik: float | None = None,
 ) -> FreqResult:
-    """A :class:`FreqResult` from GLMM estimates and the studies' heterogeneity tests."""
+    """A :class:`FreqResult` from GLMM estimates and the studies' heterogeneity tests.
+
+    Parameters
+    ----------
+    mu : float
+        Mean of the study effects on the logit scale.
+    se : float
+        Standard error of ``mu``.
+    tau2 : float
+        tau^2 (between-study variance on the analysis scale).
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    level : float
+        Confidence level, e.g. 0.95.
+    excluded : tuple[Exclusion, ...], optional
+        Studies left out of the analysis, with the reason (carried into the result).
+    loglik : float, optional
+        Maximised log-likelihood.
+
+    Returns
+    -------
+    FreqResult
+    """
     k = len(events)
     X = np.ones((k, 1))
     z = float(stats.norm.ppf(1 - (1 - level) / 2))

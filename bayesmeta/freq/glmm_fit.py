@@ -29,6 +29,22 @@ _HESSIAN_STEP = 1e-3
 
 @dataclass(frozen=True)
 class GlmmFit:
+    """The maximum-likelihood fit of the random-intercept logistic model.
+
+    Attributes
+    ----------
+    beta : numpy.ndarray
+        Fixed-effect coefficients (logit scale).
+    vb : numpy.ndarray
+        Their covariance matrix (inverse observed information).
+    tau2 : float
+        Between-study variance of the random intercepts.
+    loglik : float
+        Maximised marginal log-likelihood (binomial coefficients included).
+    iterations : int
+        Newton iterations used.
+    """
+
     beta: np.ndarray
     vb: np.ndarray
     tau2: float
@@ -39,7 +55,21 @@ class GlmmFit:
 def common_effect_logistic(
     X: np.ndarray, events: np.ndarray, total: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Binomial logistic regression by IRLS: (beta, vcov, log-likelihood)."""
+    """Binomial logistic regression by IRLS: (beta, vcov, log-likelihood).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray, float]
+    """
     k, p = X.shape
     beta = np.zeros(p)
     beta[0] = np.log((events.sum() + 0.5) / (total.sum() - events.sum() + 0.5)) if p else 0
@@ -58,6 +88,22 @@ def common_effect_logistic(
 
 
 def binomial_loglik(events: np.ndarray, total: np.ndarray, prob: np.ndarray) -> float:
+    """Binomial log-likelihood of the counts, binomial coefficients included.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    prob : numpy.ndarray
+        Event probability of each study.
+
+    Returns
+    -------
+    float
+        The summed log-likelihood.
+    """
     const = gammaln(total + 1) - gammaln(events + 1) - gammaln(total - events + 1)
     return float(np.sum(const + xlogy(events, prob) + xlogy(total - events, 1 - prob)))
 
@@ -100,6 +146,21 @@ def fit_glmm(
     The columns of ``X`` are scaled to a maximum absolute value of 1 for the search, so that
     the finite-difference steps are commensurate across coefficients (a covariate such as a
     median age of 60 would otherwise get steps 60 times larger on the linear predictor).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    max_iter : int, optional
+        Largest number of Newton iterations.
+
+    Returns
+    -------
+    GlmmFit
     """
     events = np.asarray(events, dtype=float)
     total = np.asarray(total, dtype=float)

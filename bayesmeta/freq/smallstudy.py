@@ -77,7 +77,29 @@ def regression_test(
     method: str = "DL",
     ci: str = "z",
 ) -> tuple[float, float, float | None, float, float, float]:
-    """(statistic, p, df, slope, slope se, intercept) of ``yi ~ 1 + predictor``."""
+    """(statistic, p, df, slope, slope se, intercept) of ``yi ~ 1 + predictor``.
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    predictor : numpy.ndarray
+        The regressor: standard errors (Egger) or inverse totals (Peters).
+    model : str, optional
+        ``"rma"`` (weighted regression with tau^2 as ``method`` estimates it) or ``"lm"`` (weighted
+        least squares with a multiplicative dispersion), as ``regtest(model=...)``.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+
+    Returns
+    -------
+    tuple[float, float, float | None, float, float, float]
+    """
     if model not in MODELS:
         raise InputError(f"unknown model '{model}' for the regression test (choose rma or lm)")
     X = np.column_stack([np.ones(len(yi)), predictor])
@@ -106,7 +128,32 @@ def egger(
     add: float = 0.5,
     to: str = "only0",
 ) -> SmallStudyResult:
-    """Egger's regression test: effects on their standard errors (``regtest(predictor="sei")``)."""
+    """Egger's regression test: effects on their standard errors (``regtest(predictor="sei")``).
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    model : str, optional
+        ``"rma"`` (weighted regression with tau^2 as ``method`` estimates it) or ``"lm"`` (weighted
+        least squares with a multiplicative dispersion), as ``regtest(model=...)``.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    measure : str, optional
+        Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    add : float, optional
+        Continuity correction added to events and non-events (metafor's default 0.5).
+    to : str, optional
+        Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
+        ``"if0all"`` or ``"none"``.
+
+    Returns
+    -------
+    SmallStudyResult
+    """
     yi, vi = effect_sizes(data.events, data.total, measure=measure, add=add, to=to)
     out = regression_test(yi, vi, np.sqrt(vi), model=model, method=method, ci=ci)
     return SmallStudyResult("egger", model, *out, excluded=data.excluded)
@@ -122,7 +169,32 @@ def peters(
     add: float = 0.5,
     to: str = "only0",
 ) -> SmallStudyResult:
-    """Peters' test: effects on the inverse sample size (``regtest(predictor="ninv")``)."""
+    """Peters' test: effects on the inverse sample size (``regtest(predictor="ninv")``).
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    model : str, optional
+        ``"rma"`` (weighted regression with tau^2 as ``method`` estimates it) or ``"lm"`` (weighted
+        least squares with a multiplicative dispersion), as ``regtest(model=...)``.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    measure : str, optional
+        Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    add : float, optional
+        Continuity correction added to events and non-events (metafor's default 0.5).
+    to : str, optional
+        Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
+        ``"if0all"`` or ``"none"``.
+
+    Returns
+    -------
+    SmallStudyResult
+    """
     yi, vi = effect_sizes(data.events, data.total, measure=measure, add=add, to=to)
     out = regression_test(yi, vi, 1.0 / data.total.astype(float), model=model, method=method, ci=ci)
     return SmallStudyResult("peters", model, *out, excluded=data.excluded)

@@ -35,7 +35,19 @@ TAU2_MODES = ("separate", "common")
 
 
 def between_group_q(estimates: np.ndarray, se: np.ndarray) -> float:
-    """Cochran's Q of group estimates with inverse-variance weights."""
+    """Cochran's Q of group estimates with inverse-variance weights.
+
+    Parameters
+    ----------
+    estimates : numpy.ndarray
+        Pooled estimate of each group (analysis scale).
+    se : numpy.ndarray
+        Their standard errors.
+
+    Returns
+    -------
+    float
+    """
     w = 1.0 / np.asarray(se, dtype=float) ** 2
     est = np.asarray(estimates, dtype=float)
     centre = np.sum(w * est) / np.sum(w)
@@ -188,7 +200,19 @@ def _glmm_common(
 
 
 def equality_test(beta: np.ndarray, covariance: np.ndarray) -> float:
-    """Wald statistic for equal group means (the QM of the model with an intercept)."""
+    """Wald statistic for equal group means (the QM of the model with an intercept).
+
+    Parameters
+    ----------
+    beta : numpy.ndarray
+        Regression coefficients.
+    covariance : numpy.ndarray
+        Covariance matrix of ``beta``.
+
+    Returns
+    -------
+    float
+    """
     contrast = np.eye(len(beta))[1:] - np.eye(len(beta))[0]
     diff = contrast @ beta
     return float(diff @ np.linalg.solve(contrast @ covariance @ contrast.T, diff))

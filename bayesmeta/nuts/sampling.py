@@ -28,7 +28,17 @@ _cache: OrderedDict[tuple, object] = OrderedDict()
 
 @dataclass(frozen=True)
 class RawDraws:
-    """Free-variable draws ``(chain, draw, ...)`` and divergence flags ``(chain, draw)``."""
+    """Free-variable draws ``(chain, draw, ...)`` and divergence flags ``(chain, draw)``.
+
+    Attributes
+    ----------
+    values : dict[str, numpy.ndarray]
+        Draws by variable name, ``(chain, draw, ...)``.
+    diverging : numpy.ndarray
+        Divergence flags, ``(chain, draw)``.
+    sampler : str
+        NUTS implementation: ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+    """
 
     values: dict[str, np.ndarray]
     diverging: np.ndarray
@@ -36,7 +46,13 @@ class RawDraws:
 
 
 def check_sampler(sampler: str) -> None:
-    """Raise InputError for an unknown sampler or one that is not installed."""
+    """Raise InputError for an unknown sampler or one that is not installed.
+
+    Parameters
+    ----------
+    sampler : str
+        NUTS implementation: ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+    """
     if sampler not in SAMPLERS:
         raise InputError(f"unknown sampler '{sampler}' (choose from {', '.join(SAMPLERS)})")
     needed = {"nutpie": "nutpie", "numpyro": "numpyro"}.get(sampler)
@@ -68,7 +84,29 @@ def sample(
     sampler: str = "pymc",
     target_accept: float = TARGET_ACCEPT,
 ) -> RawDraws:
-    """Sample the posterior of ``spec`` with the chosen NUTS implementation."""
+    """Sample the posterior of ``spec`` with the chosen NUTS implementation.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    draws : int
+        Draws per chain.
+    tune : int
+        Tuning steps per chain.
+    chains : int
+        Number of chains.
+    seed : int
+        Random seed.
+    sampler : str, optional
+        NUTS implementation: ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+    target_accept : float, optional
+        Target acceptance rate of NUTS.
+
+    Returns
+    -------
+    RawDraws
+    """
     check_sampler(sampler)
     lay = layout(spec)
     if sampler == "nutpie":
@@ -92,7 +130,17 @@ def _quiet_pymc():
 
 def least_squares_start(lay: Layout) -> np.ndarray:
     """Coefficients of a regression fitted to the empirical logits (a sane starting point when
-    numeric covariates are not centred: a jitter of +-1 on an age slope means logits of +-60)."""
+    numeric covariates are not centred: a jitter of +-1 on an age slope means logits of +-60).
+
+    Parameters
+    ----------
+    lay : Layout
+        The model's layout.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     y, n = lay.values["y_data"], lay.values["n_data"]
     logits = np.log((y + 0.5) / (n - y + 0.5))
     return lay.values["x_pinv"] @ logits
