@@ -227,8 +227,13 @@ def _comparison_table(comparison: Comparison) -> Block:
 
 
 def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[OutcomeComparison]]:
-    """Run every spec of ``target``; with several specs, compare per outcome and write the index."""
+    """Run every spec of ``target``; with several specs, compare per outcome and write the index.
+
+    Multiverse specs (a ``[multiverse]`` table) are not single analyses: they are left out here
+    (``bayesmeta run`` runs them only when asked, through :mod:`bayesmeta.multiverse`).
+    """
     specs = [load_spec(p) for p in spec_paths(target)]  # validate all before fitting any
+    specs = [s for s in specs if s.multiverse is None]
     names = [s.name for s in specs]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
