@@ -11,11 +11,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bayesmeta.cli import compare, fit, freq, multiverse, run, sensitivity
+from bayesmeta.cli import compare, fit, freq, multiverse, run, sensitivity, simulate
 from bayesmeta.cli.common import OneLineParser
 from bayesmeta.errors import BayesmetaError
 
-SUBCOMMANDS = (freq, fit, run, compare, sensitivity, multiverse)
+SUBCOMMANDS = (freq, fit, run, compare, sensitivity, multiverse, simulate)
 
 
 def build_parser() -> argparse.ArgumentParser:
