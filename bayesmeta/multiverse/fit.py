@@ -95,23 +95,20 @@ def subset(data: MetaData, choices: dict[str, Any]) -> tuple[MetaData | None, st
 
 
 def _freq(data: MetaData, choices: dict[str, Any]) -> dict[str, Any]:
-    from bayesmeta.freq.glmm import glmm_arrays
-    from bayesmeta.freq.rma import rma_arrays
-
     if choices["method"] == "GLMM":
+        from bayesmeta.freq.glmm import glmm_arrays
+
         r = glmm_arrays(data.events, data.total)
+        pi = r.pi or (math.nan, math.nan)
+        fit = {"estimate": r.estimate, "ci_lo": r.ci[0], "ci_hi": r.ci[1], "tau2": r.tau2}
+        fit.update(pi_lo=pi[0], pi_hi=pi[1])
     else:
-        ci = "hk" if choices["hartung_knapp"] == "yes" else "z"
-        r = rma_arrays(data.events, data.total, method=choices["method"], ci=ci)
-    pi = r.pi or (math.nan, math.nan)
-    return {
-        "estimate": r.estimate,
-        "ci_lo": r.ci[0],
-        "ci_hi": r.ci[1],
-        "pi_lo": pi[0],
-        "pi_hi": pi[1],
-        "tau": math.sqrt(max(r.tau2, 0.0)),
-    }
+        from bayesmeta.many.pooled import pooled_logit
+
+        hk = choices["hartung_knapp"] == "yes"
+        fit = pooled_logit(data.events, data.total, method=choices["method"], hartung_knapp=hk)
+    tau = math.sqrt(max(fit.pop("tau2"), 0.0))
+    return {**fit, "tau": tau}
 
 
 def _bayes(data: MetaData, choices: dict[str, Any], *, seed: int, nuts: dict) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def simulation_plot(
                 len(methods), 1
             )
             value, se = rows[metric].to_numpy(float), rows[f"{metric}_mcse"].to_numpy(float)
-            color = COLORS.get(method, CYCLE[j % len(CYCLE)])
+            color = CYCLE[j % len(CYCLE)]
             ax.errorbar(value, y, xerr=1.96 * se, fmt="o", ms=3, color=color, label=method)
         if nominal is not None:
             ax.axvline(nominal, color=COLORS["reference"], lw=0.8, ls="--")

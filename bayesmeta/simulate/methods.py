@@ -55,17 +55,20 @@ def fit_method(
     """
     if method in ("bayes", "nuts"):
         return _bayes(method, events, total, priors=priors, nuts=nuts, seed=seed)
-    from bayesmeta.freq.glmm import glmm_arrays
-    from bayesmeta.freq.rma import rma_arrays
-
     if method == "GLMM":
+        from bayesmeta.freq.glmm import glmm_arrays
+
         r = glmm_arrays(events, total, level=level)
+        pi = r.pi or (math.nan, math.nan)
+        fit = {"estimate": r.estimate, "ci_lo": r.ci[0], "ci_hi": r.ci[1]}
+        fit.update(pi_lo=pi[0], pi_hi=pi[1])
     else:
+        from bayesmeta.many.pooled import pooled_logit
+
         name, _, hk = method.partition("-")
-        r = rma_arrays(events, total, method=name, ci="hk" if hk else "z", level=level)
-    pi = r.pi or (math.nan, math.nan)
-    row = {**NAN_ROW, "median": r.estimate, "median_lo": r.ci[0], "median_hi": r.ci[1]}
-    row.update(pi_lo=pi[0], pi_hi=pi[1])
+        fit = pooled_logit(events, total, method=name, hartung_knapp=bool(hk), level=level)
+    row = {**NAN_ROW, "median": fit["estimate"], "median_lo": fit["ci_lo"]}
+    row.update(median_hi=fit["ci_hi"], pi_lo=fit["pi_lo"], pi_hi=fit["pi_hi"])
     return row, ""
 
 
