@@ -83,9 +83,14 @@ def run(args: argparse.Namespace) -> int:
                 f"{c.outcome} (all models, on the {c.common.k} studies they share): "
                 f"best by LOO {best.name} (stacking weight {best.weight:.2f})"
             )
-    where = (
-        f"{args.out}/index.html" if comparisons else f"{args.out}/{fitted[0].spec.name}/report.html"
-    )
-    print(f"report: {where}", file=sys.stderr)
+    if fitted:
+        where = (
+            f"{args.out}/index.html"
+            if comparisons
+            else f"{args.out}/{fitted[0].spec.name}/report.html"
+        )
+        print(f"report: {where}", file=sys.stderr)
+    elif not multiverses:
+        print("nothing to run: only multiverse specs here (add --multiverse)", file=sys.stderr)
     _run_multiverses(multiverses, args.out)
     return 0
