@@ -1,6 +1,6 @@
 """The ``[multiverse]`` table of a spec file: the choices, validated, and their combinations.
 
-Example (``models/orr_multiverse.toml``)::
+Example (``models/multiverse_orr.toml``)::
 
     [multiverse]
     methods = ["DL", "REML", "PM", "GLMM", "bayes"]   # bayes: exact engine; nuts: NUTS (slow)

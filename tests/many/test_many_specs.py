@@ -105,4 +105,4 @@ def test_models_folder_has_a_multiverse_spec_per_outcome_that_run_models_skips()
     multiverses = {
         s.outcome: s.name for s in map(read_spec, spec_paths(models)) if s.multiverse is not None
     }
-    assert multiverses == {o: f"{o}_multiverse" for o in ("orr", "crr", "death")}
+    assert multiverses == {o: f"multiverse_{o}" for o in ("orr", "crr", "death")}
