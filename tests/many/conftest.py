@@ -72,7 +72,7 @@ def simulation_file(folder, *, replicates, methods, taus):
 @pytest.fixture(scope="module")
 def dask_cluster():
     """A real LocalCluster: 2 worker processes, one thread each; yields its address."""
-    distributed = pytest.importorskip("distributed")
+    import distributed  # in the dev extra: a missing install fails, never skips
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
