@@ -39,3 +39,18 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the summary as JSON (and no progress bar)"
     )
+
+
+def interrupted_hint(out: str) -> str:
+    """The line printed when a run is interrupted.
+
+    Parameters
+    ----------
+    out : str
+        The output folder.
+
+    Returns
+    -------
+    str
+    """
+    return f"interrupted: finished rows are kept in {out}/.progress; the same command with --resume continues"

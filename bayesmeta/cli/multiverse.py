@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bayesmeta.cli.many_options import add_execution_arguments
+from bayesmeta.cli.many_options import add_execution_arguments, interrupted_hint
 from bayesmeta.errors import InputError
 
 
@@ -47,15 +47,19 @@ def run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if spec.multiverse is None:
         raise InputError(f"{args.spec}: no [multiverse] table (see bayesmeta multiverse --help)")
-    summary = run_multiverse(
-        spec,
-        out=args.out,
-        sample=args.sample,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        show_progress=False if args.json else None,
-    )
+    try:
+        summary = run_multiverse(
+            spec,
+            out=args.out,
+            sample=args.sample,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            show_progress=False if args.json else None,
+        )
+    except KeyboardInterrupt:
+        print(interrupted_hint(args.out), file=sys.stderr)
+        raise
     if args.json:
         print_json(summary)
         return 0

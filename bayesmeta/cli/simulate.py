@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bayesmeta.cli.many_options import add_execution_arguments
+from bayesmeta.cli.many_options import add_execution_arguments, interrupted_hint
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,14 +32,18 @@ def run(args: argparse.Namespace) -> int:
     from bayesmeta.simulate import read_study, run_simulation
 
     study = read_study(args.scenarios)
-    result = run_simulation(
-        study,
-        out=args.out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        show_progress=False if args.json else None,
-    )
+    try:
+        result = run_simulation(
+            study,
+            out=args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            show_progress=False if args.json else None,
+        )
+    except KeyboardInterrupt:
+        print(interrupted_hint(args.out), file=sys.stderr)
+        raise
     if args.json:
         print_json(result)
         return 0

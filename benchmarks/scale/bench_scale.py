@@ -38,8 +38,17 @@ def child(argv: list[str]) -> None:
     summary = json.loads(buffer.getvalue())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux: KiB)
     fitted = summary["ok"] + summary["failed"]
-    print(json.dumps({"status": status, "seconds": seconds, "peak_mib": peak,
-                      "specifications": summary["specifications"], "fits": fitted}))
+    print(
+        json.dumps(
+            {
+                "status": status,
+                "seconds": seconds,
+                "peak_mib": peak,
+                "specifications": summary["specifications"],
+                "fits": fitted,
+            }
+        )
+    )
 
 
 def measure(label: str, extra: list[str]) -> dict:
@@ -47,7 +56,9 @@ def measure(label: str, extra: list[str]) -> dict:
         argv = ["multiverse", str(SPEC), "--out", folder, "--json", *extra]
         done = subprocess.run(
             [sys.executable, __file__, "--child", *argv],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["label"] = label
@@ -62,14 +73,18 @@ def main() -> None:
         measure("serial (--workers 1)", ["--workers", "1"]),
         measure("local pool (--workers 2)", ["--workers", "2"]),
         measure("Dask LocalCluster (--scheduler local:2)", ["--scheduler", "local:2"]),
-        measure("serial, 10^3 specifications (--sample 1000)", ["--workers", "1", "--sample", "1000"]),
+        measure(
+            "serial, 10^3 specifications (--sample 1000)", ["--workers", "1", "--sample", "1000"]
+        ),
     ]
     (HERE / "results.json").write_text(json.dumps(runs, indent=2) + "\n")
     print("| run | specifications | fits | seconds | fits/s | peak RSS of the main process (MiB) |")
     print("|---|---|---|---|---|---|")
     for r in runs:
-        print(f"| {r['label']} | {r['specifications']} | {r['fits']} | {r['seconds']:.1f} | "
-              f"{r['fits_per_second']:.0f} | {r['peak_mib']:.0f} |")
+        print(
+            f"| {r['label']} | {r['specifications']} | {r['fits']} | {r['seconds']:.1f} | "
+            f"{r['fits_per_second']:.0f} | {r['peak_mib']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

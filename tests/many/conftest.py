@@ -73,6 +73,7 @@ def simulation_file(folder, *, replicates, methods, taus):
 def dask_cluster():
     """A real LocalCluster: 2 worker processes, one thread each; yields its address."""
     import distributed  # in the dev extra: a missing install fails, never skips
+
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
