@@ -53,8 +53,8 @@ def report_blocks(metrics: pd.DataFrame, study: Study, *, figures: list[str]) ->
         "new_study": "Prediction interval: a new study's true rate",
     }
     for target, title in titles.items():
-        part = metrics[metrics["target"] == target]
-        if part[["coverage"]].notna().to_numpy().any():
+        part = metrics[(metrics["target"] == target) & metrics["coverage"].notna()]
+        if len(part):
             blocks.append(Heading(title))
             blocks.append(
                 table(
