@@ -108,6 +108,35 @@ def parse_scheduler(scheduler: str) -> tuple[str, Any]:
     )
 
 
+def check_execution(*, workers: int | None = None, scheduler: str | None = None) -> None:
+    """Validate ``workers`` and ``scheduler`` before anything is written.
+
+    Parameters
+    ----------
+    workers : int, optional
+        At least 1.
+    scheduler : str, optional
+        See :func:`parse_scheduler`.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        A bad value, or ``distributed`` missing for a scheduler.
+    """
+    if scheduler is not None:
+        parse_scheduler(scheduler)
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise InputError(INSTALL_HINT) from None
+    elif workers is not None and workers < 1:
+        raise InputError(f"--workers {workers}: expected at least 1")
+
+
 @contextmanager
 def make_executor(
     *, workers: int | None = None, scheduler: str | None = None

@@ -10,6 +10,7 @@ from typing import Any
 from bayesmeta.analysis.specfile import AnalysisSpec, read_frame
 from bayesmeta.errors import SpecError
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
+from bayesmeta.many.executor import check_execution
 from bayesmeta.multiverse.choices import Multiverse, size, specifications
 from bayesmeta.multiverse.fit import Context, run_batch, schema
 from bayesmeta.multiverse.report import write_outputs
@@ -93,6 +94,7 @@ def run_multiverse(
     dict
         The summary, with ``files`` and ``ran`` (specifications fitted by this call).
     """
+    check_execution(workers=workers, scheduler=scheduler)
     multiverse: Multiverse = spec.multiverse
     data = multiverse_data(spec, multiverse)
     sample = sample if sample is not None else multiverse.sample

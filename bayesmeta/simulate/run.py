@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
+from bayesmeta.many.executor import check_execution
 from bayesmeta.simulate.metrics import metrics_table
 from bayesmeta.simulate.report import write_outputs
 from bayesmeta.simulate.scenarios import Scenario, Study
@@ -66,6 +67,7 @@ def run_simulation(
         ``scenarios``, ``replicates``, ``methods``, ``fits``, ``ran`` (replicates run by this
         call), ``files`` and ``metrics`` (the metrics table as records).
     """
+    check_execution(workers=workers, scheduler=scheduler)
     out = Path(out)
     store = ChunkStore(out / PROGRESS / "chunks", schema=SCHEMA)
     fingerprint = {

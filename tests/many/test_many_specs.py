@@ -75,7 +75,10 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys):
     assert main(["simulate", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "replicates" in err
-    assert main(["simulate", str(path), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
+    good = simulation_file(tmp_path, replicates=2, methods=["DL"], taus=[0.5])
+    for option in (["--workers", "0"], ["--scheduler", "local:0"]):
+        assert main(["simulate", str(good), "--out", str(tmp_path / "o"), *option]) == 2
+    assert not (tmp_path / "o").exists()  # bad options: nothing written
 
 
 def test_run_folder_leaves_multiverse_specs_out_unless_asked(multiverse_spec, tmp_path):
