@@ -31,7 +31,7 @@ import numpy as np
 
 from bayesmeta.errors import BayesmetaError, SpecError
 
-FREQ_IV = ("DL", "REML", "PM", "EE")
+FREQ_IV = ("DL", "REML", "PM", "ML", "SJ", "HS", "EB", "EE")
 METHODS = (*FREQ_IV, "GLMM", "bayes", "nuts")
 DEFAULTS: dict[str, Any] = {
     "methods": ["DL", "REML", "PM", "GLMM", "bayes"],

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from bayesmeta.data import MetaData
 from bayesmeta.errors import BayesmetaError
@@ -47,6 +48,30 @@ class Context:
     seed: int
     min_studies: int
     nuts: dict[str, Any] = field(default_factory=dict)
+    filters: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, data: MetaData, *, covariates: Sequence[str], **options: Any) -> Context:
+        """A context with the filter covariates as plain text arrays (fast to compare).
+
+        Parameters
+        ----------
+        data : MetaData
+            The outcome's studies.
+        covariates : sequence of str
+            The filtered covariates.
+        **options
+            seed, min_studies, nuts.
+
+        Returns
+        -------
+        Context
+        """
+        filters = {
+            c: np.array(["" if pd.isna(v) else str(v) for v in data.covariates[c]], dtype=object)
+            for c in covariates
+        }
+        return cls(data=data, filters=filters, **options)
 
 
 def schema(choice_columns: Sequence[str]) -> dict[str, str]:
@@ -65,40 +90,39 @@ def schema(choice_columns: Sequence[str]) -> dict[str, str]:
     return {"task": "str", **kinds, **RESULT_SCHEMA}
 
 
-def subset(data: MetaData, choices: dict[str, Any]) -> tuple[MetaData | None, str]:
-    """The studies of a specification, or None and why it is skipped.
+def subset(context: Context, choices: dict[str, Any]) -> tuple[np.ndarray | None, str]:
+    """The studies of a specification (a boolean mask), or None and why it is skipped.
 
     Parameters
     ----------
-    data : MetaData
-        All the outcome's studies.
+    context : Context
+        All the outcome's studies and the filter columns.
     choices : dict
         The specification's choices.
 
     Returns
     -------
-    (MetaData or None, str)
+    (numpy.ndarray or None, str)
     """
-    keep = np.ones(data.k, dtype=bool)
+    data = context.data
+    keep = np.asarray(data.total) >= choices["min_total"]
     for column, level in choices.items():
         if column.startswith("filter_") and level != "all":
-            values = data.covariates[column.removeprefix("filter_")].astype("string")
-            keep &= (values == level).fillna(False).to_numpy(dtype=bool)
-    keep &= np.asarray(data.total) >= choices["min_total"]
+            keep &= context.filters[column.removeprefix("filter_")] == level
     left_out = choices["left_out"]
     if left_out:
-        position = list(data.studies).index(left_out)
+        position = data.studies.index(left_out)
         if not keep[position]:
             return None, "skipped: the study left out is not in this subset"
         keep[position] = False
-    return data.where(keep), ""
+    return keep, ""
 
 
-def _freq(data: MetaData, choices: dict[str, Any]) -> dict[str, Any]:
+def _freq(events: np.ndarray, total: np.ndarray, choices: dict[str, Any]) -> dict[str, Any]:
     if choices["method"] == "GLMM":
         from bayesmeta.freq.glmm import glmm_arrays
 
-        r = glmm_arrays(data.events, data.total)
+        r = glmm_arrays(events, total)
         pi = r.pi or (math.nan, math.nan)
         fit = {"estimate": r.estimate, "ci_lo": r.ci[0], "ci_hi": r.ci[1], "tau2": r.tau2}
         fit.update(pi_lo=pi[0], pi_hi=pi[1])
@@ -106,7 +130,7 @@ def _freq(data: MetaData, choices: dict[str, Any]) -> dict[str, Any]:
         from bayesmeta.many.pooled import pooled_logit
 
         hk = choices["hartung_knapp"] == "yes"
-        fit = pooled_logit(data.events, data.total, method=choices["method"], hartung_knapp=hk)
+        fit = pooled_logit(events, total, method=choices["method"], hartung_knapp=hk)
     tau = math.sqrt(max(fit.pop("tau2"), 0.0))
     return {**fit, "tau": tau}
 
@@ -153,20 +177,21 @@ def fit_specification(context: Context, key: str, choices: dict[str, Any]) -> di
     """
     row: dict[str, Any] = {"task": key, **choices, **dict.fromkeys(RESULT_SCHEMA, math.nan)}
     row.update(status="ok", note="", k=0)
-    data, reason = subset(context.data, choices)
-    if data is None:
+    keep, reason = subset(context, choices)
+    if keep is None:
         return {**row, "status": reason}
-    row["k"] = data.k
-    if data.k < context.min_studies:
-        return {**row, "status": f"skipped: {data.k} studies (fewer than {context.min_studies})"}
+    k = row["k"] = int(keep.sum())
+    if k < context.min_studies:
+        return {**row, "status": f"skipped: {k} studies (fewer than {context.min_studies})"}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             if choices["method"] in ("bayes", "nuts"):
                 seed = int(task_seed(context.seed, key).generate_state(1)[0])
-                row.update(_bayes(data, choices, seed=seed, nuts=context.nuts))
+                row.update(_bayes(context.data.where(keep), choices, seed=seed, nuts=context.nuts))
             else:
-                row.update(_freq(data, choices))
+                events, total = np.asarray(context.data.events), np.asarray(context.data.total)
+                row.update(_freq(events[keep], total[keep], choices))
         except (BayesmetaError, ArithmeticError, np.linalg.LinAlgError) as error:
             row["status"] = f"failed: {error}"
     notes = sorted({str(w.message).splitlines()[0] for w in caught})

@@ -103,7 +103,13 @@ def run_multiverse(
     total = size(dims) if sample is None else min(sample, size(dims))
     columns = multiverse.choice_columns()
     nuts = {k: spec.sampler[k] for k in ("draws", "tune", "chains", "sampler")}
-    context = Context(data=data, seed=seed, min_studies=multiverse.min_studies, nuts=nuts)
+    context = Context.of(
+        data,
+        covariates=[c for c, _ in multiverse.filters],
+        seed=seed,
+        min_studies=multiverse.min_studies,
+        nuts=nuts,
+    )
     out = Path(out)
     store = ChunkStore(out / PROGRESS / "chunks", schema=schema(columns))
     fingerprint = {
