@@ -45,7 +45,7 @@ def test_serial_executor_is_a_concurrent_futures_executor():
             executor.submit(divmod, 1, 0).result()
 
 
-@pytest.mark.parametrize("method", ["EE", "DL", "REML", "PM"])
+@pytest.mark.parametrize("method", ["EE", "DL", "REML", "PM", "ML", "SJ", "HS", "EB"])
 @pytest.mark.parametrize("hk", [False, True])
 def test_lean_pooled_rate_equals_rma_arrays(method, hk):
     rng = np.random.default_rng(7)
@@ -121,3 +121,32 @@ def test_progress_bar_silent_off_a_terminal_and_counts_on_one():
     bar.advance(6)
     bar.close()
     assert "10/10 fits" in loud.getvalue() and "/s" in loud.getvalue()
+
+
+def test_a_specification_fits_exactly_the_studies_its_choices_select(multiverse_spec):
+    from bayesmeta.analysis.specfile import load_spec
+    from bayesmeta.multiverse.fit import Context, fit_specification
+    from bayesmeta.multiverse.run import multiverse_data
+
+    spec = load_spec(multiverse_spec)
+    data = multiverse_data(spec, spec.multiverse)
+    context = Context.of(data, covariates=["region"], seed=1, min_studies=3)
+    dl = {"method": "DL", "hartung_knapp": "yes", "mu_prior": "n/a", "tau_prior": "n/a"}
+    # all regions, sizes >= 30, C left out (C has 25 patients: not in the subset)
+    row = fit_specification(
+        context, "k1", {"filter_region": "all", "min_total": 30, "left_out": "C", **dl}
+    )
+    assert row["status"].startswith("skipped: the study left out")
+    # north, any size, B left out: A, E, G
+    row = fit_specification(
+        context, "k2", {"filter_region": "north", "min_total": 0, "left_out": "B", **dl}
+    )
+    expected = rma_arrays(np.array([3, 7, 2]), np.array([40, 35, 15]), method="DL", ci="hk")
+    assert row["status"] == "ok" and row["k"] == 3
+    assert row["estimate"] == pytest.approx(expected.estimate, rel=1e-13)
+    assert [row["ci_lo"], row["ci_hi"]] == pytest.approx(list(expected.ci), rel=1e-13)
+    # north, sizes >= 30, B left out: A, E: fewer than min_studies
+    row = fit_specification(
+        context, "k3", {"filter_region": "north", "min_total": 30, "left_out": "B", **dl}
+    )
+    assert row["status"] == "skipped: 2 studies (fewer than 3)" and math.isnan(row["estimate"])
