@@ -60,6 +60,29 @@ class SerialExecutor(Executor):
         return future
 
 
+def executor_slots(executor: Executor) -> int:
+    """How many tasks the executor runs at once (Dask: its workers' threads now).
+
+    Parameters
+    ----------
+    executor : concurrent.futures.Executor
+        Any executor.
+
+    Returns
+    -------
+    int
+        At least 1 (a Dask cluster whose workers have not started yet counts as 1).
+    """
+    if isinstance(executor, SerialExecutor):
+        return 1
+    if isinstance(executor, ProcessPoolExecutor):
+        return int(getattr(executor, "_max_workers", 1))
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        return max(1, sum(client.nthreads().values()))
+    return default_workers()
+
+
 def _ignore_sigint() -> None:
     """Pool workers leave Ctrl-C to the parent, which cancels the run and keeps what is done."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

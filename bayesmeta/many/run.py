@@ -6,10 +6,12 @@ at most a few batches per worker in flight (memory stays flat however many tasks
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from typing import Any
 
+from bayesmeta.many.executor import executor_slots
 from bayesmeta.many.progress import Progress
 from bayesmeta.many.store import ChunkStore
 from bayesmeta.many.tasks import batched
@@ -26,7 +28,7 @@ def run_tasks(
     store: ChunkStore,
     done: set[str] = frozenset(),
     batch_size: int = 32,
-    in_flight: int = 8,
+    in_flight: int | None = None,
     progress: Progress | None = None,
 ) -> int:
     """Run every task not yet done; write each finished batch's rows as one chunk.
@@ -48,8 +50,9 @@ def run_tasks(
         Keys to skip (done by an earlier, interrupted run).
     batch_size : int, default 32
         Tasks per future.
-    in_flight : int, default 8
-        Batches submitted and not yet collected, at most.
+    in_flight : int, optional
+        Batches submitted and not yet collected, at most (default: twice the executor's
+        slots plus 2, re-read every few seconds as Dask workers join or leave).
     progress : Progress, optional
         Advanced after each batch.
 
@@ -66,6 +69,13 @@ def run_tasks(
     todo = ((key, payload) for key, payload in tasks if key not in done)
     pending: dict[Future, int] = {}
     ran = 0
+    checked, limit = 0.0, in_flight or 1
+
+    def room() -> int:
+        nonlocal checked, limit
+        if in_flight is None and time.monotonic() - checked > 2.0:
+            checked, limit = time.monotonic(), 2 * executor_slots(executor) + 2
+        return limit
 
     def collect(futures: Iterable[Future]) -> None:
         nonlocal ran
@@ -78,7 +88,7 @@ def run_tasks(
 
     try:
         for batch in batched(todo, batch_size):
-            while len(pending) >= in_flight:
+            while len(pending) >= room():
                 finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
                 collect(finished)
             pending[executor.submit(worker, context, batch)] = len(batch)

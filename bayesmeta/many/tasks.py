@@ -73,3 +73,18 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def default_batch(total: int) -> int:
+    """Tasks per batch: about 1/200 of them, at least 16 and at most 256.
+
+    Parameters
+    ----------
+    total : int
+        Tasks in the run.
+
+    Returns
+    -------
+    int
+    """
+    return max(16, min(256, total // 200))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Sequence
@@ -57,7 +58,8 @@ class Context:
         Parameters
         ----------
         data : MetaData
-            The outcome's studies.
+            The outcome's studies (kept without covariates and exclusions: the filter
+            columns are all the workers need).
         covariates : sequence of str
             The filtered covariates.
         **options
@@ -71,7 +73,8 @@ class Context:
             c: np.array(["" if pd.isna(v) else str(v) for v in data.covariates[c]], dtype=object)
             for c in covariates
         }
-        return cls(data=data, filters=filters, **options)
+        lean = dataclasses.replace(data, covariates=data.covariates[[]], excluded=())
+        return cls(data=lean, filters=filters, **options)  # light to send with every batch
 
 
 def schema(choice_columns: Sequence[str]) -> dict[str, str]:

@@ -11,6 +11,7 @@ from bayesmeta.analysis.specfile import AnalysisSpec, read_frame
 from bayesmeta.errors import SpecError
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.executor import check_execution
+from bayesmeta.many.tasks import default_batch
 from bayesmeta.multiverse.choices import Multiverse, size, specifications
 from bayesmeta.multiverse.fit import Context, run_batch, schema
 from bayesmeta.multiverse.report import write_outputs
@@ -67,7 +68,7 @@ def run_multiverse(
     scheduler: str | None = None,
     resume: bool = False,
     show_progress: bool | None = None,
-    batch_size: int = 16,
+    batch_size: int | None = None,
 ) -> dict[str, Any]:
     """Run the multiverse of a spec file into ``out``.
 
@@ -86,8 +87,10 @@ def run_multiverse(
         Keep the rows of an interrupted run of the same spec, seed and sample.
     show_progress : bool, optional
         Progress bar on stderr (default: when stderr is a terminal).
-    batch_size : int, default 16
+    batch_size : int, optional
         Specifications per task sent to a worker.
+        Default: about 1/200 of the tasks, between 16 and 256 (tasks take milliseconds: a
+        batch must outweigh the executor's overhead per future, largest on Dask).
 
     Returns
     -------
@@ -129,7 +132,7 @@ def run_multiverse(
             executor=executor,
             store=store,
             done=done,
-            batch_size=batch_size,
+            batch_size=batch_size or default_batch(total),
             progress=progress,
         )
     frame = store.table(sort_by=["task"])

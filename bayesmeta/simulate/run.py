@@ -9,6 +9,7 @@ from typing import Any
 
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.executor import check_execution
+from bayesmeta.many.tasks import default_batch
 from bayesmeta.simulate.metrics import metrics_table
 from bayesmeta.simulate.report import write_outputs
 from bayesmeta.simulate.scenarios import Scenario, Study
@@ -42,7 +43,7 @@ def run_simulation(
     scheduler: str | None = None,
     resume: bool = False,
     show_progress: bool | None = None,
-    batch_size: int = 25,
+    batch_size: int | None = None,
 ) -> dict[str, Any]:
     """Run a simulation study into ``out``.
 
@@ -58,8 +59,10 @@ def run_simulation(
         Keep the replicates of an interrupted run of the same file.
     show_progress : bool, optional
         Progress bar (default: when stderr is a terminal).
-    batch_size : int, default 25
+    batch_size : int, optional
         Replicates per task sent to a worker.
+        Default: about 1/200 of the tasks, between 16 and 256 (tasks take milliseconds: a
+        batch must outweigh the executor's overhead per future, largest on Dask).
 
     Returns
     -------
@@ -92,7 +95,7 @@ def run_simulation(
             executor=executor,
             store=store,
             done=done,
-            batch_size=batch_size,
+            batch_size=batch_size or default_batch(total),
             progress=progress,
         )
     replicates = store.table(sort_by=["task", "method"])

@@ -150,3 +150,14 @@ def test_a_specification_fits_exactly_the_studies_its_choices_select(multiverse_
         context, "k3", {"filter_region": "north", "min_total": 30, "left_out": "B", **dl}
     )
     assert row["status"] == "skipped: 2 studies (fewer than 3)" and math.isnan(row["estimate"])
+
+
+def test_batches_and_in_flight_scale_with_the_run_and_the_executor():
+    from bayesmeta.many.executor import executor_slots
+    from bayesmeta.many.tasks import default_batch
+
+    assert [default_batch(n) for n in (10, 10_000, 10**6)] == [16, 50, 256]
+    with make_executor(workers=1) as serial:
+        assert executor_slots(serial) == 1
+    with make_executor(workers=2) as pool:
+        assert executor_slots(pool) == 2
