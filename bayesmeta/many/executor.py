@@ -83,9 +83,26 @@ def executor_slots(executor: Executor) -> int:
     return default_workers()
 
 
-def _ignore_sigint() -> None:
+WARM_UP = ("scipy.stats", "scipy.special", "pandas", "bayesmeta.freq", "bayesmeta.quad")
+
+
+def warm_up() -> None:
+    """Import the numerical modules once per worker, before its first batch is timed.
+
+    Returns
+    -------
+    None
+    """
+    import importlib
+
+    for name in WARM_UP:
+        importlib.import_module(name)
+
+
+def _pool_worker_start() -> None:
     """Pool workers leave Ctrl-C to the parent, which cancels the run and keeps what is done."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up()
 
 
 def default_workers() -> int:
@@ -201,6 +218,7 @@ def make_executor(
                 ) as cluster,
                 Client(cluster) as client,
             ):
+                client.run(warm_up)
                 yield client.get_executor(pure=False)
             return
         try:
@@ -208,6 +226,8 @@ def make_executor(
         except OSError as error:
             raise InputError(f"--scheduler {value}: cannot connect ({error})") from None
         with client:
+            client.run(warm_up)
+            client.register_worker_callbacks(warm_up)  # workers that join later, too
             yield client.get_executor(pure=False)
         return
     if workers is not None and workers < 1:
@@ -216,7 +236,7 @@ def make_executor(
     if count == 1:
         yield SerialExecutor()
         return
-    pool = ProcessPoolExecutor(max_workers=count, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=count, initializer=_pool_worker_start)
     try:
         yield pool
     finally:

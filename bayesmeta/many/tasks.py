@@ -76,7 +76,7 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def default_batch(total: int) -> int:
-    """Tasks per batch: about 1/200 of them, at least 16 and at most 256.
+    """Tasks per batch: about 1/64 of them, at least 16 and at most 1024.
 
     Parameters
     ----------
@@ -87,4 +87,4 @@ def default_batch(total: int) -> int:
     -------
     int
     """
-    return max(16, min(256, total // 200))
+    return max(16, min(1024, total // 64))

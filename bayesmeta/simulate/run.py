@@ -61,7 +61,7 @@ def run_simulation(
         Progress bar (default: when stderr is a terminal).
     batch_size : int, optional
         Replicates per task sent to a worker.
-        Default: about 1/200 of the tasks, between 16 and 256 (tasks take milliseconds: a
+        Default: about 1/64 of the tasks, between 16 and 1024 (tasks take milliseconds: a
         batch must outweigh the executor's overhead per future, largest on Dask).
 
     Returns

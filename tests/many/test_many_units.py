@@ -156,7 +156,7 @@ def test_batches_and_in_flight_scale_with_the_run_and_the_executor():
     from bayesmeta.many.executor import executor_slots
     from bayesmeta.many.tasks import default_batch
 
-    assert [default_batch(n) for n in (10, 10_000, 10**6)] == [16, 50, 256]
+    assert [default_batch(n) for n in (10, 10_000, 10**6)] == [16, 156, 1024]
     with make_executor(workers=1) as serial:
         assert executor_slots(serial) == 1
     with make_executor(workers=2) as pool:
