@@ -272,8 +272,12 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
     replaced whole as soon as it is fitted; the previous index is removed before the first one
     is replaced and the new one written last, so an interrupted run never leaves an index
     describing other folders than those on disk.
+
+    Multiverse specs (a ``[multiverse]`` table) are not single analyses: they are left out here
+    (``bayesmeta run`` runs them only when asked, through :mod:`bayesmeta.multiverse`).
     """
     specs = [load_spec(p) for p in spec_paths(target)]  # validate all before fitting any
+    specs = [s for s in specs if s.multiverse is None]
     names = [s.name for s in specs]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:

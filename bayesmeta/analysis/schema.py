@@ -35,6 +35,7 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "sampler": (TABLE, False),
         "baselines": (TABLE, False),
         "paper": (TABLE, False),
+        "multiverse": (TABLE, False),
     },
     "data": {
         "dataset": (STR, False),

@@ -1,4 +1,5 @@
-"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``, ``sensitivity`` and ``cumulative``.
+"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``, ``sensitivity``,
+``cumulative``, ``multiverse`` and ``simulate``.
 
 Each subcommand lives in its own module with ``register(subparsers)`` and ``run(args) -> int``.
 Input errors print one line on stderr and exit with status 2, never a traceback.
@@ -13,11 +14,20 @@ import threading
 from collections.abc import Sequence
 
 from bayesmeta import __version__
-from bayesmeta.cli import compare, cumulative, fit, freq, run, sensitivity
+from bayesmeta.cli import (
+    compare,
+    cumulative,
+    fit,
+    freq,
+    multiverse,
+    run,
+    sensitivity,
+    simulate,
+)
 from bayesmeta.cli.common import OneLineParser
 from bayesmeta.errors import BayesmetaError
 
-SUBCOMMANDS = (freq, fit, run, compare, sensitivity, cumulative)
+SUBCOMMANDS = (freq, fit, run, compare, sensitivity, cumulative, multiverse, simulate)
 
 
 def build_parser() -> argparse.ArgumentParser:
