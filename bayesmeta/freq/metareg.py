@@ -66,7 +66,7 @@ def metareg(
 
         events = data.events.astype(float)
         total = data.total.astype(float)
-        fit = fit_glmm(X, events, total)
+        fit = fit_glmm(X, events, total, columns=list(design.columns), studies=list(data.studies))
         beta, vb, tau2 = fit.beta, fit.vb, fit.tau2
         qe, _, qe_df = heterogeneity_tests(X, events, total)
         ci_method = "z"
