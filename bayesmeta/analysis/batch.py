@@ -19,7 +19,7 @@ from bayesmeta.analysis.blocks import Block, Heading, Link, Paragraph, table, to
 from bayesmeta.analysis.compare import compare_loo
 from bayesmeta.analysis.comparison import Comparison, compare_models, loo_of
 from bayesmeta.analysis.fitting import Fitted, overall
-from bayesmeta.analysis.report import num, pareto_k, rate, span
+from bayesmeta.analysis.report import num, pareto_k, rate, software_section, span
 from bayesmeta.analysis.runner import json_ready, run_spec
 from bayesmeta.analysis.specfile import AnalysisSpec, load_spec
 from bayesmeta.atomic import write_json, write_text
@@ -272,6 +272,6 @@ def write_index(
         for c in comparisons
     }
     write_json(out / "comparison.json", json_ready(payload))
-    blocks = index_blocks(fitted, comparisons)
+    blocks = index_blocks(fitted, comparisons) + software_section()
     write_text(out / "index.md", to_markdown(blocks))
     write_text(out / "index.html", to_html(blocks, title="bayesmeta: flagship analysis"))

@@ -29,6 +29,7 @@ from bayesmeta.analysis.fitting import Fitted, fit_spec, overall
 from bayesmeta.analysis.report import analysis_blocks, pooled_rows
 from bayesmeta.analysis.specfile import AnalysisSpec
 from bayesmeta.atomic import write_json, write_text, write_with
+from bayesmeta.versions import stack_versions
 
 REPORT_FILES = ("report.md", "report.html", "summary.json")
 
@@ -165,6 +166,7 @@ def summary_of(fitted: Fitted, *, digest: str, files: list[str]) -> dict[str, An
         "paper": dict(fitted.spec.paper),
         "excluded": fitted.model.data.excluded_records(),
         "files": files,
+        "versions": stack_versions(),
     }
 
 

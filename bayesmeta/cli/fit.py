@@ -115,13 +115,13 @@ def write_outputs(result, folder: Path) -> None:
 
     from bayesmeta.atomic import write_json, write_with
     from bayesmeta.bayes.storage import save
-    from bayesmeta.cli.common import _json_ready
+    from bayesmeta.cli.common import _json_ready, with_versions
 
     folder.mkdir(parents=True, exist_ok=True)
     payload = result.to_dict()
     if result.idata is not None:
         save(result, folder / "posterior.nc")
-    write_json(folder / "result.json", _json_ready(payload))
+    write_json(folder / "result.json", _json_ready(with_versions(payload)))
     for name, records in tables(payload).items():
         frame = pd.DataFrame(records)
         write_with(folder / f"{name}.csv", lambda path, f=frame: f.to_csv(path, index=False))

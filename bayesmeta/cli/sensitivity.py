@@ -100,10 +100,11 @@ def _write(result, folder: str) -> None:
     from pathlib import Path
 
     from bayesmeta.atomic import atomic_path, write_json, write_with
+    from bayesmeta.cli.common import with_versions
 
     out = Path(folder)
     write_with(out / "sensitivity.csv", lambda path: result.table.to_csv(path, index=False))
-    write_json(out / "sensitivity.json", result.to_dict())
+    write_json(out / "sensitivity.json", with_versions(result.to_dict()))
     figure = result.figure()
     with atomic_path(out / "sensitivity.png") as temporary:
         figure.savefig(temporary, format="png")
