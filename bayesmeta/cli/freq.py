@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--tau2",
-        default="separate",
+        default=None,
         choices=("separate", "common"),
         help="with --by: separate tau^2 per group (meta's default) or a common one",
     )
@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 < args.level < 1:
         raise InputError(f"--level must be between 0 and 1, got {args.level}")
+    if args.tau2 is not None and not args.by:
+        raise InputError("--tau2 applies to subgroup analysis only (with --by)")
     data = load_data(args)
     method = args.method or ("REML" if args.mods else "DL")
     if args.by:
@@ -66,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             data,
             by=args.by,
             method=method,
-            tau2=args.tau2,
+            tau2=args.tau2 or "separate",
             measure=args.measure,
             ci=args.ci,
             level=args.level,
@@ -74,7 +76,14 @@ def run(args: argparse.Namespace) -> int:
         payload = result.to_dict()
         text = _subgroup_table(payload)
     elif args.mods:
-        result = metareg(data, formula=args.mods, method=method, measure=args.measure, ci=args.ci)
+        result = metareg(
+            data,
+            formula=args.mods,
+            method=method,
+            measure=args.measure,
+            ci=args.ci,
+            level=args.level,
+        )
         payload = result.to_dict()
         text = _metareg_table(payload)
     else:
@@ -123,8 +132,9 @@ def _pooled_table(p: dict[str, Any], *, title: str) -> str:
 
 def _subgroup_table(p: dict[str, Any]) -> str:
     lines = [f"Subgroups by {p['by']} ({p['method']}, {p['tau2_mode']} tau^2)"]
+    ci_label = f"{100 * p.get('level', 0.95):g}% CI"
     header = (
-        f"  {'group':<16}{'k':>4}  {'proportion':>10}  {'95% CI':<20}  {'tau^2':>8}  {'I^2':>6}"
+        f"  {'group':<16}{'k':>4}  {'proportion':>10}  {ci_label:<20}  {'tau^2':>8}  {'I^2':>6}"
     )
     lines.append(header)
     for level, g in p["groups"].items():
@@ -143,9 +153,10 @@ def _subgroup_table(p: dict[str, Any]) -> str:
 
 def _metareg_table(p: dict[str, Any]) -> str:
     lines = [f"Meta-regression ({p['method']}) on {p['formula']}, k = {p['k']}"]
-    lines.append(f"  {'term':<28}{'estimate':>10}{'se':>10}")
+    ci_label = f"{100 * p['level']:g}% CI"
+    lines.append(f"  {'term':<28}{'estimate':>10}{'se':>10}  {ci_label}")
     for term, c in p["coefficients"].items():
-        lines.append(f"  {term:<28}{c['estimate']:>10.4f}{c['se']:>10.4f}")
+        lines.append(f"  {term:<28}{c['estimate']:>10.4f}{c['se']:>10.4f}  {_interval(c['ci'])}")
     lines.append(f"  residual tau^2 = {p['tau2']:.4f}")
     lines.append(f"  QM = {p['qm']:.2f} on {p['qm_df']} df, p = {p['qm_p']:.4g}")
     lines.append(f"  QE = {p['qe']:.2f} on {p['qe_df']} df, p = {p['qe_p']:.4g}")
