@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from bayesmeta.cli import compare, fit, freq, run, sensitivity
 from bayesmeta.cli.common import OneLineParser
+from bayesmeta.cli.quiet import cli_warnings
 from bayesmeta.errors import BayesmetaError
 
 SUBCOMMANDS = (freq, fit, run, compare, sensitivity)
@@ -36,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        with cli_warnings(args.command):
+            return int(args.handler(args) or 0)
     except BayesmetaError as error:
         print(f"bayesmeta {args.command}: error: {error}", file=sys.stderr)
         return 2
