@@ -34,15 +34,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--tau-prior", metavar="S", help="prior of tau, default 'halfnormal(1.5)'")
     parser.add_argument(
-        "--draws", type=int, default=1000, metavar="N", help="draws per chain (1000)"
+        "--draws", type=int, default=None, metavar="N", help="NUTS draws per chain (1000)"
     )
     parser.add_argument(
-        "--tune", type=int, default=1000, metavar="N", help="tuning steps per chain (1000)"
+        "--tune", type=int, default=None, metavar="N", help="NUTS tuning steps per chain (1000)"
     )
-    parser.add_argument("--chains", type=int, default=4, metavar="N", help="chains (4)")
-    parser.add_argument("--seed", type=int, default=None, metavar="N", help="random seed")
+    parser.add_argument("--chains", type=int, default=None, metavar="N", help="NUTS chains (4)")
+    parser.add_argument("--seed", type=int, default=None, metavar="N", help="NUTS random seed")
     parser.add_argument(
-        "--sampler", choices=("pymc", "nutpie", "numpyro"), default="pymc", help="NUTS sampler"
+        "--sampler", choices=("pymc", "nutpie", "numpyro"), default=None, help="NUTS sampler (pymc)"
     )
     parser.add_argument(
         "--engine", choices=("nuts", "quadrature"), default="nuts", help="nuts or exact quadrature"
@@ -55,11 +55,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bayesmeta.bayes.fitting import DEFAULT_SEED, fit
+    from bayesmeta.bayes.model import mean_columns
     from bayesmeta.bayes.spec import build_model
     from bayesmeta.errors import InputError
 
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         raise InputError(f"--out {args.out}: exists and is not a folder")
+    check_options(args)
     data = load_data(args)
     kind = "common" if args.common else None
     spec = build_model(
@@ -72,14 +74,16 @@ def run(args: argparse.Namespace) -> int:
         beta_prior=args.beta_prior,
         tau_prior=args.tau_prior,
     )
+    if args.beta_prior and not mean_columns(spec)[1]:
+        raise InputError(f"--beta-prior: the model '{args.formula}' has no slopes")
     options: dict[str, Any] = {"engine": args.engine, "hdi": args.hdi}
     if args.engine == "nuts":
         options.update(
-            draws=args.draws,
-            tune=args.tune,
-            chains=args.chains,
+            draws=1000 if args.draws is None else args.draws,
+            tune=1000 if args.tune is None else args.tune,
+            chains=4 if args.chains is None else args.chains,
             seed=DEFAULT_SEED if args.seed is None else args.seed,
-            sampler=args.sampler,
+            sampler=args.sampler or "pymc",
         )
     result = fit(spec, **options)
     if args.out:
@@ -89,6 +93,35 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_result(result.to_dict()))
     return 0
+
+
+NUTS_ONLY = ("draws", "tune", "chains", "seed", "sampler")
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse options that the chosen engine or model would ignore.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``fit`` arguments.
+
+    Returns
+    -------
+    None
+    """
+    from bayesmeta.errors import InputError
+
+    if args.engine == "quadrature":
+        given = [f"--{name}" for name in NUTS_ONLY if getattr(args, name) is not None]
+        if given:
+            raise InputError(
+                f"{', '.join(given)}: NUTS option(s), not used by --engine quadrature (exact)"
+            )
+    if args.tau_prior and args.common:
+        raise InputError("--tau-prior: the common-effect model (--common) has no tau")
+    if args.beta_prior and not args.formula:
+        raise InputError("--beta-prior: only a meta-regression (--formula) has slopes")
 
 
 def tables(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
