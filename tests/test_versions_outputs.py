@@ -62,6 +62,14 @@ def test_compare_json_rows_have_versions(capsys):
         _check(row["versions"])
 
 
+def test_comparison_json_of_a_folder_run_has_versions(tmp_path, monkeypatch):
+    from bayesmeta.analysis import batch
+
+    monkeypatch.setattr(batch, "index_blocks", lambda fitted, comparisons: [])
+    batch.write_index([], [], tmp_path)
+    _check(json.loads((tmp_path / "comparison.json").read_text())["versions"])
+
+
 def test_written_outputs_have_versions(tmp_path, capsys):
     assert main(["fit", *DATA, "--engine", "quadrature", "--out", str(tmp_path / "fit")]) == 0
     _check(json.loads((tmp_path / "fit" / "result.json").read_text())["versions"])

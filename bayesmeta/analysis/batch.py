@@ -24,6 +24,7 @@ from bayesmeta.analysis.runner import json_ready, run_spec
 from bayesmeta.analysis.specfile import AnalysisSpec, load_spec
 from bayesmeta.atomic import write_json, write_text
 from bayesmeta.errors import InputError
+from bayesmeta.versions import stack_versions
 
 
 @dataclass
@@ -252,7 +253,7 @@ def write_index(
     comparison.json has per outcome the ranked ``rows`` (with ``k``) of the models sharing all
     studies, ``not_compared`` (name -> reason) and, when the outcome's specs use different
     studies, ``common_studies``: ``k``, ``left_out`` (studies) and the ``rows`` of all specs on
-    the studies they share (else null).
+    the studies they share (else null); ``versions`` records the software stack.
     """
     out = Path(out)
     payload = {
@@ -271,6 +272,7 @@ def write_index(
         }
         for c in comparisons
     }
+    payload["versions"] = stack_versions()  # beside the outcomes: the stack of the comparison
     write_json(out / "comparison.json", json_ready(payload))
     blocks = index_blocks(fitted, comparisons) + software_section()
     write_text(out / "index.md", to_markdown(blocks))
