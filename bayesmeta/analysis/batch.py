@@ -19,12 +19,13 @@ from bayesmeta.analysis.blocks import Block, Heading, Link, Paragraph, table, to
 from bayesmeta.analysis.compare import compare_loo
 from bayesmeta.analysis.comparison import Comparison, compare_models, loo_of
 from bayesmeta.analysis.fitting import Fitted, overall
-from bayesmeta.analysis.report import num, pareto_k, rate, span
+from bayesmeta.analysis.report import num, pareto_k, rate, software_section, span
 from bayesmeta.analysis.runner import json_ready, run_spec
 from bayesmeta.analysis.specfile import AnalysisSpec, load_spec
 from bayesmeta.atomic import write_json, write_text
 from bayesmeta.errors import InputError, OutputError
 from bayesmeta.folders import check_writable, locked
+from bayesmeta.versions import stack_versions
 
 INDEX_FILES = ("index.md", "index.html", "comparison.json")
 
@@ -321,7 +322,7 @@ def write_index(
     comparison.json has per outcome the ranked ``rows`` (with ``k``) of the models sharing all
     studies, ``not_compared`` (name -> reason) and, when the outcome's specs use different
     studies, ``common_studies``: ``k``, ``left_out`` (studies) and the ``rows`` of all specs on
-    the studies they share (else null).
+    the studies they share (else null); ``versions`` records the software stack.
 
     Parameters
     ----------
@@ -350,7 +351,8 @@ def write_index(
         }
         for c in comparisons
     }
-    blocks = index_blocks(fitted, comparisons)
+    payload["versions"] = stack_versions()  # beside the outcomes: the stack of the comparison
+    blocks = index_blocks(fitted, comparisons) + software_section()
     try:
         write_json(out / "comparison.json", json_ready(payload))
         write_text(out / "index.md", to_markdown(blocks))

@@ -462,4 +462,19 @@ def analysis_blocks(
     )
     if files:
         blocks += [Heading("Files"), Bullets(tuple(f"`{f}`" for f in files))]
+    blocks += software_section()
     return blocks
+
+
+def software_section() -> list[Block]:
+    """The software stack the report was computed with (``versions`` of the JSON outputs).
+
+    Returns
+    -------
+    list of Block
+        A heading and one line of ``name version`` pairs.
+    """
+    from bayesmeta.versions import stack_versions
+
+    line = ", ".join(f"{name} {version}" for name, version in stack_versions().items())
+    return [Heading("Software"), Paragraph(f"Computed with {line}.")]

@@ -38,6 +38,7 @@ from bayesmeta.analysis.report import analysis_blocks, pooled_rows
 from bayesmeta.analysis.specfile import AnalysisSpec
 from bayesmeta.atomic import write_json, write_text, write_with
 from bayesmeta.folders import replaced_folder
+from bayesmeta.versions import stack_versions
 
 REPORT_FILES = ("report.md", "report.html", "summary.json")
 KNOWN_FILES = frozenset(
@@ -230,6 +231,7 @@ def summary_of(
         "paper": dict(fitted.spec.paper),
         "excluded": fitted.model.data.excluded_records(),
         "files": files,
+        "versions": stack_versions(),
     }
 
 

@@ -25,6 +25,7 @@ from bayesmeta.cli import (
     simulate,
 )
 from bayesmeta.cli.common import OneLineParser
+from bayesmeta.cli.quiet import cli_warnings
 from bayesmeta.errors import BayesmetaError
 
 SUBCOMMANDS = (freq, fit, run, compare, sensitivity, cumulative, multiverse, simulate)
@@ -93,7 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     try:
-        return int(args.handler(args) or 0)
+        with cli_warnings(args.command):
+            return int(args.handler(args) or 0)
     except BayesmetaError as error:
         print(f"bayesmeta {args.command}: error: {error}", file=sys.stderr)
         return 2

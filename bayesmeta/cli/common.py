@@ -82,13 +82,34 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
+def with_versions(payload: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
+    """The payload with the software stack under ``versions`` (in each row of a list).
+
+    Parameters
+    ----------
+    payload : dict or list of dict
+        A JSON output.
+
+    Returns
+    -------
+    dict or list of dict
+        A copy with ``versions`` (:func:`bayesmeta.versions.stack_versions`) added.
+    """
+    from bayesmeta.versions import stack_versions
+
+    versions = stack_versions()
+    if isinstance(payload, dict):
+        return {**payload, "versions": versions}
+    return [{**row, "versions": versions} if isinstance(row, dict) else row for row in payload]
+
+
 def print_json(payload: dict[str, Any] | list[Any]) -> None:
-    """Print one JSON object on stdout (NaN and inf become null).
+    """Print one JSON object on stdout (NaN and inf become null), with ``versions``.
 
     Parameters
     ----------
     payload : dict[str, Any] or list[Any]
         The JSON payload of a result (``to_dict()``).
     """
-    json.dump(_json_ready(payload), sys.stdout, indent=2)
+    json.dump(_json_ready(with_versions(payload)), sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -10,6 +10,7 @@ listed in the output and in each model's ``excluded``).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
     if len(args.specs) < 2:
         raise InputError("compare needs at least two spec files")
+    if args.out is not None and not Path(args.out).is_dir():
+        raise InputError(
+            f"--out {args.out}: no such folder (the --out of an earlier `bayesmeta run`)"
+        )
     specs = [load_spec(path) for path in args.specs]
     comparison = compare_specs(specs, out=args.out, common_studies=args.common_studies)
     if args.json:

@@ -11,6 +11,8 @@ and a typical within-study variance) is kept as ``i2_metafor``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import stats
 from scipy.special import expit
@@ -85,6 +87,7 @@ def glmm_arrays(
     *,
     level: float = 0.95,
     excluded: tuple[Exclusion, ...] = (),
+    studies: Sequence[str] | None = None,
 ) -> FreqResult:
     """GLMM pooled proportion from counts (see :func:`glmm`).
 
@@ -113,7 +116,7 @@ def glmm_arrays(
         beta, vb, loglik = common_effect_logistic(X, events, total)
         fit = GlmmFit(beta=beta, vb=vb, tau2=0.0, loglik=loglik, iterations=0)
     else:
-        fit = fit_glmm(X, events, total)
+        fit = fit_glmm(X, events, total, columns=["intercept"], studies=studies)
     return glmm_result(
         float(fit.beta[0]),
         float(np.sqrt(fit.vb[0, 0])),
@@ -224,4 +227,6 @@ def glmm(data: MetaData, *, level: float = 0.95) -> FreqResult:
         ``q`` is the Wald-type heterogeneity statistic, ``extra["q_lrt"]`` the LRT one;
         ``h2`` is ``Q/df``; ``tau2_ci`` is not computed (None).
     """
-    return glmm_arrays(data.events, data.total, level=level, excluded=data.excluded)
+    return glmm_arrays(
+        data.events, data.total, level=level, excluded=data.excluded, studies=data.studies
+    )

@@ -198,12 +198,14 @@ class MetaRegResult:
     qe_df: int
     qe_p: float
     ci_method: str
+    level: float = 0.95
     excluded: tuple[Exclusion, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "formula": self.formula,
+            "level": self.level,
             "k": self.k,
             "coefficients": self.coefficients,
             "qm": self.qm,

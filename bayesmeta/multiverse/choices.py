@@ -220,7 +220,7 @@ def parse_multiverse(table: Any, *, path: Path) -> Multiverse:
     SpecError
         Naming the file and the key of every bad entry.
     """
-    from bayesmeta.bayes.priors import parse_prior
+    from bayesmeta.model.priors import parse_prior
 
     if not isinstance(table, dict):
         raise SpecError(f"{path}: [multiverse]: expected a table")

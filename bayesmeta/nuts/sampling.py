@@ -20,6 +20,7 @@ import numpy as np
 from bayesmeta.errors import InputError
 from bayesmeta.model.options import SAMPLERS, TARGET_ACCEPT  # noqa: F401 (TARGET_ACCEPT re-exported)
 from bayesmeta.model.spec import ModelSpec
+from bayesmeta.nuts.backend import compile_mode, declare_no_blas, pytensor_mode
 from bayesmeta.nuts.model import Layout, build_pymc_model, layout
 
 _CACHE_SIZE = 16
@@ -165,11 +166,11 @@ def _sample_pymc(spec, lay: Layout, draws, tune, chains, seed, target_accept) ->
     import pymc as pm
     from pymc.initial_point import make_initial_point_fn
 
-    key = ("pymc", target_accept, *lay.key)
+    key = ("pymc", pytensor_mode(), target_accept, *lay.key)
     entry = _cache.get(key)
     if entry is None:
         model = build_pymc_model(spec, lay)
-        with model:
+        with model, compile_mode():
             step = pm.NUTS(target_accept=target_accept)
         jitter = make_initial_point_fn(
             model=model, jitter_rvs=set(model.free_RVs), return_transformed=False
@@ -180,7 +181,7 @@ def _sample_pymc(spec, lay: Layout, draws, tune, chains, seed, target_accept) ->
     pm.set_data(lay.values, model=model)
     seeds = np.random.SeedSequence(seed).generate_state(chains + 1)
     initvals = [_start(lay, jitter(int(s)), int(s)) for s in seeds[1:]]
-    with model, _quiet_pymc():
+    with model, _quiet_pymc(), compile_mode():
         trace = pm.sample(
             draws=draws,
             tune=tune,
@@ -215,6 +216,7 @@ def _sample_nutpie(spec, lay: Layout, draws, tune, chains, seed, target_accept) 
         if "x_pinv" in lay.values:
             options["initial_points"] = {"beta_shift": least_squares_start(lay)}
             options["jitter_rvs"] = {rv for rv in model.free_RVs if rv.name != "beta_shift"}
+        declare_no_blas()  # nutpie compiles with numba: no PyTensor BLAS is linked
         compiled = (nutpie.compile_pymc_model(model, **options), _free_names(model))
     _remember(key, compiled)
     base, names = compiled

@@ -171,7 +171,7 @@ def parse_study(document: dict[str, Any], *, path: Path) -> Study:
     SpecError
         Naming the file and the key of every bad entry.
     """
-    from bayesmeta.bayes.priors import parse_prior
+    from bayesmeta.model.priors import parse_prior
 
     for key in document:
         if key not in TOP:

@@ -141,7 +141,7 @@ def test_public_names_are_found():
     # The walk reaches every package: a name from each package's __all__ is among them.
     for qualified in (
         "bayesmeta.freq.rma.rma",
-        "bayesmeta.bayes.spec.build_model",
+        "bayesmeta.model.spec.build_model",
         "bayesmeta.quad.fit.fit_quadrature",
         "bayesmeta.data.reader.from_frame",
         "bayesmeta.plots.forest.forest_plot",

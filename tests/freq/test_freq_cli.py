@@ -53,7 +53,7 @@ def test_json_metaregression_defaults_to_reml(capsys, dev_reference, tol):
     ref = dev_reference["cart_death"]["metareg"]["REML"]
     assert out["method"] == "REML"
     for term, expected in ref["coefficients"].items():
-        assert set(out["coefficients"][term]) == {"estimate", "se"}
+        assert set(out["coefficients"][term]) == {"estimate", "se", "ci"}
         assert tol.close(
             out["coefficients"][term]["estimate"], expected["estimate"], rtol=tol.RTOL_EXACT
         )
