@@ -1,4 +1,5 @@
-"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare`` and ``sensitivity``.
+"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``,
+``sensitivity``, ``map`` and ``design``.
 
 Each subcommand lives in its own module with ``register(subparsers)`` and ``run(args) -> int``.
 Input errors print one line on stderr and exit with status 2, never a traceback.
@@ -10,11 +11,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bayesmeta.cli import compare, fit, freq, run, sensitivity
+from bayesmeta.cli import compare, design, fit, freq, mapprior, run, sensitivity
 from bayesmeta.cli.common import OneLineParser
 from bayesmeta.errors import BayesmetaError
 
-SUBCOMMANDS = (freq, fit, run, compare, sensitivity)
+SUBCOMMANDS = (freq, fit, run, compare, sensitivity, mapprior, design)
 
 
 def build_parser() -> argparse.ArgumentParser:

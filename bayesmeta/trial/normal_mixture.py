@@ -1,0 +1,114 @@
+"""A normal mixture on the logit scale and its exact change of variables to the rate.
+
+The meta-analytic-predictive (MAP) prior of a new study's rate is ``expit(eta)`` with eta a
+mixture of normals: over the exact engine's grid nodes (mu_j, tau_j) with their posterior
+masses, eta ~ sum_j w_j N(mu_j, tau_j) (for a meta-regression, loc = x'beta). The density of the
+rate p = expit(eta) is exactly ``sum_j w_j phi((logit p - m_j) / s_j) / (s_j p (1 - p))``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from scipy import special
+
+from bayesmeta.errors import InputError
+
+#: Gauss-Hermite nodes for moments of expit(N(m, s)).
+GH_NODES = 64
+#: Points of the tabulated logit CDF behind the quantile function.
+TABLE_POINTS = 20001
+
+
+@dataclass(frozen=True)
+class NormalMixture:
+    """sum_j weight_j N(loc_j, scale_j) for the logit of a rate.
+
+    Parameters
+    ----------
+    weight, loc, scale : numpy.ndarray
+        Weights (non-negative, normalised here), locations and positive scales, shape (J,).
+    """
+
+    weight: np.ndarray
+    loc: np.ndarray
+    scale: np.ndarray
+
+    def __post_init__(self) -> None:
+        w, m, s = (
+            np.ravel(np.asarray(v, dtype=float)) for v in (self.weight, self.loc, self.scale)
+        )
+        if not (w.shape == m.shape == s.shape) or w.size == 0:
+            raise InputError("normal mixture: weight, loc and scale need the same length")
+        if not (np.all(np.isfinite(w)) and np.all(w >= 0) and w.sum() > 0):
+            raise InputError("normal mixture: weights must be finite and non-negative")
+        if not (np.all(np.isfinite(m)) and np.all(np.isfinite(s)) and np.all(s > 0)):
+            raise InputError("normal mixture: locations must be finite and scales positive")
+        keep = w > w.max() * 1e-16
+        object.__setattr__(self, "weight", w[keep] / w[keep].sum())
+        object.__setattr__(self, "loc", m[keep])
+        object.__setattr__(self, "scale", s[keep])
+
+    def logit_cdf(self, eta: np.ndarray) -> np.ndarray:
+        """P(logit rate <= eta)."""
+        eta = np.asarray(eta, dtype=float)[..., None]
+        return np.sum(self.weight * special.ndtr((eta - self.loc) / self.scale), axis=-1)
+
+    def logit_logpdf(self, eta: np.ndarray) -> np.ndarray:
+        """Log density of the logit of the rate."""
+        eta = np.asarray(eta, dtype=float)[..., None]
+        z = (eta - self.loc) / self.scale
+        comp = np.log(self.weight) - 0.5 * z * z - np.log(self.scale) - 0.5 * np.log(2 * np.pi)
+        return special.logsumexp(comp, axis=-1)
+
+    def cdf(self, p: np.ndarray) -> np.ndarray:
+        """P(rate <= p)."""
+        p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+        with np.errstate(divide="ignore"):
+            return self.logit_cdf(special.logit(p))
+
+    def pdf(self, p: np.ndarray) -> np.ndarray:
+        """Density of the rate: the logit density times the Jacobian 1 / (p (1 - p))."""
+        p = np.asarray(p, dtype=float)
+        out = np.zeros_like(p)
+        inside = (p > 0) & (p < 1)
+        q = p[inside]
+        out[inside] = np.exp(self.logit_logpdf(special.logit(q)) - np.log(q) - np.log1p(-q))
+        return out
+
+    @cached_property
+    def _table(self) -> tuple[np.ndarray, np.ndarray]:
+        """The logit CDF tabulated on a fine uniform grid covering every component."""
+        lo = float(np.min(self.loc - 12 * self.scale))
+        hi = float(np.max(self.loc + 12 * self.scale))
+        x = np.linspace(lo, hi, TABLE_POINTS)
+        return x, self.logit_cdf(x)
+
+    def logit_ppf(self, q: np.ndarray) -> np.ndarray:
+        """Quantiles of the logit: interpolated in the CDF table, then two Newton steps."""
+        q = np.atleast_1d(np.asarray(q, dtype=float))
+        table, cdf = self._table
+        i = np.clip(np.searchsorted(cdf, q), 1, table.size - 1)
+        lo, hi = table[i - 1], table[i]
+        span = np.maximum(cdf[i] - cdf[i - 1], 1e-300)
+        x = lo + (hi - lo) * np.clip((q - cdf[i - 1]) / span, 0.0, 1.0)
+        for _ in range(2):
+            dens = np.exp(self.logit_logpdf(x))
+            step = (self.logit_cdf(x) - q) / np.maximum(dens, 1e-300)
+            x = np.clip(x - step, lo, hi)
+        return x
+
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        """Quantiles of the rate."""
+        return special.expit(self.logit_ppf(q))
+
+    def moments(self) -> tuple[float, float]:
+        """Mean and variance of the rate (Gauss-Hermite per component)."""
+        z, wz = np.polynomial.hermite_e.hermegauss(GH_NODES)
+        wz = wz / wz.sum()
+        p = special.expit(self.loc[:, None] + self.scale[:, None] * z[None, :])
+        m1 = np.sum(self.weight * (p @ wz))
+        m2 = np.sum(self.weight * ((p * p) @ wz))
+        return float(m1), float(m2 - m1 * m1)

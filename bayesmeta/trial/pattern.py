@@ -1,0 +1,120 @@
+"""Which model and level a MAP prior is for: ``--level`` or a covariate ``--pattern``.
+
+A pattern ``"cancer_type=myeloma"`` names the covariate values of the new study. With one
+covariate it is served exactly by the subgroup model by that covariate (the level's own grid).
+Patterns of several covariates need the exact regression engine (loc = x'beta over its (beta,
+tau) nodes), which is not part of this package yet: they are refused with a one-line message.
+"""
+
+from __future__ import annotations
+
+from bayesmeta.errors import InputError
+
+
+def parse_pattern(text: str) -> dict[str, str]:
+    """``"a=x, b=y"`` -> ``{"a": "x", "b": "y"}``.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    dict
+    """
+    out: dict[str, str] = {}
+    for part in str(text).split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise InputError(
+                f"--pattern '{text}': write covariate=level pairs, e.g. 'cancer_type=myeloma'"
+            )
+        if name in out:
+            raise InputError(f"--pattern '{text}': covariate '{name}' is given twice")
+        out[name] = value
+    if not out:
+        raise InputError("--pattern: empty pattern")
+    return out
+
+
+def check_level(data, column: str, level: str, *, option: str) -> None:
+    """Raise a one-line InputError unless ``column`` is a covariate with studies at ``level``.
+
+    Parameters
+    ----------
+    data : MetaData
+    column : str
+    level : str
+    option : str
+        The option named in the message (``--level`` or ``--pattern``).
+
+    Returns
+    -------
+    None
+    """
+    covariates = data.covariates
+    if column not in covariates.columns:
+        available = ", ".join(map(str, covariates.columns)) or "none"
+        raise InputError(f"{option}: unknown covariate '{column}' (covariates: {available})")
+    values = sorted({str(v) for v in covariates[column].dropna()})
+    if level not in values:
+        raise InputError(
+            f"{option} {column}={level}: no studies at level '{level}' of '{column}' "
+            f"(levels with studies: {', '.join(values)})"
+        )
+
+
+def resolve(spec, *, level: str | None = None, pattern: str | None = None):
+    """The (subgroup or pooled) model and level a MAP prior is derived from.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model the user asked for (random, common, subgroup or regression).
+    level : str, optional
+        A level of ``spec.by``.
+    pattern : str, optional
+        Covariate values of the new study.
+
+    Returns
+    -------
+    (ModelSpec, str or None)
+    """
+    from bayesmeta.bayes import build_model
+
+    if level is not None and pattern is not None:
+        raise InputError("give either --level or --pattern, not both")
+    if pattern is None:
+        if spec.kind == "regression":
+            raise InputError("a meta-regression MAP prior needs the new study's --pattern")
+        if level is not None:
+            if spec.kind != "subgroup":
+                raise InputError("--level needs a subgroup model (--by COLUMN)")
+            check_level(spec.data, spec.by, level, option="--level")
+        elif spec.kind == "subgroup":
+            raise InputError(f"--by {spec.by}: name the level of the new study with --level")
+        return spec, level
+    values = parse_pattern(pattern)
+    for column, value in values.items():
+        check_level(spec.data, column, value, option="--pattern")
+    if len(values) > 1:
+        raise InputError(
+            f"--pattern '{pattern}': several covariates need the exact regression engine, "
+            "not available yet; give one covariate, e.g. --pattern cancer_type=myeloma"
+        )
+    ((column, value),) = values.items()
+    if spec.kind == "subgroup" and spec.by == column:
+        return spec, value
+    if spec.kind == "regression" and column not in spec.formula:
+        raise InputError(f"--pattern: covariate '{column}' is not in the formula '{spec.formula}'")
+    model = build_model(
+        spec.data,
+        by=column,
+        separate_tau=spec.separate_tau,
+        mu_prior=spec.priors.mu,
+        tau_prior=spec.priors.tau,
+    )
+    return model, value
