@@ -94,37 +94,44 @@ def quality_reference(target) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return p, target.cdf(p), target.ppf(np.array(QUALITY_LEVELS))
 
 
-def _solve_beta(s1: float, s2: float, a: float, b: float) -> tuple[float, float]:
-    """Weighted Beta MLE given E[log p] = s1, E[log(1-p)] = s2, with a, b >= 1."""
-    free = [True, True]
-    for _ in range(2):
-        for _ in range(100):
-            dab = special.digamma(a + b)
-            g = np.array([special.digamma(a) - dab - s1, special.digamma(b) - dab - s2])
-            t = special.polygamma(1, a + b)
-            hess = np.array([[special.polygamma(1, a) - t, -t], [-t, special.polygamma(1, b) - t]])
-            if free[0] and free[1]:
-                step = np.linalg.solve(hess, g)
-            else:
-                step = np.zeros(2)
-                i = 0 if free[0] else 1
-                step[i] = g[i] / hess[i, i]
-            new_a = a - step[0] if free[0] else a
-            new_b = b - step[1] if free[1] else b
-            # stay positive: halve towards zero instead of crossing it
-            new_a = new_a if new_a > 0 else a / 2
-            new_b = new_b if new_b > 0 else b / 2
-            done = abs(new_a - a) < 1e-10 * a and abs(new_b - b) < 1e-10 * b
-            a, b = new_a, new_b
-            if done:
-                break
-        if a >= 1 and b >= 1:
-            return a, b
-        free = [a >= 1, b >= 1]
-        a, b = max(a, 1.0), max(b, 1.0)
-        if not any(free):
-            return 1.0, 1.0
-    return max(a, 1.0), max(b, 1.0)
+def _newton(a, b, s1, s2, free_a, free_b):
+    """Newton steps on the weighted Beta likelihood equations, all components at once; a
+    parameter that is not free stays where it is (the constrained 1-D problem)."""
+    for _ in range(60):
+        dab = special.digamma(a + b)
+        g1 = special.digamma(a) - dab - s1
+        g2 = special.digamma(b) - dab - s2
+        t = special.polygamma(1, a + b)
+        h11 = special.polygamma(1, a) - t
+        h22 = special.polygamma(1, b) - t
+        both = free_a & free_b
+        det = h11 * h22 - t * t
+        step_a = np.where(both, (h22 * g1 + t * g2) / det, np.where(free_a, g1 / h11, 0.0))
+        step_b = np.where(both, (h11 * g2 + t * g1) / det, np.where(free_b, g2 / h22, 0.0))
+        new_a = np.where(a - step_a > 0, a - step_a, a / 2)
+        new_b = np.where(b - step_b > 0, b - step_b, b / 2)
+        done = np.all(np.abs(new_a - a) <= 1e-10 * a) and np.all(np.abs(new_b - b) <= 1e-10 * b)
+        a, b = new_a, new_b
+        if done:
+            break
+    return a, b
+
+
+def _solve_beta(s1, s2, a, b):
+    """Weighted Beta MLE given E[log p] = s1, E[log(1-p)] = s2 per component, with a, b >= 1."""
+    s1, s2 = np.asarray(s1, dtype=float), np.asarray(s2, dtype=float)
+    a, b = np.asarray(a, dtype=float).copy(), np.asarray(b, dtype=float).copy()
+    free_a = np.ones(a.shape, dtype=bool)
+    free_b = np.ones(b.shape, dtype=bool)
+    for _ in range(3):
+        a, b = _newton(a, b, s1, s2, free_a, free_b)
+        low_a, low_b = a < 1, b < 1
+        if not (low_a.any() or low_b.any()):
+            break
+        free_a &= ~low_a
+        free_b &= ~low_b
+        a, b = np.maximum(a, 1.0), np.maximum(b, 1.0)
+    return np.maximum(a, 1.0), np.maximum(b, 1.0)
 
 
 def _moment_beta(p: np.ndarray, w: np.ndarray) -> tuple[float, float]:
@@ -165,12 +172,10 @@ def em_beta(points: np.ndarray, k: int) -> BetaMixture:
         r /= total
         mass = r.sum(axis=0)
         w = np.maximum(mass / p.size, 1e-12)
-        for j in range(k):
-            if mass[j] < 1e-9:
-                continue
-            s1 = float(r[:, j] @ lp / mass[j])
-            s2 = float(r[:, j] @ lq / mass[j])
-            a[j], b[j] = _solve_beta(s1, s2, a[j], b[j])
+        live = mass > 1e-9
+        s1 = (lp @ r)[live] / mass[live]
+        s2 = (lq @ r)[live] / mass[live]
+        a[live], b[live] = _solve_beta(s1, s2, a[live], b[live])
         if abs(loglik - last) < TOL:
             break
         last = loglik

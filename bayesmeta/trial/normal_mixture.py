@@ -19,7 +19,11 @@ from bayesmeta.errors import InputError
 #: Gauss-Hermite nodes for moments of expit(N(m, s)).
 GH_NODES = 64
 #: Points of the tabulated logit CDF behind the quantile function.
-TABLE_POINTS = 20001
+TABLE_POINTS = 8001
+#: Total weight of the lightest components dropped (bounds the CDF error).
+PRUNE = 1e-10
+#: Largest (points x components) block evaluated at once.
+BLOCK = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -46,22 +50,37 @@ class NormalMixture:
             raise InputError("normal mixture: weights must be finite and non-negative")
         if not (np.all(np.isfinite(m)) and np.all(np.isfinite(s)) and np.all(s > 0)):
             raise InputError("normal mixture: locations must be finite and scales positive")
-        keep = w > w.max() * 1e-16
+        # drop the lightest components carrying PRUNE of the mass in total (CDF error <= PRUNE)
+        order = np.argsort(w)
+        light = np.cumsum(w[order]) <= PRUNE * w.sum()
+        keep = np.ones(w.size, dtype=bool)
+        keep[order[light]] = False
         object.__setattr__(self, "weight", w[keep] / w[keep].sum())
         object.__setattr__(self, "loc", m[keep])
         object.__setattr__(self, "scale", s[keep])
 
+    def _blocked(self, eta: np.ndarray, function) -> np.ndarray:
+        """Apply ``function`` to blocks of the flattened points (bounded memory)."""
+        eta = np.asarray(eta, dtype=float)
+        flat = eta.ravel()
+        size = max(BLOCK // self.weight.size, 1)
+        parts = [function(flat[i : i + size, None]) for i in range(0, flat.size, size)]
+        out = np.concatenate(parts) if parts else np.empty(0)
+        return out.reshape(eta.shape)
+
     def logit_cdf(self, eta: np.ndarray) -> np.ndarray:
         """P(logit rate <= eta)."""
-        eta = np.asarray(eta, dtype=float)[..., None]
-        return np.sum(self.weight * special.ndtr((eta - self.loc) / self.scale), axis=-1)
+        return self._blocked(eta, lambda x: special.ndtr((x - self.loc) / self.scale) @ self.weight)
 
     def logit_logpdf(self, eta: np.ndarray) -> np.ndarray:
         """Log density of the logit of the rate."""
-        eta = np.asarray(eta, dtype=float)[..., None]
-        z = (eta - self.loc) / self.scale
-        comp = np.log(self.weight) - 0.5 * z * z - np.log(self.scale) - 0.5 * np.log(2 * np.pi)
-        return special.logsumexp(comp, axis=-1)
+        log_w = np.log(self.weight) - np.log(self.scale) - 0.5 * np.log(2 * np.pi)
+
+        def block(x):
+            z = (x - self.loc) / self.scale
+            return special.logsumexp(log_w - 0.5 * z * z, axis=-1)
+
+        return self._blocked(eta, block)
 
     def cdf(self, p: np.ndarray) -> np.ndarray:
         """P(rate <= p)."""

@@ -1,0 +1,87 @@
+"""The MAP source (exact predictive as a normal mixture) and its beta-mixture fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bayesmeta.bayes import build_model
+from bayesmeta.data import cart_outcome
+from bayesmeta.errors import InputError
+from bayesmeta.quad import posterior_grid
+from bayesmeta.quad.summaries import new_study_cdf
+from bayesmeta.trial import NormalMixture, derive_map, fit_beta_mixture, map_source
+from bayesmeta.trial.fitting import em_beta
+
+
+@pytest.fixture(scope="module")
+def orr():
+    return cart_outcome("orr")
+
+
+@pytest.mark.parametrize("kind", ["random", "common"])
+def test_grid_mixture_reproduces_the_engine_predictive(orr, kind):
+    """The engine's own new-study CDF (spline-convolved, independent code path): the random
+    model agrees to 1e-5; the common model (tau = 0, smoothed by h/8) to 1e-3."""
+    spec = build_model(orr, kind=kind)
+    source = map_source(spec)
+    x, cdf = new_study_cdf(posterior_grid(spec), n_fine=4000)
+    tol = 1e-5 if kind == "random" else 1e-3
+    assert np.max(np.abs(source.mixture.logit_cdf(x) - cdf)) < tol
+
+
+def test_level_of_separate_tau_model_is_that_level_alone(orr):
+    """With separate tau a level is an independent random-intercept model of its studies; and
+    the default grid's mixture is within 1e-4 of the engine's predictive on a much finer grid
+    (a skewed level, where the engine's own default new_study_cdf is 2e-4 off)."""
+    from bayesmeta.quad import Accuracy
+
+    spec = build_model(orr, by="cancer_type", separate_tau=True)
+    level = map_source(spec, level="myeloma")
+    alone = orr.where(np.asarray(orr.covariates["cancer_type"] == "myeloma"))
+    x = np.linspace(-4, 9, 500)
+    by_itself = map_source(build_model(alone)).mixture.logit_cdf(x)
+    assert level.k == alone.k
+    np.testing.assert_allclose(level.mixture.logit_cdf(x), by_itself, atol=1e-12)
+    fine = Accuracy(n_mu=120, n_tau=90, resolution=6, max_nodes=800)
+    x, cdf = new_study_cdf(posterior_grid(build_model(alone), accuracy=fine), n_fine=8000)
+    assert np.max(np.abs(level.mixture.logit_cdf(x) - cdf)) < 1e-4
+
+
+@pytest.mark.parametrize("level", [None, "myeloma", "leukemia"])
+def test_done_when_mixture_reproduces_the_exact_predictive(orr, level):
+    """Issue 13, done when: the mixture's largest CDF difference is below 0.01."""
+    spec = build_model(orr) if level is None else build_model(orr, by="cancer_type")
+    prior = derive_map(map_source(spec, level=level))
+    assert prior.quality.max_cdf_diff < 0.01
+    for diff in prior.quality.quantile_diffs.values():
+        assert abs(diff) < 0.01
+    assert 1 <= prior.fitted.size <= 4
+
+
+def test_em_recovers_a_known_beta_mixture():
+    from bayesmeta.trial import BetaMixture
+
+    truth = BetaMixture(weight=[0.4, 0.6], a=[3.0, 30.0], b=[12.0, 10.0])
+    points = truth.ppf((np.arange(3000) + 0.5) / 3000)
+    fit = em_beta(points, 2)
+    order = np.argsort(fit.a)
+    np.testing.assert_allclose(fit.weight[order], truth.weight, atol=0.01)
+    np.testing.assert_allclose(fit.a[order], truth.a, rtol=0.03)
+    np.testing.assert_allclose(fit.b[order], truth.b, rtol=0.03)
+
+
+def test_fixed_components_and_limits():
+    target = NormalMixture(weight=[0.5, 0.5], loc=[-1.0, 1.5], scale=[0.4, 0.3])
+    mix, quality = fit_beta_mixture(target, components=2)
+    assert mix.size == 2 and quality.max_cdf_diff < 0.01
+    with pytest.raises(InputError, match="--components 9"):
+        fit_beta_mixture(target, components=9)
+
+
+def test_level_errors(orr):
+    spec = build_model(orr, by="cancer_type")
+    with pytest.raises(InputError, match="--level lymphomaX: no studies"):
+        map_source(spec, level="lymphomaX")
+    with pytest.raises(InputError, match="--level"):
+        map_source(spec)
