@@ -11,6 +11,18 @@ from bayesmeta.cli.common import print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``design`` subcommand.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The console command's subparsers.
+
+    Returns
+    -------
+    None
+
+    """
     parser = subparsers.add_parser(
         "design",
         help="operating characteristics of a one-sample design with a MAP prior (exact)",
@@ -52,7 +64,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def read_prior(path: str):
-    """The ``mixture`` of a MAP JSON file as a :class:`BetaMixture` (one-line errors)."""
+    """The ``mixture`` of a MAP JSON file as a :class:`BetaMixture` (one-line errors).
+
+    Parameters
+    ----------
+    path : str
+        map.json or saved ``map --json`` output.
+
+    Returns
+    -------
+    BetaMixture
+        The prior.
+    """
     from bayesmeta.errors import InputError
     from bayesmeta.trial import BetaMixture
 
@@ -70,7 +93,18 @@ def read_prior(path: str):
 
 
 def design(args: argparse.Namespace) -> dict[str, Any]:
-    """The JSON payload of a design."""
+    """The JSON payload of a design.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed command line.
+
+    Returns
+    -------
+    dict
+        critical, type1, power, vague, smallest_n and the curves (key ``_curves``) for the plot.
+    """
     from bayesmeta.errors import InputError
     from bayesmeta.trial import BetaMixture, operating_characteristics, smallest_n
     from bayesmeta.trial.oc import check_design
@@ -116,6 +150,18 @@ def design(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta design``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed command line.
+
+    Returns
+    -------
+    int
+        Exit status 0.
+    """
     from bayesmeta.cli.common import _json_ready
     from bayesmeta.errors import InputError
 
@@ -134,7 +180,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_report(payload: dict[str, Any], curves: dict, folder: Path) -> list[str]:
-    """design.json, oc.csv, oc.png and report.md, written as one folder."""
+    """design.json, oc.csv, oc.png and report.md, written as one folder.
+
+    Parameters
+    ----------
+    payload : dict
+        The JSON payload.
+    curves : dict
+        Prior label -> OperatingCharacteristics.
+    folder : Path
+        The report folder.
+
+    Returns
+    -------
+    list of str
+        The files written.
+    """
     from bayesmeta.trial.figures import oc_figure
     from bayesmeta.trial.report import (
         design_markdown,
@@ -160,7 +221,18 @@ def write_report(payload: dict[str, Any], curves: dict, folder: Path) -> list[st
 
 
 def format_design(payload: dict[str, Any]) -> str:
-    """A short human-readable summary."""
+    """A short human-readable summary.
+
+    Parameters
+    ----------
+    payload : dict
+        The JSON payload.
+
+    Returns
+    -------
+    str
+        Text.
+    """
     lines = [
         f"n = {payload['n']}, success if P(p > {payload['p0']:g} | data) > {payload['confidence']:g}",
     ]

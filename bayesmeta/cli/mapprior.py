@@ -10,6 +10,18 @@ from bayesmeta.cli.common import add_data_arguments, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``map`` subcommand.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The console command's subparsers.
+
+    Returns
+    -------
+    None
+
+    """
     parser = subparsers.add_parser(
         "map",
         help="MAP prior of a new study's rate: beta mixture, robustification, ESS, conflict",
@@ -96,7 +108,18 @@ def _robust_mean(text: str) -> float | str:
 
 
 def derive(args: argparse.Namespace):
-    """The :class:`MapPrior` the arguments ask for (validation first, then the exact engine)."""
+    """The :class:`MapPrior` the arguments ask for (validation first, then the exact engine).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed command line.
+
+    Returns
+    -------
+    MapPrior
+        The fitted, possibly robustified prior.
+    """
     from bayesmeta.errors import InputError
     from bayesmeta.trial import derive_map, map_source
     from bayesmeta.trial.conflict import check_counts
@@ -125,6 +148,18 @@ def derive(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta map``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed command line.
+
+    Returns
+    -------
+    int
+        Exit status 0.
+    """
     from bayesmeta.cli.common import _json_ready
 
     prior = derive(args)
@@ -139,7 +174,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_report(prior, payload: dict[str, Any], folder: Path) -> list[str]:
-    """map.json, mixture.csv, map.png and report.md, written as one folder."""
+    """map.json, mixture.csv, map.png and report.md, written as one folder.
+
+    Parameters
+    ----------
+    prior : MapPrior
+        The prior.
+    payload : dict
+        Its JSON form.
+    folder : Path
+        The report folder.
+
+    Returns
+    -------
+    list of str
+        The files written.
+    """
     from bayesmeta.trial.figures import map_figure
     from bayesmeta.trial.report import (
         json_writer,
@@ -162,7 +212,18 @@ def write_report(prior, payload: dict[str, Any], folder: Path) -> list[str]:
 
 
 def format_map(payload: dict[str, Any]) -> str:
-    """A short human-readable summary."""
+    """A short human-readable summary.
+
+    Parameters
+    ----------
+    payload : dict
+        ``MapPrior.to_dict()``.
+
+    Returns
+    -------
+    str
+        Text.
+    """
     pred = payload["predictive"]
     lines = [
         f"MAP prior for a new study ({payload['prior_for']}, k = {payload['k']}): exact predictive "

@@ -46,32 +46,106 @@ class BetaMixture:
         object.__setattr__(self, "b", b)
 
     @property
+    def log_weight(self) -> np.ndarray:
+        """Log weights (-inf for a zero weight, e.g. ``--robust 0``).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (K,).
+        """
+        out = np.full(self.weight.shape, -np.inf)
+        np.log(self.weight, out=out, where=self.weight > 0)
+        return out
+
+    @property
     def size(self) -> int:
-        """Number of components."""
+        """Number of components.
+
+        Returns
+        -------
+        int
+            K.
+        """
         return int(self.weight.size)
 
     def pdf(self, p: np.ndarray) -> np.ndarray:
-        """Density at rates ``p``."""
+        """Density at rates ``p``.
+
+        Parameters
+        ----------
+        p : array-like
+            Rates in [0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``p``.
+        """
         return np.exp(self.logpdf(p))
 
     def logpdf(self, p: np.ndarray) -> np.ndarray:
-        """Log density at rates ``p``."""
+        """Log density at rates ``p``.
+
+        Parameters
+        ----------
+        p : array-like
+            Rates in [0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``p``.
+        """
         p = np.asarray(p, dtype=float)[..., None]
-        comp = stats.beta.logpdf(p, self.a, self.b) + np.log(self.weight)
+        comp = stats.beta.logpdf(p, self.a, self.b) + self.log_weight
         return special.logsumexp(comp, axis=-1)
 
     def cdf(self, p: np.ndarray) -> np.ndarray:
-        """Distribution function at rates ``p``."""
+        """Distribution function at rates ``p``.
+
+        Parameters
+        ----------
+        p : array-like
+            Rates in [0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+            P(rate <= p).
+        """
         p = np.asarray(p, dtype=float)[..., None]
         return np.sum(self.weight * special.betainc(self.a, self.b, np.clip(p, 0, 1)), axis=-1)
 
     def sf(self, p: np.ndarray) -> np.ndarray:
-        """Survival function P(rate > p), accurate in the upper tail."""
+        """Survival function P(rate > p), accurate in the upper tail.
+
+        Parameters
+        ----------
+        p : array-like
+            Rates in [0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+            P(rate > p).
+        """
         p = np.asarray(p, dtype=float)[..., None]
         return np.sum(self.weight * special.betaincc(self.a, self.b, np.clip(p, 0, 1)), axis=-1)
 
     def ppf(self, q: float | Iterable[float]) -> np.ndarray:
-        """Quantiles (by bracketing root finding on the CDF)."""
+        """Quantiles (by bracketing root finding on the CDF).
+
+        Parameters
+        ----------
+        q : float or iterable of float
+            Probabilities.
+
+        Returns
+        -------
+        numpy.ndarray
+            The rates with CDF q, shape (len(q),).
+        """
         out = []
         for level in np.atleast_1d(np.asarray(q, dtype=float)):
             if level <= 0 or level >= 1:
@@ -81,17 +155,35 @@ class BetaMixture:
         return np.asarray(out)
 
     def mean(self) -> float:
-        """Mean rate."""
+        """Mean rate.
+
+        Returns
+        -------
+        float
+            sum_k w_k a_k / (a_k + b_k).
+        """
         return float(np.sum(self.weight * self.a / (self.a + self.b)))
 
     def var(self) -> float:
-        """Variance of the rate."""
+        """Variance of the rate.
+
+        Returns
+        -------
+        float
+            E[p^2] - E[p]^2.
+        """
         m_k = self.a / (self.a + self.b)
         second = m_k * (self.a + 1) / (self.a + self.b + 1)
         return float(np.sum(self.weight * second) - self.mean() ** 2)
 
     def mode(self) -> float:
-        """The highest mode (maximum of the density on a fine grid, polished by Brent)."""
+        """The highest mode (maximum of the density on a fine grid, polished by Brent).
+
+        Returns
+        -------
+        float
+            The rate where the density is largest.
+        """
         x = np.linspace(1e-6, 1 - 1e-6, 4001)
         i = int(np.argmax(self.logpdf(x)))
         lo, hi = x[max(i - 1, 0)], x[min(i + 1, x.size - 1)]
@@ -102,8 +194,19 @@ class BetaMixture:
         return float(res.x)
 
     def posterior(self, events: int, total: int) -> BetaMixture:
-        """The posterior after ``events`` responders out of ``total`` patients."""
-        log_w = np.log(self.weight) + log_betabinom(events, total, self.a, self.b)
+        """The posterior after ``events`` responders out of ``total`` patients.
+
+        Parameters
+        ----------
+        events, total : int
+            The new data.
+
+        Returns
+        -------
+        BetaMixture
+            Components (a + events, b + total - events), weights times each component's beta-binomial marginal likelihood.
+        """
+        log_w = self.log_weight + log_betabinom(events, total, self.a, self.b)
         return BetaMixture(
             weight=np.exp(log_w - special.logsumexp(log_w)),
             a=self.a + events,
@@ -111,12 +214,29 @@ class BetaMixture:
         )
 
     def predictive_pmf(self, total: int) -> np.ndarray:
-        """Prior predictive P(X = x), x = 0..total (a beta-binomial mixture)."""
+        """Prior predictive P(X = x), x = 0..total (a beta-binomial mixture).
+
+        Parameters
+        ----------
+        total : int
+            Patients of the future trial.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (total + 1,).
+        """
         x = np.arange(total + 1)[:, None]
         return np.sum(self.weight * np.exp(log_betabinom(x, total, self.a, self.b)), axis=1)
 
     def to_records(self) -> list[dict[str, float]]:
-        """``[{"weight", "a", "b"}, ...]``: the JSON form."""
+        """``[{"weight", "a", "b"}, ...]``: the JSON form.
+
+        Returns
+        -------
+        list of dict
+            One record per component.
+        """
         return [
             {"weight": float(w), "a": float(a), "b": float(b)}
             for w, a, b in zip(self.weight, self.a, self.b, strict=True)
@@ -155,12 +275,22 @@ class BetaMixture:
 
 
 def log_betabinom(x, n, a, b) -> np.ndarray:
-    """log P(X = x) of the beta-binomial(n, a, b), binomial coefficient included."""
+    """log P(X = x) of the beta-binomial(n, a, b), binomial coefficient included.
+
+    Parameters
+    ----------
+    x : array-like
+        Responders.
+    n : int
+        Patients.
+    a, b : array-like
+        Beta shapes (broadcast against x).
+
+    Returns
+    -------
+    numpy.ndarray
+        Log probabilities.
+    """
     x = np.asarray(x, dtype=float)
     log_choose = special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
     return log_choose + special.betaln(a + x, b + n - x) - special.betaln(a, b)
-
-
-def beta_mean_n(mean: float, n: float) -> tuple[float, float]:
-    """Shapes of the Beta with this mean and a + b = n."""
-    return mean * n, (1.0 - mean) * n

@@ -43,7 +43,13 @@ class Conflict:
     posterior: BetaMixture
 
     def to_dict(self) -> dict:
-        """JSON form."""
+        """JSON form.
+
+        Returns
+        -------
+        dict
+            events, total, box_p, p_lower, p_upper and the posterior (mixture, mean, median, 95% interval).
+        """
         post = self.posterior
         lo, med, hi = post.ppf([0.025, 0.5, 0.975])
         return {

@@ -45,7 +45,7 @@ def _component_terms(mix: BetaMixture, p: np.ndarray):
     """Posterior component probabilities, d log f_k / dp and d^2 log f_k / dp^2 at p."""
     p = np.asarray(p, dtype=float)[:, None]
     log_comp = (
-        np.log(mix.weight)
+        mix.log_weight
         + (mix.a - 1) * np.log(p)
         + (mix.b - 1) * np.log1p(-p)
         - special.betaln(mix.a, mix.b)
@@ -57,7 +57,20 @@ def _component_terms(mix: BetaMixture, p: np.ndarray):
 
 
 def information(mix: BetaMixture, p: np.ndarray) -> np.ndarray:
-    """-(d^2/dp^2) log pi(p) of the mixture: (sum w g)^2 - sum w (h + g^2)."""
+    """-(d^2/dp^2) log pi(p) of the mixture: (sum w g)^2 - sum w (h + g^2).
+
+    Parameters
+    ----------
+    mix : BetaMixture
+        The prior.
+    p : array-like
+        Rates in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        The local information of the prior at p.
+    """
     omega, grad, hess = _component_terms(mix, p)
     mean_grad = np.sum(omega * grad, axis=1)
     return mean_grad**2 - np.sum(omega * (hess + grad**2), axis=1)
@@ -73,7 +86,7 @@ def _elir_integrand(mix: BetaMixture, t: np.ndarray) -> np.ndarray:
     log_q = -np.logaddexp(0.0, t)
     p, q = np.exp(log_p)[:, None], np.exp(log_q)[:, None]
     log_comp = (
-        np.log(mix.weight)
+        mix.log_weight
         + (mix.a - 1) * log_p[:, None]
         + (mix.b - 1) * log_q[:, None]
         - special.betaln(mix.a, mix.b)

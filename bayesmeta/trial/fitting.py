@@ -49,7 +49,13 @@ class FitQuality:
     mixture_quantiles: dict
 
     def to_dict(self) -> dict:
-        """JSON form."""
+        """JSON form.
+
+        Returns
+        -------
+        dict
+            max_cdf_diff, quantile_diffs, exact_quantiles, mixture_quantiles.
+        """
         return {
             "max_cdf_diff": self.max_cdf_diff,
             "quantile_diffs": dict(self.quantile_diffs),
@@ -88,7 +94,18 @@ def fit_quality(target, mixture: BetaMixture, *, reference=None) -> FitQuality:
 
 def quality_reference(target) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rate points (uniform over the bulk plus quantile points), the exact CDF there, and the
-    exact quantiles at :data:`QUALITY_LEVELS`."""
+    exact quantiles at :data:`QUALITY_LEVELS`.
+
+    Parameters
+    ----------
+    target : NormalMixture
+        The exact predictive.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        Points, exact CDF at them, exact quantiles.
+    """
     lo, hi = target.ppf(np.array([1e-9, 1 - 1e-9]))
     p = np.concatenate([np.linspace(lo, hi, 3001), target.ppf(np.linspace(0.0005, 0.9995, 1000))])
     return p, target.cdf(p), target.ppf(np.array(QUALITY_LEVELS))

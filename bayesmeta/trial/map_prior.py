@@ -44,7 +44,13 @@ class MapPrior:
     conflict: Conflict | None
 
     def to_dict(self) -> dict:
-        """JSON form (keys ``mixture``, ``ess``, ``fit_quality`` and, with new data, ``conflict``)."""
+        """JSON form (keys ``mixture``, ``ess``, ``fit_quality`` and, with new data, ``conflict``).
+
+        Returns
+        -------
+        dict
+            Also prior_for, k, model, predictive (exact summaries), components and, when robustified, robust, map_mixture and map_ess.
+        """
         exact = self.source.mixture
         lo, med, hi = exact.ppf([0.025, 0.5, 0.975])
         mean, var = exact.moments()

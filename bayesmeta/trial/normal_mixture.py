@@ -69,11 +69,33 @@ class NormalMixture:
         return out.reshape(eta.shape)
 
     def logit_cdf(self, eta: np.ndarray) -> np.ndarray:
-        """P(logit rate <= eta)."""
+        """P(logit rate <= eta).
+
+        Parameters
+        ----------
+        eta : array-like
+            Points on the logit scale.
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``eta``.
+        """
         return self._blocked(eta, lambda x: special.ndtr((x - self.loc) / self.scale) @ self.weight)
 
     def logit_logpdf(self, eta: np.ndarray) -> np.ndarray:
-        """Log density of the logit of the rate."""
+        """Log density of the logit of the rate.
+
+        Parameters
+        ----------
+        eta : array-like
+            Points on the logit scale.
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``eta``.
+        """
         log_w = np.log(self.weight) - np.log(self.scale) - 0.5 * np.log(2 * np.pi)
 
         def block(x):
@@ -83,13 +105,35 @@ class NormalMixture:
         return self._blocked(eta, block)
 
     def cdf(self, p: np.ndarray) -> np.ndarray:
-        """P(rate <= p)."""
+        """P(rate <= p).
+
+        Parameters
+        ----------
+        p : array-like
+            Rates in [0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``p``.
+        """
         p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
         with np.errstate(divide="ignore"):
             return self.logit_cdf(special.logit(p))
 
     def pdf(self, p: np.ndarray) -> np.ndarray:
-        """Density of the rate: the logit density times the Jacobian 1 / (p (1 - p))."""
+        """Density of the rate: the logit density times the Jacobian 1 / (p (1 - p)).
+
+        Parameters
+        ----------
+        p : array-like
+            Rates in [0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+            Zero outside (0, 1).
+        """
         p = np.asarray(p, dtype=float)
         out = np.zeros_like(p)
         inside = (p > 0) & (p < 1)
@@ -106,7 +150,18 @@ class NormalMixture:
         return x, self.logit_cdf(x)
 
     def logit_ppf(self, q: np.ndarray) -> np.ndarray:
-        """Quantiles of the logit: interpolated in the CDF table, then two Newton steps."""
+        """Quantiles of the logit: interpolated in the CDF table, then two Newton steps.
+
+        Parameters
+        ----------
+        q : array-like
+            Probabilities in (0, 1).
+
+        Returns
+        -------
+        numpy.ndarray
+            Logit quantiles.
+        """
         q = np.atleast_1d(np.asarray(q, dtype=float))
         table, cdf = self._table
         i = np.clip(np.searchsorted(cdf, q), 1, table.size - 1)
@@ -120,11 +175,28 @@ class NormalMixture:
         return x
 
     def ppf(self, q: np.ndarray) -> np.ndarray:
-        """Quantiles of the rate."""
+        """Quantiles of the rate.
+
+        Parameters
+        ----------
+        q : array-like
+            Probabilities in (0, 1).
+
+        Returns
+        -------
+        numpy.ndarray
+            Rate quantiles.
+        """
         return special.expit(self.logit_ppf(q))
 
     def moments(self) -> tuple[float, float]:
-        """Mean and variance of the rate (Gauss-Hermite per component)."""
+        """Mean and variance of the rate (Gauss-Hermite per component).
+
+        Returns
+        -------
+        (float, float)
+            Mean and variance of expit(eta).
+        """
         z, wz = np.polynomial.hermite_e.hermegauss(GH_NODES)
         wz = wz / wz.sum()
         p = special.expit(self.loc[:, None] + self.scale[:, None] * z[None, :])

@@ -23,12 +23,34 @@ from bayesmeta.trial.beta_mixture import BetaMixture
 
 
 def rate_key(rate: float) -> str:
-    """JSON key of a rate (``0.7`` -> ``"0.7"``)."""
+    """JSON key of a rate (``0.7`` -> ``"0.7"``).
+
+    Parameters
+    ----------
+    rate : float
+        A rate.
+
+    Returns
+    -------
+    str
+        Rounded to 6 decimals, shortest form.
+    """
     return f"{round(float(rate), 6):g}"
 
 
 def default_rates(p0: float) -> np.ndarray:
-    """0, 0.01, ..., 1 with p0 added."""
+    """0, 0.01, ..., 1 with p0 added.
+
+    Parameters
+    ----------
+    p0 : float
+        The null rate.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted unique rates.
+    """
     return np.unique(np.round(np.append(np.linspace(0, 1, 101), p0), 6))
 
 
@@ -99,7 +121,13 @@ class OperatingCharacteristics:
     nogo: dict | None = None
 
     def to_dict(self) -> dict:
-        """JSON form."""
+        """JSON form.
+
+        Returns
+        -------
+        dict
+            n, p0, confidence, critical, type1, power, prob_above_by_responders and nogo.
+        """
         out = {
             "n": self.n,
             "p0": self.p0,

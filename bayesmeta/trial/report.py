@@ -56,24 +56,68 @@ def write_folder(target: str | Path, files: dict[str, Writer]) -> list[str]:
 
 
 def json_writer(payload: dict) -> Writer:
-    """A writer of indented JSON (NaN rejected)."""
+    """A writer of indented JSON (NaN rejected).
+
+    Parameters
+    ----------
+    payload : dict
+        JSON-ready content.
+
+    Returns
+    -------
+    callable
+        Writes the file at the path it is given.
+    """
     return lambda path: path.write_text(
         json.dumps(payload, indent=2, allow_nan=False) + "\n", encoding="utf-8"
     )
 
 
 def text_writer(text: str) -> Writer:
-    """A writer of UTF-8 text."""
+    """A writer of UTF-8 text.
+
+    Parameters
+    ----------
+    text : str
+        The content.
+
+    Returns
+    -------
+    callable
+        Writes the file at the path it is given.
+    """
     return lambda path: path.write_text(text, encoding="utf-8")
 
 
 def png_writer(figure) -> Writer:
-    """A writer of a matplotlib figure as PNG."""
+    """A writer of a matplotlib figure as PNG.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure.
+
+    Returns
+    -------
+    callable
+        Writes the file at the path it is given.
+    """
     return lambda path: figure.savefig(path, dpi=110, format="png")
 
 
 def map_markdown(payload: dict) -> str:
-    """report.md of a MAP prior."""
+    """report.md of a MAP prior.
+
+    Parameters
+    ----------
+    payload : dict
+        ``MapPrior.to_dict()``.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
     pred = payload["predictive"]
     lines = [
         f"# MAP prior: {payload['prior_for']}",
@@ -111,7 +155,18 @@ def map_markdown(payload: dict) -> str:
 
 
 def design_markdown(payload: dict) -> str:
-    """report.md of a design."""
+    """report.md of a design.
+
+    Parameters
+    ----------
+    payload : dict
+        The ``design --json`` payload.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
     lines = [
         f"# One-sample design: n = {payload['n']}, success if P(p > {payload['p0']:g} | data) > "
         f"{payload['confidence']:g}",
