@@ -57,12 +57,13 @@ def map_figure(map_prior, *, title: str | None = None):
     q = map_prior.quality
     ess = map_prior.ess
     elir = "-" if ess["elir"] is None else f"{ess['elir']:.1f}"
+    which = "ESS" if map_prior.robust_weight is None else "ESS (robust)"
     ax.set_xlabel("response rate of a new study")
     ax.set_ylabel("density")
     ax.set_title(title or f"MAP prior: {map_prior.source.label} (k = {map_prior.source.k})")
     ax.text(
         0.02, 0.97,
-        f"max |CDF diff| {q.max_cdf_diff:.4f}\nESS elir {elir}, moment {ess['moment']:.1f}, "
+        f"max |CDF diff| {q.max_cdf_diff:.4f}\n{which} elir {elir}, moment {ess['moment']:.1f}, "
         f"morita {ess['morita']:.1f}",
         transform=ax.transAxes, va="top", fontsize=7.5, color="#555555",
     )  # fmt: skip

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from bayesmeta.cli import main
 
+MODELS = Path(__file__).resolve().parents[2] / "models"
 CART = ["cart_wu2025", "--events", "orr_events", "--total", "orr_total"]
 # a small table (fast exact fits) with two covariates
 SMALL = pd.DataFrame(
@@ -203,3 +205,24 @@ def test_trial_subcommands_have_help(command):
     )
     assert process.returncode == 0
     assert "usage: bayesmeta " + command in process.stdout
+
+
+def test_spec_file_level_and_regression_pattern(capsys):
+    """A spec file names data and model; a regression spec serves a one-covariate pattern
+    through the subgroup model by that covariate (the JSON says which model was used)."""
+    argv = ["map", str(MODELS / "crr_by_cancer_type.toml"), "--level", "myeloma", "--components", "2",
+            "--json"]  # fmt: skip
+    status, out, err = _run(argv, capsys)
+    assert status == 0, err
+    by_level = json.loads(out)
+    assert (
+        by_level["model"]["kind"] == "subgroup" and by_level["prior_for"] == "cancer_type=myeloma"
+    )
+    argv = ["map", str(MODELS / "crr_regression_cancer_type_country.toml"), "--pattern",
+            "cancer_type=myeloma", "--components", "2", "--json"]  # fmt: skip
+    status, out, err = _run(argv, capsys)
+    assert status == 0, err
+    payload = json.loads(out)
+    assert payload["model"]["kind"] == "subgroup" and payload["model"]["by"] == "cancer_type"
+    status, _, err = _run(["map", str(MODELS / "crr_regression_cancer_type_country.toml")], capsys)
+    assert status == 2 and "--pattern" in err

@@ -56,7 +56,7 @@ def test_map_figure_draws_exact_predictive_and_mixtures(prior):
     new_trial = lines["new trial 10/40"]
     assert new_trial.get_xdata()[0] == pytest.approx(0.25)
     assert "myeloma" in figure.axes[0].get_title()
-    assert any("ESS elir 10.0" in t.get_text() for t in figure.axes[0].texts)
+    assert any("ESS (robust) elir 10.0" in t.get_text() for t in figure.axes[0].texts)
 
 
 def test_oc_figure_draws_power_curves_and_p0():
