@@ -84,6 +84,7 @@ def resolve(spec, *, level: str | None = None, pattern: str | None = None):
     (ModelSpec, str or None)
     """
     from bayesmeta.bayes import build_model
+    from bayesmeta.design import parse_formula
 
     if level is not None and pattern is not None:
         raise InputError("give either --level or --pattern, not both")
@@ -106,9 +107,15 @@ def resolve(spec, *, level: str | None = None, pattern: str | None = None):
             "not available yet; give one covariate, e.g. --pattern cancer_type=myeloma"
         )
     ((column, value),) = values.items()
-    if spec.kind == "subgroup" and spec.by == column:
+    if spec.kind == "subgroup":
+        if spec.by != column:
+            raise InputError(
+                f"--pattern {column}={value}: the model groups by '{spec.by}', not '{column}'"
+            )
         return spec, value
-    if spec.kind == "regression" and column not in spec.formula:
+    if spec.kind == "common":
+        raise InputError("--pattern needs the random-intercept, subgroup or regression model")
+    if spec.kind == "regression" and column not in parse_formula(spec.formula).covariates:
         raise InputError(f"--pattern: covariate '{column}' is not in the formula '{spec.formula}'")
     model = build_model(
         spec.data,

@@ -139,6 +139,8 @@ BAD = {
     "new_total_alone": (["--new-total", "10"], "go together"),
     "new_events_above_total": (["--new-events", "11", "--new-total", "10"], "between 0 and total"),
     "by_without_level": (["--by", "group"], "--level"),
+    "pattern_other_than_by": (["--by", "group", "--pattern", "region=x"], "groups by 'group'"),
+    "pattern_with_common": (["--common", "--pattern", "group=a"], "--pattern needs"),
 }
 
 
