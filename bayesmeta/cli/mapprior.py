@@ -239,7 +239,10 @@ def format_map(payload: dict[str, Any]) -> str:
     )
     ess = payload["ess"]
     elir = "-" if ess["elir"] is None else f"{ess['elir']:.1f}"
-    lines.append(f"  ESS: elir {elir}, moment {ess['moment']:.1f}, morita {ess['morita']:.1f}")
+    lines.append(
+        f"  ESS: elir {elir}, moment {ess['moment']:.1f}, morita {ess['morita']:.1f}; "
+        f"exact predictive, elir on the logit scale {pred['ess_elir_logit']:.1f}"
+    )
     if "conflict" in payload:
         c = payload["conflict"]
         post = c["posterior"]
@@ -247,4 +250,5 @@ def format_map(payload: dict[str, Any]) -> str:
             f"  new trial {c['events']}/{c['total']}: Box p = {c['box_p']:.4f}; posterior median "
             f"{post['median']:.3f} [{post['lo']:.3f}, {post['hi']:.3f}]"
         )
+    lines += [f"  warning: {w}" for w in payload.get("warnings", [])]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bayesmeta.trial.beta_mixture import BetaMixture
 from bayesmeta.trial.conflict import Conflict, check_counts, prior_data_conflict
-from bayesmeta.trial.ess import ess_all
+from bayesmeta.trial.ess import ess_all, ess_elir_logit
 from bayesmeta.trial.fitting import FitQuality, fit_beta_mixture
 from bayesmeta.trial.robust import check_weight, robustify
 from bayesmeta.trial.source import MapSource
@@ -32,6 +32,8 @@ class MapPrior:
         ESS of ``mixture`` by method; ``ess_map`` is that of ``fitted``.
     conflict : Conflict or None
         Prior-data conflict of a new trial's data against ``mixture``.
+    ess_logit : float or None
+        ELIR ESS of the exact predictive on the logit scale (no mixture fit).
     """
 
     source: MapSource
@@ -42,6 +44,27 @@ class MapPrior:
     ess: dict
     ess_map: dict
     conflict: Conflict | None
+    ess_logit: float | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """Caveats of the ESS numbers (a negative or undefined Beta-mixture ELIR).
+
+        Returns
+        -------
+        list of str
+        """
+        out = []
+        for label, ess in (("the MAP mixture", self.ess_map), ("the prior", self.ess)):
+            elir = ess.get("elir")
+            if elir is None or elir < 0:
+                shown = "undefined" if elir is None else f"{elir:.2f}"
+                logit = "" if self.ess_logit is None else f" ({self.ess_logit:.1f})"
+                out.append(
+                    f"ESS elir of {label} is {shown}: the Beta-mixture ELIR is unreliable for this "
+                    f"small binomial MAP (RBesT issue #22); use predictive.ess_elir_logit{logit}"
+                )
+        return list(dict.fromkeys(out))
 
     def to_dict(self) -> dict:
         """JSON form (keys ``mixture``, ``ess``, ``fit_quality`` and, with new data, ``conflict``).
@@ -64,6 +87,7 @@ class MapPrior:
                 "median": float(med),
                 "lo": float(lo),
                 "hi": float(hi),
+                "ess_elir_logit": self.ess_logit,
             },
             "mixture": self.mixture.to_records(),
             "ess": dict(self.ess),
@@ -77,6 +101,7 @@ class MapPrior:
             out["map_ess"] = dict(self.ess_map)
         if self.conflict is not None:
             out["conflict"] = self.conflict.to_dict()
+        out["warnings"] = self.warnings
         return out
 
 
@@ -131,4 +156,5 @@ def derive_map(
         ess=ess_map if robust is None else ess_all(mixture),
         ess_map=ess_map,
         conflict=conflict,
+        ess_logit=ess_elir_logit(source.mixture),
     )

@@ -137,8 +137,10 @@ def map_markdown(payload: dict) -> str:
         "",
         f"Fit quality: max |CDF difference| {q['max_cdf_diff']:.4f}; quantile differences {diffs}.",
         "",
-        f"ESS: elir {elir}, moment {ess['moment']:.1f}, morita {ess['morita']:.1f}.",
+        f"ESS: elir {elir}, moment {ess['moment']:.1f}, morita {ess['morita']:.1f}; ELIR of the "
+        f"exact predictive on the logit scale {pred['ess_elir_logit']:.1f}.",
     ]
+    lines += [f"\n**Warning:** {w}" for w in payload.get("warnings", [])]
     if "robust" in payload:
         r = payload["robust"]
         lines += ["", f"Robustified: weight {r['weight']:g} on Beta({r['a']:g}, {r['b']:g})."]

@@ -53,3 +53,53 @@ def test_elir_undefined_below_one_and_robustification_lowers_ess():
     for method in ("elir", "moment", "morita"):
         assert ess_all(robust)[method] < ess_all(mix)[method]
     assert ess_morita(mix) > ess_elir(mix) > ess_moment(mix)  # liberal > ELIR > conservative
+
+
+LOGIT = json.loads(REFERENCE.read_text())["logit_mixtures"]
+
+
+@pytest.mark.parametrize("name", sorted(LOGIT))
+def test_logit_elir_matches_direct_integration(name):
+    from bayesmeta.trial import NormalMixture
+    from bayesmeta.trial.ess import ess_elir_logit
+
+    comps = LOGIT[name]["components"]
+    mix = NormalMixture(
+        weight=[c["weight"] for c in comps],
+        loc=[c["loc"] for c in comps],
+        scale=[c["scale"] for c in comps],
+    )
+    assert ess_elir_logit(mix) == pytest.approx(LOGIT[name]["elir_logit"], abs=1e-6)
+
+
+@pytest.mark.parametrize(("m", "s"), [(-1.1, 0.52), (2.0, 0.7), (-3.0, 1.5)])
+def test_logit_elir_single_normal_closed_form(m, s):
+    """E[(1/s^2) / (p (1 - p))] = (2 + 2 exp(s^2 / 2) cosh(m)) / s^2."""
+    from bayesmeta.trial import NormalMixture
+    from bayesmeta.trial.ess import ess_elir_logit
+
+    expected = (2 + 2 * np.exp(s * s / 2) * np.cosh(m)) / s**2
+    assert ess_elir_logit(NormalMixture(weight=[1.0], loc=[m], scale=[s])) == pytest.approx(
+        expected, rel=1e-10
+    )
+
+
+def test_small_binomial_map_rbest_issue_22():
+    """RBesT issue #22's data (r = 2, 18, 0, 2 of 30 each; HalfNormal(1), Normal(0, 2)): the
+    fitted Beta mixture has all a = 1 and is log-convex, so its ELIR is negative (the integral is
+    right: the independent integration agrees); the map output warns and reports the ELIR of the
+    exact predictive on the logit scale, which is positive, as RBesT 1.8-0 recommends."""
+    import pandas as pd
+
+    from bayesmeta.bayes import build_model
+    from bayesmeta.data import from_frame
+    from bayesmeta.trial import derive_map, map_source
+
+    frame = pd.DataFrame({"study": list("ABCD"), "n": [30] * 4, "r": [2, 18, 0, 2]})
+    data = from_frame(frame, events="r", total="n", study="study")
+    spec = build_model(data, mu_prior="normal(0, 2)", tau_prior="halfnormal(1)")
+    prior = derive_map(map_source(spec))
+    payload = prior.to_dict()
+    assert payload["ess"]["elir"] < 0
+    assert 2 < payload["predictive"]["ess_elir_logit"] < 15
+    assert payload["warnings"] and "RBesT issue #22" in payload["warnings"][0]

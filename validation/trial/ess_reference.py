@@ -96,6 +96,42 @@ def moment(comps) -> float:
     return m * (1 - m) / v - 1
 
 
+# normal mixtures on the logit scale (RBesT's mixnorm with family = binomial)
+LOGIT_MIXTURES = {
+    # RBesT ess() example: prior_logit <- mixnorm(c(1, log(5 / 15), sqrt(1 / 5 + 1 / 15)))
+    "rbest_prior_logit": [(1.0, math.log(5 / 15), math.sqrt(1 / 5 + 1 / 15))],
+    # RBesT ess() example: bmix_logit <- mixnorm(rob = c(0.2, 0, 2), inf = c(0.8, log(10 / 2), sqrt(1 / 10 + 1 / 2)))
+    "rbest_bmix_logit": [(0.2, 0.0, 2.0), (0.8, math.log(10 / 2), math.sqrt(1 / 10 + 1 / 2))],
+    "three_components": [(0.5, -2.0, 0.4), (0.3, -1.0, 1.2), (0.2, 1.0, 0.3)],
+}
+
+
+def elir_logit(comps) -> float:
+    """ELIR on the logit scale: integral of pi(eta) i(eta) / (p (1 - p)) d eta, with
+    i = (pi' / pi)^2 - pi'' / pi from the normal densities' derivatives."""
+
+    def integrand(eta: float) -> float:
+        f = d1 = d2 = 0.0
+        for w, m, sd in comps:
+            z = (eta - m) / sd
+            dens = w * math.exp(-0.5 * z * z) / (sd * math.sqrt(2 * math.pi))
+            f += dens
+            d1 += -dens * z / sd
+            d2 += dens * (z * z - 1) / sd**2
+        if f <= 0:
+            return 0.0
+        inv_fisher = 2.0 + math.exp(eta) + math.exp(-eta)
+        return (d1 * d1 / f - d2) * inv_fisher
+
+    lo = min(m - 14 * sd for _, m, sd in comps)
+    hi = max(m + 14 * sd for _, m, sd in comps)
+    cuts = sorted({lo, hi, *(m for _, m, _ in comps)})
+    opts = {"epsabs": 1e-13, "epsrel": 1e-13, "limit": 2000}
+    return sum(
+        integrate.quad(integrand, a, b, **opts)[0] for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+    )
+
+
 def main() -> None:
     out = {
         "method": "scipy.integrate.quad (epsabs 1e-13, epsrel 1e-13) of the density form, p = s^8 "
@@ -110,6 +146,13 @@ def main() -> None:
             "elir": elir(comps),
             "moment": moment(comps),
         }
+    out["logit_mixtures"] = {
+        name: {
+            "components": [{"weight": w, "loc": m, "scale": sd} for w, m, sd in comps],
+            "elir_logit": elir_logit(comps),
+        }
+        for name, comps in LOGIT_MIXTURES.items()
+    }
     path = HERE / "ess_reference.json"
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(out["mixtures"], indent=1))
