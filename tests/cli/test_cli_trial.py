@@ -108,6 +108,12 @@ def test_report_folders(tmp_path, small_csv, map_json, capsys):
     assert "success" in stdout
     names = sorted(p.name for p in design_out.iterdir())
     assert names == ["design.json", "oc.csv", "oc.png", "report.md"]
+    (design_out / "stale.txt").write_text("from an older run")
+    argv[argv.index("30")] = "25"  # a second run replaces the folder as a whole
+    status, _, err = _run(argv, capsys)
+    assert status == 0, err
+    assert not (design_out / "stale.txt").exists()
+    assert json.loads((design_out / "design.json").read_text())["n"] == 25
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
