@@ -24,7 +24,7 @@ from bayesmeta.trial.map_prior import MapPrior, derive_map
 from bayesmeta.trial.normal_mixture import NormalMixture
 from bayesmeta.trial.oc import OperatingCharacteristics, operating_characteristics, smallest_n
 from bayesmeta.trial.robust import robustify
-from bayesmeta.trial.source import MapSource, grid_mixture, map_source
+from bayesmeta.trial.source import MapSource, grid_mixture, linear_predictor_mixture, map_source
 
 __all__ = [
     "BetaMixture",
@@ -42,6 +42,7 @@ __all__ = [
     "fit_beta_mixture",
     "fit_quality",
     "grid_mixture",
+    "linear_predictor_mixture",
     "map_source",
     "operating_characteristics",
     "prior_data_conflict",

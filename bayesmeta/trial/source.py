@@ -97,6 +97,40 @@ def grid_mixture(mu: np.ndarray, tau: np.ndarray, log_weight: np.ndarray) -> Nor
     )
 
 
+def linear_predictor_mixture(
+    beta: np.ndarray, tau: np.ndarray, weight: np.ndarray, x: np.ndarray
+) -> NormalMixture:
+    """The predictive logit of a new study with covariate row ``x`` from regression nodes.
+
+    For posterior nodes (beta_j, tau_j) with masses w_j of a meta-regression, a new study with
+    covariates x has logit ~ sum_j w_j N(x' beta_j, tau_j): the hook for an exact regression
+    engine (and for a multi-covariate ``--pattern``). Scales are floored at 1e-6 (a node at
+    tau = 0 is a point mass; its weight is tiny on a fine tau axis).
+
+    Parameters
+    ----------
+    beta : numpy.ndarray
+        Coefficient nodes, shape (J, P).
+    tau : numpy.ndarray
+        tau nodes, shape (J,).
+    weight : numpy.ndarray
+        Posterior masses, shape (J,).
+    x : numpy.ndarray
+        The new study's design row, shape (P,).
+
+    Returns
+    -------
+    NormalMixture
+    """
+    beta = np.atleast_2d(np.asarray(beta, dtype=float))
+    x = np.asarray(x, dtype=float)
+    if beta.shape[1] != x.size:
+        raise InputError(f"pattern: {x.size} design columns for {beta.shape[1]} coefficients")
+    return NormalMixture(
+        weight=weight, loc=beta @ x, scale=np.maximum(np.asarray(tau, float), 1e-6)
+    )
+
+
 def map_source(spec, *, level: str | None = None, accuracy=None) -> MapSource:
     """The exact MAP source of a random-intercept, common-effect or subgroup model.
 

@@ -103,3 +103,14 @@ def test_small_binomial_map_rbest_issue_22():
     assert payload["ess"]["elir"] < 0
     assert 2 < payload["predictive"]["ess_elir_logit"] < 15
     assert payload["warnings"] and "RBesT issue #22" in payload["warnings"][0]
+
+
+def test_robust_component_mean_matched_unit_information():
+    """RBesT's robustify for Beta mixtures: Beta(m n', (1 - m) n') with n' = n + 1 = 2."""
+    mix = BetaMixture(weight=[0.62, 0.38], a=[19.2, 3.5], b=[57.8, 9.4])
+    robust = robustify(mix, weight=0.3, mean="map")
+    m = mix.mean()
+    assert robust.a[-1] == pytest.approx(2 * m) and robust.b[-1] == pytest.approx(2 * (1 - m))
+    assert robust.mean() == pytest.approx(m)  # a mean-matched component keeps the mean
+    with pytest.raises(InputError, match="--robust 1.2"):
+        robustify(mix, weight=1.2)

@@ -85,3 +85,16 @@ def test_level_errors(orr):
         map_source(spec, level="lymphomaX")
     with pytest.raises(InputError, match="--level"):
         map_source(spec)
+
+
+def test_linear_predictor_mixture_is_x_beta():
+    from bayesmeta.trial import linear_predictor_mixture
+
+    beta = np.array([[0.5, 1.0], [0.7, -0.2]])
+    mix = linear_predictor_mixture(
+        beta, np.array([0.3, 0.0]), np.array([0.25, 0.75]), np.array([1.0, 1.0])
+    )
+    np.testing.assert_allclose(mix.loc, [1.5, 0.5])
+    np.testing.assert_allclose(mix.scale, [0.3, 1e-6])
+    with pytest.raises(InputError, match="design columns"):
+        linear_predictor_mixture(beta, np.ones(2), np.ones(2), np.ones(3))
