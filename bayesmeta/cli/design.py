@@ -54,6 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--at-rate", type=float, metavar="R", help="... at this true rate")
     parser.add_argument(
+        "--rates",
+        metavar="R,R,...",
+        help="true rates for the power (default 0, 0.01, ..., 1 and p0)",
+    )
+    parser.add_argument(
         "--n-max", type=int, default=400, metavar="N", help="largest n searched (400)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -116,7 +121,16 @@ def design(args: argparse.Namespace) -> dict[str, Any]:
         raise InputError("--vague: the shapes A and B must be positive")
     prior = read_prior(args.prior)
     vague = BetaMixture(weight=[1.0], a=[args.vague[0]], b=[args.vague[1]])
+    rates = None
+    if args.rates:
+        try:
+            rates = [float(r) for r in args.rates.split(",") if r.strip()]
+        except ValueError:
+            raise InputError(f"--rates {args.rates}: comma-separated numbers in [0, 1]") from None
+        if not rates:
+            raise InputError("--rates: no rate given")
     rule = {
+        "rates": rates,
         "n": args.n,
         "p0": args.p0,
         "confidence": args.confidence,

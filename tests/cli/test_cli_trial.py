@@ -86,6 +86,21 @@ def test_design_json_from_map_json(map_json, capsys):
     assert payload["power"]["0.5"] == pytest.approx(payload["type1"])
     assert payload["vague"]["prior"] == "Beta(1, 1)"
     assert payload["smallest_n"]["n"] >= 1
+    argv = [
+        "design",
+        "--prior",
+        str(map_json),
+        "--n",
+        "40",
+        "--p0",
+        "0.5",
+        "--rates",
+        "0.6,0.8",
+        "--json",
+    ]
+    status, out, err = _run(argv, capsys)
+    assert status == 0, err
+    assert list(json.loads(out)["power"]) == ["0.6", "0.8"]
 
 
 def test_report_folders(tmp_path, small_csv, map_json, capsys):
@@ -167,6 +182,8 @@ def test_map_bad_input_one_line_exit_2(small_csv, capsys, case):
         (["--n", "20", "--p0", "0"], "--p0 0"),
         (["--n", "20", "--p0", "0.5", "--confidence", "1"], "--confidence"),
         (["--n", "20", "--p0", "0.5", "--target-power", "0.8"], "go together"),
+        (["--n", "20", "--p0", "0.5", "--rates", "0.5,x"], "--rates"),
+        (["--n", "20", "--p0", "0.5", "--rates", "0.5,1.5"], "--rates"),
     ],
 )
 def test_design_bad_input_one_line_exit_2(map_json, capsys, extra, message):
