@@ -137,9 +137,17 @@ def map_markdown(payload: dict) -> str:
         "",
         f"Fit quality: max |CDF difference| {q['max_cdf_diff']:.4f}; quantile differences {diffs}.",
         "",
-        f"ESS: elir {elir}, moment {ess['moment']:.1f}, morita {ess['morita']:.1f}; ELIR of the "
-        f"exact predictive on the logit scale {pred['ess_elir_logit']:.1f}.",
+        f"ESS{' of the robust prior' if 'robust' in payload else ''}: elir {elir}, moment "
+        f"{ess['moment']:.1f}, morita {ess['morita']:.1f}; ELIR of the exact predictive on the "
+        f"logit scale {pred['ess_elir_logit']:.1f}.",
     ]
+    if "map_ess" in payload:
+        m = payload["map_ess"]
+        m_elir = "-" if m["elir"] is None else f"{m['elir']:.1f}"
+        lines.append(
+            f"ESS of the MAP mixture before robustification: elir {m_elir}, moment "
+            f"{m['moment']:.1f}, morita {m['morita']:.1f}."
+        )
     lines += [f"\n**Warning:** {w}" for w in payload.get("warnings", [])]
     if "robust" in payload:
         r = payload["robust"]
@@ -184,7 +192,9 @@ def design_markdown(payload: dict) -> str:
         s = payload["smallest_n"]
         lines += [
             "",
-            f"Smallest n with power >= {s['target_power']:g} at rate {s['at_rate']:g}: {s['n']}.",
+            f"Smallest n with power >= {s['target_power']:g} at rate {s['at_rate']:g}: "
+            f"{s['n']} with the MAP prior, {s['n_vague']} with the vague prior "
+            f"(searched up to {s['n_max']}).",
         ]
     lines += ["", "![Operating characteristics](oc.png)", ""]
     return "\n".join(lines)
