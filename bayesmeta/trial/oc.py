@@ -222,6 +222,10 @@ def smallest_n(
 ) -> int | None:
     """The smallest n whose power at ``at_rate`` reaches ``target_power`` (None up to n_max).
 
+    Power is not monotone in n (the critical value moves in whole responders, the saw-tooth of
+    exact binomial designs), so a slightly larger n can fall below the target again: check the
+    chosen n's neighbours with :func:`operating_characteristics`.
+
     Parameters
     ----------
     mix : BetaMixture
