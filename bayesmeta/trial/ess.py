@@ -204,22 +204,28 @@ def ess_elir_logit(mix, *, nodes: int | None = None) -> float:
     if nodes is None:
         nodes = int(min(max(4001, np.ceil(4 * (hi - lo) / float(np.min(mix.scale)))), 40001))
     eta = np.linspace(lo, hi, nodes)
-    log_w = np.log(mix.weight) - np.log(mix.scale) - 0.5 * np.log(2 * np.pi)
+    log_w = np.log(np.abs(mix.weight)) - np.log(mix.scale) - 0.5 * np.log(2 * np.pi)
+    sign = np.sign(mix.weight)
     step = max(200_000 // mix.weight.size, 1)
     values = []
     for i in range(0, eta.size, step):
         x = eta[i : i + step, None]
         z = (x - mix.loc) / mix.scale
         log_comp = log_w - 0.5 * z * z
-        log_pi = special.logsumexp(log_comp, axis=1, keepdims=True)
-        omega = np.exp(log_comp - log_pi)
+        top = log_comp.max(axis=1, keepdims=True)
+        terms = sign * np.exp(log_comp - top)  # signed weights allowed (Smolyak nodes)
+        total = terms.sum(axis=1, keepdims=True)
+        positive = total[:, 0] > 0
+        total = np.where(total > 0, total, 1.0)
+        log_pi = np.log(total) + top
+        omega = terms / total
         g = -z / mix.scale
         h = -1.0 / mix.scale**2
         info = np.sum(omega * (-h - g * g), axis=1) + np.sum(omega * g, axis=1) ** 2
         # 1 / (p q) = 2 + e^eta + e^-eta, folded into the log density to avoid overflow
         ax = np.abs(x[:, 0])
         log_inv_fisher = ax + 2.0 * np.log1p(np.exp(-ax))
-        values.append(np.exp(log_pi[:, 0] + log_inv_fisher) * info)
+        values.append(np.where(positive, np.exp(log_pi[:, 0] + log_inv_fisher) * info, 0.0))
     return float(np.trapezoid(np.concatenate(values), eta))
 
 

@@ -33,7 +33,9 @@ class NormalMixture:
     Parameters
     ----------
     weight, loc, scale : numpy.ndarray
-        Weights (non-negative, normalised here), locations and positive scales, shape (J,).
+        Weights (normalised here), locations and positive scales, shape (J,). Weights may
+        be signed (a Smolyak quadrature rule gives some nodes negative mass) as long as they
+        sum to a positive number; the density is then floored at zero where it dips below.
     """
 
     weight: np.ndarray
@@ -46,13 +48,13 @@ class NormalMixture:
         )
         if not (w.shape == m.shape == s.shape) or w.size == 0:
             raise InputError("normal mixture: weight, loc and scale need the same length")
-        if not (np.all(np.isfinite(w)) and np.all(w >= 0) and w.sum() > 0):
-            raise InputError("normal mixture: weights must be finite and non-negative")
+        if not (np.all(np.isfinite(w)) and w.sum() > 0):
+            raise InputError("normal mixture: weights must be finite with a positive sum")
         if not (np.all(np.isfinite(m)) and np.all(np.isfinite(s)) and np.all(s > 0)):
             raise InputError("normal mixture: locations must be finite and scales positive")
         # drop the lightest components carrying PRUNE of the mass in total (CDF error <= PRUNE)
-        order = np.argsort(w)
-        light = np.cumsum(w[order]) <= PRUNE * w.sum()
+        order = np.argsort(np.abs(w))
+        light = np.cumsum(np.abs(w[order])) <= PRUNE * w.sum()
         keep = np.ones(w.size, dtype=bool)
         keep[order[light]] = False
         object.__setattr__(self, "weight", w[keep] / w[keep].sum())
@@ -96,13 +98,29 @@ class NormalMixture:
         numpy.ndarray
             Same shape as ``eta``.
         """
-        log_w = np.log(self.weight) - np.log(self.scale) - 0.5 * np.log(2 * np.pi)
+        log_w = np.log(np.abs(self.weight)) - np.log(self.scale) - 0.5 * np.log(2 * np.pi)
+        sign = np.sign(self.weight)
 
         def block(x):
             z = (x - self.loc) / self.scale
+            if self.signed:
+                value, out_sign = special.logsumexp(
+                    log_w - 0.5 * z * z, axis=-1, b=sign, return_sign=True
+                )
+                return np.where(out_sign > 0, value, -np.inf)
             return special.logsumexp(log_w - 0.5 * z * z, axis=-1)
 
         return self._blocked(eta, block)
+
+    @property
+    def signed(self) -> bool:
+        """True when some weight is negative.
+
+        Returns
+        -------
+        bool
+        """
+        return bool(np.any(self.weight < 0))
 
     def cdf(self, p: np.ndarray) -> np.ndarray:
         """P(rate <= p).
@@ -147,7 +165,8 @@ class NormalMixture:
         lo = float(np.min(self.loc - 12 * self.scale))
         hi = float(np.max(self.loc + 12 * self.scale))
         x = np.linspace(lo, hi, TABLE_POINTS)
-        return x, self.logit_cdf(x)
+        # monotone even when signed weights make the summed CDF wiggle in the far tails
+        return x, np.maximum.accumulate(np.clip(self.logit_cdf(x), 0.0, 1.0))
 
     def logit_ppf(self, q: np.ndarray, *, newton: int = 2) -> np.ndarray:
         """Quantiles of the logit: interpolated in the CDF table, then two Newton steps.

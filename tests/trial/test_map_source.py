@@ -98,3 +98,21 @@ def test_linear_predictor_mixture_is_x_beta():
     np.testing.assert_allclose(mix.scale, [0.3, 1e-6])
     with pytest.raises(InputError, match="design columns"):
         linear_predictor_mixture(beta, np.ones(2), np.ones(2), np.ones(3))
+
+
+def test_signed_weights_as_smolyak_nodes_give_the_same_mixture():
+    """Smolyak rules give some nodes negative mass: N(0, 1) written as 1.5 N(0, 1) - 0.5 N(0, 1)
+    plus a tiny negative far component behaves as N(0, 1)."""
+    from scipy import stats
+
+    from bayesmeta.trial.ess import ess_elir_logit
+
+    signed = NormalMixture(weight=[1.5, -0.5, -1e-3, 1e-3], loc=[0, 0, 3, 3], scale=[1, 1, 1, 1])
+    plain = NormalMixture(weight=[1.0], loc=[0.0], scale=[1.0])
+    x = np.linspace(-4, 4, 41)
+    np.testing.assert_allclose(signed.logit_cdf(x), stats.norm.cdf(x), atol=1e-12)
+    np.testing.assert_allclose(signed.logit_logpdf(x), stats.norm.logpdf(x), atol=1e-9)
+    np.testing.assert_allclose(
+        signed.logit_ppf([0.1, 0.5, 0.9]), stats.norm.ppf([0.1, 0.5, 0.9]), atol=1e-9
+    )
+    assert ess_elir_logit(signed) == pytest.approx(ess_elir_logit(plain), rel=1e-9)
