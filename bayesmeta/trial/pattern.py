@@ -8,6 +8,8 @@ tau) nodes), which is not part of this package yet: they are refused with a one-
 
 from __future__ import annotations
 
+import numpy as np
+
 from bayesmeta.errors import InputError
 
 
@@ -67,6 +69,53 @@ def check_level(data, column: str, level: str, *, option: str) -> None:
         )
 
 
+def pattern_row(design, values: dict[str, str]) -> np.ndarray:
+    """The design-matrix row of a new study with covariate ``values`` (for ``loc = x' beta``).
+
+    Parameters
+    ----------
+    design : bayesmeta.design.Design
+        The regression's design (column names ``intercept``, ``x[level]``, ``x``).
+    values : dict
+        Covariate -> value (a level for a factor, a number for a numeric covariate); every
+        covariate of the formula, and only those.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (p,).
+    """
+    missing = [c for c in design.covariates if c not in values]
+    if missing:
+        raise InputError(
+            f"--pattern: give every covariate of the formula (missing: {', '.join(missing)})"
+        )
+    extra = [c for c in values if c not in design.covariates]
+    if extra:
+        raise InputError(f"--pattern: covariate '{extra[0]}' is not in the formula")
+    for name, levels in design.factors.items():
+        if values[name] not in {str(v) for v in levels}:
+            raise InputError(
+                f"--pattern {name}={values[name]}: no studies at that level "
+                f"(levels: {', '.join(map(str, levels))})"
+            )
+    row = []
+    for column in design.columns:
+        if column == "intercept":
+            row.append(1.0)
+        elif column in design.numeric:
+            try:
+                row.append(float(values[column]))
+            except ValueError:
+                raise InputError(
+                    f"--pattern {column}={values[column]}: a number is needed"
+                ) from None
+        else:
+            name, _, level = column.partition("[")
+            row.append(1.0 if values[name] == level[:-1] else 0.0)
+    return np.asarray(row)
+
+
 def resolve(spec, *, level: str | None = None, pattern: str | None = None):
     """The (subgroup or pooled) model and level a MAP prior is derived from.
 
@@ -100,6 +149,11 @@ def resolve(spec, *, level: str | None = None, pattern: str | None = None):
         return spec, level
     values = parse_pattern(pattern)
     for column, value in values.items():
+        if column in spec.data.covariates.columns and _numeric(spec.data.covariates[column]):
+            raise InputError(
+                f"--pattern {column}={value}: a numeric covariate needs the exact regression "
+                "engine, not available yet; give a categorical covariate"
+            )
         check_level(spec.data, column, value, option="--pattern")
     if len(values) > 1:
         raise InputError(
@@ -125,3 +179,9 @@ def resolve(spec, *, level: str | None = None, pattern: str | None = None):
         tau_prior=spec.priors.tau,
     )
     return model, value
+
+
+def _numeric(values) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(values))

@@ -20,6 +20,7 @@ SMALL = pd.DataFrame(
         "n": [20, 22, 15, 30, 12, 14, 10, 16],
         "group": ["a", "a", "a", "a", "b", "b", "b", "b"],
         "region": ["x", "y", "x", "y", "x", "y", "x", "y"],
+        "dose": [1.0, 2.0, 1.0, 2.0, 1.5, 2.5, 1.5, 2.5],
     }
 )
 
@@ -162,6 +163,7 @@ BAD = {
     "by_without_level": (["--by", "group"], "--level"),
     "pattern_other_than_by": (["--by", "group", "--pattern", "region=x"], "groups by 'group'"),
     "pattern_with_common": (["--common", "--pattern", "group=a"], "--pattern needs"),
+    "pattern_numeric": (["--pattern", "dose=2"], "numeric covariate"),
 }
 
 

@@ -116,3 +116,23 @@ def test_signed_weights_as_smolyak_nodes_give_the_same_mixture():
         signed.logit_ppf([0.1, 0.5, 0.9]), stats.norm.ppf([0.1, 0.5, 0.9]), atol=1e-9
     )
     assert ess_elir_logit(signed) == pytest.approx(ess_elir_logit(plain), rel=1e-9)
+
+
+def test_pattern_row_follows_the_design_columns(orr):
+    from bayesmeta.design import design_matrix
+    from bayesmeta.trial.pattern import pattern_row
+
+    data = orr.complete_for(["cancer_type", "country", "age_median"])
+    design = design_matrix(data.covariates, "cancer_type + country + age_median")
+    row = pattern_row(design, {"cancer_type": "myeloma", "country": "USA", "age_median": "60"})
+    expected = {c: 0.0 for c in design.columns}
+    expected["intercept"] = 1.0
+    expected["age_median"] = 60.0
+    for name, level in (("cancer_type", "myeloma"), ("country", "USA")):
+        if f"{name}[{level}]" in expected:
+            expected[f"{name}[{level}]"] = 1.0
+    np.testing.assert_allclose(row, [expected[c] for c in design.columns])
+    with pytest.raises(InputError, match="missing: age_median"):
+        pattern_row(design, {"cancer_type": "myeloma", "country": "USA"})
+    with pytest.raises(InputError, match="no studies at that level"):
+        pattern_row(design, {"cancer_type": "brain", "country": "USA", "age_median": "60"})
