@@ -105,7 +105,11 @@ def linear_predictor_mixture(
     For posterior nodes (beta_j, tau_j) with masses w_j of a meta-regression, a new study with
     covariates x has logit ~ sum_j w_j N(x' beta_j, tau_j): the hook for an exact regression
     engine (and for a multi-covariate ``--pattern``). Scales are floored at 1e-6 (a node at
-    tau = 0 is a point mass; its weight is tiny on a fine tau axis).
+    tau = 0 is a point mass; its weight is tiny on a fine tau axis). Weights may be signed
+    (Smolyak rules). Nodes at small tau make the density a comb of narrow normals: its CDF,
+    quantiles and the Beta-mixture fit are accurate, but a curvature-based summary such as
+    :func:`~bayesmeta.trial.ess.ess_elir_logit` needs the comb smoothed first (per-tau-node
+    conditional moments of x'beta), which :func:`grid_mixture` does for the grid engines.
 
     Parameters
     ----------
