@@ -1,5 +1,5 @@
 """The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``, ``sensitivity``,
-``cumulative``, ``multiverse`` and ``simulate``.
+``cumulative``, ``multiverse``, ``simulate``, ``map`` and ``design``.
 
 Each subcommand lives in its own module with ``register(subparsers)`` and ``run(args) -> int``.
 Input errors print one line on stderr and exit with status 2, never a traceback.
@@ -17,8 +17,10 @@ from bayesmeta import __version__
 from bayesmeta.cli import (
     compare,
     cumulative,
+    design,
     fit,
     freq,
+    mapprior,
     multiverse,
     run,
     sensitivity,
@@ -28,7 +30,18 @@ from bayesmeta.cli.common import OneLineParser
 from bayesmeta.cli.quiet import cli_warnings
 from bayesmeta.errors import BayesmetaError
 
-SUBCOMMANDS = (freq, fit, run, compare, sensitivity, cumulative, multiverse, simulate)
+SUBCOMMANDS = (
+    freq,
+    fit,
+    run,
+    compare,
+    sensitivity,
+    cumulative,
+    multiverse,
+    simulate,
+    mapprior,
+    design,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

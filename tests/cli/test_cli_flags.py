@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bayesmeta.bayes import predictive, sampling
 from bayesmeta.cli import build_parser, main
+from bayesmeta.nuts import predictive, sampling
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
