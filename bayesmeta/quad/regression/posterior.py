@@ -1,0 +1,260 @@
+"""The log posterior of a meta-regression in (beta, s = log tau), and its modes.
+
+``log p(beta, s | y) + const = sum_i log L_i(x_i' beta, e^s) + sum_j log pi_j(beta_j)
++ log p_tau(e^s) + s`` (the last term is the Jacobian of tau = e^s). Gradients and Hessians use
+the structure of the model: each study's log likelihood depends on (eta_i, s) only, so its
+derivatives are central differences in two variables per study, and
+``d2/dbeta2 = X' diag(l_eta,eta) X``. The priors are any callables returning log densities
+(differentiated numerically), so every prior family of :mod:`bayesmeta.bayes.priors` works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayesmeta.errors import InputError
+from bayesmeta.quad.regression.likelihood import study_loglik_rows
+
+LogDensity = Callable[[np.ndarray], np.ndarray]
+#: Central-difference steps in eta and in s.
+H_ETA = 1e-3
+H_S = 1e-3
+NEWTON_STEPS = 40
+
+
+@dataclass(frozen=True)
+class RegressionProblem:
+    """Data, design and priors of one meta-regression as plain arrays and callables.
+
+    Attributes
+    ----------
+    events, total : numpy.ndarray
+        Counts, shape (k,).
+    X : numpy.ndarray
+        Design matrix, shape (k, p).
+    coef_logpdf : sequence of callables
+        Log prior density of each coefficient (vectorized over arrays).
+    tau_logpdf : callable
+        Log prior density of tau (on tau, not log tau).
+    n_gh : int
+        Gauss-Hermite nodes per study.
+    """
+
+    events: np.ndarray
+    total: np.ndarray
+    X: np.ndarray
+    coef_logpdf: Sequence[LogDensity]
+    tau_logpdf: LogDensity
+    n_gh: int = 10
+
+    @property
+    def p(self) -> int:
+        """Number of coefficients."""
+        return self.X.shape[1]
+
+    def loglik(self, beta: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """sum_i log L_i at points ``beta`` (N, p), ``s`` (N,): shape (N,)."""
+        eta = self.X @ np.asarray(beta, float).T if self.p else np.zeros((len(self.events), 1))
+        rows = study_loglik_rows(self.events, self.total, eta, np.exp(s), n_gh=self.n_gh)
+        return rows.sum(axis=0)
+
+    def log_prior_beta(self, beta: np.ndarray) -> np.ndarray:
+        """sum_j log pi_j(beta_j), shape (N,)."""
+        beta = np.atleast_2d(beta)
+        return sum(f(beta[:, j]) for j, f in enumerate(self.coef_logpdf))
+
+    def log_prior_s(self, s: np.ndarray) -> np.ndarray:
+        """log p_tau(e^s) + s."""
+        s = np.asarray(s, float)
+        return self.tau_logpdf(np.exp(s)) + s
+
+    def log_post(self, beta: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Unnormalised log posterior density in (beta, s), shape (N,)."""
+        return self.loglik(beta, s) + self.log_prior_beta(beta) + self.log_prior_s(s)
+
+
+def _prior_derivs(problem: RegressionProblem, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and second derivatives of each coefficient's log prior, shape (N, p) each."""
+    h = 1e-4
+    d1 = np.empty_like(beta)
+    d2 = np.empty_like(beta)
+    for j, f in enumerate(problem.coef_logpdf):
+        b = beta[:, j]
+        up, mid, down = f(b + h), f(b), f(b - h)
+        d1[:, j] = (up - down) / (2 * h)
+        d2[:, j] = (up - 2 * mid + down) / (h * h)
+    return d1, d2
+
+
+def conditional_derivs(
+    problem: RegressionProblem, beta: np.ndarray, s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Value, gradient and Hessian in beta of the log posterior at (beta_t, s_t), t = 1..T.
+
+    Parameters
+    ----------
+    problem : RegressionProblem
+    beta : numpy.ndarray
+        Shape (T, p).
+    s : numpy.ndarray
+        Shape (T,).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Values (T,), gradients (T, p), Hessians (T, p, p).
+    """
+    X = problem.X
+    eta = X @ beta.T  # (k, T)
+    tau = np.exp(s)
+    stacked = np.concatenate([eta - H_ETA, eta, eta + H_ETA], axis=1)
+    rows = study_loglik_rows(
+        problem.events, problem.total, stacked, np.tile(tau, 3), n_gh=problem.n_gh
+    )
+    down, mid, up = np.split(rows, 3, axis=1)
+    d1 = (up - down) / (2 * H_ETA)
+    d2 = (up - 2 * mid + down) / (H_ETA * H_ETA)
+    p1, p2 = _prior_derivs(problem, beta)
+    value = mid.sum(axis=0) + problem.log_prior_beta(beta) + problem.log_prior_s(s)
+    grad = d1.T @ X + p1
+    hess = np.einsum("kt,kp,kq->tpq", d2, X, X)
+    hess[:, np.arange(problem.p), np.arange(problem.p)] += p2
+    return value, grad, hess
+
+
+def joint_derivs(
+    problem: RegressionProblem, theta: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Value, gradient and Hessian of the log posterior in theta = (beta, s)."""
+    X, p = problem.X, problem.p
+    beta, s = theta[:p], theta[p]
+    eta = X @ beta
+    offsets = [(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]
+    etas = np.stack([eta + a * H_ETA for a, _ in offsets], axis=1)
+    taus = np.exp(np.array([s + b * H_S for _, b in offsets]))
+    rows = study_loglik_rows(problem.events, problem.total, etas, taus, n_gh=problem.n_gh)
+    f = {o: rows[:, i] for i, o in enumerate(offsets)}
+    l_e = (f[1, 0] - f[-1, 0]) / (2 * H_ETA)
+    l_s = (f[0, 1] - f[0, -1]) / (2 * H_S)
+    l_ee = (f[1, 0] - 2 * f[0, 0] + f[-1, 0]) / H_ETA**2
+    l_ss = (f[0, 1] - 2 * f[0, 0] + f[0, -1]) / H_S**2
+    l_es = (f[1, 1] - f[1, -1] - f[-1, 1] + f[-1, -1]) / (4 * H_ETA * H_S)
+    p1, p2 = _prior_derivs(problem, beta[None])
+    ps = problem.log_prior_s(np.array([s - H_S, s, s + H_S]))
+    value = float(f[0, 0].sum() + problem.log_prior_beta(beta[None])[0] + ps[1])
+    grad = np.concatenate([X.T @ l_e + p1[0], [l_s.sum() + (ps[2] - ps[0]) / (2 * H_S)]])
+    hess = np.empty((p + 1, p + 1))
+    hess[:p, :p] = np.einsum("k,kp,kq->pq", l_ee, X, X) + np.diag(p2[0])
+    hess[:p, p] = hess[p, :p] = X.T @ l_es
+    hess[p, p] = l_ss.sum() + (ps[2] - 2 * ps[1] + ps[0]) / H_S**2
+    return value, grad, hess
+
+
+def _newton_step(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
+    """Ascent direction: Newton where -hess is positive definite, else regularised."""
+    neg = -hess
+    shift = 0.0
+    eye = np.eye(neg.shape[-1])
+    for _ in range(30):
+        try:
+            np.linalg.cholesky(neg + shift * eye)
+            return np.linalg.solve(neg + shift * eye, grad)
+        except np.linalg.LinAlgError:
+            shift = max(2 * shift, 1e-3 * (1 + np.abs(np.diag(neg)).max()))
+    return grad
+
+
+def start_point(problem: RegressionProblem) -> np.ndarray:
+    """(beta, s) to start the mode search: weighted least squares on empirical logits, tau 0.5."""
+    y, n, X = problem.events, problem.total, problem.X
+    logit = np.log(y + 0.5) - np.log(n - y + 0.5)
+    w = 1.0 / (1.0 / (y + 0.5) + 1.0 / (n - y + 0.5) + 0.25)
+    gram = X.T @ (w[:, None] * X) + np.eye(problem.p) / 6.25
+    beta = np.linalg.solve(gram, X.T @ (w * logit))
+    return np.concatenate([beta, [np.log(0.5)]])
+
+
+def joint_mode(problem: RegressionProblem) -> tuple[np.ndarray, np.ndarray, float]:
+    """The posterior mode of (beta, s) and the negative Hessian there.
+
+    Parameters
+    ----------
+    problem : RegressionProblem
+
+    Returns
+    -------
+    tuple
+        Mode (p + 1,), negative Hessian (p + 1, p + 1) (positive definite) and the log
+        posterior at the mode.
+
+    Raises
+    ------
+    InputError
+        If the search does not converge (a posterior without a proper mode).
+    """
+    theta = start_point(problem)
+    value, grad, hess = joint_derivs(problem, theta)
+    for _ in range(NEWTON_STEPS):
+        step = _newton_step(grad, hess)
+        scale = min(1.0, 3.0 / max(np.abs(step).max(), 1e-300))
+        for _ in range(30):
+            cand = theta + scale * step
+            new_value, new_grad, new_hess = joint_derivs(problem, cand)
+            if np.isfinite(new_value) and new_value >= value - 1e-10:
+                break
+            scale /= 2
+        theta, grad, hess = cand, new_grad, new_hess
+        done = abs(new_value - value) < 1e-10 and np.abs(scale * step).max() < 1e-6
+        value = new_value
+        if done:
+            break
+    neg = -hess
+    try:
+        np.linalg.cholesky(neg)
+    except np.linalg.LinAlgError:
+        raise InputError(
+            "quadrature: the regression posterior has no proper mode (check the design and priors)"
+        ) from None
+    return theta, neg, value
+
+
+def conditional_modes(
+    problem: RegressionProblem, s: np.ndarray, start: np.ndarray, *, steps: int = 12
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mode of beta given each s_t, and the negative Hessian there (vectorized over t).
+
+    Parameters
+    ----------
+    problem : RegressionProblem
+    s : numpy.ndarray
+        Shape (T,).
+    start : numpy.ndarray
+        Starting beta, shape (T, p).
+    steps : int
+        Newton iterations (log-concave in beta for the log-concave priors: converges fast).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Modes (T, p), negative Hessians (T, p, p) and log posterior values (T,).
+    """
+    beta = np.array(start, dtype=float)
+    value, grad, hess = conditional_derivs(problem, beta, s)
+    for _ in range(steps):
+        step = np.stack([_newton_step(g, h) for g, h in zip(grad, hess, strict=True)])
+        big = np.abs(step).max(axis=1, keepdims=True)
+        step *= np.minimum(1.0, 3.0 / np.maximum(big, 1e-300))
+        cand = beta + step
+        new_value, new_grad, new_hess = conditional_derivs(problem, cand, s)
+        worse = ~(new_value >= value - 1e-10)
+        if worse.any():  # halve the step where it overshot
+            cand[worse] = beta[worse] + 0.5 * step[worse]
+            new_value, new_grad, new_hess = conditional_derivs(problem, cand, s)
+        converged = np.abs(cand - beta).max() < 1e-7
+        beta, value, grad, hess = cand, new_value, new_grad, new_hess
+        if converged:
+            break
+    return beta, -hess, value
