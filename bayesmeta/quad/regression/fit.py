@@ -34,7 +34,10 @@ from bayesmeta.quad.regression.skewmix import SkewMixture
 
 PROB = 0.95
 #: Gauss-Hermite nodes of the population mean rate at each quadrature node.
-MEAN_GH = 61
+MEAN_GH = 41
+#: Adaptive Gauss-Hermite nodes for the moments of the study effects (10 give ~1e-4 relative
+#: error in the third moment of a one-event study; 20 give < 1e-7).
+MOMENT_GH = 20
 
 
 def regression_posterior(
@@ -61,17 +64,16 @@ def regression_posterior(
 
 
 def _intervals(mix: SkewMixture, *, hdi: bool) -> list[Interval]:
-    med = mix.quantile(0.5)
     if hdi:
+        med = mix.quantile(0.5)
         lo, hi = mix.hdi(PROB)
     else:
-        lo, hi = mix.quantile((1 - PROB) / 2), mix.quantile((1 + PROB) / 2)
+        med, lo, hi = mix.quantiles([0.5, (1 - PROB) / 2, (1 + PROB) / 2]).T
     kind = "hdi" if hdi else "eti"
     return [Interval(float(m), float(a), float(b), kind=kind) for m, a, b in zip(med, lo, hi, strict=True)]
 
 
-def _level_rows(spec: ModelSpec) -> tuple[dict[str, np.ndarray], list[list[str]]]:
-    design = spec.design
+def _level_rows(design) -> tuple[dict[str, np.ndarray], list[list[str]]]:
     rows: dict[str, np.ndarray] = {}
     groups: list[list[str]] = []
     several = len(design.factors) > 1
@@ -109,7 +111,7 @@ def summaries(spec: ModelSpec, post: RegressionPosterior, *, hdi: bool = False) 
     design = spec.design
     X = np.asarray(design.matrix, float)
     beta = post.beta  # (T, Q, p)
-    rows, groups = _level_rows(spec)
+    rows, groups = _level_rows(design)
     names = list(rows)
     pairs = [(a, b) for g in groups for a, b in combinations(g, 2)]
     linear = [np.eye(X.shape[1])[j] for j in range(X.shape[1])]
@@ -118,7 +120,10 @@ def summaries(spec: ModelSpec, post: RegressionPosterior, *, hdi: bool = False) 
     lin_values = np.einsum("tqp,fp->ftq", beta, np.array(linear))
     p, n_rates = X.shape[1], len(names)
     eta = np.einsum("tqp,kp->ktq", beta, X)
-    mean_rate = population_mean(eta, post.tau[None, :, None], m=MEAN_GH).mean(axis=0)
+    patterns, counts = np.unique(X, axis=0, return_counts=True)
+    eta_u = np.einsum("tqp,up->utq", beta, patterns)
+    mean_u = population_mean(eta_u, post.tau[None, :, None], m=MEAN_GH)
+    mean_rate = np.einsum("utq,u->tq", mean_u, counts / counts.sum())
     contrast_values = np.array(
         [expit(np.einsum("tqp,p->tq", beta, rows[a])) - expit(np.einsum("tqp,p->tq", beta, rows[b])) for a, b in pairs]
     ).reshape(len(pairs), *beta.shape[:2])
@@ -137,11 +142,10 @@ def summaries(spec: ModelSpec, post: RegressionPosterior, *, hdi: bool = False) 
         Contrast(a, b, iv.median, iv.lo, iv.hi, float(np.clip(pg, 0.0, 1.0)))
         for (a, b), iv, pg in zip(pairs, diff_ivs, prob_greater, strict=True)
     ]
-    patterns, counts = np.unique(X, axis=0, return_counts=True)
     new_study = _expit_iv(_intervals(new_study_mixture(post, patterns, counts), hdi=hdi)[0])
     T, Q = beta.shape[:2]
     _, z_moments = study_loglik_rows(
-        spec.data.events, spec.data.total, eta.reshape(len(X), T * Q), np.repeat(post.tau, Q), moments=True
+        spec.data.events, spec.data.total, eta.reshape(len(X), T * Q), np.repeat(post.tau, Q), n_gh=MOMENT_GH, moments=True
     )
     raw = study_effect_raw(post, X, z_moments.reshape(3, len(X), T, Q))
     study_ivs = [_expit_iv(iv) for iv in _intervals(mixture_of(post, raw), hdi=hdi)]

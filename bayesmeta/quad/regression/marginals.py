@@ -16,7 +16,7 @@ from bayesmeta.quad.regression.integrate import RegressionPosterior
 from bayesmeta.quad.regression.skewmix import SkewMixture, moments_from_raw, skew_normal_params
 
 #: s nodes with less posterior mass than this are left out of the mixtures.
-MIN_MASS = 1e-12
+MIN_MASS = 1e-10
 
 
 def _kept(post: RegressionPosterior) -> np.ndarray:

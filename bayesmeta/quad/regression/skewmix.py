@@ -79,31 +79,44 @@ class SkewMixture:
         comp = 2.0 / self.omega * np.exp(-0.5 * t * t) / np.sqrt(2 * np.pi) * ndtr(self.alpha * t)
         return np.sum(comp * self.weight, axis=1)
 
-    def quantile(self, q: float, *, tol: float = 1e-9) -> np.ndarray:
-        """The ``q`` quantile of every mixture, shape (F,)."""
-        mean = np.sum(self.weight * (self.xi + self.omega * self.alpha / np.sqrt(1 + self.alpha**2) * _SQRT_2_PI), axis=1)
-        lo = np.min(self.xi - 12 * self.omega, axis=1)
-        hi = np.max(self.xi + 12 * self.omega, axis=1)
-        sd = np.sqrt(np.sum(self.weight * self.omega**2, axis=1))
+    def quantiles(self, probs, *, tol: float = 1e-9) -> np.ndarray:
+        """Quantiles of every mixture at each probability, shape (F, len(probs))."""
+        probs = np.asarray(probs, float)
+        F, m = self.xi.shape[0], probs.size
+        rep = SkewMixture(
+            np.repeat(self.xi, m, axis=0),
+            np.repeat(self.omega, m, axis=0),
+            np.repeat(self.alpha, m, axis=0),
+            np.repeat(self.weight, m, axis=0),
+        )
+        q = np.tile(probs, F)
+        delta = rep.alpha / np.sqrt(1 + rep.alpha**2)
+        mean = np.sum(rep.weight * (rep.xi + rep.omega * delta * _SQRT_2_PI), axis=1)
+        lo = np.min(rep.xi - 12 * rep.omega, axis=1)
+        hi = np.max(rep.xi + 12 * rep.omega, axis=1)
+        sd = np.sqrt(np.sum(rep.weight * rep.omega**2, axis=1))
         x = np.clip(mean + sd * ndtri(q), lo, hi)
         for _ in range(60):
-            f = self.cdf(x) - q
+            f = rep.cdf(x) - q
             lo = np.where(f < 0, x, lo)
             hi = np.where(f < 0, hi, x)
-            dens = self.pdf(x)
-            step = x - f / np.maximum(dens, 1e-300)
-            bad = ~((step > lo) & (step < hi))
-            new = np.where(bad, 0.5 * (lo + hi), step)
-            if np.all(np.abs(new - x) < tol * (1 + np.abs(x))):
-                return new
+            step = x - f / np.maximum(rep.pdf(x), 1e-300)
+            new = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
+            done = np.all(np.abs(new - x) < tol * (1 + np.abs(x)))
             x = new
-        return x
+            if done:
+                break
+        return x.reshape(F, m)
+
+    def quantile(self, q: float) -> np.ndarray:
+        """The ``q`` quantile of every mixture, shape (F,)."""
+        return self.quantiles([q])[:, 0]
 
     def hdi(self, prob: float = 0.95, *, n: int = 41) -> tuple[np.ndarray, np.ndarray]:
         """Narrowest ``prob`` interval of every (unimodal) mixture, shapes (F,) and (F,)."""
         starts = np.linspace(1e-4, 1.0 - prob - 1e-4, n)
-        lows = np.stack([self.quantile(u) for u in starts], axis=1)
-        highs = np.stack([self.quantile(u + prob) for u in starts], axis=1)
+        both = self.quantiles(np.concatenate([starts, starts + prob]))
+        lows, highs = both[:, :n], both[:, n:]
         best = np.argmin(highs - lows, axis=1)
         rows = np.arange(lows.shape[0])
         return lows[rows, best], highs[rows, best]
