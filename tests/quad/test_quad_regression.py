@@ -60,7 +60,9 @@ def test_study_rows_equal_the_one_eta_rule():
 def test_study_effect_moments_match_scipy_quad():
     """20 adaptive Gauss-Hermite nodes (as the fit uses) give the moments of a 1-event study."""
     y, n, eta, tau = 1.0, 33.0, -2.0, 1.5
-    _, m = study_loglik_rows(np.array([y]), np.array([n]), np.array([[eta]]), np.array([tau]), n_gh=20, moments=True)
+    _, m = study_loglik_rows(
+        np.array([y]), np.array([n]), np.array([[eta]]), np.array([tau]), n_gh=20, moments=True
+    )
 
     def post(z):
         return stats.binom.pmf(y, n, 1 / (1 + np.exp(-(eta + tau * z)))) * stats.norm.pdf(z)
@@ -77,7 +79,9 @@ def test_skew_normal_matches_its_moments_and_scipy():
     xi, omega, alpha = skew_normal_params(np.array([mean]), np.array([var]), np.array([skew]))
     assert (xi[0], omega[0], alpha[0]) == pytest.approx((1.0, 2.0, 4.0), rel=1e-6)
     mix = SkewMixture(xi[None], omega[None], alpha[None], np.ones(1))
-    assert mix.quantiles([0.025, 0.5, 0.975])[0] == pytest.approx(dist.ppf([0.025, 0.5, 0.975]), abs=1e-7)
+    assert mix.quantiles([0.025, 0.5, 0.975])[0] == pytest.approx(
+        dist.ppf([0.025, 0.5, 0.975]), abs=1e-7
+    )
 
 
 @pytest.mark.parametrize("outcome", ["orr", "death"])
@@ -95,9 +99,16 @@ def test_intercept_only_regression_is_the_random_intercept_model(outcome):
     grid = posterior_grid(build_model(data, kind="random"))
     assert reg.model["log_evidence"] == pytest.approx(grid.log_marginal_likelihood, abs=1e-3)
     assert reg.model["log_evidence_error"] < 0.01
-    for name, tol in [("tau", 1e-3), ("new_study", 1e-3), ("pooled_median", 2e-3), ("pooled_mean", 2e-3)]:
+    for name, tol in [
+        ("tau", 1e-3),
+        ("new_study", 1e-3),
+        ("pooled_median", 2e-3),
+        ("pooled_mean", 2e-3),
+    ]:
         got, want = getattr(reg, name), getattr(ref, name)
-        assert (got.median, got.lo, got.hi) == pytest.approx((want.median, want.lo, want.hi), abs=tol), name
+        assert (got.median, got.lo, got.hi) == pytest.approx(
+            (want.median, want.lo, want.hi), abs=tol
+        ), name
     for col in ("median", "lo", "hi"):
         assert np.allclose(reg.study_rates[col], ref.study_rates[col], atol=3e-3)
 
@@ -108,11 +119,22 @@ def test_fit_is_deterministic_and_reports_every_output():
     assert first.to_dict() == second.to_dict()
     out = first.to_dict()
     assert out["engine"] == "quadrature"
-    assert set(out["coefficients"]) == {"intercept", "cancer_type[lymphoma]", "cancer_type[myeloma]", "country[USA]"}
-    assert set(out["rates"]) == {
-        "cancer_type[leukemia]", "cancer_type[lymphoma]", "cancer_type[myeloma]", "country[China]", "country[USA]",
+    assert set(out["coefficients"]) == {
+        "intercept",
+        "cancer_type[lymphoma]",
+        "cancer_type[myeloma]",
+        "country[USA]",
     }
-    assert len(out["contrasts"]) == 4 and all(0 <= c["prob_a_greater"] <= 1 for c in out["contrasts"])
+    assert set(out["rates"]) == {
+        "cancer_type[leukemia]",
+        "cancer_type[lymphoma]",
+        "cancer_type[myeloma]",
+        "country[China]",
+        "country[USA]",
+    }
+    assert len(out["contrasts"]) == 4 and all(
+        0 <= c["prob_a_greater"] <= 1 for c in out["contrasts"]
+    )
     assert len(out["study_rates"]) == spec.data.k
     assert first.diagnostics.ok and "log evidence error" in first.diagnostics.engine_note
 
@@ -126,7 +148,9 @@ def test_hdi_is_narrower_than_the_equal_tailed_interval():
 
 
 def test_eight_coefficients_run_with_a_sparse_grid_and_a_small_error():
-    spec = build_model(cart_outcome("orr"), formula="cancer_type + country + age_median + year + phase")
+    spec = build_model(
+        cart_outcome("orr"), formula="cancer_type + country + age_median + year + phase"
+    )
     post, coarse = regression_posterior(spec)
     assert post.beta.shape[2] == 8 and post.rule == "smolyak"
     assert abs(post.log_evidence - coarse.log_evidence) < 0.05
@@ -143,7 +167,9 @@ def test_draws_are_deterministic_and_match_the_posterior():
     b, t, w = post.nodes()
     # means within 5 Monte Carlo SEs (ESS >= 4000 resampled draws)
     assert np.mean(tau) == pytest.approx(w @ t, abs=5 * np.std(tau) / np.sqrt(4000))
-    assert np.mean(beta[:, 1]) == pytest.approx(w @ b[:, 1], abs=5 * np.std(beta[:, 1]) / np.sqrt(4000))
+    assert np.mean(beta[:, 1]) == pytest.approx(
+        w @ b[:, 1], abs=5 * np.std(beta[:, 1]) / np.sqrt(4000)
+    )
 
 
 def test_bad_accuracy_and_wrong_kind_are_input_errors():
@@ -151,3 +177,24 @@ def test_bad_accuracy_and_wrong_kind_are_input_errors():
         RegressionAccuracy(level=1)
     with pytest.raises(InputError, match="regression"):
         regression_posterior(build_model(cart_outcome("orr"), kind="random"))
+
+
+def test_intercept_only_loo_equals_the_grid_engine():
+    """Exact LOO of the intercept-only regression equals the random-intercept model's (1e-3)."""
+    from bayesmeta.quad import loo_log_predictive
+    from bayesmeta.quad.regression.loo import regression_loo
+
+    data = cart_outcome("crr")
+    ours = regression_loo(build_model(data, kind="regression", formula="1"))
+    theirs = loo_log_predictive(build_model(data, kind="random"))
+    assert np.allclose(ours, theirs, atol=1e-3)
+
+
+def test_study_draws_have_the_nuts_layout():
+    from bayesmeta.quad.regression.draws import study_draws
+
+    spec = build_model(cart_outcome("crr"), formula="cancer_type + country")
+    eta, tau_study, params = study_draws(spec, chains=2, draws=50, seed=1)
+    assert eta.shape == tau_study.shape == (2, 50, spec.data.k)
+    assert params["beta"].shape == (2, 50, 4) and np.all(params["tau"] > 0)
+    assert np.allclose(eta, params["beta"] @ spec.design.matrix.T)

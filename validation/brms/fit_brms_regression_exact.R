@@ -103,7 +103,7 @@ run <- function(events, total, terms, factors) {
   np <- nuts_params(fit)
   list(k = nrow(d), columns = vapply(colnames(X), bm_name, ""),
        divergences = sum(np$Value[np$Parameter == "divergent__"]),
-       rhat_max = max(rhat(fit), na.rm = TRUE),
+       rhat_max = max(brms::rhat(fit), na.rm = TRUE),
        tau = summ(tau), coefficients = coef,
        rates = lapply(rates, summ), contrasts = contrasts,
        pooled_median = summ(plogis(rowMeans(eta))),

@@ -56,7 +56,9 @@ def run(outcome: str, formula: str) -> dict:
         for i, a in enumerate(names):
             for b in names[i + 1 :]:
                 diff = rates[a] - rates[b]
-                contrasts.append({"a": a, "b": b, **summ(diff), "prob_a_greater": float(np.mean(diff > 0))})
+                contrasts.append(
+                    {"a": a, "b": b, **summ(diff), "prob_a_greater": float(np.mean(diff > 0))}
+                )
     return {
         "k": spec.data.k,
         "seconds": seconds,
@@ -73,8 +75,14 @@ def run(outcome: str, formula: str) -> dict:
 
 def main() -> None:
     result = {
-        "meta": {"chains": 8, "draws": 4000, "tune": 1500, "seed": SEED, "sampler": "pymc",
-                 "script": "validation/regression/long_nuts.py"},
+        "meta": {
+            "chains": 8,
+            "draws": 4000,
+            "tune": 1500,
+            "seed": SEED,
+            "sampler": "pymc",
+            "script": "validation/regression/long_nuts.py",
+        },
     }
     for name, (outcome, formula) in MODELS.items():
         result[name] = run(outcome, formula)

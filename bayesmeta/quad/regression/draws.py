@@ -62,3 +62,35 @@ def regression_draws(
     positions = (rng.random() + np.arange(size)) / size
     picks = np.minimum(np.searchsorted(np.cumsum(w), positions), n - 1)
     return beta[picks], np.exp(s[picks]), ess
+
+
+def study_draws(spec, *, chains: int, draws: int, seed: int) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Draws of every study's linear predictor and tau, as the NUTS engine stores them.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A regression model.
+    chains, draws : int
+        Shape of the draws.
+    seed : int
+        Random seed (same seed, same draws).
+
+    Returns
+    -------
+    eta, tau_study : numpy.ndarray
+        Shape ``(chains, draws, k)``.
+    params : dict
+        ``beta`` ``(chains, draws, p)`` and ``tau`` ``(chains, draws)``.
+    """
+    from bayesmeta.quad.regression.fit import regression_posterior
+    from bayesmeta.quad.regression.problem import regression_problem
+
+    problem = regression_problem(spec)
+    post, _ = regression_posterior(spec)
+    beta, tau, _ess = regression_draws(problem, post, size=chains * draws, seed=seed)
+    k = problem.X.shape[0]
+    eta = (beta @ problem.X.T).reshape(chains, draws, k)
+    tau = tau.reshape(chains, draws)
+    tau_study = np.repeat(tau[..., None], k, axis=2)
+    return eta, tau_study, {"beta": beta.reshape(chains, draws, -1), "tau": tau}

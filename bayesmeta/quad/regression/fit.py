@@ -70,7 +70,10 @@ def _intervals(mix: SkewMixture, *, hdi: bool) -> list[Interval]:
     else:
         med, lo, hi = mix.quantiles([0.5, (1 - PROB) / 2, (1 + PROB) / 2]).T
     kind = "hdi" if hdi else "eti"
-    return [Interval(float(m), float(a), float(b), kind=kind) for m, a, b in zip(med, lo, hi, strict=True)]
+    return [
+        Interval(float(m), float(a), float(b), kind=kind)
+        for m, a, b in zip(med, lo, hi, strict=True)
+    ]
 
 
 def _level_rows(design) -> tuple[dict[str, np.ndarray], list[list[str]]]:
@@ -125,7 +128,11 @@ def summaries(spec: ModelSpec, post: RegressionPosterior, *, hdi: bool = False) 
     mean_u = population_mean(eta_u, post.tau[None, :, None], m=MEAN_GH)
     mean_rate = np.einsum("utq,u->tq", mean_u, counts / counts.sum())
     contrast_values = np.array(
-        [expit(np.einsum("tqp,p->tq", beta, rows[a])) - expit(np.einsum("tqp,p->tq", beta, rows[b])) for a, b in pairs]
+        [
+            expit(np.einsum("tqp,p->tq", beta, rows[a]))
+            - expit(np.einsum("tqp,p->tq", beta, rows[b]))
+            for a, b in pairs
+        ]
     ).reshape(len(pairs), *beta.shape[:2])
     values = np.concatenate([lin_values[: p + n_rates + 1], mean_rate[None], contrast_values])
     ivs = _intervals(mixture_of(post, values), hdi=hdi)
@@ -145,7 +152,12 @@ def summaries(spec: ModelSpec, post: RegressionPosterior, *, hdi: bool = False) 
     new_study = _expit_iv(_intervals(new_study_mixture(post, patterns, counts), hdi=hdi)[0])
     T, Q = beta.shape[:2]
     _, z_moments = study_loglik_rows(
-        spec.data.events, spec.data.total, eta.reshape(len(X), T * Q), np.repeat(post.tau, Q), n_gh=MOMENT_GH, moments=True
+        spec.data.events,
+        spec.data.total,
+        eta.reshape(len(X), T * Q),
+        np.repeat(post.tau, Q),
+        n_gh=MOMENT_GH,
+        moments=True,
     )
     raw = study_effect_raw(post, X, z_moments.reshape(3, len(X), T, Q))
     study_ivs = [_expit_iv(iv) for iv in _intervals(mixture_of(post, raw), hdi=hdi)]

@@ -158,7 +158,12 @@ def _evaluate(problem, s, start, z, zw) -> _Block:
 
 def _concat(blocks: list[_Block]) -> _Block:
     order = np.argsort(np.concatenate([b.s for b in blocks]))
-    return _Block(*(np.concatenate([getattr(b, f) for b in blocks])[order] for f in _Block.__dataclass_fields__))
+    return _Block(
+        *(
+            np.concatenate([getattr(b, f) for b in blocks])[order]
+            for f in _Block.__dataclass_fields__
+        )
+    )
 
 
 def _start(mode, cov, s) -> np.ndarray:

@@ -138,7 +138,9 @@ def _s_cdf(post: RegressionPosterior, n_fine: int) -> tuple[np.ndarray, np.ndarr
     return fine, cdf / cdf[-1]
 
 
-def tau_hdi(post: RegressionPosterior, prob: float = 0.95, *, n_fine: int = 2000) -> tuple[float, float]:
+def tau_hdi(
+    post: RegressionPosterior, prob: float = 0.95, *, n_fine: int = 2000
+) -> tuple[float, float]:
     """Narrowest ``prob`` interval of tau (on the tau scale).
 
     Parameters

@@ -91,11 +91,13 @@ class SkewMixture:
         )
         q = np.tile(probs, F)
         delta = rep.alpha / np.sqrt(1 + rep.alpha**2)
-        mean = np.sum(rep.weight * (rep.xi + rep.omega * delta * _SQRT_2_PI), axis=1)
+        comp_mean = rep.xi + rep.omega * delta * _SQRT_2_PI
+        comp_var = rep.omega**2 * (1 - 2 * delta**2 / np.pi)
+        mean = np.sum(rep.weight * comp_mean, axis=1)
+        var = np.sum(rep.weight * (comp_var + comp_mean**2), axis=1) - mean**2
         lo = np.min(rep.xi - 12 * rep.omega, axis=1)
         hi = np.max(rep.xi + 12 * rep.omega, axis=1)
-        sd = np.sqrt(np.sum(rep.weight * rep.omega**2, axis=1))
-        x = np.clip(mean + sd * ndtri(q), lo, hi)
+        x = np.clip(mean + np.sqrt(np.maximum(var, 1e-300)) * ndtri(q), lo, hi)
         for _ in range(60):
             f = rep.cdf(x) - q
             lo = np.where(f < 0, x, lo)
