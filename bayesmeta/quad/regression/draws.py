@@ -90,7 +90,7 @@ def study_draws(spec, *, chains: int, draws: int, seed: int) -> tuple[np.ndarray
     post, _ = regression_posterior(spec)
     beta, tau, _ess = regression_draws(problem, post, size=chains * draws, seed=seed)
     k = problem.X.shape[0]
-    eta = (beta @ problem.X.T).reshape(chains, draws, k)
+    eta = np.einsum("np,kp->nk", beta, problem.X).reshape(chains, draws, k)
     tau = tau.reshape(chains, draws)
     tau_study = np.repeat(tau[..., None], k, axis=2)
     return eta, tau_study, {"beta": beta.reshape(chains, draws, -1), "tau": tau}

@@ -121,6 +121,10 @@ class RegressionPosterior:
     def nodes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flat nodes for other tools (e.g. a new study's logit ``x' beta + tau z``).
 
+        Parameters
+        ----------
+        None
+
         Returns
         -------
         tuple of numpy.ndarray
@@ -151,7 +155,7 @@ def _evaluate(problem, s, start, z, zw) -> _Block:
     logdet = np.log(np.abs(np.diagonal(chol, axis1=1, axis2=2))).sum(axis=1)
     log_terms = logp + 0.5 * np.sum(z * z, axis=1) + (logdet + 0.5 * p * LOG_2PI)[:, None]
     top = log_terms.max(axis=1)
-    total = np.exp(log_terms - top[:, None]) @ zw
+    total = np.einsum("tq,q->t", np.exp(log_terms - top[:, None]), zw)
     log_mass = top + np.log(np.maximum(total, 1e-300))
     return _Block(s, modes, chol, log_terms, log_mass)
 
@@ -174,7 +178,20 @@ def _start(mode, cov, s) -> np.ndarray:
 
 
 def s_grid_blocks(problem: RegressionProblem, acc: RegressionAccuracy, z, zw):
-    """The joint mode and the s grid, extended until the marginal density is negligible."""
+    """The joint mode and the s grid, extended until the marginal density is negligible.
+
+    Parameters
+    ----------
+    problem : RegressionProblem
+    acc : RegressionAccuracy
+    z, zw : numpy.ndarray
+        The standard rule for beta | tau.
+
+    Returns
+    -------
+    tuple
+        Joint mode (p + 1,), the s spacing and the evaluated grid (an internal ``_Block``).
+    """
     mode, neg_hess, _ = joint_mode(problem)
     cov = np.linalg.inv(neg_hess)
     h = acc.ds * float(np.sqrt(cov[-1, -1]))

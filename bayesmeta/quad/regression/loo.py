@@ -34,9 +34,13 @@ def regression_loo(spec) -> np.ndarray:
     keep = weight != 0
     beta, tau, weight = beta[keep], tau[keep], weight[keep]
     rows = study_loglik_rows(
-        problem.events, problem.total, problem.X @ beta.T, tau, n_gh=problem.n_gh
+        problem.events,
+        problem.total,
+        np.einsum("kp,np->kn", problem.X, beta),
+        tau,
+        n_gh=problem.n_gh,
     )
     neg = -rows
     top = neg.max(axis=1, keepdims=True)
-    inverse_mean = top[:, 0] + np.log(np.exp(neg - top) @ weight)
+    inverse_mean = top[:, 0] + np.log(np.einsum("kn,n->k", np.exp(neg - top), weight))
     return -inverse_mean

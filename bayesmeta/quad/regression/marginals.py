@@ -49,7 +49,19 @@ def node_moments(post: RegressionPosterior, raw: np.ndarray) -> tuple[np.ndarray
 
 
 def mixture_of(post: RegressionPosterior, values: np.ndarray) -> SkewMixture:
-    """Skew-normal mixtures of functionals with node values ``values`` (F, T, Q) or raw moments."""
+    """Skew-normal mixtures of functionals over the log-tau nodes.
+
+    Parameters
+    ----------
+    post : RegressionPosterior
+    values : numpy.ndarray
+        Node values (F, T, Q), or raw moments given each node (3, F, T, Q).
+
+    Returns
+    -------
+    SkewMixture
+        One mixture per functional.
+    """
     mean, var, skew, mass = node_moments(post, values)
     return SkewMixture(*skew_normal_params(mean, var, skew), mass)
 
@@ -87,10 +99,21 @@ def new_study_mixture(
 
 
 def study_effect_raw(post: RegressionPosterior, X: np.ndarray, z_moments: np.ndarray) -> np.ndarray:
-    """Raw moments (3, k, T, Q) of each study's logit eta_i + tau z_i given each node.
+    """Raw moments of each study's logit eta_i + tau z_i given each node.
 
-    ``z_moments`` (3, k, T, Q) are E[z^r | y_i, node] from
-    :func:`~bayesmeta.quad.regression.likelihood.study_loglik_rows`.
+    Parameters
+    ----------
+    post : RegressionPosterior
+    X : numpy.ndarray
+        Design matrix (k, p).
+    z_moments : numpy.ndarray
+        E[z^r | y_i, node], r = 1, 2, 3, shape (3, k, T, Q), from
+        :func:`~bayesmeta.quad.regression.likelihood.study_loglik_rows`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (3, k, T, Q).
     """
     eta = np.einsum("tqp,kp->ktq", post.beta, X)
     t = post.tau[None, :, None]

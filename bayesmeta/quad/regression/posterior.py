@@ -52,27 +52,81 @@ class RegressionProblem:
 
     @property
     def p(self) -> int:
-        """Number of coefficients."""
+        """Number of coefficients.
+
+        Returns
+        -------
+        int
+        """
         return self.X.shape[1]
 
     def loglik(self, beta: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """sum_i log L_i at points ``beta`` (N, p), ``s`` (N,): shape (N,)."""
-        eta = self.X @ np.asarray(beta, float).T if self.p else np.zeros((len(self.events), 1))
+        """sum_i log L_i, the study effects integrated out.
+
+        Parameters
+        ----------
+        beta : numpy.ndarray
+            Coefficients, shape (N, p).
+        s : numpy.ndarray
+            log tau, shape (N,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (N,).
+        """
+        beta = np.atleast_2d(np.asarray(beta, float))
+        eta = np.einsum("kp,np->kn", self.X, beta)  # einsum: no threaded BLAS
         rows = study_loglik_rows(self.events, self.total, eta, np.exp(s), n_gh=self.n_gh)
         return rows.sum(axis=0)
 
     def log_prior_beta(self, beta: np.ndarray) -> np.ndarray:
-        """sum_j log pi_j(beta_j), shape (N,)."""
+        """sum_j log pi_j(beta_j).
+
+        Parameters
+        ----------
+        beta : numpy.ndarray
+            Shape (N, p).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (N,).
+        """
         beta = np.atleast_2d(beta)
         return sum(f(beta[:, j]) for j, f in enumerate(self.coef_logpdf))
 
     def log_prior_s(self, s: np.ndarray) -> np.ndarray:
-        """log p_tau(e^s) + s."""
+        """log p_tau(e^s) + s (the Jacobian of tau = e^s included).
+
+        Parameters
+        ----------
+        s : numpy.ndarray
+            log tau.
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``s``.
+        """
         s = np.asarray(s, float)
         return self.tau_logpdf(np.exp(s)) + s
 
     def log_post(self, beta: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """Unnormalised log posterior density in (beta, s), shape (N,)."""
+        """Unnormalised log posterior density in (beta
+
+        Parameters
+        ----------
+        beta : numpy.ndarray
+            Coefficients, shape (N, p).
+        s : numpy.ndarray
+            log tau, shape (N,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (N,).
+        """
         return self.loglik(beta, s) + self.log_prior_beta(beta) + self.log_prior_s(s)
 
 
@@ -108,7 +162,7 @@ def conditional_derivs(
         Values (T,), gradients (T, p), Hessians (T, p, p).
     """
     X = problem.X
-    eta = X @ beta.T  # (k, T)
+    eta = np.einsum("kp,tp->kt", X, beta)
     tau = np.exp(s)
     stacked = np.concatenate([eta - H_ETA, eta, eta + H_ETA], axis=1)
     rows = study_loglik_rows(
@@ -119,7 +173,7 @@ def conditional_derivs(
     d2 = (up - 2 * mid + down) / (H_ETA * H_ETA)
     p1, p2 = _prior_derivs(problem, beta)
     value = mid.sum(axis=0) + problem.log_prior_beta(beta) + problem.log_prior_s(s)
-    grad = d1.T @ X + p1
+    grad = np.einsum("kt,kp->tp", d1, X) + p1
     hess = np.einsum("kt,kp,kq->tpq", d2, X, X)
     hess[:, np.arange(problem.p), np.arange(problem.p)] += p2
     return value, grad, hess
@@ -128,10 +182,22 @@ def conditional_derivs(
 def joint_derivs(
     problem: RegressionProblem, theta: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Value, gradient and Hessian of the log posterior in theta = (beta, s)."""
+    """Value, gradient and Hessian of the log posterior in theta = (beta, s).
+
+    Parameters
+    ----------
+    problem : RegressionProblem
+    theta : numpy.ndarray
+        Shape (p + 1,).
+
+    Returns
+    -------
+    tuple
+        Value (float), gradient (p + 1,) and Hessian (p + 1, p + 1).
+    """
     X, p = problem.X, problem.p
     beta, s = theta[:p], theta[p]
-    eta = X @ beta
+    eta = np.einsum("kp,p->k", X, beta)
     offsets = [(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]
     etas = np.stack([eta + a * H_ETA for a, _ in offsets], axis=1)
     taus = np.exp(np.array([s + b * H_S for _, b in offsets]))
@@ -145,10 +211,12 @@ def joint_derivs(
     p1, p2 = _prior_derivs(problem, beta[None])
     ps = problem.log_prior_s(np.array([s - H_S, s, s + H_S]))
     value = float(f[0, 0].sum() + problem.log_prior_beta(beta[None])[0] + ps[1])
-    grad = np.concatenate([X.T @ l_e + p1[0], [l_s.sum() + (ps[2] - ps[0]) / (2 * H_S)]])
+    grad = np.concatenate(
+        [np.einsum("kp,k->p", X, l_e) + p1[0], [l_s.sum() + (ps[2] - ps[0]) / (2 * H_S)]]
+    )
     hess = np.empty((p + 1, p + 1))
     hess[:p, :p] = np.einsum("k,kp,kq->pq", l_ee, X, X) + np.diag(p2[0])
-    hess[:p, p] = hess[p, :p] = X.T @ l_es
+    hess[:p, p] = hess[p, :p] = np.einsum("kp,k->p", X, l_es)
     hess[p, p] = l_ss.sum() + (ps[2] - 2 * ps[1] + ps[0]) / H_S**2
     return value, grad, hess
 
@@ -168,12 +236,22 @@ def _newton_step(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
 
 
 def start_point(problem: RegressionProblem) -> np.ndarray:
-    """(beta, s) to start the mode search: weighted least squares on empirical logits, tau 0.5."""
+    """(beta, s) to start the mode search: weighted least squares on empirical logits, tau 0.5.
+
+    Parameters
+    ----------
+    problem : RegressionProblem
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (p + 1,).
+    """
     y, n, X = problem.events, problem.total, problem.X
     logit = np.log(y + 0.5) - np.log(n - y + 0.5)
     w = 1.0 / (1.0 / (y + 0.5) + 1.0 / (n - y + 0.5) + 0.25)
-    gram = X.T @ (w[:, None] * X) + np.eye(problem.p) / 6.25
-    beta = np.linalg.solve(gram, X.T @ (w * logit))
+    gram = np.einsum("kp,k,kq->pq", X, w, X) + np.eye(problem.p) / 6.25
+    beta = np.linalg.solve(gram, np.einsum("kp,k->p", X, w * logit))
     return np.concatenate([beta, [np.log(0.5)]])
 
 

@@ -41,7 +41,18 @@ def skew_normal_params(
 
 
 def moments_from_raw(m1, m2, m3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, variance and skewness from raw moments (variance floored at a tiny positive)."""
+    """Mean, variance and skewness from raw moments (variance floored at a tiny positive).
+
+    Parameters
+    ----------
+    m1, m2, m3 : numpy.ndarray
+        E[X], E[X^2], E[X^3].
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Mean, variance, skewness.
+    """
     var = np.maximum(m2 - m1 * m1, 1e-24)
     third = m3 - 3 * m1 * m2 + 2 * m1**3
     return m1, var, third / var**1.5
@@ -63,7 +74,18 @@ class SkewMixture:
         self.weight = np.broadcast_to(weight, self.xi.shape)
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
-        """CDF of every mixture at its own point(s), ``x`` shape (F,) or (F, m)."""
+        """CDF of every mixture at its own point(s).
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Shape (F,) or (F, m).
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``x``.
+        """
         x = np.asarray(x, float)
         squeeze = x.ndim == 1
         x = x.reshape(self.xi.shape[0], -1)
@@ -74,13 +96,37 @@ class SkewMixture:
         return out[:, 0] if squeeze else out
 
     def pdf(self, x: np.ndarray) -> np.ndarray:
-        """Density of every mixture at its own point, ``x`` shape (F,)."""
+        """Density of every mixture at its own point.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Shape (F,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (F,).
+        """
         t = (np.asarray(x, float)[:, None] - self.xi) / self.omega
         comp = 2.0 / self.omega * np.exp(-0.5 * t * t) / np.sqrt(2 * np.pi) * ndtr(self.alpha * t)
         return np.sum(comp * self.weight, axis=1)
 
     def quantiles(self, probs, *, tol: float = 1e-9) -> np.ndarray:
-        """Quantiles of every mixture at each probability, shape (F, len(probs))."""
+        """Quantiles of every mixture at each probability (safeguarded Newton).
+
+        Parameters
+        ----------
+        probs : sequence of float
+            Probabilities.
+        tol : float
+            Relative tolerance of the root.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (F, len(probs)).
+        """
         probs = np.asarray(probs, float)
         F, m = self.xi.shape[0], probs.size
         rep = SkewMixture(
@@ -111,11 +157,35 @@ class SkewMixture:
         return x.reshape(F, m)
 
     def quantile(self, q: float) -> np.ndarray:
-        """The ``q`` quantile of every mixture, shape (F,)."""
+        """The ``q`` quantile of every mixture.
+
+        Parameters
+        ----------
+        q : float
+            Probability.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (F,).
+        """
         return self.quantiles([q])[:, 0]
 
     def hdi(self, prob: float = 0.95, *, n: int = 41) -> tuple[np.ndarray, np.ndarray]:
-        """Narrowest ``prob`` interval of every (unimodal) mixture, shapes (F,) and (F,)."""
+        """Narrowest ``prob`` interval of every (unimodal) mixture.
+
+        Parameters
+        ----------
+        prob : float
+            Interval probability.
+        n : int
+            Candidate lower tail probabilities searched.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Lower and upper bounds, each shape (F,).
+        """
         starts = np.linspace(1e-4, 1.0 - prob - 1e-4, n)
         both = self.quantiles(np.concatenate([starts, starts + prob]))
         lows, highs = both[:, :n], both[:, n:]
