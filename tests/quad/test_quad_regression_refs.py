@@ -136,3 +136,17 @@ def test_log_evidence_matches_brute_force_integration():
     assert result.model["k"] == ref["k"]
     assert result.model["log_evidence"] == pytest.approx(ref["log_evidence"], abs=0.01)
     assert result.model["log_evidence_error"] < 0.01
+
+
+def test_exact_regression_agrees_with_the_existing_brms_death_regression():
+    """deaths ~ cancer_type (validation/brms/reference_regression.json, issue 4): 4 brms MC SEs."""
+    ref = json.loads((ROOT / "validation" / "brms" / "reference_regression.json").read_text())
+    ref = ref["death_regression_cancer_type"]
+    result = fit_regression_quadrature(build_model(cart_outcome("death"), formula="cancer_type"))
+    ours = quantities(result)
+    theirs = reference_quantities(ref)
+    for key, want in theirs.items():
+        got = ours[key]
+        for field in QUANTILES:
+            tol = 4.0 * want[f"mcse_{field}"] + 1e-4
+            assert getattr(got, field) == pytest.approx(want[field], abs=tol), (key, field)
