@@ -43,8 +43,8 @@ def test_smolyak_grid_is_exact_for_total_degree_five(p):
 
 
 def test_standard_rule_switches_to_sparse_for_many_coefficients():
-    assert standard_rule(4, 2, max_product=729)[2] == "product"
-    assert standard_rule(8, 2, max_product=729)[2] == "smolyak"
+    assert standard_rule(3, 2, max_product=27)[2] == "product"
+    assert standard_rule(4, 2, max_product=27)[2] == "smolyak"
     nodes, weights = product_rule(2, 3)
     assert nodes.shape == (9, 2) and weights @ nodes[:, 1] ** 4 == pytest.approx(3.0)
 

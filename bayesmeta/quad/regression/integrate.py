@@ -57,9 +57,9 @@ class RegressionAccuracy:
 
     level: int = 2
     ds: float = 0.75
-    log_span: float = 12.0
+    log_span: float = 10.0
     n_gh: int = 10
-    max_product: int = 729
+    max_product: int = 27
     max_s_nodes: int = 200
 
     def __post_init__(self) -> None:
