@@ -12,8 +12,11 @@
 # bayesmeta.bayes.derived.level_profile), expit(mean eta), the population-averaged rate
 # (61-node Gauss-Hermite, written here independently), contrasts and P(a > b).
 #
-# Usage (repository root): Rscript validation/brms/fit_brms_regression_exact.R
-# Writes validation/brms/reference_regression_exact.json atomically.
+# Usage (repository root): Rscript validation/brms/fit_brms_regression_exact.R [model]
+# Writes validation/brms/reference_regression_exact.json atomically; with a model name
+# ("crr_cancer_type_country" or "orr_age_median") fits only that one and writes
+# reference_regression_exact_<model>.json (to run the two compilations in parallel; merge the
+# parts with validation/brms/merge_regression_exact.py).
 
 suppressPackageStartupMessages({
   library(brms)
@@ -110,15 +113,21 @@ run <- function(events, total, terms, factors) {
        pooled_mean = summ(rowMeans(pm)))
 }
 
+MODELS <- list(
+  crr_cancer_type_country = function() run("crr_events", "crr_total", c("cancer_type", "country"),
+                                            c("cancer_type", "country")),
+  orr_age_median = function() run("orr_events", "orr_total", c("age_median"), c())
+)
+args <- commandArgs(trailingOnly = TRUE)
+chosen <- if (length(args)) args else names(MODELS)
 result <- list(
   meta = list(brms = as.character(packageVersion("brms")), seed = SEED, chains = CHAINS,
               draws_per_chain = ITER - WARMUP, adapt_delta = 0.95,
-              script = "validation/brms/fit_brms_regression_exact.R"),
-  crr_cancer_type_country = run("crr_events", "crr_total", c("cancer_type", "country"),
-                                c("cancer_type", "country")),
-  orr_age_median = run("orr_events", "orr_total", c("age_median"), c())
+              script = "validation/brms/fit_brms_regression_exact.R")
 )
-out <- file.path(root, "validation", "brms", "reference_regression_exact.json")
+for (name in chosen) result[[name]] <- MODELS[[name]]()
+suffix <- if (length(args)) paste0("_", paste(args, collapse = "_")) else ""
+out <- file.path(root, "validation", "brms", paste0("reference_regression_exact", suffix, ".json"))
 writeLines(toJSON(result, auto_unbox = TRUE, digits = 8, pretty = TRUE), paste0(out, ".tmp"))
 file.rename(paste0(out, ".tmp"), out)
 cat("wrote", out, "\n")
