@@ -58,10 +58,10 @@ def test_study_rows_equal_the_one_eta_rule():
 
 
 def test_study_effect_moments_match_scipy_quad():
-    """20 adaptive Gauss-Hermite nodes (as the fit uses) give the moments of a 1-event study."""
+    """14 adaptive Gauss-Hermite nodes (as the fit uses) give the moments of a 1-event study."""
     y, n, eta, tau = 1.0, 33.0, -2.0, 1.5
     _, m = study_loglik_rows(
-        np.array([y]), np.array([n]), np.array([[eta]]), np.array([tau]), n_gh=20, moments=True
+        np.array([y]), np.array([n]), np.array([[eta]]), np.array([tau]), n_gh=14, moments=True
     )
 
     def post(z):
@@ -70,7 +70,7 @@ def test_study_effect_moments_match_scipy_quad():
     norm = integrate.quad(post, -12, 12)[0]
     for r in (1, 2, 3):
         want = integrate.quad(lambda z, r=r: z**r * post(z), -12, 12)[0] / norm
-        assert m[r - 1, 0, 0] == pytest.approx(want, rel=1e-6, abs=1e-8)
+        assert m[r - 1, 0, 0] == pytest.approx(want, rel=5e-5, abs=1e-8)
 
 
 def test_skew_normal_matches_its_moments_and_scipy():

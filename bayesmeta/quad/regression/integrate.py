@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bayesmeta.errors import InputError
-from bayesmeta.quad.regression.grids import standard_rule
+from bayesmeta.quad.regression.grids import smolyak_rule, standard_rule
 from bayesmeta.quad.regression.posterior import (
     RegressionProblem,
     conditional_modes,
@@ -42,7 +42,7 @@ class RegressionAccuracy:
     level : int
         Rule for beta | tau: ``2 level - 1`` Gauss-Hermite nodes per axis (product) or the
         Smolyak grid of level ``level + 1`` (see :func:`~bayesmeta.quad.regression.grids.standard_rule`);
-        the coarse twin uses ``level - 1`` (level 1: the Laplace approximation in beta).
+        the coarse twin uses one level less (see :func:`integrate`).
     ds : float
         Spacing of the log-tau grid in marginal posterior SDs of log tau.
     log_span : float
@@ -252,14 +252,20 @@ def integrate(
     Returns
     -------
     tuple of RegressionPosterior
-        The posterior and its coarse twin (level - 1 in beta, every other s node, spacing
-        2 ds); their difference is the reported numerical error.
+        The posterior and its coarse twin (one level down in beta -- the Laplace
+        approximation after a product rule, the Smolyak grid of one degree less after a
+        Smolyak grid -- and every other s node, spacing 2 ds); their difference is the
+        reported numerical error.
     """
     acc = accuracy or RegressionAccuracy()
     z, zw, rule = standard_rule(problem.p, acc.level, max_product=acc.max_product)
     mode, h, grid = s_grid_blocks(problem, acc, z, zw)
     fine = _assemble(grid, h, z, zw, rule, mode)
-    zc, zwc, rule_c = standard_rule(problem.p, acc.level - 1, max_product=acc.max_product)
+    if rule == "smolyak":  # one Smolyak level down: total degree 2 level - 1
+        zc, zwc = smolyak_rule(problem.p, acc.level)
+        rule_c = "smolyak"
+    else:
+        zc, zwc, rule_c = standard_rule(problem.p, acc.level - 1, max_product=acc.max_product)
     centre = int(np.argmin(np.abs(grid.s - mode[-1])))
     keep = np.arange(grid.s.size)[(np.arange(grid.s.size) - centre) % 2 == 0]
     coarse_s = grid.s[keep]

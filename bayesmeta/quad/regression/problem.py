@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from bayesmeta.bayes.spec import ModelSpec
-from bayesmeta.design import INTERCEPT
+from bayesmeta.design import INTERCEPT, Design
 from bayesmeta.quad.regression.posterior import RegressionProblem
 from bayesmeta.quad.regression.priors import log_density
 
 
-def mean_columns(spec: ModelSpec) -> tuple[int, ...]:
+def mean_columns(spec: ModelSpec, design: Design | None = None) -> tuple[int, ...]:
     """Design columns that get the mu prior: the intercept, or the first factor's cell means
     when the formula has no intercept (as the NUTS model does); the others get the beta prior.
 
@@ -18,13 +18,15 @@ def mean_columns(spec: ModelSpec) -> tuple[int, ...]:
     ----------
     spec : ModelSpec
         A regression model.
+    design : Design, optional
+        ``spec.design`` when already built (building it costs ~10 ms).
 
     Returns
     -------
     tuple of int
         Column positions.
     """
-    design = spec.design
+    design = design or spec.design
     if design.has_intercept:
         return (design.columns.index(INTERCEPT),)
     first = design.covariates[0] if design.covariates else None
@@ -33,7 +35,9 @@ def mean_columns(spec: ModelSpec) -> tuple[int, ...]:
     return tuple(i for i, c in enumerate(design.columns) if c.startswith(f"{first}["))
 
 
-def regression_problem(spec: ModelSpec, *, n_gh: int = 10) -> RegressionProblem:
+def regression_problem(
+    spec: ModelSpec, *, n_gh: int = 10, design: Design | None = None
+) -> RegressionProblem:
     """The numerical core's view of a regression spec.
 
     Parameters
@@ -42,14 +46,16 @@ def regression_problem(spec: ModelSpec, *, n_gh: int = 10) -> RegressionProblem:
         Kind "regression".
     n_gh : int
         Gauss-Hermite nodes per study effect.
+    design : Design, optional
+        ``spec.design`` when already built.
 
     Returns
     -------
     RegressionProblem
         Counts, design matrix and prior log densities.
     """
-    design = spec.design
-    means = mean_columns(spec)
+    design = design or spec.design
+    means = mean_columns(spec, design)
     mu, beta = log_density(spec.priors.mu), log_density(spec.priors.beta)
     coef = [mu if j in means else beta for j in range(len(design.columns))]
     return RegressionProblem(
