@@ -61,9 +61,9 @@ def quantities(result) -> dict:
 
 def reference_quantities(ref: dict) -> dict:
     found = {f"coef {k}": v for k, v in ref["coefficients"].items()}
-    found.update({f"rate {k}": v for k, v in ref.get("rates", {}).items()})
+    found.update({f"rate {k}": v for k, v in (ref.get("rates") or {}).items()})
     found.update({k: ref[k] for k in ("tau", "pooled_median", "pooled_mean")})
-    found.update({f"contrast {c['a']} - {c['b']}": c for c in ref.get("contrasts", [])})
+    found.update({f"contrast {c['a']} - {c['b']}": c for c in ref.get("contrasts") or []})
     return found
 
 
