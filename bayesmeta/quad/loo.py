@@ -17,9 +17,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.errors import InputError
-from bayesmeta.quad.aghq import study_loglik
+from bayesmeta.model.likelihood import study_loglik
+from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.fit import accuracy_from, check_supported, posterior_grid
 from bayesmeta.quad.grid import PosteriorGrid, _sd, build_grid
@@ -105,7 +105,8 @@ def loo_log_predictive(
     Parameters
     ----------
     spec : ModelSpec
-        A random, common or subgroup model.
+        Any model (the regression: :func:`bayesmeta.quad.regression.loo.regression_loo`,
+        which ignores ``accuracy``).
     accuracy : Accuracy, optional
         Accuracy controls.
     refit : bool, optional
@@ -118,6 +119,10 @@ def loo_log_predictive(
         log p(y_i | y_-i), binomial coefficients included, in the order of ``spec.data.studies``.
     """
     check_supported(spec)
+    if spec.kind == "regression":
+        from bayesmeta.quad.regression.loo import regression_loo
+
+        return regression_loo(spec, refit=refit)
     lone = _lone(spec)
     acc = accuracy_from(accuracy)
     out = np.empty(spec.data.k)

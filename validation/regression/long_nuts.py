@@ -20,8 +20,8 @@ import numpy as np
 
 from bayesmeta.atomic import write_text
 from bayesmeta.bayes import build_model, fit
-from bayesmeta.bayes.summarize import _level_rates, _stacked
 from bayesmeta.data.bundled import cart_outcome
+from bayesmeta.nuts.summarize import _level_rates, _stacked
 
 OUT = Path(__file__).with_name("long_nuts.json")
 MODELS = {

@@ -1,25 +1,24 @@
 """``fit_regression_quadrature``: the exact meta-regression as a :class:`BayesResult`.
 
-Same quantities as the NUTS engine (:mod:`bayesmeta.bayes.summarize`): coefficients, tau, the
+Same quantities as the NUTS engine (:mod:`bayesmeta.nuts.summarize`): coefficients, tau, the
 rate at each level of every categorical covariate (other columns at their study mean), contrasts
 of those rates with P(a > b), shrunken study rates, and the pooled median-study, population-mean
-and new-study rates (:mod:`bayesmeta.bayes.derived` defines them), plus the log marginal
+and new-study rates (:mod:`bayesmeta.model.derived` defines them), plus the log marginal
 likelihood with its numerical error (the change from the next coarser accuracy level).
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from bayesmeta.bayes.derived import level_profile, population_mean
-from bayesmeta.bayes.result import BayesResult, Contrast, Diagnostics, Interval
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.errors import InputError
+from bayesmeta.model.derived import level_profile, population_mean
+from bayesmeta.model.result import BayesResult, Contrast, Diagnostics, Interval
+from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.regression.integrate import RegressionAccuracy, RegressionPosterior, integrate
 from bayesmeta.quad.regression.likelihood import study_loglik_rows
 from bayesmeta.quad.regression.marginals import (
@@ -251,15 +250,6 @@ def fit_regression_quadrature(
     model = spec.describe()
     model["interval"] = "hdi" if hdi else "eti"
     model["quadrature"] = dict(acc.__dict__)
-    extra = {}
-    names = {f.name for f in fields(BayesResult)}
-    if "log_evidence" in names:
-        extra["log_evidence"] = log_z
-    if "log_evidence_error" in names:
-        extra["log_evidence_error"] = error
-    else:
-        model["log_evidence"] = log_z
-        model["log_evidence_error"] = error
     return BayesResult(
         engine="quadrature",
         model=model,
@@ -272,5 +262,6 @@ def fit_regression_quadrature(
         ),
         excluded=tuple(spec.data.excluded),
         **parts,
-        **extra,
+        log_evidence=log_z,
+        log_evidence_error=error,
     )

@@ -15,7 +15,7 @@ from math import comb
 
 import numpy as np
 
-from bayesmeta.quad.aghq import hermite_rule
+from bayesmeta.model.likelihood import hermite_rule
 
 
 @lru_cache(maxsize=64)

@@ -2,7 +2,7 @@
 
 ``L_i(eta_i, tau) = C(n_i, y_i) * integral Binom(y_i | n_i, expit(eta_i + tau z)) phi(z) dz`` by
 adaptive Gauss-Hermite quadrature centred at the mode of the integrand (the rule of
-:mod:`bayesmeta.quad.aghq`, here with a different ``eta`` for every study and point). Optionally
+:mod:`bayesmeta.model.likelihood`, here with a different ``eta`` for every study and point). Optionally
 also the first three moments of the study effect ``z`` given the data, for shrunken study rates.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bayesmeta.quad.aghq import hermite_rule, integrand_mode, log_binom_coef
+from bayesmeta.model.likelihood import hermite_rule, integrand_mode, log_binom_coef
 
 
 def _kernel(events: np.ndarray, total: np.ndarray, eta: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@
 the structure of the model: each study's log likelihood depends on (eta_i, s) only, so its
 derivatives are central differences in two variables per study, and
 ``d2/dbeta2 = X' diag(l_eta,eta) X``. The priors are any callables returning log densities
-(differentiated numerically), so every prior family of :mod:`bayesmeta.bayes.priors` works.
+(differentiated numerically), so every prior family of :mod:`bayesmeta.model.priors` works.
 """
 
 from __future__ import annotations

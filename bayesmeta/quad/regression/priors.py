@@ -1,6 +1,6 @@
 """Fast log prior densities for the exact meta-regression.
 
-:meth:`bayesmeta.bayes.priors.Prior.logpdf` builds a scipy distribution on every call, which
+:meth:`bayesmeta.model.priors.Prior.logpdf` builds a scipy distribution on every call, which
 costs more than the likelihood here (the mode searches call the priors hundreds of times). The
 common families get closed forms; every other family freezes its scipy distribution once.
 """
@@ -16,12 +16,12 @@ LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 
 
 def log_density(prior) -> Callable[[np.ndarray], np.ndarray]:
-    """A vectorized log density of a :class:`~bayesmeta.bayes.priors.Prior`.
+    """A vectorized log density of a :class:`~bayesmeta.model.priors.Prior`.
 
     Parameters
     ----------
     prior : Prior
-        Any family of :mod:`bayesmeta.bayes.priors`.
+        Any family of :mod:`bayesmeta.model.priors`.
 
     Returns
     -------
