@@ -40,7 +40,7 @@ def summ(x: np.ndarray) -> dict:
 def run(outcome: str, formula: str) -> dict:
     spec = build_model(cart_outcome(outcome), formula=formula)
     start = time.perf_counter()
-    res = fit(spec, draws=4000, tune=1500, chains=8, seed=SEED)
+    res = fit(spec, engine="nuts", draws=4000, tune=1500, chains=8, seed=SEED)
     seconds = time.perf_counter() - start
     idata = res.idata
     beta = _stacked(idata, "beta")
