@@ -11,7 +11,8 @@ Jacobian), then the mode (Nelder-Mead) and a finite-difference Hessian standardi
 axes (constant Jacobian), so the nested rules meet a round integrand on the box [-8, 8]^3.
 
 Usage (repository root): PYTHONPATH=$PWD .venv/bin/python validation/evidence/bruteforce_regression.py
-Writes validation/evidence/bruteforce_regression.json (several minutes).
+Writes validation/evidence/bruteforce_regression.json (several minutes; optional arguments
+``rtol atol`` of the cubature, default 1e-6 and 1e-8).
 """
 
 from __future__ import annotations
@@ -121,6 +122,11 @@ def hessian(f, x: np.ndarray, h: float = 1e-3) -> np.ndarray:
 
 
 def main() -> None:
+    import sys
+
+    global TOL, ABS
+    if len(sys.argv) == 3:  # optional: rtol atol (looser for a quicker run)
+        TOL, ABS = float(sys.argv[1]), float(sys.argv[2])
     start = time.time()
     opt = optimize.minimize(
         lambda t: -log_joint(t),
@@ -159,6 +165,8 @@ def main() -> None:
         "k": int(Y.size),
         "log_evidence": float(np.log(total) + peak + log_det),
         "quad_error_estimate": err / total,
+        "rtol": TOL,
+        "atol": ABS,
         "cubature_status": res.status,
         "subdivisions": int(res.subdivisions),
         "mode_b0c_b1_logtau": mode.tolist(),
