@@ -3,7 +3,7 @@
 ``fit_regression_quadrature(spec)`` returns the same :class:`BayesResult` as NUTS;
 ``regression_posterior(spec)`` exposes the (beta, tau) nodes and weights; ``regression_draws``
 resamples posterior draws (for plots and LOO) deterministically from a seed. The numerical core
-(``likelihood``, ``grids``, ``posterior``, ``integrate``, ``skewmix``, ``marginals``) works on
+(``likelihood``, ``grids``, ``posterior``, ``modes``, ``integrate``, ``skewmix``, ``marginals``) works on
 plain arrays and callables.
 """
 

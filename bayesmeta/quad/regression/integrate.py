@@ -24,11 +24,8 @@ import numpy as np
 
 from bayesmeta.errors import InputError
 from bayesmeta.quad.regression.grids import smolyak_rule, standard_rule
-from bayesmeta.quad.regression.posterior import (
-    RegressionProblem,
-    conditional_modes,
-    joint_mode,
-)
+from bayesmeta.quad.regression.modes import conditional_modes, joint_mode
+from bayesmeta.quad.regression.posterior import RegressionProblem
 
 LOG_2PI = np.log(2.0 * np.pi)
 
