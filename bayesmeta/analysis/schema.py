@@ -35,6 +35,7 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "sampler": (TABLE, False),
         "baselines": (TABLE, False),
         "paper": (TABLE, False),
+        "multiverse": (TABLE, False),
     },
     "data": {
         "dataset": (STR, False),
@@ -87,7 +88,20 @@ DEFAULT_BASELINES: tuple[str, ...] = ("DL", "GLMM")
 
 
 def type_ok(value: Any, expected: str) -> bool:
-    """Whether a TOML value has the schema type ``expected``."""
+    """Whether a TOML value has the schema type ``expected``.
+
+    Parameters
+    ----------
+    value : Any
+        A value read from TOML.
+    expected : str
+        A schema type name: ``string``, ``boolean``, ``integer``, ``number``, ``array`` or
+        ``table``.
+
+    Returns
+    -------
+    bool
+    """
     match expected:
         case "string":
             return isinstance(value, str)
