@@ -48,13 +48,14 @@ def supports(spec: ModelSpec, engine: str) -> bool:
     Returns
     -------
     bool
-        NUTS fits every model; the exact engine the random, common and subgroup models
-        (separate or common tau), not yet the meta-regression.
+        NUTS fits every model; so does the exact engine: the random, common and subgroup
+        models (separate or common tau) on (mu, tau) grids, the meta-regression by nested
+        quadrature over (beta, log tau) (:mod:`bayesmeta.quad.regression`).
     """
     _check_engine(engine, CONCRETE)
     if engine == "nuts":
         return True
-    return spec.kind in ("random", "common", "subgroup")
+    return spec.kind in ("random", "common", "subgroup", "regression")
 
 
 def resolve(spec: ModelSpec, engine: str = DEFAULT_ENGINE) -> str:

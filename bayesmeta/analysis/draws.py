@@ -77,7 +77,8 @@ def from_quadrature(
     -------
     StudyDraws, dict
         The study draws and ``{"mu": array, "tau": array}`` with shape ``(chains, draws)``, or
-        ``(chains, draws, levels)`` for the subgroup model (``tau`` too with separate tau).
+        ``(chains, draws, levels)`` for the subgroup model (``tau`` too with separate tau);
+        ``{"beta": (chains, draws, p), "tau": (chains, draws)}`` for the regression.
     """
     from bayesmeta.engines import exact_draws
 
@@ -110,7 +111,13 @@ def to_idata(spec: ModelSpec, study_draws: StudyDraws, params: dict, *, attrs: d
 
     coords = {"study": list(spec.data.studies)}
     dims = {"eta": ["study"], "tau_study": ["study"]}
-    posterior = {"eta": study_draws.eta, "tau_study": study_draws.tau, "mu": params["mu"]}
+    posterior = {"eta": study_draws.eta, "tau_study": study_draws.tau}
+    if spec.kind == "regression":  # coefficients on the NUTS engine's "coef" dim
+        posterior["beta"] = params["beta"]
+        coords["coef"] = list(spec.design.columns)
+        dims["beta"] = ["coef"]
+    else:
+        posterior["mu"] = params["mu"]
     if spec.kind != "common":
         posterior["tau"] = params["tau"]
     if spec.kind == "subgroup":

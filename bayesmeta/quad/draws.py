@@ -79,8 +79,13 @@ def posterior_draws(
         Shape ``(chains, draws, k)``.
     params : dict
         ``{"mu": array, "tau": array}`` with shape ``(chains, draws)``, or
-        ``(chains, draws, levels)`` for the subgroup model (``tau`` too with separate tau).
+        ``(chains, draws, levels)`` for the subgroup model (``tau`` too with separate tau);
+        ``{"beta": (chains, draws, p), "tau": (chains, draws)}`` for the regression.
     """
+    if spec.kind == "regression":
+        from bayesmeta.quad.regression.draws import study_draws
+
+        return study_draws(spec, chains=chains, draws=draws, seed=seed)
     rng = np.random.default_rng(seed)
     size = chains * draws
     if spec.kind == "subgroup":

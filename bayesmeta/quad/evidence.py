@@ -21,7 +21,7 @@ from bayesmeta.quad.groups import build_group_grids
 
 
 def log_evidence(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> float:
-    """log p(y) of a random, common or subgroup model.
+    """log p(y) of any model kind (the regression by :mod:`bayesmeta.quad.regression`).
 
     Parameters
     ----------
@@ -36,6 +36,8 @@ def log_evidence(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> float:
         The log marginal likelihood of the counts, binomial coefficients included.
     """
     check_supported(spec)
+    if spec.kind == "regression":
+        return _regression_evidence(spec)[0]
     acc = accuracy or Accuracy()
     if spec.kind == "subgroup":
         return float(build_group_grids(spec, accuracy=acc).log_marginal_likelihood)
@@ -83,6 +85,8 @@ def log_evidence_with_error(
         ``|log p(y) at refined(accuracy) - log_evidence|``; None if the refined grid cannot be
         built (the fit itself stands).
     """
+    if spec.kind == "regression":
+        return _regression_evidence(spec)
     acc = accuracy or Accuracy()
     value = log_evidence(spec, accuracy=acc)
     try:
@@ -90,3 +94,10 @@ def log_evidence_with_error(
     except InputError:
         return value, None
     return value, abs(finer - value)
+
+
+def _regression_evidence(spec: ModelSpec) -> tuple[float, float]:
+    """log p(y) of a regression and its change from the next coarser level."""
+    from bayesmeta.quad.regression.fit import evidence, regression_posterior
+
+    return evidence(*regression_posterior(spec))

@@ -41,16 +41,20 @@ def accuracy_from(accuracy: Accuracy | None, **overrides) -> Accuracy:
 def check_supported(spec: ModelSpec) -> None:
     """Raise a clear InputError for models the exact engine cannot integrate.
 
+    Every model kind is integrated (the meta-regression by :mod:`bayesmeta.quad.regression`);
+    what :func:`bayesmeta.engines.supports` allows must stay what this accepts.
+
     Parameters
     ----------
     spec : ModelSpec
-        The model specification.
+        The model.
+
+    Returns
+    -------
+    None
     """
-    if spec.kind == "regression":
-        raise InputError(
-            "the quadrature engine handles the random, common and subgroup models; "
-            "use engine='nuts' for a regression model"
-        )
+    if spec.kind not in ("random", "common", "subgroup", "regression"):
+        raise InputError(f"the quadrature engine cannot fit a '{spec.kind}' model")
 
 
 def posterior_grid(
@@ -110,7 +114,12 @@ def fit_quadrature(
     n_gh: int | None = None,
     edge_tol: float | None = None,
 ) -> BayesResult:
-    """Fit a random-intercept, common-effect or subgroup model by numerical integration.
+    """Fit any model kind by numerical integration.
+
+    Random-intercept, common-effect and subgroup models on (mu, tau) grids; the meta-regression
+    by nested adaptive quadrature over (beta, log tau)
+    (:func:`bayesmeta.quad.regression.fit_regression_quadrature`; of the overrides below only
+    ``n_gh`` applies to it).
 
     Parameters
     ----------
@@ -132,13 +141,18 @@ def fit_quadrature(
     Raises
     ------
     InputError
-        Regression models (use NUTS), or a posterior the grid cannot hold.
+        A posterior the grid cannot hold.
     """
     from dataclasses import replace
 
     from bayesmeta.quad.evidence import log_evidence_with_error
 
     check_supported(spec)
+    if spec.kind == "regression":
+        from bayesmeta.quad.regression import RegressionAccuracy, fit_regression_quadrature
+
+        reg_acc = RegressionAccuracy(n_gh=n_gh) if n_gh is not None else None
+        return fit_regression_quadrature(spec, hdi=hdi, accuracy=reg_acc)
     acc = accuracy_from(accuracy, n_mu=n_mu, n_tau=n_tau, n_gh=n_gh, edge_tol=edge_tol)
     value, error = log_evidence_with_error(spec, accuracy=acc)
     result = _fit(spec, acc, hdi=hdi)

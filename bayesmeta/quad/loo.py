@@ -105,7 +105,8 @@ def loo_log_predictive(
     Parameters
     ----------
     spec : ModelSpec
-        A random, common or subgroup model.
+        Any model (the regression: :func:`bayesmeta.quad.regression.loo.regression_loo`,
+        which ignores ``accuracy``).
     accuracy : Accuracy, optional
         Accuracy controls.
     refit : bool, optional
@@ -119,6 +120,10 @@ def loo_log_predictive(
         ``spec.data.studies``.
     """
     check_supported(spec)
+    if spec.kind == "regression":
+        from bayesmeta.quad.regression.loo import regression_loo
+
+        return regression_loo(spec, refit=refit)
     lone = _lone(spec)
     acc = accuracy_from(accuracy)
     out = np.empty(spec.data.k)

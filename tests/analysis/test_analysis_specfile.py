@@ -126,16 +126,18 @@ def test_missing_section_and_bad_toml(tmp_path):
         read_spec(tmp_path / "absent.toml")
 
 
-def test_engine_the_model_does_not_support_is_a_spec_error(tmp_path):
-    """The spec's engine is checked by the boundary's one rule when the model is built."""
+def test_engine_is_checked_by_the_boundary_rule(tmp_path):
+    """The spec's engine is checked by the boundary's one rule when the model is built; since
+    issue 11 the exact engine supports every kind, the regression included."""
     from bayesmeta.analysis.fitting import to_model
+    from bayesmeta.engines import resolve
 
     text = GOOD.replace('kind = "subgroup"', 'kind = "regression"').replace(
         'by = "cancer_type"', 'formula = "cancer_type"'
     )
     spec = read_spec(write(tmp_path, text.replace("separate_tau = true\n", "")))
-    with pytest.raises(SpecError, match=r"\[sampler\] engine: the quadrature engine cannot fit"):
-        to_model(spec)
+    model = to_model(spec)
+    assert model.kind == "regression" and resolve(model, spec.sampler["engine"]) == "quadrature"
     shared = read_spec(
         write(
             tmp_path,

@@ -26,7 +26,7 @@ SUPPORTED = {
     ("common", "quadrature"): True,
     ("subgroup_separate_tau", "quadrature"): True,
     ("subgroup_common_tau", "quadrature"): True,
-    ("regression", "quadrature"): False,
+    ("regression", "quadrature"): True,
     **{(model, "nuts"): True for model in MODELS},
 }
 CASES = sorted(SUPPORTED)
@@ -76,7 +76,7 @@ def test_fit_says_which_engine_ran(specs, model):
     assert fit(specs[model]).engine == "quadrature"
 
 
-def test_fit_auto_hands_unsupported_models_to_nuts(specs, monkeypatch):
+def test_fit_hands_nuts_models_to_nuts(specs, monkeypatch):
     import bayesmeta.nuts
 
     seen = {}
@@ -86,7 +86,7 @@ def test_fit_auto_hands_unsupported_models_to_nuts(specs, monkeypatch):
         return "nuts result"
 
     monkeypatch.setattr(bayesmeta.nuts, "fit_nuts", fake)
-    assert fit(specs["regression"], draws=7, seed=3) == "nuts result"
+    assert fit(specs["regression"], engine="nuts", draws=7, seed=3) == "nuts result"
     assert seen["spec"] is specs["regression"] and seen["draws"] == 7 and seen["seed"] == 3
 
 

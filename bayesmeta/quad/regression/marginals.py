@@ -1,0 +1,187 @@
+"""Posterior marginals of a meta-regression from its quadrature nodes.
+
+Functionals of (beta, tau) (coefficients, rates at covariate patterns, contrasts, pooled rates)
+become skew-normal mixtures over the log-tau nodes (:mod:`bayesmeta.quad.regression.skewmix`);
+shrunken study rates add each study's effect through its exact conditional moments; the new
+study's logit ``x_J' beta + tau z`` is the convolution of each pattern's mixture with N(0, tau^2)
+(closed form for a skew-normal); tau itself comes from the marginal density on the log-tau grid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+
+from bayesmeta.quad.regression.integrate import RegressionPosterior
+from bayesmeta.quad.regression.skewmix import SkewMixture, moments_from_raw, skew_normal_params
+
+#: s nodes with less posterior mass than this are left out of the mixtures.
+MIN_MASS = 1e-10
+
+
+def _kept(post: RegressionPosterior) -> np.ndarray:
+    return post.s_mass > MIN_MASS * post.s_mass.max()
+
+
+def node_moments(post: RegressionPosterior, raw: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Conditional mean, variance and skewness at each kept tau node.
+
+    Parameters
+    ----------
+    post : RegressionPosterior
+    raw : numpy.ndarray
+        Node values of F functionals (F, T, Q), or raw moments given each node (3, F, T, Q).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Mean, variance and skewness, each (F, T_kept), and the masses (T_kept,).
+    """
+    keep = _kept(post)
+    w = post.weight[keep] / post.s_mass[keep, None]
+    if raw.ndim == 3:
+        raw = np.stack([raw, raw * raw, raw**3])
+    raw = raw[:, :, keep]
+    m1, m2, m3 = (np.einsum("ftq,tq->ft", r, w) for r in raw)
+    mean, var, skew = moments_from_raw(m1, m2, m3)
+    mass = post.s_mass[keep]
+    return mean, var, skew, mass / mass.sum()
+
+
+def mixture_of(post: RegressionPosterior, values: np.ndarray) -> SkewMixture:
+    """Skew-normal mixtures of functionals over the log-tau nodes.
+
+    Parameters
+    ----------
+    post : RegressionPosterior
+    values : numpy.ndarray
+        Node values (F, T, Q), or raw moments given each node (3, F, T, Q).
+
+    Returns
+    -------
+    SkewMixture
+        One mixture per functional.
+    """
+    mean, var, skew, mass = node_moments(post, values)
+    return SkewMixture(*skew_normal_params(mean, var, skew), mass)
+
+
+def new_study_mixture(
+    post: RegressionPosterior, patterns: np.ndarray, counts: np.ndarray
+) -> SkewMixture:
+    """The logit of a new study: pattern J (probability ``counts / sum``) plus tau z.
+
+    Parameters
+    ----------
+    post : RegressionPosterior
+    patterns : numpy.ndarray
+        Distinct design rows, shape (U, p).
+    counts : numpy.ndarray
+        Studies with each pattern, shape (U,).
+
+    Returns
+    -------
+    SkewMixture
+        One mixture with T_kept x U components.
+    """
+    values = np.einsum("tqp,up->utq", post.beta, patterns)
+    mean, var, skew, mass = node_moments(post, values)
+    xi, omega, alpha = skew_normal_params(mean, var, skew)
+    tau = post.tau[_kept(post)][None, :]
+    delta = alpha / np.sqrt(1 + alpha**2)
+    wide = np.sqrt(omega**2 + tau**2)
+    delta_new = delta * omega / wide
+    alpha_new = delta_new / np.sqrt(1 - delta_new**2)
+    weight = (counts / counts.sum())[:, None] * mass[None, :]
+    return SkewMixture(
+        xi.reshape(1, -1), wide.reshape(1, -1), alpha_new.reshape(1, -1), weight.reshape(1, -1)
+    )
+
+
+def study_effect_raw(post: RegressionPosterior, X: np.ndarray, z_moments: np.ndarray) -> np.ndarray:
+    """Raw moments of each study's logit eta_i + tau z_i given each node.
+
+    Parameters
+    ----------
+    post : RegressionPosterior
+    X : numpy.ndarray
+        Design matrix (k, p).
+    z_moments : numpy.ndarray
+        E[z^r | y_i, node], r = 1, 2, 3, shape (3, k, T, Q), from
+        :func:`~bayesmeta.quad.regression.likelihood.study_loglik_rows`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (3, k, T, Q).
+    """
+    eta = np.einsum("tqp,kp->ktq", post.beta, X)
+    t = post.tau[None, :, None]
+    z1, z2, z3 = z_moments
+    return np.stack(
+        [
+            eta + t * z1,
+            eta**2 + 2 * eta * t * z1 + t**2 * z2,
+            eta**3 + 3 * eta**2 * t * z1 + 3 * eta * t**2 * z2 + t**3 * z3,
+        ]
+    )
+
+
+def tau_quantiles(
+    post: RegressionPosterior, probs: tuple[float, ...], *, n_fine: int = 2000
+) -> np.ndarray:
+    """Quantiles of tau from the marginal density of log tau on its grid.
+
+    The log density is interpolated by a cubic spline through the nodes, its CDF integrated on
+    ``n_fine`` points.
+
+    Parameters
+    ----------
+    post : RegressionPosterior
+    probs : tuple of float
+        Probabilities.
+    n_fine : int
+        Points of the fine grid.
+
+    Returns
+    -------
+    numpy.ndarray
+        tau quantiles, shape (len(probs),).
+    """
+    s, cdf = _s_cdf(post, n_fine)
+    return np.exp(np.interp(np.asarray(probs), cdf, s))
+
+
+def _s_cdf(post: RegressionPosterior, n_fine: int) -> tuple[np.ndarray, np.ndarray]:
+    log_density = np.log(np.maximum(post.s_mass, 1e-300))
+    spline = CubicSpline(post.s, log_density)
+    fine = np.linspace(post.s[0], post.s[-1], n_fine)
+    dens = np.exp(spline(fine))
+    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(fine))])
+    return fine, cdf / cdf[-1]
+
+
+def tau_hdi(
+    post: RegressionPosterior, prob: float = 0.95, *, n_fine: int = 2000
+) -> tuple[float, float]:
+    """Narrowest ``prob`` interval of tau (on the tau scale).
+
+    Parameters
+    ----------
+    post : RegressionPosterior
+    prob : float
+        Interval probability.
+    n_fine : int
+        Points of the fine grid.
+
+    Returns
+    -------
+    tuple of float
+        Lower and upper bounds.
+    """
+    s, cdf = _s_cdf(post, n_fine)
+    starts = np.linspace(0.0, 1.0 - prob, 201)
+    lo = np.exp(np.interp(starts, cdf, s))
+    hi = np.exp(np.interp(starts + prob, cdf, s))
+    best = int(np.argmin(hi - lo))
+    return float(lo[best]), float(hi[best])

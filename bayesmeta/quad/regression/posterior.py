@@ -1,0 +1,219 @@
+"""The log posterior of a meta-regression in (beta, s = log tau), and its modes.
+
+``log p(beta, s | y) + const = sum_i log L_i(x_i' beta, e^s) + sum_j log pi_j(beta_j)
++ log p_tau(e^s) + s`` (the last term is the Jacobian of tau = e^s). Gradients and Hessians use
+the structure of the model: each study's log likelihood depends on (eta_i, s) only, so its
+derivatives are central differences in two variables per study, and
+``d2/dbeta2 = X' diag(l_eta,eta) X``. The priors are any callables returning log densities
+(differentiated numerically), so every prior family of :mod:`bayesmeta.model.priors` works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayesmeta.quad.regression.likelihood import study_loglik_rows
+
+LogDensity = Callable[[np.ndarray], np.ndarray]
+#: Central-difference steps in eta and in s.
+H_ETA = 1e-3
+H_S = 1e-3
+
+
+@dataclass(frozen=True)
+class RegressionProblem:
+    """Data, design and priors of one meta-regression as plain arrays and callables.
+
+    Attributes
+    ----------
+    events, total : numpy.ndarray
+        Counts, shape (k,).
+    X : numpy.ndarray
+        Design matrix, shape (k, p).
+    coef_logpdf : sequence of callables
+        Log prior density of each coefficient (vectorized over arrays).
+    tau_logpdf : callable
+        Log prior density of tau (on tau, not log tau).
+    n_gh : int
+        Gauss-Hermite nodes per study.
+    """
+
+    events: np.ndarray
+    total: np.ndarray
+    X: np.ndarray
+    coef_logpdf: Sequence[LogDensity]
+    tau_logpdf: LogDensity
+    n_gh: int = 10
+
+    @property
+    def p(self) -> int:
+        """Number of coefficients.
+
+        Returns
+        -------
+        int
+        """
+        return self.X.shape[1]
+
+    def loglik(self, beta: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """sum_i log L_i, the study effects integrated out.
+
+        Parameters
+        ----------
+        beta : numpy.ndarray
+            Coefficients, shape (N, p).
+        s : numpy.ndarray
+            log tau, shape (N,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (N,).
+        """
+        beta = np.atleast_2d(np.asarray(beta, float))
+        eta = np.einsum("kp,np->kn", self.X, beta)  # einsum: no threaded BLAS
+        rows = study_loglik_rows(self.events, self.total, eta, np.exp(s), n_gh=self.n_gh)
+        return rows.sum(axis=0)
+
+    def log_prior_beta(self, beta: np.ndarray) -> np.ndarray:
+        """sum_j log pi_j(beta_j).
+
+        Parameters
+        ----------
+        beta : numpy.ndarray
+            Shape (N, p).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (N,).
+        """
+        beta = np.atleast_2d(beta)
+        return sum(f(beta[:, j]) for j, f in enumerate(self.coef_logpdf))
+
+    def log_prior_s(self, s: np.ndarray) -> np.ndarray:
+        """log p_tau(e^s) + s (the Jacobian of tau = e^s included).
+
+        Parameters
+        ----------
+        s : numpy.ndarray
+            log tau.
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``s``.
+        """
+        s = np.asarray(s, float)
+        return self.tau_logpdf(np.exp(s)) + s
+
+    def log_post(self, beta: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Unnormalised log posterior density in (beta
+
+        Parameters
+        ----------
+        beta : numpy.ndarray
+            Coefficients, shape (N, p).
+        s : numpy.ndarray
+            log tau, shape (N,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (N,).
+        """
+        return self.loglik(beta, s) + self.log_prior_beta(beta) + self.log_prior_s(s)
+
+
+def _prior_derivs(problem: RegressionProblem, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and second derivatives of each coefficient's log prior, shape (N, p) each."""
+    h = 1e-4
+    d1 = np.empty_like(beta)
+    d2 = np.empty_like(beta)
+    for j, f in enumerate(problem.coef_logpdf):
+        b = beta[:, j]
+        up, mid, down = f(b + h), f(b), f(b - h)
+        d1[:, j] = (up - down) / (2 * h)
+        d2[:, j] = (up - 2 * mid + down) / (h * h)
+    return d1, d2
+
+
+def conditional_derivs(
+    problem: RegressionProblem, beta: np.ndarray, s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Value, gradient and Hessian in beta of the log posterior at (beta_t, s_t), t = 1..T.
+
+    Parameters
+    ----------
+    problem : RegressionProblem
+    beta : numpy.ndarray
+        Shape (T, p).
+    s : numpy.ndarray
+        Shape (T,).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Values (T,), gradients (T, p), Hessians (T, p, p).
+    """
+    X = problem.X
+    eta = np.einsum("kp,tp->kt", X, beta)
+    tau = np.exp(s)
+    stacked = np.concatenate([eta - H_ETA, eta, eta + H_ETA], axis=1)
+    rows = study_loglik_rows(
+        problem.events, problem.total, stacked, np.tile(tau, 3), n_gh=problem.n_gh
+    )
+    down, mid, up = np.split(rows, 3, axis=1)
+    d1 = (up - down) / (2 * H_ETA)
+    d2 = (up - 2 * mid + down) / (H_ETA * H_ETA)
+    p1, p2 = _prior_derivs(problem, beta)
+    value = mid.sum(axis=0) + problem.log_prior_beta(beta) + problem.log_prior_s(s)
+    grad = np.einsum("kt,kp->tp", d1, X) + p1
+    hess = np.einsum("kt,kp,kq->tpq", d2, X, X)
+    hess[:, np.arange(problem.p), np.arange(problem.p)] += p2
+    return value, grad, hess
+
+
+def joint_derivs(
+    problem: RegressionProblem, theta: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Value, gradient and Hessian of the log posterior in theta = (beta, s).
+
+    Parameters
+    ----------
+    problem : RegressionProblem
+    theta : numpy.ndarray
+        Shape (p + 1,).
+
+    Returns
+    -------
+    tuple
+        Value (float), gradient (p + 1,) and Hessian (p + 1, p + 1).
+    """
+    X, p = problem.X, problem.p
+    beta, s = theta[:p], theta[p]
+    eta = np.einsum("kp,p->k", X, beta)
+    offsets = [(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]
+    etas = np.stack([eta + a * H_ETA for a, _ in offsets], axis=1)
+    taus = np.exp(np.array([s + b * H_S for _, b in offsets]))
+    rows = study_loglik_rows(problem.events, problem.total, etas, taus, n_gh=problem.n_gh)
+    f = {o: rows[:, i] for i, o in enumerate(offsets)}
+    l_e = (f[1, 0] - f[-1, 0]) / (2 * H_ETA)
+    l_s = (f[0, 1] - f[0, -1]) / (2 * H_S)
+    l_ee = (f[1, 0] - 2 * f[0, 0] + f[-1, 0]) / H_ETA**2
+    l_ss = (f[0, 1] - 2 * f[0, 0] + f[0, -1]) / H_S**2
+    l_es = (f[1, 1] - f[1, -1] - f[-1, 1] + f[-1, -1]) / (4 * H_ETA * H_S)
+    p1, p2 = _prior_derivs(problem, beta[None])
+    ps = problem.log_prior_s(np.array([s - H_S, s, s + H_S]))
+    value = float(f[0, 0].sum() + problem.log_prior_beta(beta[None])[0] + ps[1])
+    grad = np.concatenate(
+        [np.einsum("kp,k->p", X, l_e) + p1[0], [l_s.sum() + (ps[2] - ps[0]) / (2 * H_S)]]
+    )
+    hess = np.empty((p + 1, p + 1))
+    hess[:p, :p] = np.einsum("k,kp,kq->pq", l_ee, X, X) + np.diag(p2[0])
+    hess[:p, p] = hess[p, :p] = np.einsum("kp,k->p", X, l_es)
+    hess[p, p] = l_ss.sum() + (ps[2] - 2 * ps[1] + ps[0]) / H_S**2
+    return value, grad, hess
