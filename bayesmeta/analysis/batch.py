@@ -276,6 +276,26 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
 
     Multiverse specs (a ``[multiverse]`` table) are not single analyses: they are left out here
     (``bayesmeta run`` runs them only when asked, through :mod:`bayesmeta.multiverse`).
+
+    Parameters
+    ----------
+    target : str or Path
+        A spec file (``.toml``) or a folder of spec files.
+    out : str or Path
+        Output folder; each spec gets ``out/<name>/``, and with several specs the index
+        (``comparison.json``, ``index.md``, ``index.html``) is written in ``out``.
+
+    Returns
+    -------
+    fitted : list of Fitted
+        One fitted spec per single-analysis spec, in the order of the spec files.
+    comparisons : list of OutcomeComparison
+        One model comparison per outcome when there are several specs; empty for one spec.
+
+    Raises
+    ------
+    InputError
+        When several spec files share a name (or a spec is invalid).
     """
     specs = [load_spec(p) for p in spec_paths(target)]  # validate all before fitting any
     specs = [s for s in specs if s.multiverse is None]

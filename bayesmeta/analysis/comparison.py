@@ -88,6 +88,21 @@ def reload_draws(spec: AnalysisSpec, model: ModelSpec, out: str | Path) -> Study
     spec, data, versions) matches and it has ``model``'s studies (not, e.g., when ``model`` is
     restricted to the studies common to compared models). An unreadable file (truncated,
     corrupt) is reported with a warning and refitted.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec; its name gives the folder ``out/<name>/posterior.nc``.
+    model : ModelSpec
+        The model the draws must belong to (its studies are compared with the saved ones).
+    out : str or Path
+        Folder of an earlier ``bayesmeta run``.
+
+    Returns
+    -------
+    StudyDraws or None
+        The saved draws of ``eta`` and ``tau`` per study, or None when there is no saved file,
+        it is unreadable, its fit hash differs or its studies are not ``model``'s.
     """
     import warnings
 
@@ -116,7 +131,23 @@ def reload_draws(spec: AnalysisSpec, model: ModelSpec, out: str | Path) -> Study
 
 
 def exact_refit(spec: AnalysisSpec, model: ModelSpec):
-    """The exact leave-one-out function for a model (quadrature where possible, else NUTS)."""
+    """The exact leave-one-out function for a model (quadrature where possible, else NUTS).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec; its ``[sampler]`` settings (draws, tune, chains, seed, sampler) are
+        used for NUTS refits.
+    model : ModelSpec
+        The model specification built from the spec.
+
+    Returns
+    -------
+    Callable[[str], float]
+        ``exact(study)``, the log predictive density log p(y_i | y_-i) of the left-out study:
+        :func:`~bayesmeta.analysis.exact.quadrature_exact` when the exact engine supports the
+        model, else :func:`~bayesmeta.analysis.exact.nuts_exact`.
+    """
     if supports(model, "quadrature"):
         return quadrature_exact(model)
     s = spec.sampler

@@ -90,7 +90,33 @@ def without_likelihood(data: MetaData, study: str) -> MetaData:
 def nuts_exact(
     spec: ModelSpec, *, draws: int, tune: int, chains: int, seed: int, sampler: str
 ) -> Callable[[str], float]:
-    """``exact(study)`` by a NUTS refit without the study's likelihood (through the boundary)."""
+    """``exact(study)`` by a NUTS refit without the study's likelihood (through the boundary).
+
+    Each call refits the model with the study's events and total set to 0 (see
+    :func:`without_likelihood`), NUTS convergence warnings of the refit silenced, and averages
+    the study's binomial likelihood, with its random effect integrated out, over the refit's
+    draws of its ``eta`` and ``tau``.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    draws : int
+        Posterior draws per chain of each refit.
+    tune : int
+        Tuning steps per chain of each refit.
+    chains : int
+        Number of chains of each refit.
+    seed : int
+        Random seed of each refit.
+    sampler : {"pymc", "nutpie", "numpyro"}
+        NUTS implementation used by :func:`bayesmeta.engines.fit`.
+
+    Returns
+    -------
+    Callable[[str], float]
+        ``exact(study)``: log p(y_i | y_-i) for the study labelled ``study``.
+    """
 
     def exact(study: str) -> float:
         from bayesmeta.analysis.draws import from_idata

@@ -96,7 +96,20 @@ def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
 
 
 def engine_of(spec: AnalysisSpec, model: ModelSpec) -> str:
-    """The engine that fits ``model`` under the spec's ``[sampler] engine`` ("quadrature" or "nuts")."""
+    """The engine that fits ``model`` under the spec's ``[sampler] engine``.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec; its ``[sampler] engine`` is "auto", "quadrature" or "nuts".
+    model : ModelSpec
+        The model specification built from the spec.
+
+    Returns
+    -------
+    str
+        "quadrature" or "nuts", as resolved by :func:`bayesmeta.engines.resolve`.
+    """
     from bayesmeta.engines import resolve
 
     return resolve(model, spec.sampler["engine"])

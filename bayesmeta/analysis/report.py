@@ -337,7 +337,19 @@ def model_bullets(fitted: Fitted) -> list[str]:
 
 
 def evidence_line(result) -> str:
-    """The report's line on log p(y) (exact engine), or "" when the engine gives none."""
+    """The report's line on log p(y) (exact engine), or "" when the engine gives none.
+
+    Parameters
+    ----------
+    result : BayesResult
+        The Bayesian result; its ``log_evidence`` and ``log_evidence_error`` are read.
+
+    Returns
+    -------
+    str
+        "Log evidence log p(y) = ..." with the numerical error when known, or "" when
+        ``result.log_evidence`` is None (NUTS).
+    """
     if result.log_evidence is None:
         return ""
     error = result.log_evidence_error

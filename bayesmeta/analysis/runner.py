@@ -219,7 +219,26 @@ def _level_frame(fitted: Fitted):
 def summary_of(
     fitted: Fitted, *, digest: str, files: list[str], hashed: str = ""
 ) -> dict[str, Any]:
-    """The JSON summary of a run."""
+    """The JSON summary of a run (before :func:`json_ready`; the bias report is added later).
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec (model, Bayesian result, baselines and meta-regressions).
+    digest : str
+        SHA-256 of the spec file's bytes (:func:`spec_digest`).
+    files : list of str
+        Names of the files written in the spec's folder.
+    hashed : str, optional
+        Fit hash of spec, data and software (:func:`bayesmeta.analysis.fithash.fit_hash`).
+
+    Returns
+    -------
+    dict
+        Keys ``spec``, ``spec_digest``, ``fit_hash``, ``bayes``, ``baselines``,
+        ``metaregressions``, ``baseline_errors``, ``paper``, ``excluded``, ``files`` and
+        ``versions``.
+    """
     return {
         "spec": fitted.spec.to_dict(),
         "spec_digest": digest,
@@ -236,7 +255,24 @@ def summary_of(
 
 
 def write_outputs(fitted: Fitted, out: str | Path) -> RunRecord:
-    """Write every output of a fitted spec as the folder ``out/<name>/``, replaced whole."""
+    """Write every output of a fitted spec as the folder ``out/<name>/``, replaced whole.
+
+    The folder holds ``posterior.nc``, ``pooled.csv``, ``study_rates.csv`` (``levels.csv`` for
+    subgroup models), the figures, the bias and influence figures, ``summary.json``,
+    ``report.md`` and ``report.html``.
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec.
+    out : str or Path
+        Output folder; the spec's files go to ``out/<name>/``.
+
+    Returns
+    -------
+    RunRecord
+        The spec, its folder and the JSON summary written.
+    """
     target = Path(out) / fitted.spec.name
     with replaced_folder(target, known=KNOWN_FILES) as folder:
         summary = _write_files(fitted, folder)

@@ -152,7 +152,27 @@ def _fail(path: Path, section: str, key: str, message: str) -> SpecError:
 
 
 def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
-    """Validate a parsed TOML document (structure, types, choices, priors); no data read."""
+    """Validate a parsed TOML document (structure, types, choices, priors); no data read.
+
+    Parameters
+    ----------
+    document : dict
+        The parsed TOML document.
+    path : Path
+        The spec file it was read from (named in errors; its stem is the default name).
+
+    Returns
+    -------
+    AnalysisSpec
+        The validated spec, with defaults filled in (study column, sampler settings,
+        baseline methods).
+
+    Raises
+    ------
+    SpecError
+        On an unknown or missing key, a wrong type, an unknown choice or an invalid prior,
+        naming the file, section and key.
+    """
     from bayesmeta.model.priors import parse_prior
 
     _check_section(path, "", document)

@@ -66,6 +66,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta fit``: build the model, fit it with the resolved engine, print the result.
+
+    ``--out`` is checked before any work and locked while the result is written. NUTS-only
+    options (``--draws``, ``--tune``, ``--chains``, ``--seed``, ``--sampler``) are refused when
+    the model resolves to the exact engine.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``fit`` arguments.
+
+    Returns
+    -------
+    int
+        Exit status (0; errors are raised as :class:`~bayesmeta.errors.InputError`).
+    """
     from bayesmeta.engines import fit, resolve
     from bayesmeta.errors import InputError
     from bayesmeta.folders import check_writable
@@ -176,9 +192,22 @@ KNOWN_FILES = frozenset(
 
 
 def write_outputs(result, folder: Path) -> None:
-    """posterior.nc (when there are draws), result.json and one CSV per table; the folder is
-    replaced whole (:func:`bayesmeta.folders.replaced_folder`), so no table of an earlier model
-    (``contrasts.csv``) stays behind."""
+    """Write posterior.nc (when there are draws), result.json and one CSV per table.
+
+    The folder is replaced whole (:func:`bayesmeta.folders.replaced_folder`), so no table of
+    an earlier model (``contrasts.csv``) stays behind.
+
+    Parameters
+    ----------
+    result : BayesResult
+        The fitted result (either engine).
+    folder : Path
+        The output folder (``--out``).
+
+    Returns
+    -------
+    None
+    """
     import pandas as pd
 
     from bayesmeta.atomic import write_json, write_with

@@ -15,6 +15,17 @@ from bayesmeta.errors import InputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``multiverse`` subcommand.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``bayesmeta`` subcommands.
+
+    Returns
+    -------
+    None
+    """
     parser = subparsers.add_parser(
         "multiverse",
         help="multiverse / specification-curve analysis of a spec file's [multiverse] table",
@@ -38,6 +49,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta multiverse``: fit the spec's multiverse and print its summary.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``multiverse`` arguments.
+
+    Returns
+    -------
+    int
+        Exit status (0; a spec without a ``[multiverse]`` table or ``--sample`` below 1 raises
+        :class:`~bayesmeta.errors.InputError`).
+    """
     from bayesmeta.analysis.specfile import load_spec
     from bayesmeta.cli.common import print_json
     from bayesmeta.multiverse import run_multiverse

@@ -14,6 +14,17 @@ from bayesmeta.cli.many_options import add_execution_arguments, interrupted_hint
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``simulate`` subcommand.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``bayesmeta`` subcommands.
+
+    Returns
+    -------
+    None
+    """
     parser = subparsers.add_parser(
         "simulate",
         help="simulation study: coverage, bias, RMSE of the methods over a scenario grid",
@@ -28,6 +39,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta simulate``: run the scenario grid and print coverage, bias and failures.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``simulate`` arguments.
+
+    Returns
+    -------
+    int
+        Exit status (0; a bad scenario file raises :class:`~bayesmeta.errors.SpecError`).
+    """
     from bayesmeta.cli.common import print_json
     from bayesmeta.simulate import read_study, run_simulation
 

@@ -103,6 +103,8 @@ def glmm_arrays(
         Confidence level, e.g. 0.95.
     excluded : tuple[Exclusion, ...], optional
         Studies left out of the analysis, with the reason (carried into the result).
+    studies : sequence of str, optional
+        Study labels, aligned with ``events``; used only to name studies in error messages.
 
     Returns
     -------

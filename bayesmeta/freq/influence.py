@@ -71,12 +71,37 @@ def leave_one_out(
 class InfluenceResult:
     """Case-deletion diagnostics per study, as ``metafor::influence.rma.uni``.
 
-    Arrays aligned with ``studies``: externally standardised residuals ``rstudent``,
-    ``dffits``, Cook's distance ``cook_d``, covariance ratio ``cov_r``, tau^2 and Q without the
-    study (``tau2_del``, ``qe_del``), leverage ``hat`` and weight in percent ``weight``,
-    ``dfbetas`` of the intercept, and ``influential``: metafor's rule (``influence()``'s
-    asterisk): |DFFITS| > 3 sqrt(p/(k-p)), or pchisq(Cook's D, p) > 0.5, or hat > 3p/k, or
-    |DFBETAS| > 1, with p = 1 coefficient.
+    All arrays are aligned with ``studies``. A study is flagged ``influential`` by metafor's
+    rule (the asterisk of ``influence()``): ``|dffits| > 3 sqrt(p / (k - p))``, or
+    ``pchisq(cook_d, p) > 0.5``, or ``hat > 3 p / k``, or ``|dfbetas| > 1``, with p = 1
+    coefficient.
+
+    Attributes
+    ----------
+    studies : tuple of str
+        Study labels.
+    rstudent : numpy.ndarray
+        Externally standardised residuals.
+    dffits : numpy.ndarray
+        DFFITS: change in the fitted value when the study is deleted, in standard errors.
+    cook_d : numpy.ndarray
+        Cook's distances.
+    cov_r : numpy.ndarray
+        Covariance ratios (variance of the estimate without the study over that with it).
+    tau2_del : numpy.ndarray
+        tau^2 estimated without the study.
+    qe_del : numpy.ndarray
+        Cochran's Q without the study.
+    hat : numpy.ndarray
+        Leverages (diagonal of the hat matrix).
+    weight : numpy.ndarray
+        Weights in percent.
+    dfbetas : numpy.ndarray or None, optional
+        DFBETAS of the intercept.
+    influential : numpy.ndarray or None, optional
+        Boolean flags by metafor's rule above.
+    excluded : tuple[Exclusion, ...], optional
+        Studies left out of the analysis, with the reason (carried into the result).
     """
 
     studies: tuple[str, ...]

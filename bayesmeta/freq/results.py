@@ -182,6 +182,8 @@ class MetaRegResult:
         p-value of Q.
     ci_method : str
         ``"z"`` or ``"hk"``.
+    level : float, optional
+        Confidence level of the coefficients' intervals, e.g. 0.95.
     excluded : tuple[Exclusion, ...], optional
         Studies left out of the analysis, with the reason (carried into the result).
     """

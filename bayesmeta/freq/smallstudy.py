@@ -166,6 +166,8 @@ def egger(
     to : str, optional
         Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
         ``"if0all"`` or ``"none"``.
+    level : float, optional
+        Confidence level of the interval of the limit estimate, e.g. 0.95.
 
     Returns
     -------
@@ -208,6 +210,8 @@ def peters(
     to : str, optional
         Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
         ``"if0all"`` or ``"none"``.
+    level : float, optional
+        Confidence level of the interval of the limit estimate, e.g. 0.95.
 
     Returns
     -------

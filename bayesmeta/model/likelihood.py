@@ -85,10 +85,17 @@ def integrand_mode(
         Mean of the study effects on the logit scale.
     tau : numpy.ndarray
         Between-study standard deviation on the logit scale.
+    newton_steps : int, optional
+        Number of safeguarded Newton steps from a normal-approximation start
+        (:data:`NEWTON_STEPS` by default).
 
     Returns
     -------
-    tuple[numpy.ndarray, numpy.ndarray]
+    z : numpy.ndarray
+        The mode of the integrand, broadcast shape of the arguments.
+    s : numpy.ndarray
+        ``1 / sqrt(tau^2 n p (1 - p) + 1)`` at the mode: the standard deviation of the Laplace
+        approximation to the integrand.
     """
     events, total, mu, tau = np.broadcast_arrays(events, total, mu, tau)
     lo = tau * (events - total)

@@ -36,13 +36,17 @@ class Context:
     Attributes
     ----------
     data : MetaData
-        The outcome's studies (covariates included).
+        The outcome's studies (:meth:`of` keeps their counts and drops covariates and
+        exclusions).
     seed : int
         Master seed (NUTS only: the other methods are deterministic).
     min_studies : int
         Fewer studies: skipped.
-    nuts : dict
+    nuts : dict, optional
         draws, tune, chains, sampler for the ``nuts`` method.
+    filters : dict of str to numpy.ndarray, optional
+        Filtered covariate -> its values per study as text ("" when missing), aligned with
+        ``data.studies``.
     """
 
     data: MetaData

@@ -1,7 +1,10 @@
 """Pages generated at build time, so that they follow the code.
 
 - ``api/<module>.rst``: one page per package or module of ``bayesmeta`` that defines
-  ``__all__``, with an autosummary table of exactly those names (one stub page each).
+  ``__all__``, with an autosummary table of exactly those names (one stub page each). A
+  function or class exported by several packages is documented once, under the first of them
+  in page order; the later pages link to it (two pages documenting one object would give the
+  source pages of ``sphinx.ext.viewcode`` a link to an anchor that does not exist).
 - ``cli/<command>.md``: one page per subcommand of ``bayesmeta.cli.build_parser()``, rendered
   by sphinx-argparse from the parser itself.
 - ``examples/<notebook>.ipynb``: the notebooks of ``notebooks/``, rendered from their stored
@@ -55,12 +58,19 @@ def exported_modules() -> list[tuple[str, list[str], str]]:
     return found
 
 
-def _api_page(module: str, names: list[str], summary: str) -> str:
+def _api_page(
+    module: str, names: list[str], summary: str, *, first: dict[int, str] | None = None
+) -> str:
     import inspect
 
+    first = {} if first is None else first
     mod = importlib.import_module(module)
-    documented = [n for n in names if callable(getattr(mod, n)) or inspect.isclass(getattr(mod, n))]
-    constants = [n for n in names if n not in documented]
+    objects = [n for n in names if callable(getattr(mod, n)) or inspect.isclass(getattr(mod, n))]
+    elsewhere = {n: first[id(getattr(mod, n))] for n in objects if id(getattr(mod, n)) in first}
+    documented = [n for n in objects if n not in elsewhere]
+    for n in documented:
+        first[id(getattr(mod, n))] = f"{module}.{n}"
+    constants = [n for n in names if n not in objects]
     title = f"``{module}``"
     lines = [
         title,
@@ -79,6 +89,10 @@ def _api_page(module: str, names: list[str], summary: str) -> str:
         *[f"   {name}" for name in documented],
         "",
     ]
+    if elsewhere:
+        lines += ["Also exported here", "------------------", ""]
+        lines += [f"- ``{n}``: :obj:`{target}`" for n, target in elsewhere.items()]
+        lines.append("")
     if constants:
         lines += ["Constants", "---------", ""]
         for name in constants:
@@ -106,8 +120,12 @@ def generate_api(out: Path) -> list[str]:
     for stale in out.glob("bayesmeta*.rst"):
         if stale.stem not in {m for m, _, _ in modules}:
             stale.unlink()
+    first: dict[int, str] = {}  # id of each documented object -> where it is documented
     for module, names, summary in modules:
-        _write(out / f"{module}.rst", _api_page(module, names, summary))
+        _write(out / f"{module}.rst", _api_page(module, names, summary, first=first))
+    for stale in (out / "generated").glob("bayesmeta*.rst"):  # stubs of names gone or moved
+        if stale.stem not in first.values():
+            stale.unlink()
     table = ["| module | what it holds | names |", "|---|---|---|"]
     for module, names, summary in modules:
         text = re.sub(r":(\w+):`", r"{\1}`", summary).replace("|", "\\|")  # RST roles to MyST
