@@ -53,6 +53,7 @@ def test_nuts_fit_json_has_clean_stderr(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTENSOR")}
     env.update(PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(tmp_path))
     argv = ["fit", "cart_wu2025", "--events", "orr_events", "--total", "orr_total", "--json"]
+    argv += ["--engine", "nuts"]
     argv += ["--draws", "300", "--tune", "300", "--chains", "2"]
     done = subprocess.run(
         [sys.executable, "-m", "bayesmeta", *argv], capture_output=True, text=True, env=env
