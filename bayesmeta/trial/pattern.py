@@ -160,9 +160,11 @@ def resolve(spec, *, level: str | None = None, pattern: str | None = None):
     numeric = [c for c in values if _numeric(covariates[c])]
     if numeric or len(values) > 1:
         formula = " + ".join(values)
-        what = f"the numeric covariate '{numeric[0]}'" if numeric else "several covariates"
+        what = (
+            f"the numeric covariate '{numeric[0]}' needs" if numeric else "several covariates need"
+        )
         raise InputError(
-            f"--pattern '{pattern}': {what} need a meta-regression; add --formula '{formula}'"
+            f"--pattern '{pattern}': {what} a meta-regression; add --formula '{formula}'"
         )
     ((column, value),) = values.items()
     check_level(spec.data, column, value, option="--pattern")
