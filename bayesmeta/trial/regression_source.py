@@ -78,7 +78,12 @@ def conditional_moments(
 
 
 def pattern_mixture(
-    beta: np.ndarray, tau: np.ndarray, weight: np.ndarray, x: np.ndarray
+    beta: np.ndarray,
+    tau: np.ndarray,
+    weight: np.ndarray,
+    x: np.ndarray,
+    *,
+    predictive: bool = True,
 ) -> NormalMixture:
     """The predictive logit ``x' beta + tau z`` of a new study, smoothed per tau node.
 
@@ -92,6 +97,9 @@ def pattern_mixture(
         Posterior masses, shape (N,).
     x : numpy.ndarray
         The new study's design row, shape (p,).
+    predictive : bool, default True
+        False: the posterior of the linear predictor ``x' beta`` itself (the logit of the
+        pattern's rate, without the new study's own effect).
 
     Returns
     -------
@@ -105,7 +113,8 @@ def pattern_mixture(
     wu = 0.5 * U_MAX * weights * 2.0 * np.exp(-0.5 * u * u) / np.sqrt(2.0 * np.pi)
     wu = wu / wu.sum()
     loc = xi[:, None] + (omega * delta)[:, None] * u[None, :]
-    scale = np.sqrt(omega**2 * (1.0 - delta**2) + taus**2)[:, None] * np.ones_like(u)[None, :]
+    added = taus**2 if predictive else 0.0
+    scale = np.sqrt(omega**2 * (1.0 - delta**2) + added)[:, None] * np.ones_like(u)[None, :]
     return NormalMixture(weight=(mass[:, None] * wu[None, :]), loc=loc, scale=scale)
 
 

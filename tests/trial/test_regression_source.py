@@ -59,6 +59,38 @@ def test_pattern_predictive_is_the_regression_engines_own(fitted, case):
     assert source.model["kind"] == "regression" and source.k == spec.data.k
 
 
+@pytest.mark.parametrize(
+    ("case", "factor", "name"),
+    [
+        ("one_factor", "cancer_type", "myeloma"),
+        ("two_factors", "cancer_type", "cancer_type[myeloma]"),
+    ],
+)
+def test_pattern_rate_is_the_fits_reported_rate(fitted, case, factor, name):
+    """Without the new study's own effect (``predictive=False``) the mixture is the posterior of
+    the rate at a design row: at the row of a reported level rate (the other factor's columns at
+    their study mean, ``level_profile``) it is the fit's own ``rates[name]``
+    (fit_regression_quadrature: Newton-solved skew-normal quantiles; ours: a 4001-point table
+    plus two Newton steps, and a 64-node rule in the half-normal variable): tolerance 1e-6. The
+    rate's interval lies inside the predictive's at the pattern itself."""
+    from bayesmeta.model.derived import level_profile
+    from bayesmeta.quad.regression import fit_regression_quadrature
+
+    spec, post, row, _ = fitted[case]
+    design = spec.design
+    profile = level_profile(
+        design.matrix, design.columns, factor, design.factors[factor], "myeloma"
+    )
+    rate = pattern_mixture(*post.nodes(), profile, predictive=False)
+    reported = fit_regression_quadrature(spec).rates[name]
+    np.testing.assert_allclose(
+        rate.ppf([0.5, 0.025, 0.975]), [reported.median, reported.lo, reported.hi], atol=1e-6
+    )
+    lo, hi = pattern_mixture(*post.nodes(), row, predictive=False).ppf([0.025, 0.975])
+    plo, phi = pattern_mixture(*post.nodes(), row).ppf([0.025, 0.975])
+    assert plo < lo < hi < phi
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_smoothing_keeps_the_node_cdf(fitted, case):
     """The raw node sum sum_j w_j N(x'beta_j, tau_j) (no moment matching) is the quadrature
