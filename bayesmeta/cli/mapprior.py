@@ -28,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Meta-analytic-predictive prior of a new study's response rate from the exact "
             "predictive of the random-intercept model (or of one level: --by COL --level L, or "
-            "--pattern COL=LEVEL), fitted by a beta mixture; optionally robustified (--robust W), "
+            "--pattern COL=LEVEL; or of a covariate pattern of a meta-regression: --formula F "
+            "--pattern 'a=x,b=y,age=60'), fitted by a beta mixture; optionally robustified "
+            "(--robust W), "
             "with its effective sample size (elir, moment, morita) and a prior-data conflict check "
             "for a new trial's data (--new-events x --new-total n)."
         ),
@@ -45,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument(
         "--pattern",
         metavar="P",
-        help="covariate values of the new study, e.g. 'cancer_type=myeloma'",
+        help="covariate values of the new study, e.g. 'cancer_type=myeloma' (with --formula: "
+        "every covariate of the formula, numbers for numeric ones)",
     )
     parser.add_argument("--separate-tau", action="store_true", help="with --by: one tau per level")
     parser.add_argument("--mu-prior", metavar="S", help="prior of mu, default 'normal(0, 2.5)'")

@@ -2,18 +2,20 @@
 
 Pure numpy/scipy. The pieces, one module each:
 
-``normal_mixture``  the exact predictive of a new study's logit (a normal mixture) and its change
-                    of variables to the rate;
-``source``          that mixture from the exact engine's (mu, tau) grid, pooled or per level;
-``pattern``         which model and level a ``--level`` or ``--pattern`` names;
-``beta_mixture``    Beta mixtures (conjugate: posterior and beta-binomial predictive exact);
-``fitting``         EM fit of a Beta mixture to the exact predictive, automatic K, fit quality;
-``robust``          robustification with a vague component (Schmidli et al. 2014);
-``ess``             effective sample size: ELIR, moment and Morita-Thall-Mueller;
-``conflict``        Box's prior-predictive p-value and the posterior for a new trial's data;
-``map_prior``       all of the above in one :class:`MapPrior`;
-``oc``              exact operating characteristics of a one-sample design;
-``figures``         the MAP and OC plots; ``report`` the report folders.
+- ``normal_mixture``: the exact predictive of a new study's logit (a normal mixture) and its
+  change of variables to the rate;
+- ``source``: that mixture from the exact engine's (mu, tau) grid, pooled or per level;
+- ``regression_source``: that mixture at a covariate pattern, from the exact meta-regression's
+  (beta, tau) nodes (x'beta smoothed per tau node);
+- ``pattern``: which model and level a ``--level`` or ``--pattern`` names;
+- ``beta_mixture``: Beta mixtures (conjugate: posterior and beta-binomial predictive exact);
+- ``fitting``: EM fit of a Beta mixture to the exact predictive, automatic K, fit quality;
+- ``robust``: robustification with a vague component (Schmidli et al. 2014);
+- ``ess``: effective sample size: ELIR, moment and Morita-Thall-Mueller;
+- ``conflict``: Box's prior-predictive p-value and the posterior for a new trial's data;
+- ``map_prior``: all of the above in one :class:`MapPrior`;
+- ``oc``: exact operating characteristics of a one-sample design;
+- ``figures``: the MAP and OC plots; ``report``: the report folders.
 """
 
 from bayesmeta.trial.beta_mixture import BetaMixture

@@ -112,7 +112,7 @@ def ess_elir(mix: BetaMixture) -> float:
     """ELIR effective sample size.
 
     The integral is taken on the logit scale t = logit(p), where the integrand decays
-    exponentially in both tails (like exp(-(a - 1) |t|) and exp(-(b - 1) t) for the components
+    exponentially in both tails (like ``exp(-(a - 1) |t|)`` and exp(-(b - 1) t) for the components
     with the smallest a and b): trapezoid rule over the bulk (spectrally accurate for this smooth
     integrand) plus the exponential tails beyond it in closed form. A component with a = 1 (or
     b = 1) exactly contributes nothing through (a - 1) / p^2, while one with a slightly above 1

@@ -36,7 +36,7 @@ class FitQuality:
     Attributes
     ----------
     max_cdf_diff : float
-        Largest |F_mixture - F_exact| over the rate axis.
+        Largest ``|F_mixture - F_exact|`` over the rate axis.
     quantile_diffs : dict
         Quantile level (str) -> mixture quantile minus exact quantile.
     exact_quantiles, mixture_quantiles : dict

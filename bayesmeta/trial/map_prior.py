@@ -29,7 +29,9 @@ class MapPrior:
     robust_weight : float or None
         Weight of the vague component.
     ess : dict
-        ESS of ``mixture`` by method; ``ess_map`` is that of ``fitted``.
+        ESS of ``mixture`` by method (elir, moment, morita).
+    ess_map : dict
+        ESS of ``fitted`` (the MAP mixture before robustification).
     conflict : Conflict or None
         Prior-data conflict of a new trial's data against ``mixture``.
     ess_logit : float or None

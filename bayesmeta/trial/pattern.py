@@ -1,9 +1,10 @@
 """Which model and level a MAP prior is for: ``--level`` or a covariate ``--pattern``.
 
-A pattern ``"cancer_type=myeloma"`` names the covariate values of the new study. With one
-covariate it is served exactly by the subgroup model by that covariate (the level's own grid).
-Patterns of several covariates need the exact regression engine (loc = x'beta over its (beta,
-tau) nodes), which is not part of this package yet: they are refused with a one-line message.
+A pattern ``"cancer_type=myeloma"`` names the covariate values of the new study. With a
+meta-regression (``--formula`` or a regression spec file) it is served by the exact regression
+engine at the pattern's design row x (loc = x'beta over its (beta, tau) nodes), any mix of factor
+levels and numbers. Without a formula, a one-factor pattern is served by the subgroup model by
+that covariate (the level's own grid); several covariates or a numeric one need ``--formula``.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def pattern_row(design, values: dict[str, str]) -> np.ndarray:
 
 
 def resolve(spec, *, level: str | None = None, pattern: str | None = None):
-    """The (subgroup or pooled) model and level a MAP prior is derived from.
+    """The model, and the level or covariate pattern, a MAP prior is derived from.
 
     Parameters
     ----------
@@ -130,10 +131,10 @@ def resolve(spec, *, level: str | None = None, pattern: str | None = None):
 
     Returns
     -------
-    (ModelSpec, str or None)
+    (ModelSpec, str or dict or None)
+        The model, then the level (subgroup), the covariate values (regression) or None.
     """
     from bayesmeta.bayes import build_model
-    from bayesmeta.design import parse_formula
 
     if level is not None and pattern is not None:
         raise InputError("give either --level or --pattern, not both")
@@ -148,19 +149,25 @@ def resolve(spec, *, level: str | None = None, pattern: str | None = None):
             raise InputError(f"--by {spec.by}: name the level of the new study with --level")
         return spec, level
     values = parse_pattern(pattern)
-    for column, value in values.items():
-        if column in spec.data.covariates.columns and _numeric(spec.data.covariates[column]):
-            raise InputError(
-                f"--pattern {column}={value}: a numeric covariate needs the exact regression "
-                "engine, not available yet; give a categorical covariate"
-            )
-        check_level(spec.data, column, value, option="--pattern")
-    if len(values) > 1:
+    covariates = spec.data.covariates
+    for column in values:
+        if column not in covariates.columns:
+            available = ", ".join(map(str, covariates.columns)) or "none"
+            raise InputError(f"--pattern: unknown covariate '{column}' (covariates: {available})")
+    if spec.kind == "regression":
+        pattern_row(spec.design, values)  # one-line errors for missing, extra or unknown values
+        return spec, values
+    numeric = [c for c in values if _numeric(covariates[c])]
+    if numeric or len(values) > 1:
+        formula = " + ".join(values)
+        what = (
+            f"the numeric covariate '{numeric[0]}' needs" if numeric else "several covariates need"
+        )
         raise InputError(
-            f"--pattern '{pattern}': several covariates need the exact regression engine, "
-            "not available yet; give one covariate, e.g. --pattern cancer_type=myeloma"
+            f"--pattern '{pattern}': {what} a meta-regression; add --formula '{formula}'"
         )
     ((column, value),) = values.items()
+    check_level(spec.data, column, value, option="--pattern")
     if spec.kind == "subgroup":
         if spec.by != column:
             raise InputError(
@@ -169,8 +176,6 @@ def resolve(spec, *, level: str | None = None, pattern: str | None = None):
         return spec, value
     if spec.kind == "common":
         raise InputError("--pattern needs the random-intercept, subgroup or regression model")
-    if spec.kind == "regression" and column not in parse_formula(spec.formula).covariates:
-        raise InputError(f"--pattern: covariate '{column}' is not in the formula '{spec.formula}'")
     model = build_model(
         spec.data,
         by=column,

@@ -103,13 +103,14 @@ def linear_predictor_mixture(
     """The predictive logit of a new study with covariate row ``x`` from regression nodes.
 
     For posterior nodes (beta_j, tau_j) with masses w_j of a meta-regression, a new study with
-    covariates x has logit ~ sum_j w_j N(x' beta_j, tau_j): the hook for an exact regression
-    engine (and for a multi-covariate ``--pattern``). Scales are floored at 1e-6 (a node at
+    covariates x has logit ~ sum_j w_j N(x' beta_j, tau_j), node by node. Scales are floored at 1e-6 (a node at
     tau = 0 is a point mass; its weight is tiny on a fine tau axis). Weights may be signed
     (Smolyak rules). Nodes at small tau make the density a comb of narrow normals: its CDF,
     quantiles and the Beta-mixture fit are accurate, but a curvature-based summary such as
     :func:`~bayesmeta.trial.ess.ess_elir_logit` needs the comb smoothed first (per-tau-node
-    conditional moments of x'beta), which :func:`grid_mixture` does for the grid engines.
+    conditional moments of x'beta): :func:`grid_mixture` does it for the grid engines and
+    :func:`bayesmeta.trial.regression_source.pattern_mixture` for the regression engine (what
+    ``map_source`` uses).
 
     Parameters
     ----------
@@ -135,16 +136,17 @@ def linear_predictor_mixture(
     )
 
 
-def map_source(spec, *, level: str | None = None, accuracy=None) -> MapSource:
-    """The exact MAP source of a random-intercept, common-effect or subgroup model.
+def map_source(spec, *, level: str | dict | None = None, accuracy=None) -> MapSource:
+    """The exact MAP source of a random-intercept, common-effect, subgroup or regression model.
 
     Parameters
     ----------
     spec : ModelSpec
-        From :func:`bayesmeta.bayes.build_model`; "random", "common" or "subgroup".
-    level : str, optional
-        The level of ``spec.by`` (required for a subgroup model).
-    accuracy : bayesmeta.quad.Accuracy, optional
+        From :func:`bayesmeta.bayes.build_model`; "random", "common", "subgroup" or "regression".
+    level : str or dict, optional
+        The level of ``spec.by`` (required for a subgroup model), or for a regression the new
+        study's covariate values (``{"cancer_type": "myeloma", "age_median": "60"}``).
+    accuracy : bayesmeta.quad.Accuracy or RegressionAccuracy, optional
         Accuracy controls of the exact engine.
 
     Returns
@@ -153,6 +155,12 @@ def map_source(spec, *, level: str | None = None, accuracy=None) -> MapSource:
     """
     from bayesmeta.quad import Accuracy, posterior_grid
 
+    if spec.kind == "regression":
+        from bayesmeta.trial.regression_source import regression_source
+
+        if not isinstance(level, dict):
+            raise InputError("a meta-regression MAP prior needs the new study's --pattern")
+        return regression_source(spec, level, accuracy=accuracy)
     acc = accuracy or Accuracy()
     model = spec.describe()
     if spec.kind in ("random", "common"):
@@ -162,10 +170,7 @@ def map_source(spec, *, level: str | None = None, accuracy=None) -> MapSource:
         mix = grid_mixture(grid.mu, grid.tau, grid.log_weight)
         return MapSource(mixture=mix, label="all studies", k=len(spec.data.studies), model=model)
     if spec.kind != "subgroup":
-        raise InputError(
-            "the MAP prior needs the random, common or subgroup model; "
-            "a covariate pattern is served through --pattern"
-        )
+        raise InputError(f"the MAP prior does not handle the '{spec.kind}' model")
     if level is None:
         raise InputError(f"--by {spec.by}: name the level of the new study with --level")
     if level not in spec.groups:

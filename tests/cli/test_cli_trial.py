@@ -154,7 +154,15 @@ BAD = {
     "level_without_studies": (["--by", "group", "--level", "c"], "no studies at level 'c'"),
     "pattern_unknown_level": (["--pattern", "group=zz"], "no studies at level 'zz'"),
     "pattern_unknown_covariate": (["--pattern", "colour=red"], "unknown covariate 'colour'"),
-    "pattern_two_covariates": (["--pattern", "group=a,region=x"], "several covariates"),
+    "pattern_two_covariates": (["--pattern", "group=a,region=x"], "--formula 'group + region'"),
+    "formula_pattern_level": (["--formula", "group", "--pattern", "group=zz"], "no studies at"),
+    "formula_pattern_missing": (["--formula", "group + dose", "--pattern", "group=a"], "missing"),
+    "formula_pattern_not_a_number": (["--formula", "dose", "--pattern", "dose=hi"], "a number"),
+    "formula_pattern_unknown": (
+        ["--formula", "dose", "--pattern", "colour=1"],
+        "unknown covariate",
+    ),
+    "formula_without_pattern": (["--formula", "dose"], "--pattern"),
     "pattern_malformed": (["--pattern", "group"], "covariate=level"),
     "robust_above_one": (["--robust", "1.5"], "--robust 1.5"),
     "robust_negative": (["--robust", "-0.1"], "--robust -0.1"),
@@ -163,7 +171,7 @@ BAD = {
     "by_without_level": (["--by", "group"], "--level"),
     "pattern_other_than_by": (["--by", "group", "--pattern", "region=x"], "groups by 'group'"),
     "pattern_with_common": (["--common", "--pattern", "group=a"], "--pattern needs"),
-    "pattern_numeric": (["--pattern", "dose=2"], "numeric covariate"),
+    "pattern_numeric": (["--pattern", "dose=2"], "numeric covariate 'dose'"),
 }
 
 
@@ -235,8 +243,8 @@ def test_trial_subcommands_have_help(command):
 
 
 def test_spec_file_level_and_regression_pattern(capsys):
-    """A spec file names data and model; a regression spec serves a one-covariate pattern
-    through the subgroup model by that covariate (the JSON says which model was used)."""
+    """A spec file names data and model; a regression spec serves a two-covariate pattern
+    through the exact regression engine (the JSON says which model and design row)."""
     argv = ["map", str(MODELS / "crr_by_cancer_type.toml"), "--level", "myeloma", "--components", "2",
             "--json"]  # fmt: skip
     status, out, err = _run(argv, capsys)
@@ -246,10 +254,30 @@ def test_spec_file_level_and_regression_pattern(capsys):
         by_level["model"]["kind"] == "subgroup" and by_level["prior_for"] == "cancer_type=myeloma"
     )
     argv = ["map", str(MODELS / "crr_regression_cancer_type_country.toml"), "--pattern",
-            "cancer_type=myeloma", "--components", "2", "--json"]  # fmt: skip
+            "cancer_type=myeloma,country=USA", "--json"]  # fmt: skip
     status, out, err = _run(argv, capsys)
     assert status == 0, err
     payload = json.loads(out)
-    assert payload["model"]["kind"] == "subgroup" and payload["model"]["by"] == "cancer_type"
+    assert payload["model"]["kind"] == "regression"
+    assert payload["prior_for"] == "cancer_type=myeloma, country=USA"
+    assert payload["model"]["pattern"]["intercept"] == 1.0
+    assert payload["fit_quality"]["max_cdf_diff"] < 0.01
     status, _, err = _run(["map", str(MODELS / "crr_regression_cancer_type_country.toml")], capsys)
     assert status == 2 and "--pattern" in err
+    argv = ["map", str(MODELS / "crr_regression_cancer_type_country.toml"), "--pattern",
+            "cancer_type=myeloma"]  # fmt: skip
+    status, _, err = _run(argv, capsys)
+    assert status == 2 and "missing: country" in err and len(err.strip().splitlines()) == 1
+
+
+def test_numeric_pattern_moves_with_the_covariate(small_csv, capsys):
+    """--formula dose --pattern dose=D: the predictive median follows the fitted slope (the
+    rates fall with dose in SMALL), so a higher dose gives a lower median."""
+    medians = []
+    for dose in ("1", "2.5"):
+        argv = ["map", small_csv, "--events", "ev", "--total", "n", "--formula", "dose",
+                "--pattern", f"dose={dose}", "--json"]  # fmt: skip
+        status, out, err = _run(argv, capsys)
+        assert status == 0, err
+        medians.append(json.loads(out)["predictive"]["median"])
+    assert medians[1] < medians[0]
