@@ -154,7 +154,7 @@ def map_source(spec, *, level: str | None = None, accuracy=None) -> MapSource:
     from bayesmeta.quad import Accuracy, posterior_grid
 
     acc = accuracy or Accuracy()
-    model = spec.describe()
+    model = {**spec.describe(), "excluded": spec.data.excluded_records()}
     if spec.kind in ("random", "common"):
         if level is not None:
             raise InputError("--level needs a subgroup model (--by COLUMN)")
