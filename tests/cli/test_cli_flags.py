@@ -104,24 +104,32 @@ def priors(tmp_path_factory) -> tuple[str, str]:
 
 
 @pytest.fixture
-def csv(tmp_path) -> str:
-    path = tmp_path / "studies.csv"
-    path.write_text(CSV, encoding="utf-8")
+def csv(tmp_path_factory, tmp_path) -> str:
+    """The data file: one path for the whole module (so runs of the same command line can be
+    reused), and a copy in each test's folder for the spec files that name it."""
+    (tmp_path / "studies.csv").write_text(CSV, encoding="utf-8")
+    path = tmp_path_factory.getbasetemp() / "flags_studies.csv"
+    if not path.exists():
+        path.write_text(CSV, encoding="utf-8")
     return str(path)
 
 
-_COMPARED: dict[tuple[str, ...], tuple[int, str, str]] = {}
+_DONE: dict[tuple[str, ...], tuple[int, str, str]] = {}
+_WRITES = ("--out", "--plot")
 
 
 def _run(argv: list[str], capsys) -> tuple[int, str, str]:
-    """Run the CLI; ``compare`` (pure stdout, the slowest) is run once per argument list."""
+    """Run the CLI. A command line that writes no file (its whole output is stdout and stderr)
+    is run once and its output reused: the same baseline serves many cases."""
     key = tuple(argv)
-    if argv[0] == "compare" and key in _COMPARED:
-        return _COMPARED[key]
+    pure = argv[0] != "run" and argv[0] not in ("multiverse", "simulate")
+    pure = pure and not any(a in _WRITES for a in argv)
+    if pure and key in _DONE:
+        return _DONE[key]
     status = main(argv)
     out, err = capsys.readouterr()
-    if argv[0] == "compare":
-        _COMPARED[key] = (status, out, err)
+    if pure:
+        _DONE[key] = (status, out, err)
     return status, out, err
 
 
