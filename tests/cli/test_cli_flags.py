@@ -626,3 +626,12 @@ def test_freq_level_reaches_the_metaregression_table(csv, capsys):
     assert status == 0 and "90% CI" in out
     payload = json.loads(_run([*argv, "--json"], capsys)[1])
     assert payload["level"] == 0.9 and all("ci" in c for c in payload["coefficients"].values())
+
+
+def test_cumulative_level_labels_each_interval(csv, capsys):
+    """--level sets the frequentist CI; the exact engine's CrI stays 95% and says so."""
+    argv = ["cumulative", csv, "--events", "x", "--total", "n", "--level", "0.9"]
+    status, out, _ = _run(argv, capsys)
+    assert status == 0 and "frequentist (90% CI)" in out and "Bayesian (95% CrI)" in out
+    payload = json.loads(_run([*argv, "--json"], capsys)[1])
+    assert payload["frequentist"]["level"] == 0.9 and payload["bayesian"]["level"] == 0.95
