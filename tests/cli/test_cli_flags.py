@@ -4,8 +4,9 @@ For each flag, on each path it reaches, the command run with the flag either giv
 output than without it (the flag was honoured) or exits with status 2 and a one-line error
 naming the flag (it would have been ignored). The exact engine is used where it applies; NUTS
 paths run with sampling replaced by prior draws shaped like a posterior (everything downstream
-of the sampler runs for real). A completeness test fails when a subcommand gains an option that
-no case here covers.
+of the sampler runs for real). ``multiverse`` and ``simulate`` run serially on tiny spec and
+scenario files. A completeness test fails when a subcommand gains an option that no case here
+covers. A command line that writes no file is run once and its output reused across cases.
 """
 
 from __future__ import annotations
@@ -398,7 +399,13 @@ CASES += [
     ("freq", "--pi", [*FREQ, "--mods", "age"], [*FREQ, "--mods", "age", "--pi", "t"], "refused"),
 ]
 # fit's default engine is auto (exact wherever it applies): NUTS-only options are refused
-for _flag, _value in (("--draws", "300"), ("--tune", "300"), ("--sampler", "nutpie")):
+for _flag, _value in (
+    ("--draws", "300"),
+    ("--tune", "300"),
+    ("--chains", "2"),
+    ("--seed", "11"),
+    ("--sampler", "nutpie"),
+):
     _auto = ["fit", *D, "--json"]
     CASES.append(("fit", _flag, _auto, [*_auto, _flag, _value], "refused"))
 CUM = ["cumulative", *D, "--json"]
