@@ -85,6 +85,7 @@ class BayesCumulative:
         return {
             "order_by": self.order_by,
             "engine": "quadrature",
+            "level": 0.95,  # the exact engine's equal-tailed credible interval
             "priors": self.priors,
             "rows": [r.to_dict() for r in self.rows],
             "excluded": [e.to_dict() for e in self.excluded],

@@ -88,10 +88,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _table(p: dict[str, Any]) -> str:
     f, b = p["frequentist"], p["bayesian"]
+    ci = f"{100 * f.get('level', 0.95):g}% CI"
+    cri = f"{100 * b['level']:g}% CrI"
     lines = [
         f"Cumulative meta-analysis ordered by {f['order_by']}: frequentist {f['method']} "
         f"and Bayesian (exact engine; mu ~ {b['priors']['mu']}, tau ~ {b['priors']['tau']})",
-        f"  {'+ study':<26}{'k':>3}  {'frequentist (CI)':<26}{'tau^2':>8}  {'Bayesian (CrI)':<26}",
+        f"  {'+ study':<26}{'k':>3}  {f'frequentist ({ci})':<26}{'tau^2':>8}  "
+        f"{f'Bayesian ({cri})':<26}",
     ]
     bayes_rows = {r["k"]: r for r in b["rows"]}
     for r in f["rows"]:

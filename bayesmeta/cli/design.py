@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="true rates for the power (default 0, 0.01, ..., 1 and p0)",
     )
     parser.add_argument(
-        "--n-max", type=int, default=400, metavar="N", help="largest n searched (400)"
+        "--n-max", type=int, default=None, metavar="N", help="largest n searched (400)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
@@ -117,6 +117,11 @@ def design(args: argparse.Namespace) -> dict[str, Any]:
     check_design(n=args.n, p0=args.p0, confidence=args.confidence)
     if (args.target_power is None) != (args.at_rate is None):
         raise InputError("--target-power and --at-rate go together")
+    if args.n_max is not None and args.target_power is None:
+        raise InputError("--n-max applies with --target-power and --at-rate (the search for n)")
+    if args.nogo_confidence is not None and args.nogo_rate is None:
+        raise InputError("--nogo-confidence applies with --nogo-rate (the NO-GO rule)")
+    n_max = 400 if args.n_max is None else args.n_max
     if args.vague[0] <= 0 or args.vague[1] <= 0:
         raise InputError("--vague: the shapes A and B must be positive")
     prior = read_prior(args.prior)
@@ -150,14 +155,14 @@ def design(args: argparse.Namespace) -> dict[str, Any]:
         for name, mix in (("map", prior), ("vague", vague)):
             found[name] = smallest_n(
                 mix, p0=args.p0, confidence=args.confidence,
-                target_power=args.target_power, at_rate=args.at_rate, n_max=args.n_max,
+                target_power=args.target_power, at_rate=args.at_rate, n_max=n_max,
             )  # fmt: skip
         payload["smallest_n"] = {
             "target_power": args.target_power,
             "at_rate": args.at_rate,
             "n": found["map"],
             "n_vague": found["vague"],
-            "n_max": args.n_max,
+            "n_max": n_max,
         }
     payload["_curves"] = {"MAP prior": with_map, payload["vague"]["prior"]: with_vague}
     return payload

@@ -60,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--robust", type=float, metavar="W", help="weight in [0, 1] of a vague component"
     )
     parser.add_argument(
-        "--robust-mean", default="0.5", metavar="M",
+        "--robust-mean", default=None, metavar="M",
         help="mean of the vague component: a number (0.5 gives Beta(1, 1)) or 'map'",
     )  # fmt: skip
     parser.add_argument("--new-events", type=int, metavar="X", help="responders in a new trial")
@@ -131,13 +131,19 @@ def derive(args: argparse.Namespace):
 
     if args.robust is not None:
         check_weight(args.robust)
+    elif args.robust_mean is not None:
+        raise InputError(
+            "--robust-mean applies with --robust W (the weight of the vague component)"
+        )
+    if args.tau_prior is not None and args.common:
+        raise InputError("--tau-prior: the common-effect model (--common) has no tau")
     if (args.new_events is None) != (args.new_total is None):
         raise InputError("--new-events and --new-total go together")
     if args.new_events is not None:
         check_counts(args.new_events, args.new_total)
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         raise InputError(f"--out {args.out}: exists and is not a folder")
-    robust_mean = _robust_mean(args.robust_mean)
+    robust_mean = _robust_mean("0.5" if args.robust_mean is None else args.robust_mean)
     model, level = resolve(_model(args), level=args.level, pattern=args.pattern)
     source = map_source(model, level=level)
     return derive_map(
@@ -254,4 +260,7 @@ def format_map(payload: dict[str, Any]) -> str:
             f"{post['median']:.3f} [{post['lo']:.3f}, {post['hi']:.3f}]"
         )
     lines += [f"  warning: {w}" for w in payload.get("warnings", [])]
+    lines += [
+        f"  excluded {e['study']}: {e['reason']}" for e in payload["model"].get("excluded", [])
+    ]
     return "\n".join(lines)

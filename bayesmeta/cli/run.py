@@ -76,7 +76,10 @@ def run(args: argparse.Namespace) -> int:
         which :func:`bayesmeta.cli.main` prints as one line with status 2.
     """
     from bayesmeta.analysis.batch import run_folder
+    from bayesmeta.errors import InputError
 
+    if args.multiverse and Path(args.target).is_file():
+        raise InputError("--multiverse applies to a folder (a spec file named is always run)")
     multiverses = _multiverse_specs(args)
     if multiverses and len(multiverses) == 1 and multiverses[0].path == Path(args.target):
         _run_multiverses(multiverses, args.out)  # one multiverse spec, named

@@ -85,6 +85,8 @@ class CumulativeResult:
         One row per added study.
     excluded : tuple of Exclusion
         Studies left out of the analysis.
+    level : float
+        Confidence level of the rows' intervals.
     """
 
     order_by: str
@@ -92,6 +94,7 @@ class CumulativeResult:
     measure: str
     rows: tuple[CumulativeRow, ...]
     excluded: tuple[Exclusion, ...] = ()
+    level: float = 0.95
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields.
@@ -104,6 +107,7 @@ class CumulativeResult:
             "order_by": self.order_by,
             "method": self.method,
             "measure": self.measure,
+            "level": self.level,
             "rows": [r.to_dict() for r in self.rows],
             "excluded": [e.to_dict() for e in self.excluded],
         }
@@ -208,4 +212,5 @@ def cumulative(
         measure=measure,
         rows=tuple(rows),
         excluded=data.excluded,
+        level=level,
     )

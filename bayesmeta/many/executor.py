@@ -154,7 +154,7 @@ def check_execution(*, workers: int | None = None, scheduler: str | None = None)
     Parameters
     ----------
     workers : int, optional
-        At least 1.
+        At least 1; not together with ``scheduler``.
     scheduler : str, optional
         See :func:`parse_scheduler`.
 
@@ -168,6 +168,8 @@ def check_execution(*, workers: int | None = None, scheduler: str | None = None)
         A bad value, or ``distributed`` missing for a scheduler.
     """
     if scheduler is not None:
+        if workers is not None:
+            raise InputError("--workers: not used with --scheduler (the cluster has its workers)")
         parse_scheduler(scheduler)
         try:
             import distributed  # noqa: F401
@@ -187,7 +189,7 @@ def make_executor(
     ----------
     workers : int, optional
         Local worker processes (default: every core; 1 runs serially in this process).
-        Ignored with ``scheduler``.
+        Refused together with ``scheduler`` (by :func:`check_execution`).
     scheduler : str, optional
         ``tcp://HOST:PORT`` (connect to a Dask scheduler) or ``local:N`` (start a
         ``LocalCluster`` with N single-threaded worker processes).

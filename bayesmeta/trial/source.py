@@ -162,7 +162,7 @@ def map_source(spec, *, level: str | dict | None = None, accuracy=None) -> MapSo
             raise InputError("a meta-regression MAP prior needs the new study's --pattern")
         return regression_source(spec, level, accuracy=accuracy)
     acc = accuracy or Accuracy()
-    model = spec.describe()
+    model = {**spec.describe(), "excluded": spec.data.excluded_records()}
     if spec.kind in ("random", "common"):
         if level is not None:
             raise InputError("--level needs a subgroup model (--by COLUMN)")

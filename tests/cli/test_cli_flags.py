@@ -4,12 +4,15 @@ For each flag, on each path it reaches, the command run with the flag either giv
 output than without it (the flag was honoured) or exits with status 2 and a one-line error
 naming the flag (it would have been ignored). The exact engine is used where it applies; NUTS
 paths run with sampling replaced by prior draws shaped like a posterior (everything downstream
-of the sampler runs for real). A completeness test fails when a subcommand gains an option that
-no case here covers.
+of the sampler runs for real). ``multiverse`` and ``simulate`` run serially on tiny spec and
+scenario files. A completeness test fails when a subcommand gains an option that no case here
+covers. A command line that writes no file is run once and its output reused across cases.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -20,15 +23,40 @@ from bayesmeta.nuts import predictive, sampling
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
-CSV = """study,label,x,n,n2,grp,age
-S1,L1,5,20,25,a,50
-S2,L2,8,30,35,a,55
-S3,L3,2,15,18,b,60
-S4,L4,12,40,45,b,52
-S5,L5,7,25,30,a,58
-S6,L6,3,22,26,b,61
-S7,L7,9,28,30,a,49
-S8,L8,,,,b,57
+CSV = """study,label,x,n,n2,grp,age,year
+S1,L1,5,20,25,a,50,2001
+S2,L2,8,30,35,a,55,2003
+S3,L3,2,15,18,b,60,2002
+S4,L4,12,40,45,b,52,2005
+S5,L5,7,25,30,a,58,2004
+S6,L6,3,22,26,b,61,2007
+S7,L7,9,28,30,a,49,2006
+S8,L8,,,,b,57,2008
+"""
+MULTIVERSE = """
+name = "mv"
+[data]
+csv = "studies.csv"
+outcome = "x"
+events = "x"
+total = "n"
+[model]
+kind = "random"
+[sampler]
+seed = 11
+[multiverse]
+methods = {methods}
+min_studies = 3
+"""
+SCENARIOS = """
+seed = 3
+replicates = 2
+methods = ["DL"]
+[grid]
+k = [{k}]
+sizes = ["uniform(50, 200)"]
+rate = [0.3]
+tau = [0.2]
 """
 SPEC = """
 title = "flags test"
@@ -60,25 +88,49 @@ def mock_nuts(monkeypatch):
     monkeypatch.setattr(sampling, "sample", fake_sample)
 
 
+@pytest.fixture(scope="module")
+def priors(tmp_path_factory) -> tuple[str, str]:
+    """Two MAP priors (random and common model) for ``design --prior``, derived once."""
+    folder = tmp_path_factory.mktemp("priors")
+    (folder / "studies.csv").write_text(CSV, encoding="utf-8")
+    paths = []
+    for name, extra in (("map", []), ("map_common", ["--common"])):
+        path = folder / f"{name}.json"
+        argv = ["map", str(folder / "studies.csv"), "--events", "x", "--total", "n", *extra]
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert main([*argv, "--out", str(folder / name)]) == 0
+        path.write_text((folder / name / "map.json").read_text(encoding="utf-8"), encoding="utf-8")
+        paths.append(str(path))
+    return paths[0], paths[1]
+
+
 @pytest.fixture
-def csv(tmp_path) -> str:
-    path = tmp_path / "studies.csv"
-    path.write_text(CSV, encoding="utf-8")
+def csv(tmp_path_factory, tmp_path) -> str:
+    """The data file: one path for the whole module (so runs of the same command line can be
+    reused), and a copy in each test's folder for the spec files that name it."""
+    (tmp_path / "studies.csv").write_text(CSV, encoding="utf-8")
+    path = tmp_path_factory.getbasetemp() / "flags_studies.csv"
+    if not path.exists():
+        path.write_text(CSV, encoding="utf-8")
     return str(path)
 
 
-_COMPARED: dict[tuple[str, ...], tuple[int, str, str]] = {}
+_DONE: dict[tuple[str, ...], tuple[int, str, str]] = {}
+_WRITES = ("--out", "--plot")
 
 
 def _run(argv: list[str], capsys) -> tuple[int, str, str]:
-    """Run the CLI; ``compare`` (pure stdout, the slowest) is run once per argument list."""
+    """Run the CLI. A command line that writes no file (its whole output is stdout and stderr)
+    is run once and its output reused: the same baseline serves many cases."""
     key = tuple(argv)
-    if argv[0] == "compare" and key in _COMPARED:
-        return _COMPARED[key]
+    pure = argv[0] != "run" and argv[0] not in ("multiverse", "simulate")
+    pure = pure and not any(a in _WRITES for a in argv)
+    if pure and key in _DONE:
+        return _DONE[key]
     status = main(argv)
     out, err = capsys.readouterr()
-    if argv[0] == "compare":
-        _COMPARED[key] = (status, out, err)
+    if pure:
+        _DONE[key] = (status, out, err)
     return status, out, err
 
 
@@ -309,6 +361,197 @@ CASES += [
         ["run", "{tmp}/random.toml", "--out", "{tmp}/r2"],
         "changes",
     ),
+    (
+        "run",
+        "--multiverse",
+        ["run", "{tmp}/mvdir", "--out", "{tmp}/r"],
+        ["run", "{tmp}/mvdir", "--out", "{tmp}/r", "--multiverse"],
+        "changes",
+    ),
+    (
+        "run",
+        "--multiverse",
+        ["run", "{tmp}/random.toml", "--out", "{tmp}/r"],
+        ["run", "{tmp}/random.toml", "--out", "{tmp}/r", "--multiverse"],
+        "refused",
+    ),
+]
+
+# freq's small-study and prediction-interval options (pooled analysis only)
+CASES += [
+    ("freq", "--bias", FREQ, [*FREQ, "--bias"], "changes"),
+    (
+        "freq",
+        "--bias",
+        [*FREQ, "--method", "GLMM"],
+        [*FREQ, "--method", "GLMM", "--bias"],
+        "changes",
+    ),
+    ("freq", "--bias", [*FREQ, "--by", "grp"], [*FREQ, "--by", "grp", "--bias"], "refused"),
+    ("freq", "--pi", FREQ, [*FREQ, "--pi", "t"], "changes"),
+    (
+        "freq",
+        "--pi",
+        [*FREQ, "--method", "GLMM"],
+        [*FREQ, "--method", "GLMM", "--pi", "hts"],
+        "changes",
+    ),
+    ("freq", "--pi", [*FREQ, "--mods", "age"], [*FREQ, "--mods", "age", "--pi", "t"], "refused"),
+]
+# fit's default engine is auto (exact wherever it applies): NUTS-only options are refused
+for _flag, _value in (
+    ("--draws", "300"),
+    ("--tune", "300"),
+    ("--chains", "2"),
+    ("--seed", "11"),
+    ("--sampler", "nutpie"),
+):
+    _auto = ["fit", *D, "--json"]
+    CASES.append(("fit", _flag, _auto, [*_auto, _flag, _value], "refused"))
+CUM = ["cumulative", *D, "--json"]
+CASES += [
+    (
+        "cumulative",
+        "DATA",
+        CUM,
+        ["cumulative", "cart_wu2025", "--events", "orr_events", "--total", "orr_total", "--json"],
+        "changes",
+    ),
+    (
+        "cumulative",
+        "--events",
+        CUM,
+        ["cumulative", "{csv}", "--events", "n", "--total", "n2", "--json"],
+        "changes",
+    ),
+    ("cumulative", "--total", CUM, [*CUM, "--total", "n2"], "changes"),
+    ("cumulative", "--study", CUM, [*CUM, "--study", "label"], "changes"),
+    ("cumulative", "--order", CUM, [*CUM, "--order", "age"], "changes"),
+    ("cumulative", "--method", CUM, [*CUM, "--method", "PM"], "changes"),
+    ("cumulative", "--level", CUM, [*CUM, "--level", "0.9"], "changes"),
+    ("cumulative", "--mu-prior", CUM, [*CUM, "--mu-prior", "normal(0, 0.5)"], "changes"),
+    ("cumulative", "--tau-prior", CUM, [*CUM, "--tau-prior", "halfnormal(0.2)"], "changes"),
+    ("cumulative", "--plot", CUM, [*CUM, "--plot", "{tmp}/cumulative.png"], "changes"),
+    ("cumulative", "--json", CUM[:-1], CUM, "changes"),
+]
+# multiverse and simulate: tiny inputs, serial. --workers and --scheduler choose where the fits
+# run and must not change a number (tests/many checks the identity); here a bad value, and
+# --workers together with --scheduler (it would be ignored), are refused.
+MV = ["multiverse", "{tmp}/mv.toml", "--out", "{tmp}/m", "--workers", "1", "--json"]
+SIM = ["simulate", "{tmp}/sc.toml", "--out", "{tmp}/s", "--workers", "1", "--json"]
+for _cmd, _base, _positional, _other in (
+    ("multiverse", MV, "SPEC", "{tmp}/mv2.toml"),
+    ("simulate", SIM, "SCENARIOS.toml", "{tmp}/sc2.toml"),
+):
+    _out = _base.index("--out") + 1
+    CASES += [
+        (_cmd, _positional, _base, [_base[0], _other, *_base[2:]], "changes"),
+        (_cmd, "--out", _base, [*_base[:_out], "{tmp}/elsewhere", *_base[_out + 1 :]], "changes"),
+        (_cmd, "--json", _base[:-1], _base, "changes"),
+        (_cmd, "--workers", _base, [*_base[:-3], "--workers", "0", "--json"], "refused"),
+        (_cmd, "--workers", _base, [*_base, "--scheduler", "local:1"], "refused"),
+        (_cmd, "--scheduler", _base, [*_base[:-3], "--scheduler", "nonsense", "--json"], "refused"),
+        (
+            _cmd,
+            "--resume",
+            _base,
+            [*_base[:_out], "{tmp}/other", *_base[_out + 1 :], "--resume"],
+            "refused",
+        ),
+    ]
+CASES += [
+    ("multiverse", "--sample", MV, [*MV, "--sample", "2"], "changes"),
+    ("multiverse", "--sample", MV, [*MV, "--sample", "0"], "refused"),
+]
+MAP = ["map", *D, "--json"]
+MAP_BY = [*MAP, "--by", "grp", "--level", "a"]
+MAP_F = [*MAP, "--formula", "grp", "--pattern", "grp=a"]
+CASES += [
+    (
+        "map",
+        "DATA",
+        MAP,
+        ["map", "cart_wu2025", "--events", "orr_events", "--total", "orr_total", "--json"],
+        "changes",
+    ),
+    (
+        "map",
+        "--events",
+        MAP,
+        ["map", "{csv}", "--events", "n", "--total", "n2", "--json"],
+        "changes",
+    ),
+    ("map", "--total", MAP, [*MAP, "--total", "n2"], "changes"),
+    ("map", "--study", MAP, [*MAP, "--study", "label"], "changes"),
+    ("map", "--by", MAP, MAP_BY, "changes"),
+    ("map", "--by", MAP, [*MAP, "--by", "grp"], "refused"),  # which level is the new study?
+    ("map", "--level", MAP_BY, [*MAP_BY[:-1], "b"], "changes"),
+    ("map", "--level", MAP, [*MAP, "--level", "a"], "refused"),
+    ("map", "--formula", MAP, MAP_F, "changes"),
+    ("map", "--pattern", MAP_F, [*MAP_F[:-1], "grp=b"], "changes"),
+    ("map", "--pattern", MAP, [*MAP, "--pattern", "grp=a"], "changes"),  # those studies
+    ("map", "--common", MAP, [*MAP, "--common"], "changes"),
+    ("map", "--separate-tau", MAP_BY, [*MAP_BY, "--separate-tau"], "changes"),
+    ("map", "--separate-tau", MAP, [*MAP, "--separate-tau"], "refused"),
+    ("map", "--mu-prior", MAP, [*MAP, "--mu-prior", "normal(0, 0.5)"], "changes"),
+    ("map", "--tau-prior", MAP, [*MAP, "--tau-prior", "halfnormal(0.2)"], "changes"),
+    (
+        "map",
+        "--tau-prior",
+        [*MAP, "--common"],
+        [*MAP, "--common", "--tau-prior", "halfnormal(1)"],
+        "refused",
+    ),
+    ("map", "--components", MAP, [*MAP, "--components", "1"], "changes"),
+    ("map", "--robust", MAP, [*MAP, "--robust", "0.2"], "changes"),
+    (
+        "map",
+        "--robust-mean",
+        [*MAP, "--robust", "0.2"],
+        [*MAP, "--robust", "0.2", "--robust-mean", "map"],
+        "changes",
+    ),
+    ("map", "--robust-mean", MAP, [*MAP, "--robust-mean", "map"], "refused"),
+    ("map", "--new-events", MAP, [*MAP, "--new-events", "3", "--new-total", "20"], "changes"),
+    ("map", "--new-events", MAP, [*MAP, "--new-events", "3"], "refused"),
+    ("map", "--new-total", MAP, [*MAP, "--new-total", "20"], "refused"),
+    (
+        "map",
+        "--new-total",
+        [*MAP, "--new-events", "3", "--new-total", "20"],
+        [*MAP, "--new-events", "3", "--new-total", "40"],
+        "changes",
+    ),
+    ("map", "--json", MAP[:-1], MAP, "changes"),
+    ("map", "--out", MAP, [*MAP, "--out", "{tmp}/map"], "changes"),
+]
+DES = ["design", "--prior", "{prior}", "--n", "30", "--p0", "0.2", "--json"]
+DES_N = [*DES, "--target-power", "0.8", "--at-rate", "0.4"]
+CASES += [
+    ("design", "--prior", DES, ["design", "--prior", "{prior2}", *DES[3:]], "changes"),
+    ("design", "--prior", DES, ["design", "--prior", "{tmp}/missing.json", *DES[3:]], "refused"),
+    ("design", "--n", DES, [*DES, "--n", "40"], "changes"),
+    ("design", "--p0", DES, [*DES, "--p0", "0.3"], "changes"),
+    ("design", "--confidence", DES, [*DES, "--confidence", "0.8"], "changes"),
+    ("design", "--vague", DES, [*DES, "--vague", "2", "3"], "changes"),
+    ("design", "--nogo-rate", DES, [*DES, "--nogo-rate", "0.15"], "changes"),
+    (
+        "design",
+        "--nogo-confidence",
+        [*DES, "--nogo-rate", "0.15"],
+        [*DES, "--nogo-rate", "0.15", "--nogo-confidence", "0.6"],
+        "changes",
+    ),
+    ("design", "--nogo-confidence", DES, [*DES, "--nogo-confidence", "0.6"], "refused"),
+    ("design", "--target-power", DES, DES_N, "changes"),
+    ("design", "--target-power", DES, [*DES, "--target-power", "0.8"], "refused"),
+    ("design", "--at-rate", DES_N, [*DES_N, "--at-rate", "0.5"], "changes"),
+    ("design", "--at-rate", DES, [*DES, "--at-rate", "0.4"], "refused"),
+    ("design", "--rates", DES, [*DES, "--rates", "0.2,0.4"], "changes"),
+    ("design", "--n-max", DES_N, [*DES_N, "--n-max", "10"], "changes"),
+    ("design", "--n-max", DES, [*DES, "--n-max", "10"], "refused"),
+    ("design", "--json", DES[:-1], DES, "changes"),
+    ("design", "--out", DES, [*DES, "--out", "{tmp}/design"], "changes"),
 ]
 
 
@@ -322,8 +565,14 @@ def _ids() -> list[str]:
     return ids
 
 
-def _fill(argv: list[str], csv: str, tmp: Path) -> list[str]:
-    return [a.replace("{csv}", csv).replace("{tmp}", str(tmp)) for a in argv]
+def _fill(argv: list[str], csv: str, tmp: Path, priors: tuple[str, str]) -> list[str]:
+    return [
+        a.replace("{csv}", csv)
+        .replace("{tmp}", str(tmp))
+        .replace("{prior}", priors[0])
+        .replace("{prior2}", priors[1])
+        for a in argv
+    ]
 
 
 def _snapshot(out: str, tmp: Path) -> str:
@@ -336,21 +585,31 @@ def _snapshot(out: str, tmp: Path) -> str:
 
 @pytest.mark.parametrize(("command", "flag", "without", "with_", "expected"), CASES, ids=_ids())
 def test_flag_is_honoured_or_refused(
-    command, flag, without, with_, expected, csv, tmp_path, capsys
+    command, flag, without, with_, expected, csv, priors, tmp_path, capsys
 ):
     for kind in ("random", "common"):
         (tmp_path / f"{kind}.toml").write_text(SPEC.format(kind=kind), encoding="utf-8")
+    for name, methods in (("mv", '["DL", "PM"]'), ("mv2", '["DL"]')):
+        (tmp_path / f"{name}.toml").write_text(MULTIVERSE.format(methods=methods), "utf-8")
+    (tmp_path / "mvdir").mkdir()
+    (tmp_path / "mvdir" / "studies.csv").write_text(CSV, encoding="utf-8")
+    (tmp_path / "mvdir" / "mv.toml").write_text(MULTIVERSE.format(methods='["DL"]'), "utf-8")
+    for name, k in (("sc", 5), ("sc2", 8)):
+        (tmp_path / f"{name}.toml").write_text(SCENARIOS.format(k=k), encoding="utf-8")
+    # an interrupted run of something else, for --resume to refuse
+    (tmp_path / "other" / ".progress" / "chunks").mkdir(parents=True)
+    (tmp_path / "other" / ".progress" / "chunks" / "manifest.json").write_text("{}", "utf-8")
     if expected == "refused":  # the message must name the flag; no baseline run needed
-        status, out, err = _run(_fill(with_, csv, tmp_path), capsys)
+        status, out, err = _run(_fill(with_, csv, tmp_path, priors), capsys)
         assert status == 2 and out == ""
         assert err.count("\n") == 1 and err.startswith(f"bayesmeta {command}: error: ")
         if flag.startswith("--") and flag not in ("--method", "--ci"):
             assert flag in err or flag.lstrip("-").replace("-", "_") in err
         return
-    status, out, err = _run(_fill(without, csv, tmp_path), capsys)
+    status, out, err = _run(_fill(without, csv, tmp_path, priors), capsys)
     assert status == 0, err
     before = _snapshot(out, tmp_path)
-    status, out, err = _run(_fill(with_, csv, tmp_path), capsys)
+    status, out, err = _run(_fill(with_, csv, tmp_path, priors), capsys)
     assert status == 0, err
     assert _snapshot(out, tmp_path) != before
 
@@ -374,3 +633,12 @@ def test_freq_level_reaches_the_metaregression_table(csv, capsys):
     assert status == 0 and "90% CI" in out
     payload = json.loads(_run([*argv, "--json"], capsys)[1])
     assert payload["level"] == 0.9 and all("ci" in c for c in payload["coefficients"].values())
+
+
+def test_cumulative_level_labels_each_interval(csv, capsys):
+    """--level sets the frequentist CI; the exact engine's CrI stays 95% and says so."""
+    argv = ["cumulative", csv, "--events", "x", "--total", "n", "--level", "0.9"]
+    status, out, _ = _run(argv, capsys)
+    assert status == 0 and "frequentist (90% CI)" in out and "Bayesian (95% CrI)" in out
+    payload = json.loads(_run([*argv, "--json"], capsys)[1])
+    assert payload["frequentist"]["level"] == 0.9 and payload["bayesian"]["level"] == 0.95
