@@ -21,3 +21,8 @@ class SpecError(BayesmetaError, ValueError):
 
 class ConvergenceWarning(UserWarning):
     """Sampling diagnostics (R-hat, ESS, divergences) failed their thresholds."""
+
+
+class OutputError(BayesmetaError):
+    """An output folder cannot be written: it is a file, not writable, locked, or the disk is
+    full. Nothing was written (the previous folder, if any, is intact)."""

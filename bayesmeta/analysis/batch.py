@@ -23,7 +23,10 @@ from bayesmeta.analysis.report import num, pareto_k, rate, span
 from bayesmeta.analysis.runner import json_ready, run_spec
 from bayesmeta.analysis.specfile import AnalysisSpec, load_spec
 from bayesmeta.atomic import write_json, write_text
-from bayesmeta.errors import InputError
+from bayesmeta.errors import InputError, OutputError
+from bayesmeta.folders import check_writable, locked
+
+INDEX_FILES = ("index.md", "index.html", "comparison.json")
 
 
 @dataclass
@@ -227,21 +230,47 @@ def _comparison_table(comparison: Comparison) -> Block:
 
 
 def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[OutcomeComparison]]:
-    """Run every spec of ``target``; with several specs, compare per outcome and write the index."""
+    """Run every spec of ``target``; with several specs, compare per outcome and write the index.
+
+    ``out`` is checked before any fitting and locked for the whole run. Each analysis folder is
+    replaced whole as soon as it is fitted; the previous index is removed before the first one
+    is replaced and the new one written last, so an interrupted run never leaves an index
+    describing other folders than those on disk.
+    """
     specs = [load_spec(p) for p in spec_paths(target)]  # validate all before fitting any
     names = [s.name for s in specs]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise InputError(f"{target}: several spec files share the name {', '.join(duplicated)}")
-    fitted = [run_spec(spec, out)[0] for spec in specs]
-    comparisons: list[OutcomeComparison] = []
-    if len(specs) > 1:
-        outcomes: dict[str, list[Fitted]] = {}
-        for f in fitted:
-            outcomes.setdefault(f.spec.outcome, []).append(f)
-        comparisons = [compare_outcome(o, group) for o, group in outcomes.items()]
-        write_index(fitted, comparisons, out)
+    check_writable(out)
+    created = not Path(out).exists()
+    try:
+        with locked(out):
+            if len(specs) > 1:
+                _remove_index(Path(out))
+            fitted = [run_spec(spec, out)[0] for spec in specs]
+            comparisons: list[OutcomeComparison] = []
+            if len(specs) > 1:
+                outcomes: dict[str, list[Fitted]] = {}
+                for f in fitted:
+                    outcomes.setdefault(f.spec.outcome, []).append(f)
+                comparisons = [compare_outcome(o, group) for o, group in outcomes.items()]
+                write_index(fitted, comparisons, out)
+    except BaseException:
+        if created and Path(out).is_dir() and not any(Path(out).iterdir()):
+            Path(out).rmdir()  # no empty folder left by a run that wrote nothing
+        raise
     return fitted, comparisons
+
+
+def _remove_index(out: Path) -> None:
+    for name in INDEX_FILES:
+        try:
+            (out / name).unlink(missing_ok=True)
+        except OSError as error:
+            raise OutputError(
+                f"--out {out}: cannot remove the old {name} ({error.strerror})"
+            ) from None
 
 
 def write_index(
@@ -255,6 +284,7 @@ def write_index(
     the studies they share (else null).
     """
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     payload = {
         c.outcome: {
             "rows": c.comparison.to_list() if c.comparison else [],
@@ -271,7 +301,12 @@ def write_index(
         }
         for c in comparisons
     }
-    write_json(out / "comparison.json", json_ready(payload))
     blocks = index_blocks(fitted, comparisons)
-    write_text(out / "index.md", to_markdown(blocks))
-    write_text(out / "index.html", to_html(blocks, title="bayesmeta: flagship analysis"))
+    try:
+        write_json(out / "comparison.json", json_ready(payload))
+        write_text(out / "index.md", to_markdown(blocks))
+        write_text(out / "index.html", to_html(blocks, title="bayesmeta: flagship analysis"))
+    except OSError as error:
+        for name in INDEX_FILES:
+            (out / name).unlink(missing_ok=True)
+        raise OutputError(f"--out {out}: writing the index failed ({error.strerror})") from None

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from bayesmeta.analysis.fitting import to_model
 from bayesmeta.analysis.specfile import AnalysisSpec
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.errors import InputError, SpecError
+from bayesmeta.model.spec import ModelSpec
 
 #: Exclusion reason of a study left out because another compared model does not use it.
 REASON = "not used by every compared model"

@@ -8,7 +8,6 @@ them use (:mod:`bayesmeta.analysis.common`); the studies left out are recorded i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +18,10 @@ from bayesmeta.analysis.draws import StudyDraws, from_idata
 from bayesmeta.analysis.exact import nuts_exact, quadrature_exact
 from bayesmeta.analysis.fitting import posterior_draws, to_model
 from bayesmeta.analysis.loo import LooResult, integrated_loo
-from bayesmeta.analysis.specfile import AnalysisSpec, quadrature_capable
-from bayesmeta.bayes.spec import ModelSpec
+from bayesmeta.analysis.specfile import AnalysisSpec
+from bayesmeta.engines import supports
 from bayesmeta.errors import InputError
+from bayesmeta.model.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -82,34 +82,42 @@ class Comparison:
 
 
 def reload_draws(spec: AnalysisSpec, model: ModelSpec, out: str | Path) -> StudyDraws | None:
-    """Draws saved by ``bayesmeta run`` for this very spec file and these very studies, or None.
+    """Draws saved by ``bayesmeta run`` for this very spec, data and software, or None.
 
-    A saved fit is not reused when the spec file changed (digest) or when ``model`` uses other
-    studies than the saved posterior (e.g. restricted to the studies common to compared models).
+    A saved posterior is reused only when its fit hash (:mod:`bayesmeta.analysis.fithash`:
+    spec, data, versions) matches and it has ``model``'s studies (not, e.g., when ``model`` is
+    restricted to the studies common to compared models). An unreadable file (truncated,
+    corrupt) is reported with a warning and refitted.
     """
-    from bayesmeta.analysis.runner import spec_digest
+    import warnings
 
-    folder = Path(out) / spec.name
-    try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if summary.get("spec_digest") != spec_digest(spec) or not (folder / "posterior.nc").is_file():
+    from bayesmeta.analysis.fithash import HASH_ATTR, fit_hash
+
+    path = Path(out) / spec.name / "posterior.nc"
+    if not path.is_file():
         return None
     import arviz as az
 
-    idata = az.from_netcdf(folder / "posterior.nc")
-    if (
-        "eta" not in idata.posterior
-        or tuple(idata.posterior["eta"].coords["study"].values) != model.data.studies
-    ):
+    try:
+        idata = az.from_netcdf(path)
+        saved = idata.posterior.attrs.get(HASH_ATTR)
+        studies = tuple(idata.posterior["eta"].coords["study"].values)
+    except (OSError, ValueError, KeyError, AttributeError, RuntimeError) as error:
+        warnings.warn(
+            f"{path}: unreadable saved fit ({type(error).__name__}: truncated or corrupt); "
+            f"refitting {spec.name}",
+            UserWarning,
+            stacklevel=2,
+        )
+        return None
+    if saved != fit_hash(spec) or studies != model.data.studies:
         return None
     return from_idata(model, idata)
 
 
 def exact_refit(spec: AnalysisSpec, model: ModelSpec):
     """The exact leave-one-out function for a model (quadrature where possible, else NUTS)."""
-    if quadrature_capable(spec.model):
+    if supports(model, "quadrature"):
         return quadrature_exact(model)
     s = spec.sampler
     return nuts_exact(
@@ -146,6 +154,35 @@ def loo_of(
     )
 
 
+def check_same_outcome(specs: Sequence[AnalysisSpec]) -> None:
+    """Refuse to rank models of different outcomes (their elpd are of different data).
+
+    Parameters
+    ----------
+    specs : sequence of AnalysisSpec
+        The compared specs.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        One line naming each model and its outcome.
+    """
+
+    def outcome(spec: AnalysisSpec) -> tuple[str, str, str]:
+        return (spec.outcome, spec.data["events"], spec.data["total"])
+
+    if len({outcome(spec) for spec in specs}) > 1:
+        named = ", ".join(f"{spec.name} ('{spec.outcome}')" for spec in specs)
+        raise InputError(
+            f"models of different outcomes cannot be compared: {named}; elpd is a sum over one "
+            "outcome's data"
+        )
+
+
 def compare_models(
     specs: Sequence[AnalysisSpec],
     models: Sequence[ModelSpec],
@@ -172,8 +209,10 @@ def compare_models(
     Raises
     ------
     InputError
-        Different studies without ``common_studies`` (the message suggests ``--common-studies``).
+        Models of different outcomes; different studies without ``common_studies`` (the
+        message suggests ``--common-studies``).
     """
+    check_same_outcome(specs)
     draws = list(draws) if draws is not None else [None] * len(specs)
     if common_studies:
         restricted = restrict_to_common(specs, models)

@@ -1,9 +1,9 @@
 """Exact leave-one-study-out log predictive densities, log p(y_i | y_-i), by refitting.
 
-Models of the exact engine (random, common, subgroup) use
-:func:`bayesmeta.quad.loo_log_predictive` (grid reweighting, refitting the grid where the
-left-out posterior leaves it). Regression models are refitted by NUTS with the study's
-binomial likelihood switched off (its events and total set to 0, so it keeps its place in the
+Models of the exact engine use :func:`bayesmeta.engines.exact_loo` (grid reweighting,
+refitting the grid where the left-out posterior leaves it). Other models are refitted through
+the engine boundary (:func:`bayesmeta.engines.fit`, NUTS) with the study's binomial likelihood
+switched off (its events and total set to 0, so it keeps its place in the
 design and its level), and the held-out density is averaged over the refit's draws of the
 study's eta and tau with the random effect integrated out.
 """
@@ -11,30 +11,23 @@ study's eta and tau with the random effect integrated out.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 
+from bayesmeta import engines
 from bayesmeta.analysis.loo import log_predictive
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.data.metadata import MetaData
-
-
-def log_evidence(spec: ModelSpec) -> float:
-    """log p(y) of a model of the exact engine (binomial coefficients included)."""
-    from bayesmeta.quad import posterior_grid
-    from bayesmeta.quad.controls import Accuracy
-    from bayesmeta.quad.groups import build_group_grids
-
-    if spec.kind == "subgroup":
-        return float(build_group_grids(spec, accuracy=Accuracy()).log_marginal_likelihood)
-    return float(posterior_grid(spec).log_marginal_likelihood)
+from bayesmeta.engines import log_evidence
+from bayesmeta.errors import ConvergenceWarning, InputError
+from bayesmeta.model.spec import ModelSpec
 
 
 def quadrature_exact(spec: ModelSpec) -> Callable[[str], float]:
     """``exact(study)`` for a model of the exact engine.
 
-    Uses :func:`bayesmeta.quad.loo_log_predictive` (all studies at once, computed lazily). That
+    Uses :func:`bayesmeta.engines.exact_loo` (all studies at once, computed lazily). That
     function refuses a subgroup model in which some study is alone in its level; such a study's
     leave-one-out density is still defined (its level's mean then has its prior, and a shared tau
     its posterior given the other levels), so for those models every requested study uses
@@ -45,15 +38,11 @@ def quadrature_exact(spec: ModelSpec) -> Callable[[str], float]:
     state: dict[str, float] = {}
 
     def exact(study: str) -> float:
-        from bayesmeta.errors import InputError
-
         if study in cache:
             return cache[study]
         if "evidence" not in state:
-            from bayesmeta.quad import loo_log_predictive
-
             try:
-                values = loo_log_predictive(spec)
+                values = engines.exact_loo(spec)
             except InputError:
                 state["evidence"] = log_evidence(spec)
             else:
@@ -80,25 +69,26 @@ def without_likelihood(data: MetaData, study: str) -> MetaData:
 def nuts_exact(
     spec: ModelSpec, *, draws: int, tune: int, chains: int, seed: int, sampler: str
 ) -> Callable[[str], float]:
-    """``exact(study)`` by a NUTS refit without the study's likelihood."""
+    """``exact(study)`` by a NUTS refit without the study's likelihood (through the boundary)."""
 
     def exact(study: str) -> float:
         from bayesmeta.analysis.draws import from_idata
-        from bayesmeta.bayes.draws import to_inference_data
-        from bayesmeta.bayes.sampling import TARGET_ACCEPT, sample
 
         position = spec.data.studies.index(study)
         held_out = dataclasses.replace(spec, data=without_likelihood(spec.data, study))
-        raw = sample(
-            held_out,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            seed=seed,
-            sampler=sampler,
-            target_accept=TARGET_ACCEPT,
-        )
-        study_draws = from_idata(held_out, to_inference_data(held_out, raw))
+        with warnings.catch_warnings():
+            # the refit's own diagnostics are not reported: only its draws of the study are used
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            result = engines.fit(
+                held_out,
+                engine="nuts",
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                seed=seed,
+                sampler=sampler,
+            )
+        study_draws = from_idata(held_out, result.idata)
         return log_predictive(
             float(spec.data.events[position]),
             float(spec.data.total[position]),

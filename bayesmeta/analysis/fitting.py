@@ -8,10 +8,10 @@ from typing import Any
 
 from bayesmeta.analysis.draws import StudyDraws, from_idata, from_quadrature, to_idata
 from bayesmeta.analysis.specfile import AnalysisSpec, read_frame
-from bayesmeta.bayes.result import BayesResult
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.data.metadata import MetaData
 from bayesmeta.errors import BayesmetaError, SpecError
+from bayesmeta.model.result import BayesResult
+from bayesmeta.model.spec import ModelSpec
 
 
 @dataclass
@@ -38,8 +38,9 @@ def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
         some studies left out, see :mod:`bayesmeta.analysis.common`); their ``excluded``
         records are kept.
     """
-    from bayesmeta.bayes.spec import build_model
     from bayesmeta.data import from_frame
+    from bayesmeta.engines import resolve
+    from bayesmeta.model.spec import build_model
 
     try:
         if data is None:
@@ -50,7 +51,7 @@ def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
                 study=spec.data["study"],
                 outcome=spec.outcome,
             )
-        return build_model(
+        model = build_model(
             data,
             kind=spec.model["kind"],
             formula=spec.model.get("formula"),
@@ -65,6 +66,18 @@ def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
         raise
     except BayesmetaError as error:
         raise SpecError(f"{spec.path}: {error}") from None
+    try:
+        resolve(model, spec.sampler["engine"])
+    except BayesmetaError as error:
+        raise SpecError(f"{spec.path}: [sampler] engine: {error}") from None
+    return model
+
+
+def engine_of(spec: AnalysisSpec, model: ModelSpec) -> str:
+    """The engine that fits ``model`` under the spec's ``[sampler] engine`` ("quadrature" or "nuts")."""
+    from bayesmeta.engines import resolve
+
+    return resolve(model, spec.sampler["engine"])
 
 
 def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyDraws]:
@@ -73,10 +86,10 @@ def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyD
     Quadrature results get draws resampled from the exact posterior grid (see
     :mod:`bayesmeta.analysis.draws`), so every result can be saved, plotted and compared alike.
     """
-    from bayesmeta.bayes import fit
+    from bayesmeta.engines import fit
 
     settings = spec.sampler
-    if settings["engine"] == "quadrature":
+    if engine_of(spec, model) == "quadrature":
         result = fit(model, engine="quadrature")
         draws, params = from_quadrature(
             model, chains=settings["chains"], draws=settings["draws"], seed=settings["seed"]
@@ -98,7 +111,7 @@ def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyD
 def posterior_draws(spec: AnalysisSpec, model: ModelSpec) -> StudyDraws:
     """Only the study draws LOO needs (the exact engine skips its summaries)."""
     settings = spec.sampler
-    if settings["engine"] == "quadrature":
+    if engine_of(spec, model) == "quadrature":
         draws, _params = from_quadrature(
             model, chains=settings["chains"], draws=settings["draws"], seed=settings["seed"]
         )

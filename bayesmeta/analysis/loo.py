@@ -22,74 +22,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import gammaln, log_expit, logsumexp
+from scipy.special import logsumexp
+
+from bayesmeta.model.likelihood import integrated_loglik
 
 #: Pareto k above which the importance-sampling estimate is not trusted (Vehtari et al. 2017/2024).
 K_THRESHOLD = 0.7
-#: Nodes of the adaptive Gauss-Hermite rule; 32 nodes keep the error below 1e-5 for tau <= 3 (tested against scipy).
-AGH_NODES = 32
-_NEWTON_STEPS = 60
-
-
-def _log_binomial(y: np.ndarray, n: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """log Binomial(y | n, expit(u)), including the binomial coefficient."""
-    coefficient = gammaln(n + 1) - gammaln(y + 1) - gammaln(n - y + 1)
-    return coefficient + y * log_expit(u) + (n - y) * log_expit(-u)
-
-
-def integrated_loglik(
-    events: np.ndarray,
-    total: np.ndarray,
-    eta: np.ndarray,
-    tau: np.ndarray,
-    *,
-    nodes: int = AGH_NODES,
-) -> np.ndarray:
-    """log p(y_i | eta, tau) with the random effect integrated out, for every draw.
-
-    Parameters
-    ----------
-    events, total : numpy.ndarray
-        Shape ``(k,)``: events and patients of each study.
-    eta, tau : numpy.ndarray
-        Shape ``(..., k)``: linear predictor without the random effect, and the between-study SD
-        that applies to each study (``tau = 0`` gives the plain binomial log-likelihood).
-    nodes : int
-        Number of adaptive Gauss-Hermite nodes.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(..., k)``.
-    """
-    y = np.asarray(events, dtype=float)
-    n = np.asarray(total, dtype=float)
-    eta, tau = np.broadcast_arrays(np.asarray(eta, dtype=float), np.asarray(tau, dtype=float))
-    fixed = tau <= 1e-8
-    safe_tau = np.where(fixed, 1.0, tau)
-    # mode of g(u) = log Binomial(y | n, expit(u)) + log Normal(u | eta, tau): concave, Newton
-    u = eta.copy()
-    for _ in range(_NEWTON_STEPS):
-        p = np.exp(log_expit(u))
-        gradient = y - n * p - (u - eta) / safe_tau**2
-        curvature = n * p * (1 - p) + 1.0 / safe_tau**2
-        step = np.clip(gradient / curvature, -2.0, 2.0)
-        u = u + step
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    p = np.exp(log_expit(u))
-    sigma = 1.0 / np.sqrt(n * p * (1 - p) + 1.0 / safe_tau**2)
-    x, w = np.polynomial.hermite.hermgauss(nodes)
-    points = u[..., None] + np.sqrt(2.0) * sigma[..., None] * x
-    log_normal = (
-        -0.5 * ((points - eta[..., None]) / safe_tau[..., None]) ** 2
-        - np.log(safe_tau[..., None])
-        - 0.5 * np.log(2 * np.pi)
-    )
-    log_terms = _log_binomial(y[..., None], n[..., None], points) + log_normal + x**2 + np.log(w)
-    integrated = np.log(np.sqrt(2.0) * sigma) + logsumexp(log_terms, axis=-1)
-    plain = _log_binomial(y, n, eta)
-    return np.where(fixed, plain, integrated)
 
 
 @dataclass

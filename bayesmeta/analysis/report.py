@@ -221,7 +221,7 @@ def model_bullets(fitted: Fitted) -> list[str]:
     if model.kind == "common":
         priors.pop("tau")
     items.append("Priors: " + "; ".join(f"{k} ~ {v}" for k, v in priors.items()))
-    if s["engine"] == "quadrature":
+    if fitted.result.engine == "quadrature":
         items.append(
             f"Engine: exact quadrature (deterministic); {s['chains']} x {s['draws']} draws resampled from the grid for plots and LOO (seed {s['seed']})"
         )
@@ -232,7 +232,22 @@ def model_bullets(fitted: Fitted) -> list[str]:
     items.append(
         f"Likelihood: events ~ Binomial(total, expit(eta + u)), u ~ Normal(0, tau) per study ({model.data.k} studies)"
     )
+    line = evidence_line(fitted.result)
+    if line:
+        items.append(line)
     return items
+
+
+def evidence_line(result) -> str:
+    """The report's line on log p(y) (exact engine), or "" when the engine gives none."""
+    if result.log_evidence is None:
+        return ""
+    error = result.log_evidence_error
+    return (
+        f"Log evidence log p(y) = {result.log_evidence:.3f}"
+        + ("" if error is None else f" (numerical error {error:.1e})")
+        + ", binomial coefficients included"
+    )
 
 
 def diagnostics_bullets(fitted: Fitted) -> list[str]:
@@ -252,9 +267,31 @@ def diagnostics_bullets(fitted: Fitted) -> list[str]:
 
 
 def analysis_blocks(
-    fitted: Fitted, *, figures: Sequence[tuple[str, str]] = (), files: Sequence[str] = ()
+    fitted: Fitted,
+    *,
+    figures: Sequence[tuple[str, str]] = (),
+    files: Sequence[str] = (),
+    bias: Any = None,
 ) -> list[Block]:
-    """Every section of one analysis's report."""
+    """Every section of one analysis's report.
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec.
+    figures : sequence of (path, alt)
+        Figures of the "Figures" section.
+    files : sequence of str
+        Files written beside the report.
+    bias : BiasInfluence, optional
+        Small-study and influence results (computed here when omitted).
+
+    Returns
+    -------
+    list of Block
+    """
+    from bayesmeta.analysis import bias_report
+
     spec, model, r = fitted.spec, fitted.model, fitted.result
     data = model.data
     blocks: list[Block] = [Heading(spec.title, 1)]
@@ -291,6 +328,10 @@ def analysis_blocks(
         blocks.append(Paragraph(f"Paper: {spec.paper['note']}."))
     blocks += level_section(fitted)
     blocks += coefficient_section(fitted)
+    bias = bias if bias is not None else bias_report.compute(fitted)
+    written = set(files) | {path for path, _ in figures}
+    blocks += bias_report.small_study_blocks(bias, figure=bias_report.FUNNEL_FILE in written)
+    blocks += bias_report.influence_blocks(bias, figure=bias_report.BAUJAT_FILE in written)
     if figures:
         blocks.append(Heading("Figures"))
         blocks += [Image(path, alt) for path, alt in figures]

@@ -8,12 +8,18 @@ Output folder ``OUT/<name>/``::
     study_rates.csv     observed and shrunken study rates
     levels.csv          per-level rates (subgroup models)
     forest.png          forest plot: observed and shrunken rates, DL / GLMM / Bayesian diamonds
+    drapery.png         p-value functions of the studies and the DL pool, beside the forest plot
+    contour_funnel.png  contour-enhanced funnel plot with trim-and-fill's filled studies
+    baujat.png          Baujat plot (influence section)
     subgroup_forest.png the same by level (subgroup models)
     pooled_posterior.png
     report.md, report.html
 
-Every file is written atomically; the previous report and summary are removed first and written
-last, so an interrupted run never leaves a report describing numbers that are not on disk.
+The folder is written whole (:func:`bayesmeta.folders.replaced_folder`): into a sibling temporary
+folder that replaces the previous one only when every file is written, so the folder never mixes
+two runs' files nor keeps an earlier model's (``levels.csv`` of a subgroup model rerun as a
+random-intercept model), and an interrupted run leaves the previous folder as it was.
+``posterior.nc`` and ``summary.json`` carry the fit hash (:mod:`bayesmeta.analysis.fithash`).
 """
 
 from __future__ import annotations
@@ -24,13 +30,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bayesmeta.analysis import bias_report
 from bayesmeta.analysis.blocks import to_html, to_markdown
+from bayesmeta.analysis.fithash import HASH_ATTR, fit_hash
 from bayesmeta.analysis.fitting import Fitted, fit_spec, overall
 from bayesmeta.analysis.report import analysis_blocks, pooled_rows
 from bayesmeta.analysis.specfile import AnalysisSpec
 from bayesmeta.atomic import write_json, write_text, write_with
+from bayesmeta.folders import replaced_folder
 
 REPORT_FILES = ("report.md", "report.html", "summary.json")
+KNOWN_FILES = frozenset(
+    {
+        "posterior.nc",
+        "pooled.csv",
+        "study_rates.csv",
+        "levels.csv",
+        "forest.png",
+        "subgroup_forest.png",
+        "pooled_posterior.png",
+        *REPORT_FILES,
+    }
+)
+"""Every file a run writes (an earlier release's folder holding only these is replaced)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,13 @@ def _figures(fitted: Fitted, folder: Path) -> list[tuple[str, str]]:
             "Forest plot: observed and shrunken study rates, pooled DL, GLMM and Bayesian estimates",
         )
     )
+    from bayesmeta.plots.drapery import drapery_plot
+
+    _save_png(
+        drapery_plot(model.data, freq=freq.get("DL"), title=f"{spec.title}: drapery plot"),
+        folder / "drapery.png",
+    )
+    made.append(("drapery.png", "Drapery plot: p-value functions of the studies and the DL pool"))
     if model.kind == "subgroup":
         groups = {
             m: f
@@ -153,11 +182,14 @@ def _level_frame(fitted: Fitted):
     return pd.DataFrame(rows)
 
 
-def summary_of(fitted: Fitted, *, digest: str, files: list[str]) -> dict[str, Any]:
+def summary_of(
+    fitted: Fitted, *, digest: str, files: list[str], hashed: str = ""
+) -> dict[str, Any]:
     """The JSON summary of a run."""
     return {
         "spec": fitted.spec.to_dict(),
         "spec_digest": digest,
+        "fit_hash": hashed,
         "bayes": fitted.result.to_dict(),
         "baselines": {m: f.to_dict() for m, f in fitted.baselines.items()},
         "metaregressions": {m: f.to_dict() for m, f in fitted.metaregs.items()},
@@ -169,17 +201,21 @@ def summary_of(fitted: Fitted, *, digest: str, files: list[str]) -> dict[str, An
 
 
 def write_outputs(fitted: Fitted, out: str | Path) -> RunRecord:
-    """Write every output of a fitted spec under ``out/<name>/``."""
+    """Write every output of a fitted spec as the folder ``out/<name>/``, replaced whole."""
+    target = Path(out) / fitted.spec.name
+    with replaced_folder(target, known=KNOWN_FILES) as folder:
+        summary = _write_files(fitted, folder)
+    return RunRecord(spec=fitted.spec, folder=target, summary=summary)
+
+
+def _write_files(fitted: Fitted, folder: Path) -> dict[str, Any]:
     import pandas as pd
 
-    from bayesmeta.bayes import save
+    from bayesmeta.model.storage import save
 
-    folder = Path(out) / fitted.spec.name
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in REPORT_FILES:
-        (folder / name).unlink(missing_ok=True)
+    hashed = fit_hash(fitted.spec)
     files = ["posterior.nc"]
-    save(fitted.result, folder / "posterior.nc")
+    save(fitted.result, folder / "posterior.nc", attrs={HASH_ATTR: hashed})
     columns = ["estimate", "rate", "interval_95", "prediction_interval", "heterogeneity", "i2"]
     pooled = pd.DataFrame(pooled_rows(fitted), columns=columns)
     write_with(folder / "pooled.csv", lambda p: pooled.to_csv(p, index=False))
@@ -193,13 +229,19 @@ def write_outputs(fitted: Fitted, out: str | Path) -> RunRecord:
         files.append("levels.csv")
     figures = _figures(fitted, folder)
     files += [path for path, _ in figures]
+    bias = bias_report.compute(fitted)
+    for name, figure in bias_report.figures(fitted, bias).items():
+        _save_png(figure, folder / name)
+        files.append(name)
     files += list(REPORT_FILES)
-    summary = json_ready(summary_of(fitted, digest=spec_digest(fitted.spec), files=files))
-    blocks = analysis_blocks(fitted, figures=figures, files=files)
+    summary = summary_of(fitted, digest=spec_digest(fitted.spec), files=files, hashed=hashed)
+    summary["bias_influence"] = bias.to_dict()
+    summary = json_ready(summary)
+    blocks = analysis_blocks(fitted, figures=figures, files=files, bias=bias)
     write_json(folder / "summary.json", summary)
     write_text(folder / "report.md", to_markdown(blocks))
     write_text(folder / "report.html", to_html(blocks, title=fitted.spec.title))
-    return RunRecord(spec=fitted.spec, folder=folder, summary=summary)
+    return summary
 
 
 def run_spec(spec: AnalysisSpec, out: str | Path) -> tuple[Fitted, RunRecord]:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-ENGINES = ("quadrature", "nuts")
-SAMPLERS = ("pymc", "nutpie", "numpyro")
-BASELINE_METHODS = ("DL", "REML", "PM", "ML", "HS", "SJ", "EB", "GLMM")
-KINDS = ("random", "regression", "subgroup", "common")
+from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
+from bayesmeta.freq.rma import METHODS
+from bayesmeta.model.options import DEFAULT_SAMPLER as NUTS_SAMPLER
+from bayesmeta.model.options import DEFAULT_SEED, SAMPLERS
+from bayesmeta.model.spec import KINDS
+
+#: Frequentist baselines a spec may name: every method but the common-effect "EE".
+BASELINE_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m != "EE")
+__all__ = ["BASELINE_METHODS", "ENGINES", "KINDS", "SAMPLERS"]
 
 STR, BOOL, INT, FLOAT, LIST, TABLE = (
     "string",
@@ -71,12 +76,12 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
 }
 
 DEFAULT_SAMPLER: dict[str, Any] = {
-    "engine": "quadrature",
+    "engine": DEFAULT_ENGINE,
     "draws": 1000,
     "tune": 1000,
     "chains": 2,
-    "sampler": "pymc",
-    "seed": 20250417,
+    "sampler": NUTS_SAMPLER,
+    "seed": DEFAULT_SEED,
 }
 DEFAULT_BASELINES: tuple[str, ...] = ("DL", "GLMM")
 

@@ -17,14 +17,14 @@ baselines to show beside the Bayesian fit. Example (``models/crr_by_cancer_type.
     by = "cancer_type"             # subgroup only; formula = "..." for regression
     separate_tau = true
 
-    [priors]                       # optional; defaults in bayesmeta.bayes.priors
+    [priors]                       # optional; defaults in bayesmeta.model.priors
     mu = "normal(0, 2.5)"
     tau = "halfnormal(1.5)"
 
     [sampler]                      # optional
-    engine = "quadrature"          # quadrature (exact: random, common, subgroup) | nuts (any kind)
+    engine = "auto"                # auto (exact where supported, else NUTS) | quadrature | nuts
     draws = 1000
-    seed = 20250417
+    seed = 20251121
 
     [baselines]
     methods = ["DL", "REML", "GLMM"]
@@ -149,7 +149,7 @@ def _fail(path: Path, section: str, key: str, message: str) -> SpecError:
 
 def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
     """Validate a parsed TOML document (structure, types, choices, priors); no data read."""
-    from bayesmeta.bayes.priors import parse_prior
+    from bayesmeta.model.priors import parse_prior
 
     _check_section(path, "", document)
     for section in ("data", "model", "priors", "sampler", "baselines", "paper"):
@@ -189,7 +189,7 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
         except BayesmetaError as error:
             raise _fail(path, "priors", key, str(error)) from None
     sampler = {**DEFAULT_SAMPLER, **document.get("sampler", {})}
-    _check_sampler(path, sampler, model)
+    _check_sampler(path, sampler)
     methods = document.get("baselines", {}).get("methods", list(DEFAULT_BASELINES))
     for method in methods:
         if method not in BASELINE_METHODS:
@@ -205,6 +205,7 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
     for level, numbers in paper.get("groups", {}).items():
         _check_paper_group(path, level, numbers)
     name = document.get("name", path.stem)
+    _check_name(path, name)
     return AnalysisSpec(
         path=path,
         name=name,
@@ -217,6 +218,24 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
         baselines=tuple(methods),
         paper=paper,
     )
+
+
+def _check_name(path: Path, name: str) -> None:
+    """The name is one safe path component: it names the folder ``OUT/<name>``."""
+    problem = None
+    if not name.strip():
+        problem = "is empty"
+    elif "/" in name or "\\" in name or "\0" in name:
+        problem = "contains a path separator"
+    elif name.startswith("."):
+        problem = "starts with a dot"
+    elif name != name.strip():
+        problem = "starts or ends with white space"
+    if problem:
+        raise SpecError(
+            f"{path}: name: {name!r} {problem}; it names the output folder OUT/<name>, so it must "
+            "be one plain folder name (letters, digits, '-', '_', '.')"
+        )
 
 
 def _check_model_keys(path: Path, model: dict[str, Any]) -> None:
@@ -260,12 +279,7 @@ def _check_paper_group(path: Path, level: str, numbers: Any) -> None:
         raise _fail(path, "paper", f"{key}.ci", "expected two numbers [lo, hi]")
 
 
-def quadrature_capable(model: dict[str, Any]) -> bool:
-    """Whether the exact engine handles this model (random, common and subgroup: not regression)."""
-    return model["kind"] in ("random", "common", "subgroup")
-
-
-def _check_sampler(path: Path, sampler: dict[str, Any], model: dict[str, Any]) -> None:
+def _check_sampler(path: Path, sampler: dict[str, Any]) -> None:
     if sampler["engine"] not in ENGINES:
         raise _fail(
             path,
@@ -283,14 +297,6 @@ def _check_sampler(path: Path, sampler: dict[str, Any], model: dict[str, Any]) -
     for key in ("draws", "tune", "chains"):
         if sampler[key] < (0 if key == "tune" else 1):
             raise _fail(path, "sampler", key, f"must be positive, got {sampler[key]}")
-    if sampler["engine"] == "quadrature" and not quadrature_capable(model):
-        raise _fail(
-            path,
-            "sampler",
-            "engine",
-            f"the quadrature engine handles random, common and subgroup models, not this "
-            f"'{model['kind']}' model (use engine = \"nuts\")",
-        )
 
 
 def read_spec(path: str | Path) -> AnalysisSpec:

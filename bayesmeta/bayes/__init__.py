@@ -1,26 +1,28 @@
-"""Bayesian binomial-logit meta-analysis: specify (``build_model``), ``fit``, summarize, save.
+"""Bayesian binomial-logit meta-analysis: the public facade (specify, ``fit``, summarize, save).
 
-Importing this package is cheap: PyMC, PyTensor and ArviZ are imported only inside the
+``build_model`` -> ``ModelSpec`` (cheap and pure), ``fit(spec, engine="auto")`` -> ``BayesResult``
+with the exact engine wherever it is supported and NUTS otherwise (:mod:`bayesmeta.engines`).
+The names are re-exported from their homes: the model layer (:mod:`bayesmeta.model`), the
+engine boundary (:mod:`bayesmeta.engines`) and the NUTS engine's prior predictive
+(:mod:`bayesmeta.nuts`). ``side_by_side`` (this package) puts frequentist and Bayesian estimates
+in one table. Importing this package is cheap: PyMC and ArviZ are imported only inside the
 functions that sample or build InferenceData.
-
-Modules: ``priors`` (prior strings), ``spec`` (``ModelSpec``), ``result`` (``BayesResult``),
-``model`` (PyMC model), ``sampling`` (NUTS samplers, compiled-model cache), ``draws`` (labelled
-InferenceData), ``derived`` (pure numpy derived quantities), ``summarize`` (result assembly),
-``fitting`` (``fit``), ``predictive`` (prior predictive), ``storage`` (NetCDF save/load),
-``side_by_side`` (frequentist and Bayesian estimates in one table).
 """
 
-from bayesmeta.bayes.fitting import DEFAULT_SEED, fit
-from bayesmeta.bayes.predictive import prior_predictive
-from bayesmeta.bayes.priors import DEFAULT_PRIORS, Prior, Priors, parse_prior
-from bayesmeta.bayes.result import BayesResult, Contrast, Diagnostics, Interval
 from bayesmeta.bayes.side_by_side import side_by_side
-from bayesmeta.bayes.spec import ModelSpec, build_model
-from bayesmeta.bayes.storage import load, save
+from bayesmeta.engines import DEFAULT_ENGINE, ENGINES, fit, resolve, supports
+from bayesmeta.model.options import DEFAULT_SEED
+from bayesmeta.model.priors import DEFAULT_PRIORS, Prior, Priors, parse_prior
+from bayesmeta.model.result import BayesResult, Contrast, Diagnostics, Interval
+from bayesmeta.model.spec import ModelSpec, build_model
+from bayesmeta.model.storage import load, save
+from bayesmeta.nuts.predictive import prior_predictive
 
 __all__ = [
+    "DEFAULT_ENGINE",
     "DEFAULT_PRIORS",
     "DEFAULT_SEED",
+    "ENGINES",
     "BayesResult",
     "Contrast",
     "Diagnostics",
@@ -33,6 +35,8 @@ __all__ = [
     "load",
     "parse_prior",
     "prior_predictive",
+    "resolve",
     "save",
     "side_by_side",
+    "supports",
 ]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from bayesmeta.bayes.result import BayesResult
 from bayesmeta.data.metadata import MetaData
+from bayesmeta.model.result import BayesResult
 
 FREQ_METHODS = ("DL", "REML", "GLMM")
 COLUMNS = ("method", "quantity", "estimate", "lo", "hi", "tau", "interval")
@@ -60,8 +60,8 @@ def side_by_side(
             }
         )
     if bayes is None:
-        from bayesmeta.bayes.fitting import fit
-        from bayesmeta.bayes.spec import build_model
+        from bayesmeta.engines import fit
+        from bayesmeta.model.spec import build_model
 
         bayes = fit(build_model(data, kind="random"), **fit_options)
     tau = bayes.tau.median if bayes.tau is not None else 0.0

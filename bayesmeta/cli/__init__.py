@@ -1,4 +1,4 @@
-"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare`` and ``sensitivity``.
+"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``, ``sensitivity`` and ``cumulative``.
 
 Each subcommand lives in its own module with ``register(subparsers)`` and ``run(args) -> int``.
 Input errors print one line on stderr and exit with status 2, never a traceback.
@@ -7,14 +7,16 @@ Input errors print one line on stderr and exit with status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
-from bayesmeta.cli import compare, fit, freq, run, sensitivity
+from bayesmeta.cli import compare, cumulative, fit, freq, run, sensitivity
 from bayesmeta.cli.common import OneLineParser
 from bayesmeta.errors import BayesmetaError
 
-SUBCOMMANDS = (freq, fit, run, compare, sensitivity)
+SUBCOMMANDS = (freq, fit, run, compare, sensitivity, cumulative)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,10 +33,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is so that every writer removes its temporary files.
+
+    Parameters
+    ----------
+    *args
+        As for any exception.
+    """
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 bad input, 1 unexpected failure)."""
+    """Entry point; returns the exit status (0 ok, 2 bad input, 1 unexpected failure,
+    130 interrupted, 143 terminated)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _dispatch(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         return int(args.handler(args) or 0)
     except BayesmetaError as error:
@@ -46,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bayesmeta: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("bayesmeta: terminated", file=sys.stderr)
+        return 143
 
 
 def entry() -> None:

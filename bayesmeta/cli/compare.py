@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         print_json(comparison.to_list())
         return 0
     print(studies_line(comparison))
+    for line in excluded_lines(comparison):
+        print(line)
     width = max(28, *(len(r.name) for r in comparison.rows))
     header = f"{'rank':>4}  {'model':<{width}} {'elpd_loo':>9} {'se':>6} {'elpd_diff':>9} {'dse':>6} {'weight':>6} {'k_max':>6}  refitted"
     print(header)
@@ -73,3 +75,34 @@ def studies_line(comparison) -> str:
         line + f" common to every model; {len(left_out)} left out (not used by every model): "
         f"{', '.join(left_out)}."
     )
+
+
+def excluded_lines(comparison) -> list[str]:
+    """Lines naming the studies each model leaves out (no outcome, a missing covariate, or
+    not used by every model), grouped by reason; one line when every model leaves out the same.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        The result of ``compare_specs``.
+
+    Returns
+    -------
+    list of str
+        No line when no model leaves a study out.
+    """
+    records = {}
+    for name, excluded in comparison.excluded.items():
+        reasons: dict[str, list[str]] = {}
+        for e in excluded:
+            reasons.setdefault(e["reason"], []).append(e["study"])
+        if reasons:
+            records[name] = "; ".join(
+                f"{', '.join(studies)} ({reason})" for reason, studies in reasons.items()
+            )
+    if not records:
+        return []
+    texts = set(records.values())
+    if len(texts) == 1 and len(records) == len(comparison.excluded):
+        return [f"Left out of every model: {texts.pop()}."]
+    return [f"Left out of {name}: {text}." for name, text in records.items()]

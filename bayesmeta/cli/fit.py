@@ -1,4 +1,4 @@
-"""`bayesmeta fit`: Bayesian binomial-logit meta-analysis (NUTS or exact quadrature)."""
+"""`bayesmeta fit`: Bayesian binomial-logit meta-analysis (exact quadrature where supported, else NUTS)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
+from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
+from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, SAMPLERS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,11 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--chains", type=int, default=4, metavar="N", help="chains (4)")
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="random seed")
+    parser.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER, help="NUTS sampler")
     parser.add_argument(
-        "--sampler", choices=("pymc", "nutpie", "numpyro"), default="pymc", help="NUTS sampler"
-    )
-    parser.add_argument(
-        "--engine", choices=("nuts", "quadrature"), default="nuts", help="nuts or exact quadrature"
+        "--engine",
+        choices=ENGINES,
+        default=DEFAULT_ENGINE,
+        help="auto (default): exact quadrature where supported, else NUTS",
     )
     parser.add_argument("--hdi", action="store_true", help="highest-density intervals")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -54,12 +57,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bayesmeta.bayes.fitting import DEFAULT_SEED, fit
-    from bayesmeta.bayes.spec import build_model
-    from bayesmeta.errors import InputError
+    from bayesmeta.engines import fit, resolve
+    from bayesmeta.folders import check_writable
+    from bayesmeta.model.spec import build_model
 
-    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
-        raise InputError(f"--out {args.out}: exists and is not a folder")
+    if args.out:
+        check_writable(args.out)  # before any work
     data = load_data(args)
     kind = "common" if args.common else None
     spec = build_model(
@@ -72,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
         beta_prior=args.beta_prior,
         tau_prior=args.tau_prior,
     )
-    options: dict[str, Any] = {"engine": args.engine, "hdi": args.hdi}
-    if args.engine == "nuts":
+    engine = resolve(spec, args.engine)
+    options: dict[str, Any] = {"engine": engine, "hdi": args.hdi}
+    if engine == "nuts":
         options.update(
             draws=args.draws,
             tune=args.tune,
@@ -81,9 +85,14 @@ def run(args: argparse.Namespace) -> int:
             seed=DEFAULT_SEED if args.seed is None else args.seed,
             sampler=args.sampler,
         )
-    result = fit(spec, **options)
     if args.out:
-        write_outputs(result, Path(args.out))
+        from bayesmeta.folders import locked
+
+        with locked(args.out):
+            result = fit(spec, **options)
+            write_outputs(result, Path(args.out))
+    else:
+        result = fit(spec, **options)
     if args.json:
         print_json(result.to_dict())
     else:
@@ -109,22 +118,32 @@ def tables(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+KNOWN_FILES = frozenset(
+    {"posterior.nc", "result.json", "summary.csv", "study_rates.csv", "contrasts.csv"}
+    | {"diagnostics.csv", "excluded.csv"}
+)
+"""Every file ``fit --out`` writes (an earlier release's folder of only these is replaced)."""
+
+
 def write_outputs(result, folder: Path) -> None:
-    """posterior.nc (when there are draws), result.json and one CSV per table, each atomic."""
+    """posterior.nc (when there are draws), result.json and one CSV per table; the folder is
+    replaced whole (:func:`bayesmeta.folders.replaced_folder`), so no table of an earlier model
+    (``contrasts.csv``) stays behind."""
     import pandas as pd
 
     from bayesmeta.atomic import write_json, write_with
-    from bayesmeta.bayes.storage import save
     from bayesmeta.cli.common import _json_ready
+    from bayesmeta.folders import replaced_folder
+    from bayesmeta.model.storage import save
 
-    folder.mkdir(parents=True, exist_ok=True)
     payload = result.to_dict()
-    if result.idata is not None:
-        save(result, folder / "posterior.nc")
-    write_json(folder / "result.json", _json_ready(payload))
-    for name, records in tables(payload).items():
-        frame = pd.DataFrame(records)
-        write_with(folder / f"{name}.csv", lambda path, f=frame: f.to_csv(path, index=False))
+    with replaced_folder(folder, known=KNOWN_FILES) as temporary:
+        if result.idata is not None:
+            save(result, temporary / "posterior.nc")
+        write_json(temporary / "result.json", _json_ready(payload))
+        for name, records in tables(payload).items():
+            frame = pd.DataFrame(records)
+            write_with(temporary / f"{name}.csv", lambda path, f=frame: f.to_csv(path, index=False))
 
 
 def format_result(payload: dict[str, Any]) -> str:
@@ -163,6 +182,12 @@ def format_result(payload: dict[str, Any]) -> str:
         f"ESS bulk min {num(d['ess_bulk_min'], '.0f')}, tail min {num(d['ess_tail_min'], '.0f')}, "
         f"divergences {d['divergences']}"
     )
+    if payload.get("log_evidence") is not None:
+        error = payload.get("log_evidence_error")
+        lines.append(
+            f"log evidence log p(y) = {payload['log_evidence']:.3f}"
+            + ("" if error is None else f" (numerical error {error:.1e})")
+        )
     for e in payload.get("excluded", []):
         lines.append(f"excluded: {e['study']} ({e['reason']})")
     return "\n".join(lines)

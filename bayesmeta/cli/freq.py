@@ -7,8 +7,6 @@ from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
 
-METHODS = ("DL", "REML", "PM", "ML", "EB", "SJ", "HS", "EE", "GLMM")
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -23,18 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_data_arguments(parser)
     parser.add_argument(
         "--method",
-        choices=METHODS,
-        help="tau^2 estimator or GLMM (default DL; REML with --mods, as metafor)",
+        help="tau^2 estimator (DL, REML, PM, ...) or GLMM (default DL; REML with --mods, as metafor)",
     )
     parser.add_argument(
         "--measure",
         default="PLO",
-        choices=("PLO", "PFT", "PAS", "PR"),
         help="analysis scale (default PLO: logit)",
     )
-    parser.add_argument(
-        "--ci", default="z", choices=("z", "hk"), help="z or Hartung-Knapp intervals (default z)"
-    )
+    parser.add_argument("--ci", default="z", help="z or Hartung-Knapp intervals (default z)")
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--by", metavar="COL", help="subgroup analysis by this covariate")
@@ -48,6 +42,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="with --by: separate tau^2 per group (meta's default) or a common one",
     )
     parser.add_argument(
+        "--bias",
+        action="store_true",
+        help="add small-study effects: Egger's, Peters' and Begg's tests and trim-and-fill",
+    )
+    parser.add_argument(
+        "--pi",
+        choices=("z", "t", "hts"),
+        help="prediction interval: z (normal, the default), t (k-1 df, meta's default) "
+        "or hts (k-2 df)",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print one JSON object instead of a table"
     )
     parser.set_defaults(handler=run)
@@ -56,12 +61,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from bayesmeta.errors import InputError
     from bayesmeta.freq import metareg, rma, subgroup
+    from bayesmeta.freq.effects import MEASURES
+    from bayesmeta.freq.rma import METHODS
+    from bayesmeta.freq.uni import CI_METHODS
 
+    # the choices are checked here, not by argparse, so that --help does not import freq
+    for option, value, known in (
+        ("--method", args.method, METHODS),
+        ("--measure", args.measure, MEASURES),
+        ("--ci", args.ci, CI_METHODS),
+    ):
+        if value is not None and value not in known:
+            raise InputError(f"{option}: unknown choice '{value}' (choose from {', '.join(known)})")
     if not 0 < args.level < 1:
         raise InputError(f"--level must be between 0 and 1, got {args.level}")
+    if (args.by or args.mods) and (args.bias or args.pi):
+        flag = "--bias" if args.bias else "--pi"
+        raise InputError(f"{flag} works with the pooled analysis, not with --by or --mods")
     data = load_data(args)
-    method = args.method or ("REML" if args.mods else "DL")
-    if args.by:
+    method = args.method or ("REML" if args.mods is not None else "DL")
+    if args.by is not None:
         result = subgroup(
             data,
             by=args.by,
@@ -73,19 +92,42 @@ def run(args: argparse.Namespace) -> int:
         )
         payload = result.to_dict()
         text = _subgroup_table(payload)
-    elif args.mods:
+    elif args.mods is not None:  # an empty formula is refused, not the random model
         result = metareg(data, formula=args.mods, method=method, measure=args.measure, ci=args.ci)
         payload = result.to_dict()
         text = _metareg_table(payload)
     else:
         result = rma(data, method=method, measure=args.measure, ci=args.ci, level=args.level)
+        if method == "GLMM" and data.k > 1:
+            result = _with_profile_ci(result, data, level=args.level)
+        if args.pi:
+            from bayesmeta.freq.predict import with_prediction
+
+            result = with_prediction(result, pi=args.pi, total=data.total)
         payload = result.to_dict()
         text = _pooled_table(payload, title=f"{method} meta-analysis of {data.outcome}")
+        if args.bias:
+            from bayesmeta.cli.bias import bias_lines, bias_payload
+
+            bias = bias_payload(data, method=method, measure=args.measure, level=args.level)
+            payload.update(bias)
+            text += "\n" + "\n".join(bias_lines(bias))
     if args.json:
         print_json(payload)
     else:
         print(text)
     return 0
+
+
+def _with_profile_ci(result: Any, data: Any, *, level: float) -> Any:
+    """The GLMM result with the profile-likelihood CI of tau^2 (``tau2_ci_method: profile``)."""
+    import dataclasses
+
+    from bayesmeta.freq.profile import glmm_profile_ci
+
+    ci = glmm_profile_ci(data, level=level)
+    extra = {**result.extra, "tau2_ci_method": "profile likelihood"}
+    return dataclasses.replace(result, tau2_ci=(ci.lo, ci.hi), extra=extra)
 
 
 def _interval(pair: list[float] | None) -> str:
@@ -98,7 +140,7 @@ def _pooled_lines(p: dict[str, Any]) -> list[str]:
     lines = [
         f"  studies (k)        {p['k']}",
         f"  proportion         {p['estimate']:.4f}  {_interval(p['ci'])}  ({p['ci_method']} interval)",
-        f"  prediction int.    {_interval(p['pi'])}",
+        f"  prediction int.    {_interval(p['pi'])}{_pi_note(p)}",
         f"  mu (se), {p['measure']:<8}  {p['mu']:.4f} ({p['se']:.4f})",
         f"  tau^2              {p['tau2']:.4f}{tau2_ci}",
         f"  I^2                {p['i2']:.1f}%",
@@ -109,6 +151,13 @@ def _pooled_lines(p: dict[str, Any]) -> list[str]:
             f"  Q (LRT)            {p['q_lrt']:.2f} on {p['q_df']} df, p = {p['q_lrt_p']:.4g}"
         )
     return lines
+
+
+def _pi_note(p: dict[str, Any]) -> str:
+    if "pi_method" not in p or p["pi"] is None:
+        return ""
+    df = p["pi_df"]
+    return "  (normal)" if df is None else f"  (t, {df:.0f} df)"
 
 
 def _excluded_lines(p: dict[str, Any]) -> list[str]:

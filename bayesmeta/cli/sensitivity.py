@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
+from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
 from bayesmeta.errors import InputError
 
 WHAT = ("priors", "loo", "small", "freq")
@@ -49,7 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="small-study threshold: drop studies with fewer patients (repeatable; default 10 and 20)",
     )
-    parser.add_argument("--engine", choices=("auto", "quadrature", "nuts"), default="auto")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=DEFAULT_ENGINE,
+        help="auto: exact where supported, else NUTS",
+    )
     parser.add_argument("--draws", type=int, default=1000, help="NUTS draws per chain (NUTS only)")
     parser.add_argument("--tune", type=int, default=1000, help="NUTS tuning steps (NUTS only)")
     parser.add_argument("--chains", type=int, default=2, help="NUTS chains (NUTS only)")
@@ -80,11 +86,19 @@ def run(args: argparse.Namespace) -> int:
     fit_options = {"draws": args.draws, "tune": args.tune, "chains": args.chains}
     if args.seed is not None:
         fit_options["seed"] = args.seed
-    result = sensitivity(
-        load_data(args), what=what, min_n=min_n, engine=args.engine, fit_options=fit_options
-    )
     if args.out:
-        _write(result, args.out)
+        from bayesmeta.folders import check_writable, locked
+
+        check_writable(args.out)  # before any work
+        with locked(args.out):
+            result = sensitivity(
+                load_data(args), what=what, min_n=min_n, engine=args.engine, fit_options=fit_options
+            )
+            _write(result, args.out)
+    else:
+        result = sensitivity(
+            load_data(args), what=what, min_n=min_n, engine=args.engine, fit_options=fit_options
+        )
     if args.json:
         print_json(result.to_dict())
     else:
@@ -97,13 +111,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write(result, folder: str) -> None:
-    from pathlib import Path
+    """sensitivity.csv, .json and .png; the folder is replaced whole."""
+    from bayesmeta.atomic import write_json, write_with
+    from bayesmeta.folders import replaced_folder
 
-    from bayesmeta.atomic import atomic_path, write_json, write_with
-
-    out = Path(folder)
-    write_with(out / "sensitivity.csv", lambda path: result.table.to_csv(path, index=False))
-    write_json(out / "sensitivity.json", result.to_dict())
-    figure = result.figure()
-    with atomic_path(out / "sensitivity.png") as temporary:
-        figure.savefig(temporary, format="png")
+    known = frozenset({"sensitivity.csv", "sensitivity.json", "sensitivity.png"})
+    with replaced_folder(folder, known=known) as out:
+        write_with(out / "sensitivity.csv", lambda path: result.table.to_csv(path, index=False))
+        write_json(out / "sensitivity.json", result.to_dict())
+        figure = result.figure()
+        write_with(out / "sensitivity.png", lambda path: figure.savefig(path, format="png"))

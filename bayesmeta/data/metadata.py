@@ -73,7 +73,7 @@ class MetaData:
         Raises
         ------
         InputError
-            If a column is not a covariate of the data set.
+            If a column is not a covariate of the data set, or is missing in every study.
         """
         for column in columns:
             if column not in self.covariates.columns:
@@ -81,6 +81,8 @@ class MetaData:
                 raise InputError(
                     f"covariate '{column}' is not a column of the data (covariates: {available})"
                 )
+            if self.covariates[column].isna().all():
+                raise InputError(f"covariate '{column}' is missing in every study")
         keep = np.ones(self.k, dtype=bool)
         new_exclusions = []
         for position, study in enumerate(self.studies):

@@ -6,7 +6,9 @@ field. A study with neither events nor total is excluded and reported, never dro
 
 from __future__ import annotations
 
+import csv
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +17,11 @@ import pandas as pd
 
 from bayesmeta.data.metadata import Exclusion, MetaData
 from bayesmeta.errors import InputError
+
+MAX_COUNT = 2**53
+"""Largest count accepted: every count up to it is exact in floating point."""
+
+_INTEGER = re.compile(r"[+-]?\d+(\.0*)?")
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -33,7 +40,23 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{path}: unreadable CSV ({first_line})") from None
     if frame.empty:
         raise InputError(f"{path}: the file has a header but no rows")
+    _check_header(path)
     return frame
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a header naming a column twice (pandas would rename the second ``x.1``)."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        header = next(csv.reader(handle), [])
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        name = name.strip()
+        if name in seen:
+            raise InputError(
+                f"{path}: column '{name}' appears twice in the header (columns {seen[name]} and "
+                f"{position})"
+            )
+        seen[name] = position
 
 
 def from_csv(
@@ -96,6 +119,16 @@ def from_frame(
         raise InputError(f"expected a pandas DataFrame, got {type(frame).__name__}")
     if frame.empty:
         raise InputError("the data table has no rows")
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise InputError(f"column '{duplicated[0]}' appears twice in the data table")
+    for (role_a, a), (role_b, b) in (
+        (("events", events), ("total", total)),
+        (("study", study), ("events", events)),
+        (("study", study), ("total", total)),
+    ):
+        if a == b:
+            raise InputError(f"{role_a} and {role_b} name the same column '{a}'")
     for role, column in (("study", study), ("events", events), ("total", total)):
         if column not in frame.columns:
             available = ", ".join(map(str, frame.columns))
@@ -131,6 +164,7 @@ def from_frame(
             raise InputError(
                 f"study '{label}': '{events}' = {n_events} exceeds '{total}' = {n_total}"
             )
+        _check_size(n_total, label, total)
         kept_rows.append(position)
         event_counts.append(n_events)
         total_counts.append(n_total)
@@ -177,25 +211,34 @@ def _study_labels(column: pd.Series, name: str) -> list[str]:
 
 
 def _count(value: object, study: str, field: str) -> int:
+    """An exact non-negative integer (Python int: no float rounding, no int64 overflow)."""
     if isinstance(value, bool | np.bool_):
         raise InputError(f"study '{study}': '{field}' = {value!r} is not a count")
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            raise InputError(f"study '{study}': '{field}' = {value!r} is not a number") from None
+    if isinstance(value, int | np.integer):
+        number: int | float = int(value)
+    elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        number = int(value.strip().split(".")[0])
     else:
         try:
-            number = float(value)  # type: ignore[arg-type]
+            number = float(value.strip() if isinstance(value, str) else value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise InputError(f"study '{study}': '{field}' = {value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise InputError(f"study '{study}': '{field}' = {number} is not finite")
+        if not math.isfinite(number):
+            raise InputError(f"study '{study}': '{field}' = {number} is not finite")
+        if number != math.floor(number):
+            raise InputError(f"study '{study}': '{field}' = {_show(number)} is not a whole number")
+        number = int(number)
     if number < 0:
-        raise InputError(f"study '{study}': '{field}' = {_show(number)} is negative")
-    if number != math.floor(number):
-        raise InputError(f"study '{study}': '{field}' = {_show(number)} is not a whole number")
-    return int(number)
+        raise InputError(f"study '{study}': '{field}' = {number} is negative")
+    return number
+
+
+def _check_size(number: int, study: str, field: str) -> None:
+    if number > MAX_COUNT:
+        raise InputError(
+            f"study '{study}': '{field}' = {number} is too large (counts up to 2^53 = "
+            f"{MAX_COUNT} are computed exactly)"
+        )
 
 
 def _show(number: float) -> str:

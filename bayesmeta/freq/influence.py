@@ -50,7 +50,10 @@ class InfluenceResult:
 
     Arrays aligned with ``studies``: externally standardised residuals ``rstudent``,
     ``dffits``, Cook's distance ``cook_d``, covariance ratio ``cov_r``, tau^2 and Q without the
-    study (``tau2_del``, ``qe_del``), leverage ``hat`` and weight in percent ``weight``.
+    study (``tau2_del``, ``qe_del``), leverage ``hat`` and weight in percent ``weight``,
+    ``dfbetas`` of the intercept, and ``influential``: metafor's rule (``influence()``'s
+    asterisk): |DFFITS| > 3 sqrt(p/(k-p)), or pchisq(Cook's D, p) > 0.5, or hat > 3p/k, or
+    |DFBETAS| > 1, with p = 1 coefficient.
     """
 
     studies: tuple[str, ...]
@@ -62,10 +65,13 @@ class InfluenceResult:
     qe_del: np.ndarray
     hat: np.ndarray
     weight: np.ndarray
+    dfbetas: np.ndarray | None = None
+    influential: np.ndarray | None = None
     excluded: tuple[Exclusion, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         fields = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "qe_del", "hat", "weight")
+        fields += tuple(f for f in ("dfbetas", "influential") if getattr(self, f) is not None)
         return {
             "studies": list(self.studies),
             **{name: getattr(self, name).tolist() for name in fields},
@@ -87,7 +93,7 @@ def influence_arrays(
     pred_full = float(full.beta[0])
     out = {
         name: np.empty(k)
-        for name in ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "qe_del")
+        for name in ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "qe_del", "dfbetas")
     }
     vb_full = float(full.vb[0, 0])
     for i in range(k):
@@ -102,11 +108,43 @@ def influence_arrays(
         dfb = pred_full - delpred
         out["cook_d"][i] = dfb * dfb / vb_full
         out["cov_r"][i] = vdelpred / vb_full
+        vb_del = 1.0 / np.sum(1.0 / (vi + fit.tau2))  # metafor: all k studies, deleted tau^2
+        out["dfbetas"][i] = dfb / np.sqrt(s2w * vb_del)
         resid = yi[i] - delpred
         out["rstudent"][i] = resid / np.sqrt(vi[i] * s2w + vdelpred + fit.tau2 * s2w)
     out["hat"] = hat
     out["weight"] = 100 * hat
+    out["influential"] = influential_flags(out, k=k)
     return out
+
+
+def influential_flags(values: dict[str, np.ndarray], *, k: int, p: int = 1) -> np.ndarray:
+    """metafor's rule for flagging a study as influential (see :class:`InfluenceResult`).
+
+    Parameters
+    ----------
+    values : dict
+        ``dffits``, ``cook_d``, ``hat`` and ``dfbetas`` arrays.
+    k : int
+        Number of studies.
+    p : int
+        Number of coefficients.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean flags.
+    """
+    from scipy import stats
+
+    with np.errstate(invalid="ignore"):
+        flags = (
+            (np.abs(values["dffits"]) > 3 * np.sqrt(p / (k - p)))
+            | (stats.chi2.cdf(values["cook_d"], p) > 0.5)
+            | (values["hat"] > 3 * p / k)
+            | (np.abs(values["dfbetas"]) > 1)
+        )
+    return np.asarray(flags, dtype=bool)
 
 
 def influence(

@@ -103,9 +103,32 @@ def _fisher_scoring(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, *, reml: bool
             adj /= 2
         tau2_new = tau2 + adj
         if abs(tau2_new - tau2) < _THRESHOLD * max(1.0, tau2):
-            return float(tau2_new)
+            return _boundary_check(yi, vi, X, float(tau2_new), reml=reml)
         tau2 = tau2_new
     raise InputError("ML/REML estimation of tau^2 did not converge")
+
+
+def _loglik(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float, *, reml: bool) -> float:
+    w = 1.0 / (vi + tau2)
+    xtwx = X.T @ (X * w[:, None])
+    beta = np.linalg.solve(xtwx, X.T @ (w * yi))
+    value = -0.5 * np.sum(np.log(vi + tau2)) - 0.5 * np.sum(w * (yi - X @ beta) ** 2)
+    if reml:
+        value -= 0.5 * np.linalg.slogdet(xtwx)[1]
+    return float(value)
+
+
+def _boundary_check(
+    yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float, *, reml: bool
+) -> float:
+    """metafor's rule: a positive root of the score below the likelihood at tau^2 = 0 is a
+    local maximum (Fisher scoring got stuck), and the estimate is 0."""
+    if (
+        tau2 > _THRESHOLD
+        and _loglik(yi, vi, X, 0.0, reml=reml) - _loglik(yi, vi, X, tau2, reml=reml) > 1e-12
+    ):
+        return 0.0
+    return tau2
 
 
 def estimate_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, *, method: str) -> float:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from bayesmeta.bayes.result import BayesResult, Interval
+    from bayesmeta.model.result import BayesResult, Interval
 
 SHRUNKEN_OFFSET = 0.3
 DIAMOND_HALF_HEIGHT = 0.35

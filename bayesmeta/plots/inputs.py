@@ -2,7 +2,7 @@
 
 Frequentist results are read by attribute (``estimate``, ``ci``, ``pi``, ``tau2``, ``excluded``)
 so any object of :class:`bayesmeta.freq` shape works; Bayesian results follow
-:class:`bayesmeta.bayes.result.BayesResult`.
+:class:`bayesmeta.model.result.BayesResult`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from bayesmeta.plots.style import color_for, format_interval, new_figure, styled
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from bayesmeta.bayes.result import BayesResult
+    from bayesmeta.model.result import BayesResult
 
 QUANTITIES = ("median", "mean", "both")
 _LABELS = {"median": "median rate expit(mu)", "mean": "mean rate E[expit(mu + u)]"}

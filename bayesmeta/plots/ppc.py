@@ -17,7 +17,7 @@ from bayesmeta.plots.style import COLORS, new_figure, styled_plot
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from bayesmeta.bayes.result import BayesResult
+    from bayesmeta.model.result import BayesResult
 
 
 def replicated_counts(

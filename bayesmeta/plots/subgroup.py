@@ -24,7 +24,7 @@ from bayesmeta.plots.style import COLORS, color_for, footnote, styled_plot
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from bayesmeta.bayes.result import BayesResult
+    from bayesmeta.model.result import BayesResult
 
 
 def _subgroup_mapping(freq: Any) -> dict[str, Any]:

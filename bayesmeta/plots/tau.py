@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import stats
 
-from bayesmeta.bayes.priors import parse_prior
 from bayesmeta.errors import InputError
+from bayesmeta.model.priors import parse_prior
 from bayesmeta.plots import inputs
 from bayesmeta.plots.style import COLORS, CYCLE, format_interval, new_figure, styled_plot
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from bayesmeta.bayes.result import BayesResult
+    from bayesmeta.model.result import BayesResult
 
 
 def tau_density(draws: np.ndarray, grid: np.ndarray) -> np.ndarray:

@@ -1,13 +1,17 @@
 """Exact engine: deterministic posteriors by numerical integration (no MCMC).
 
-``fit_quadrature(spec)`` returns the same :class:`~bayesmeta.bayes.result.BayesResult` as the
+``fit_quadrature(spec)`` returns the same :class:`~bayesmeta.model.result.BayesResult` as the
 NUTS engine for the random-intercept, common-effect and subgroup models. ``posterior_grid``
 exposes the lower-level :class:`PosteriorGrid` (nodes, log weights, log marginal likelihood)
 for leave-one-out and prior-sensitivity analyses; ``loo_log_predictive`` gives the exact
-leave-one-study-out log predictive densities.
+leave-one-study-out log predictive densities; ``posterior_draws`` resamples the grids;
+``log_evidence`` gives log p(y). The engine imports the shared model layer
+(:mod:`bayesmeta.model`) and never the NUTS engine (:mod:`bayesmeta.nuts`).
 """
 
 from bayesmeta.quad.controls import Accuracy
+from bayesmeta.quad.draws import posterior_draws
+from bayesmeta.quad.evidence import log_evidence
 from bayesmeta.quad.fit import fit_quadrature, posterior_grid
 from bayesmeta.quad.grid import PosteriorGrid, build_grid
 from bayesmeta.quad.loo import loo_log_predictive
@@ -17,6 +21,8 @@ __all__ = [
     "PosteriorGrid",
     "build_grid",
     "fit_quadrature",
+    "log_evidence",
     "loo_log_predictive",
+    "posterior_draws",
     "posterior_grid",
 ]

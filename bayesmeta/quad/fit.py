@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bayesmeta.bayes.result import BayesResult, Diagnostics
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.errors import InputError
+from bayesmeta.model.result import BayesResult, Diagnostics
+from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.grid import PosteriorGrid, build_grid
 from bayesmeta.quad.summaries import (
@@ -100,15 +100,26 @@ def fit_quadrature(
     Returns
     -------
     BayesResult
-        ``engine="quadrature"``; R-hat and ESS are None, divergences 0.
+        ``engine="quadrature"``; R-hat and ESS are None, divergences 0; ``log_evidence`` and
+        ``log_evidence_error`` set.
 
     Raises
     ------
     InputError
         Regression models (use NUTS), or a posterior the grid cannot hold.
     """
+    from dataclasses import replace
+
+    from bayesmeta.quad.evidence import log_evidence_with_error
+
     check_supported(spec)
     acc = accuracy_from(accuracy, n_mu=n_mu, n_tau=n_tau, n_gh=n_gh, edge_tol=edge_tol)
+    value, error = log_evidence_with_error(spec, accuracy=acc)
+    result = _fit(spec, acc, hdi=hdi)
+    return replace(result, log_evidence=value, log_evidence_error=error)
+
+
+def _fit(spec: ModelSpec, acc: Accuracy, *, hdi: bool) -> BayesResult:
     if spec.kind == "subgroup":
         from bayesmeta.quad.subgroup import fit_subgroup
 

@@ -22,9 +22,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from bayesmeta.bayes.priors import Prior, Priors
 from bayesmeta.errors import InputError
-from bayesmeta.quad.aghq import study_loglik
+from bayesmeta.model.likelihood import study_loglik
+from bayesmeta.model.priors import Prior, Priors
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.lse import logsumexp
 

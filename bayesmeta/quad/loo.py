@@ -17,9 +17,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.errors import InputError
-from bayesmeta.quad.aghq import study_loglik
+from bayesmeta.model.likelihood import study_loglik
+from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.fit import accuracy_from, check_supported, posterior_grid
 from bayesmeta.quad.grid import PosteriorGrid, _sd, build_grid

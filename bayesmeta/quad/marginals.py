@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from bayesmeta.bayes.result import Interval
+from bayesmeta.model.result import Interval
 
 #: Log densities more than this below the maximum are treated as zero.
 FLOOR = 60.0

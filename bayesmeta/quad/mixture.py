@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from bayesmeta.quad.aghq import hermite_rule
+from bayesmeta.model.likelihood import hermite_rule
 from bayesmeta.quad.lse import logsumexp
 from bayesmeta.quad.marginals import FLOOR
 

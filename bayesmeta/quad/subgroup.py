@@ -1,6 +1,6 @@
 """The subgroup model by quadrature: per-level rates, taus, contrasts and pooled quantities.
 
-Pooled quantities follow the NUTS engine's definitions (:mod:`bayesmeta.bayes.derived`) with
+Pooled quantities follow the NUTS engine's definitions (:mod:`bayesmeta.model.derived`) with
 a_g = k_g / k the share of studies in level g: ``pooled_median`` = expit(sum_g a_g mu_g),
 ``pooled_mean`` = sum_g a_g E[expit(mu_g + u)], ``new_study`` = the mixture over levels (weights
 a_g) of each level's predictive rate. Sums and differences are computed exactly from the
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from bayesmeta.bayes.result import BayesResult, Contrast
-from bayesmeta.bayes.spec import ModelSpec
+from bayesmeta.model.result import BayesResult, Contrast
+from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.combine import ColumnCdf, linear_combination
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.groups import GroupGrids, build_group_grids

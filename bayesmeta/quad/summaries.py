@@ -7,8 +7,8 @@ import pandas as pd
 from scipy.interpolate import CubicSpline
 from scipy.special import expit, logit
 
-from bayesmeta.bayes.result import Interval
-from bayesmeta.quad.aghq import logistic_normal_mean
+from bayesmeta.model.likelihood import logistic_normal_mean
+from bayesmeta.model.result import Interval
 from bayesmeta.quad.grid import PosteriorGrid, _trapezoid
 from bayesmeta.quad.lse import logsumexp
 from bayesmeta.quad.marginals import (

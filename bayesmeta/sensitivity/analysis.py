@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from bayesmeta.bayes.spec import ModelSpec, build_model
 from bayesmeta.data.metadata import MetaData
-from bayesmeta.errors import InputError
+from bayesmeta.engines import DEFAULT_ENGINE
+from bayesmeta.errors import ConvergenceWarning, InputError
+from bayesmeta.model.spec import ModelSpec, build_model
 from bayesmeta.sensitivity.engine import Fitter, make_fitter
 from bayesmeta.sensitivity.frequentist import DEFAULT_CORRECTIONS, DEFAULT_METHODS, freq_rows
 from bayesmeta.sensitivity.grid import DEFAULT_MU_SCALES, DEFAULT_TAU_SCALES, TAU_FAMILIES
@@ -80,6 +82,24 @@ def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _fit_named(fitter: Fitter, spec: ModelSpec, setting: Setting) -> Any:
+    """Fit one setting; its ConvergenceWarnings name the refit (every refit has the same model
+    and outcome, so the fitter's own message cannot tell them apart). Other warnings pass."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fitter(spec)
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            warnings.warn(
+                f"sensitivity refit '{setting.label}' ({setting.kind}): {w.message}",
+                w.category,
+                stacklevel=3,
+            )
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return result
+
+
 def sensitivity(
     data: MetaData,
     *,
@@ -95,7 +115,7 @@ def sensitivity(
     min_n: int | Sequence[int] = DEFAULT_MIN_N,
     freq_methods: Sequence[str] = DEFAULT_METHODS,
     corrections: Sequence[tuple[float, str]] = DEFAULT_CORRECTIONS,
-    engine: str | Fitter = "auto",
+    engine: str | Fitter = DEFAULT_ENGINE,
     fit_options: Mapping[str, Any] | None = None,
     rma: Callable[..., Any] | None = None,
 ) -> SensitivityResult:
@@ -120,8 +140,8 @@ def sensitivity(
     freq_methods, corrections : sequences
         tau^2 estimators, and (add, to) continuity-correction variants of DerSimonian-Laird.
     engine : {"auto", "quadrature", "nuts"} or callable
-        "auto" uses the exact quadrature engine where the model allows (random, common,
-        subgroup with separate tau) and NUTS otherwise; "nuts" forces NUTS. A callable
+        Resolved by :func:`bayesmeta.engines.resolve`: "auto" uses the exact engine wherever
+        it supports the model and NUTS otherwise; "nuts" forces NUTS. A callable
         ``spec -> BayesResult`` is used as is.
     fit_options : mapping, optional
         NUTS options (draws, tune, chains, seed).
@@ -175,7 +195,7 @@ def sensitivity(
             )
             continue
         spec = base_spec if setting is baseline else spec_for(setting)
-        result = fitter(spec)
+        result = _fit_named(fitter, spec, setting)
         rows.append(bayes_row(setting, result, engine=engine_used, priors=spec.priors.to_dict()))
     if "freq" in what:
         rows += freq_rows(base_spec.data, methods=freq_methods, corrections=corrections, rma=rma)

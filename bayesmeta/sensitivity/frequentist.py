@@ -10,9 +10,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bayesmeta.data.metadata import MetaData
+from bayesmeta.freq.rma import METHODS
 from bayesmeta.sensitivity.rows import freq_row
 
-DEFAULT_METHODS: tuple[str, ...] = ("DL", "REML", "PM", "ML", "EB", "SJ", "HS", "EE", "GLMM")
+#: Every tau^2 estimator and the GLMM (:data:`bayesmeta.freq.rma.METHODS`).
+DEFAULT_METHODS: tuple[str, ...] = METHODS
 #: (add, to) variants fitted with the baseline estimator; metafor's default is (0.5, "only0").
 DEFAULT_CORRECTIONS: tuple[tuple[float, str], ...] = (
     (0.5, "only0"),

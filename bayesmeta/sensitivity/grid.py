@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bayesmeta.bayes.priors import Prior, parse_prior
+from bayesmeta.model.priors import Prior, parse_prior
 
 TAU_FAMILIES: tuple[str, ...] = ("halfnormal", "halfcauchy", "exponential", "uniform")
 DEFAULT_TAU_SCALES: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)

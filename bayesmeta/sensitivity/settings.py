@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayesmeta.bayes.priors import Prior
 from bayesmeta.data.metadata import MetaData
+from bayesmeta.model.priors import Prior
 from bayesmeta.sensitivity.grid import mu_prior_grid, tau_prior_grid
 
 #: Setting kinds, in the order rows are listed.

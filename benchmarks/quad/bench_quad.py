@@ -70,8 +70,8 @@ def main() -> int:
     parser.add_argument("--brms", action="store_true")
     args = parser.parse_args()
 
-    from bayesmeta.bayes.spec import build_model
     from bayesmeta.data import cart_outcome
+    from bayesmeta.model.spec import build_model
     from bayesmeta.quad import fit_quadrature, loo_log_predictive
 
     rows: dict[str, float] = {}

@@ -24,13 +24,13 @@ from scipy import integrate
 
 from bayesmeta.analysis.comparison import compare_specs
 from bayesmeta.analysis.exact import nuts_exact, quadrature_exact
-from bayesmeta.analysis.loo import integrated_loglik
 from bayesmeta.analysis.specfile import load_spec
 from bayesmeta.bayes import build_model
-from bayesmeta.bayes.priors import DEFAULT_PRIORS
 from bayesmeta.cli import main
 from bayesmeta.data import from_frame
 from bayesmeta.errors import ConvergenceWarning
+from bayesmeta.model.likelihood import integrated_loglik
+from bayesmeta.model.priors import DEFAULT_PRIORS
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 FRAME = pd.DataFrame(

@@ -19,12 +19,12 @@ from scipy.special import expit
 from bayesmeta.analysis.compare import compare_loo, stacking_weights
 from bayesmeta.analysis.loo import (
     LooResult,
-    integrated_loglik,
     integrated_loo,
     log_predictive,
     psis_loo,
 )
 from bayesmeta.errors import InputError
+from bayesmeta.model.likelihood import integrated_loglik
 
 EVENTS = np.array([0, 3, 50, 17, 1, 12])
 TOTAL = np.array([10, 4, 58, 17, 300, 24])

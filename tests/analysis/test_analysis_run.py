@@ -110,7 +110,7 @@ def test_same_seed_same_numbers(spec_path, fitted):
     del az
 
 
-def test_interrupted_run_leaves_no_report(fitted, tmp_path, monkeypatch):
+def test_interrupted_run_leaves_the_previous_folder_as_it_was(fitted, tmp_path, monkeypatch):
     folder = tmp_path / fitted.spec.name
     folder.mkdir()
     (folder / "report.md").write_text("an old report of other numbers")
@@ -122,25 +122,25 @@ def test_interrupted_run_leaves_no_report(fitted, tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "_figures", broken)
     with pytest.raises(RuntimeError):
         runner.write_outputs(fitted, tmp_path)
-    for name in runner.REPORT_FILES:
-        assert not (folder / name).exists(), name
-    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+    assert sorted(p.name for p in folder.iterdir()) == ["report.md"]
+    assert (folder / "report.md").read_text() == "an old report of other numbers"
+    assert [p.name for p in tmp_path.iterdir()] == [fitted.spec.name]  # no temporary folder
 
 
-def test_writer_failure_midway_leaves_no_partial_file(fitted, tmp_path, monkeypatch):
+def test_writer_failure_midway_leaves_no_partial_folder(fitted, tmp_path, monkeypatch):
+    from bayesmeta.errors import OutputError
+
     real = runner.write_text
 
     def failing(path, text):
         if Path(path).name == "report.html":
-            raise OSError("disk full")
+            raise OSError(28, "No space left on device")
         return real(path, text)
 
     monkeypatch.setattr(runner, "write_text", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="disk is full"):
         runner.write_outputs(fitted, tmp_path)
-    folder = tmp_path / fitted.spec.name
-    assert not (folder / "report.html").exists()
-    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_run_writes_the_report(spec_path, tmp_path, capsys):
@@ -192,3 +192,12 @@ def test_compare_reloads_saved_fits_from_out(spec_path, tmp_path, monkeypatch, c
     )
     with pytest.raises(AssertionError, match="refitted"):
         main(["compare", str(spec_path), str(common), "--out", str(tmp_path)])
+
+
+def test_log_evidence_is_in_summary_json_and_the_report(record, fitted):
+    """The exact fit's log p(y) and its numerical error reach summary.json and the report."""
+    summary = json.loads((record.folder / "summary.json").read_text())
+    assert summary["bayes"]["log_evidence"] == pytest.approx(fitted.result.log_evidence)
+    assert summary["bayes"]["log_evidence_error"] == pytest.approx(fitted.result.log_evidence_error)
+    text = (record.folder / "report.md").read_text()
+    assert f"Log evidence log p(y) = {fitted.result.log_evidence:.3f}" in text

@@ -126,20 +126,24 @@ def test_missing_section_and_bad_toml(tmp_path):
         read_spec(tmp_path / "absent.toml")
 
 
-def test_quadrature_refuses_a_regression(tmp_path):
+def test_engine_the_model_does_not_support_is_a_spec_error(tmp_path):
+    """The spec's engine is checked by the boundary's one rule when the model is built."""
+    from bayesmeta.analysis.fitting import to_model
+
     text = GOOD.replace('kind = "subgroup"', 'kind = "regression"').replace(
         'by = "cancer_type"', 'formula = "cancer_type"'
     )
-    path = write(tmp_path, text.replace("separate_tau = true\n", ""))
-    with pytest.raises(SpecError, match=r"\[sampler\] engine: the quadrature engine"):
-        read_spec(path)
-    read_spec(
+    spec = read_spec(write(tmp_path, text.replace("separate_tau = true\n", "")))
+    with pytest.raises(SpecError, match=r"\[sampler\] engine: the quadrature engine cannot fit"):
+        to_model(spec)
+    shared = read_spec(
         write(
             tmp_path,
             GOOD.replace("separate_tau = true", "separate_tau = false"),
             name="shared.toml",
         )
     )
+    assert to_model(shared).separate_tau is False
 
 
 def test_csv_path_is_relative_to_the_spec(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bayesmeta.bayes import predictive, sampling
+from bayesmeta.nuts import predictive, sampling
 
 
 @pytest.fixture

@@ -29,8 +29,9 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from bayesmeta.bayes import build_model, derived, fit
+from bayesmeta.bayes import build_model, fit
 from bayesmeta.data import cart_outcome
+from bayesmeta.model import derived
 
 pytestmark = [pytest.mark.sampling, pytest.mark.r_reference]
 
@@ -66,7 +67,7 @@ def _fit(spec):
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        result = fit(spec)
+        result = fit(spec, engine="nuts")
     assert result.diagnostics.ok, result.diagnostics.problems()
     return result
 

@@ -10,7 +10,7 @@ import pytest
 from bayesmeta.cli import main
 
 CSV_ARGS = ["cart_wu2025", "--events", "dead_events", "--total", "dead_total"]
-FAST = ["--draws", "500", "--chains", "2", "--tune", "10"]
+FAST = ["--engine", "nuts", "--draws", "500", "--chains", "2", "--tune", "10"]
 
 
 def test_fit_json_by_cancer_type(mock_sampling, capsys):
@@ -90,7 +90,7 @@ def test_fit_out_writes_netcdf_and_tables(mock_sampling, tmp_path, capsys):
         (["--tau-prior", "normal(0, 1)"], "tau prior"),
         (["--by", "nope"], "nope"),
         (["--separate-tau"], "separate_tau"),
-        (["--draws", "0"], "draws"),
+        (["--engine", "nuts", "--draws", "0"], "draws"),
     ],
 )
 def test_fit_bad_input_is_one_line_exit_2(mock_sampling, capsys, extra, message):

@@ -10,7 +10,7 @@ import pytest
 from scipy import integrate, stats
 from scipy.special import expit
 
-from bayesmeta.bayes import derived
+from bayesmeta.model import derived
 
 
 # Error bounds of the 121-node rule, measured against adaptive quadrature (see derived.GH_NODES).

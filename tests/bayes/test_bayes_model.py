@@ -1,6 +1,6 @@
 """The PyMC model's log density equals the model written out with scipy (no sampling).
 
-Checks the reparameterization of :func:`bayesmeta.bayes.model.build_pymc_model` (mu from
+Checks the reparameterization of :func:`bayesmeta.nuts.model.build_pymc_model` (mu from
 ``mu_shift``, non-centered z, log-transformed tau) against the textbook joint density
 p(mu) p(tau) prod N(z_i) prod Binom(y_i | n_i, expit(mu_g(i) + tau_g(i) z_i)).
 """
@@ -13,9 +13,9 @@ from scipy import stats
 from scipy.special import expit
 
 from bayesmeta.bayes import build_model
-from bayesmeta.bayes.draws import linear_predictor
-from bayesmeta.bayes.model import build_pymc_model
 from bayesmeta.data import cart_outcome
+from bayesmeta.nuts.draws import linear_predictor
+from bayesmeta.nuts.model import build_pymc_model
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_pymc_logp_equals_scipy_joint_density(options):
     priors = spec.priors
     expected = 0.0
     if spec.kind == "regression":
-        from bayesmeta.bayes.model import layout
+        from bayesmeta.nuts.model import layout
 
         lay = layout(spec)
         beta = params["beta"][0, 0]

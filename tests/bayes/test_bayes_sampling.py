@@ -8,10 +8,11 @@ import warnings
 import numpy as np
 import pytest
 
-from bayesmeta.bayes import build_model, fit, sampling
+from bayesmeta.bayes import build_model, fit
 from bayesmeta.data import cart_outcome
 from bayesmeta.data.metadata import MetaData
 from bayesmeta.errors import ConvergenceWarning
+from bayesmeta.nuts import sampling
 
 pytestmark = pytest.mark.sampling
 SMALL = {"draws": 200, "tune": 200, "chains": 2}
@@ -21,7 +22,7 @@ def _quiet_fit(spec, **options):
     with warnings.catch_warnings():
         # 400 draws cannot reach ESS 400; these tests are about reproducibility, not precision
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return fit(spec, **options)
+        return fit(spec, engine="nuts", **options)
 
 
 def _changed_counts(data: MetaData) -> MetaData:
@@ -60,8 +61,8 @@ def test_same_seed_same_numbers_and_cache_reuse():
 
 def test_nutpie_sampler_reproducible_and_close_to_pymc():
     spec = build_model(cart_outcome("death"))
-    one = fit(spec, sampler="nutpie")
-    two = fit(spec, sampler="nutpie")
+    one = fit(spec, engine="nuts", sampler="nutpie")
+    two = fit(spec, engine="nuts", sampler="nutpie")
     assert one.to_dict() == two.to_dict()
     assert one.model["sampler"] == "nutpie"
     assert one.diagnostics.ok, one.diagnostics.problems()
@@ -74,7 +75,7 @@ def test_single_chain_fit_has_one_chain_and_full_summary():
     with warnings.catch_warnings():
         # 100 draws of one chain cannot reach ESS 400; that warning is the expected outcome here
         warnings.simplefilter("ignore", ConvergenceWarning)
-        result = fit(spec, chains=1, draws=100, tune=100, seed=3)
+        result = fit(spec, engine="nuts", chains=1, draws=100, tune=100, seed=3)
     assert result.idata.posterior.sizes["chain"] == 1
     assert result.idata.posterior.sizes["draw"] == 100
     assert 0.7 < result.pooled_median.median < 0.95

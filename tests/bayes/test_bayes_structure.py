@@ -20,14 +20,14 @@ from bayesmeta.bayes import (
     prior_predictive,
     save,
 )
-from bayesmeta.bayes.draws import to_inference_data
-from bayesmeta.bayes.predictive import prior_draws
-from bayesmeta.bayes.sampling import RawDraws
-from bayesmeta.bayes.summarize import summarize
 from bayesmeta.data import cart_outcome
 from bayesmeta.errors import ConvergenceWarning, InputError
+from bayesmeta.nuts.draws import to_inference_data
+from bayesmeta.nuts.predictive import prior_draws
+from bayesmeta.nuts.sampling import RawDraws
+from bayesmeta.nuts.summarize import summarize
 
-OPTS = {"draws": 500, "chains": 2, "tune": 10}
+OPTS = {"engine": "nuts", "draws": 500, "chains": 2, "tune": 10}
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +182,7 @@ def test_load_rejects_other_files(tmp_path):
 )
 def test_bad_fit_options(mock_sampling, death, options, message):
     with pytest.raises(InputError, match=message):
-        fit(build_model(death), **options)
+        fit(build_model(death), **({"engine": "nuts"} | options))
 
 
 def test_numpyro_without_jax_is_a_clear_error(mock_sampling, death):
@@ -191,7 +191,7 @@ def test_numpyro_without_jax_is_a_clear_error(mock_sampling, death):
     if importlib.util.find_spec("jax") is not None:
         pytest.skip("jax is installed here")
     with pytest.raises(InputError, match="numpyro"):
-        fit(build_model(death), sampler="numpyro")
+        fit(build_model(death), engine="nuts", sampler="numpyro")
 
 
 def test_quadrature_engine_dispatches_lazily(monkeypatch, death):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import special
 
-from bayesmeta.bayes.result import BayesResult, Diagnostics, Interval
+from bayesmeta.model.result import BayesResult, Diagnostics, Interval
 
 matplotlib.use("Agg")
 

@@ -149,7 +149,7 @@ def test_ppc_simulates_replicates_from_theta_when_no_predictive_group(death, mak
 def test_tau_plot_separate_tau_has_one_posterior_per_level(death, make_result):
     import arviz as az
 
-    from bayesmeta.bayes.result import Interval
+    from bayesmeta.model.result import Interval
 
     result = make_result(death, draws=False)
     levels = ["leukemia", "myeloma"]

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import pytest
 
-from bayesmeta.bayes.spec import build_model
 from bayesmeta.data import cart_outcome
+from bayesmeta.model.spec import build_model
 from bayesmeta.quad import fit_quadrature
 
 sys.path.insert(0, str(Path(__file__).parent))

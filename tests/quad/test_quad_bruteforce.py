@@ -26,8 +26,8 @@ import pandas as pd
 import pytest
 from scipy.special import logit
 
-from bayesmeta.bayes.spec import build_model
 from bayesmeta.data import from_frame
+from bayesmeta.model.spec import build_model
 from bayesmeta.quad import fit_quadrature, posterior_grid
 
 sys.path.insert(0, str(Path(__file__).parent))

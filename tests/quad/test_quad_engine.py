@@ -11,11 +11,11 @@ import pytest
 from scipy import integrate, stats
 from scipy.special import expit
 
-from bayesmeta.bayes.spec import build_model
 from bayesmeta.data import cart_outcome
 from bayesmeta.errors import InputError
+from bayesmeta.model.likelihood import logistic_normal_mean, study_loglik
+from bayesmeta.model.spec import build_model
 from bayesmeta.quad import Accuracy, fit_quadrature, loo_log_predictive, posterior_grid
-from bayesmeta.quad.aghq import logistic_normal_mean, study_loglik
 
 # (events, total, mu, tau): zero-event, all-event, thousands, tau = 0, wide tau
 AGHQ_CASES = [

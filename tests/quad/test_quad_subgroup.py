@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from scipy.special import expit, logit, logsumexp
 
-from bayesmeta.bayes.spec import build_model
 from bayesmeta.data import cart_outcome, from_frame
 from bayesmeta.errors import InputError
+from bayesmeta.model.spec import build_model
 from bayesmeta.quad import fit_quadrature, loo_log_predictive
 
 sys.path.insert(0, str(Path(__file__).parent))

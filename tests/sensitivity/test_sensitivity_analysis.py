@@ -16,7 +16,7 @@ import pytest
 from bayesmeta.bayes import build_model
 from bayesmeta.errors import InputError
 from bayesmeta.sensitivity import COLUMNS, sensitivity
-from bayesmeta.sensitivity.engine import engine_name
+from bayesmeta.sensitivity.engine import make_fitter
 
 VALIDATION = Path(__file__).parents[2] / "validation"
 
@@ -69,20 +69,28 @@ def test_unknown_variation_is_an_input_error(death, fitter):
         sensitivity(death, what=("priorz",), engine=fitter)
 
 
-def test_engine_choice(death):
+def test_engine_choice_is_the_boundary_s(death):
+    """auto: exact for every model the exact engine supports, common-tau subgroups included."""
     random = build_model(death)
     regression = build_model(death, formula="cancer_type")
     shared = build_model(death, by="cancer_type")
     separate = build_model(death, by="cancer_type", separate_tau=True)
-    assert engine_name("auto", random) == "quadrature"
-    assert engine_name("auto", separate) == "quadrature"
-    assert engine_name("auto", shared) == "nuts"
-    assert engine_name("auto", regression) == "nuts"
-    assert engine_name("nuts", random) == "nuts"
+    assert make_fitter("auto", random)[0] == "quadrature"
+    assert make_fitter("auto", separate)[0] == "quadrature"
+    assert make_fitter("auto", shared)[0] == "quadrature"
+    assert make_fitter("quadrature", shared)[0] == "quadrature"
+    assert make_fitter("auto", regression)[0] == "nuts"
+    assert make_fitter("nuts", random)[0] == "nuts"
     with pytest.raises(InputError, match="cannot fit a 'regression' model"):
-        engine_name("quadrature", regression)
+        make_fitter("quadrature", regression)
     with pytest.raises(InputError, match="unknown engine"):
-        engine_name("stan", random)
+        make_fitter("stan", random)
+
+
+def test_common_tau_subgroup_runs_exact_under_auto_and_quadrature(death):
+    for engine in ("auto", "quadrature"):
+        result = sensitivity(death, what=(), kind="subgroup", by="cancer_type", engine=engine)
+        assert result.options["engine"] == "quadrature"
 
 
 def test_figure_has_a_panel_per_kind(death, fitter):

@@ -60,7 +60,7 @@ def main() -> int:
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = fit(spec, **extra)
+            result = fit(spec, engine="nuts", **extra)
         seconds = time.perf_counter() - start
         row = {
             "analysis": name,

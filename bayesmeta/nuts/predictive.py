@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from bayesmeta.bayes.fitting import DEFAULT_SEED
-from bayesmeta.bayes.model import layout
-from bayesmeta.bayes.sampling import RawDraws
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.errors import InputError
+from bayesmeta.model.options import DEFAULT_SEED
+from bayesmeta.model.spec import ModelSpec
+from bayesmeta.nuts.model import layout
+from bayesmeta.nuts.sampling import RawDraws
 
 
 def prior_draws(
@@ -56,7 +56,7 @@ def prior_predictive(spec: ModelSpec, *, draws: int = 1000, seed: int = DEFAULT_
     """
     import arviz as az
 
-    from bayesmeta.bayes.draws import to_inference_data
+    from bayesmeta.nuts.draws import to_inference_data
 
     if isinstance(draws, bool) or int(draws) != draws or draws < 1:
         raise InputError(f"draws must be a whole number >= 1, got {draws!r}")

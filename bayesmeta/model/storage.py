@@ -2,8 +2,9 @@
 
 The summary (``BayesResult.to_dict()``) is stored as a JSON string in the attributes of the
 ``posterior`` group, so the file is a plain ArviZ NetCDF file readable by ``az.from_netcdf``.
-Files are written to a temporary name in the same folder and moved into place, so a file is
-complete or absent.
+The file is serialized in memory first, then written to a temporary name in the same folder
+and moved into place, so a file is complete or absent, and a full disk is a plain ``OSError``
+(HDF5 writing straight to a full disk crashes the process).
 """
 
 from __future__ import annotations
@@ -14,16 +15,73 @@ from typing import Any
 
 import pandas as pd
 
-from bayesmeta.atomic import atomic_path
-from bayesmeta.bayes.result import BayesResult, Contrast, Diagnostics, Interval
+from bayesmeta.atomic import write_bytes
 from bayesmeta.data.metadata import Exclusion
 from bayesmeta.errors import InputError
+from bayesmeta.model.result import BayesResult, Contrast, Diagnostics, Interval
 
 SUMMARY_ATTR = "bayesmeta_summary"
 
 
-def save(result: BayesResult, path: str | Path) -> Path:
-    """Write ``result`` (with its InferenceData) to ``path`` atomically; returns the path."""
+def netcdf_bytes(idata) -> bytes:
+    """An InferenceData as the bytes of the NetCDF file ``idata.to_netcdf`` would write.
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        The draws (every group is written, compressed as ArviZ does).
+
+    Returns
+    -------
+    bytes
+        A NetCDF-4 (HDF5) file readable by ``az.from_netcdf``.
+    """
+    import io
+
+    import xarray as xr
+
+    buffer = io.BytesIO()
+    mode = "w"
+    attrs = getattr(idata, "attrs", None) or {}
+    if attrs:
+        xr.Dataset(attrs=attrs).to_netcdf(buffer, mode=mode, engine="h5netcdf", group="/")
+        mode = "a"
+    for group in idata.groups():
+        data = getattr(idata, group)
+        encoding = {
+            name: {"zlib": True}
+            for name, values in data.variables.items()
+            if values.dtype.kind in "biufcS"
+        }
+        data.to_netcdf(buffer, mode=mode, group=group, engine="h5netcdf", encoding=encoding)
+        mode = "a"
+    return buffer.getvalue()
+
+
+def save(result: BayesResult, path: str | Path, *, attrs: dict[str, str] | None = None) -> Path:
+    """Write ``result`` (with its InferenceData) to ``path`` atomically.
+
+    Parameters
+    ----------
+    result : BayesResult
+        A result with draws (``idata``).
+    path : str or Path
+        The ``.nc`` file; its folder must exist.
+    attrs : dict of str to str, optional
+        Extra attributes of the ``posterior`` group (e.g. the hash of what was fitted).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    InputError
+        No draws, or no such folder.
+    OSError
+        The file cannot be written (e.g. the disk is full); nothing is left behind.
+    """
     if result.idata is None:
         raise InputError("this result has no posterior draws to save (quadrature engine?)")
     path = Path(path)
@@ -31,8 +89,8 @@ def save(result: BayesResult, path: str | Path) -> Path:
         raise InputError(f"{path.parent}: no such folder")
     idata = result.idata.copy()
     idata.posterior.attrs[SUMMARY_ATTR] = json.dumps(_summary(result))
-    with atomic_path(path) as tmp:
-        idata.to_netcdf(str(tmp))
+    idata.posterior.attrs.update(attrs or {})
+    write_bytes(path, netcdf_bytes(idata))
     return path
 
 
@@ -91,4 +149,6 @@ def _from_summary(s: dict[str, Any], idata) -> BayesResult:
         taus={k: _interval(v, kind) for k, v in s.get("taus", {}).items()},
         coefficients={k: _interval(v, kind) for k, v in s.get("coefficients", {}).items()},
         idata=idata,
+        log_evidence=s.get("log_evidence"),
+        log_evidence_error=s.get("log_evidence_error"),
     )

@@ -2,7 +2,7 @@
 
 Each sampler returns :class:`RawDraws`: free-variable arrays ``(chain, draw, ...)`` and the
 divergence flags. Compiled samplers are cached in-process, keyed by the model structure
-(:func:`bayesmeta.bayes.model.layout`); a refit that only changes data or prior parameters
+(:func:`bayesmeta.nuts.model.layout`); a refit that only changes data or prior parameters
 swaps the ``pm.Data`` values and skips model building and compilation.
 """
 
@@ -17,14 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayesmeta.bayes.model import Layout, build_pymc_model, layout
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.errors import InputError
+from bayesmeta.model.options import SAMPLERS, TARGET_ACCEPT  # noqa: F401 (TARGET_ACCEPT re-exported)
+from bayesmeta.model.spec import ModelSpec
+from bayesmeta.nuts.model import Layout, build_pymc_model, layout
 
-SAMPLERS = ("pymc", "nutpie", "numpyro")
-#: Default NUTS target acceptance: 0.95 keeps every bundled analysis free of divergences
-#: (the non-centered model of the death outcome, with tau near 0 for some subgroups, needs it).
-TARGET_ACCEPT = 0.95
 _CACHE_SIZE = 16
 _cache: OrderedDict[tuple, object] = OrderedDict()
 

@@ -16,7 +16,7 @@ regression  beta_shift (coef), tau, z; beta = beta_shift - tau * pinv(X) z, the 
             the mu prior (intercept, or cell means) and the slopes with the beta prior
             (the same shear: for X = 1 it is the random model's, for one-hot X the subgroup's)
 
-Coordinates are attached after sampling (see :mod:`bayesmeta.bayes.draws`) so the compiled
+Coordinates are attached after sampling (see :mod:`bayesmeta.nuts.draws`) so the compiled
 model does not depend on study labels.
 """
 
@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from bayesmeta.bayes.priors import Prior
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.design import INTERCEPT
+from bayesmeta.model.priors import Prior
+from bayesmeta.model.spec import ModelSpec
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bayesmeta.bayes.priors import DEFAULT_PRIORS, Prior, Priors
 from bayesmeta.data.metadata import MetaData
 from bayesmeta.design import Design, design_matrix, levels_with_reference, parse_formula
 from bayesmeta.errors import InputError
+from bayesmeta.model.priors import DEFAULT_PRIORS, Prior, Priors
 
 Kind = Literal["random", "regression", "subgroup", "common"]
 KINDS: tuple[str, ...] = ("random", "regression", "subgroup", "common")
@@ -105,7 +105,7 @@ def build_model(
     separate_tau : bool, default False
         One tau per level of ``by`` (the subgroup model only).
     mu_prior, beta_prior, tau_prior : str or Prior, optional
-        Prior strings (see :mod:`bayesmeta.bayes.priors`); defaults are documented there.
+        Prior strings (see :mod:`bayesmeta.model.priors`); defaults are documented there.
     reference : mapping, optional
         Covariate -> reference level for treatment coding (default: first sorted level).
 
@@ -114,22 +114,22 @@ def build_model(
     InputError
         Inconsistent options, unknown covariates or levels, bad prior strings, or too few studies.
     """
-    if kind is None:
-        kind = "regression" if formula else "subgroup" if by else "random"
+    if kind is None:  # an empty formula or by is an error below, not the random model
+        kind = "regression" if formula is not None else "subgroup" if by is not None else "random"
     if kind not in KINDS:
         raise InputError(f"unknown model kind '{kind}' (choose from {', '.join(KINDS)})")
-    if kind == "regression" and not formula:
+    if kind == "regression" and formula is None:
         raise InputError("a regression model needs a formula")
     if kind == "subgroup" and not by:
         raise InputError("a subgroup model needs a grouping covariate (by)")
-    if formula and kind != "regression":
+    if formula is not None and kind != "regression":
         raise InputError(f"a formula is only used by the regression model, not '{kind}'")
-    if by and kind != "subgroup":
+    if by is not None and kind != "subgroup":
         raise InputError(f"a grouping covariate is only used by the subgroup model, not '{kind}'")
     if separate_tau and kind != "subgroup":
         raise InputError("separate_tau applies to the subgroup model only")
     priors = Priors.from_strings(mu=mu_prior, beta=beta_prior, tau=tau_prior)
-    used = list(parse_formula(formula).covariates) if formula else [by] if by else []
+    used = list(parse_formula(formula).covariates) if formula is not None else [by] if by else []
     subset = data.complete_for(used)
     reference = dict(reference or {})
     spec = ModelSpec(

@@ -1,7 +1,7 @@
 """What every Bayesian fit returns, whichever engine (NUTS or quadrature) produced it.
 
 These are plain containers with JSON conversion; the numbers are computed by the engines
-(:mod:`bayesmeta.bayes` for NUTS, :mod:`bayesmeta.quad` for the exact engine).
+(:mod:`bayesmeta.nuts` for NUTS, :mod:`bayesmeta.quad` for the exact engine).
 """
 
 from __future__ import annotations
@@ -129,6 +129,12 @@ class BayesResult:
     excluded : tuple of Exclusion
     idata : arviz.InferenceData or None
         Posterior draws, log-likelihood and observed data (NUTS engine).
+    log_evidence : float or None
+        log p(y), the log marginal likelihood of the counts with the binomial coefficients
+        included (exact engine; None for NUTS).
+    log_evidence_error : float or None
+        Its numerical error: the change of ``log_evidence`` between two accuracy levels of the
+        exact engine.
     """
 
     engine: str
@@ -146,6 +152,8 @@ class BayesResult:
     coefficients: dict[str, Interval] = field(default_factory=dict)
     idata: Any = None
     rates_mean: dict[str, Interval] = field(default_factory=dict)
+    log_evidence: float | None = None
+    log_evidence_error: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``bayesmeta fit --json``."""
@@ -176,4 +184,9 @@ class BayesResult:
             result["taus"] = {level: iv.to_dict() for level, iv in self.taus.items()}
         if self.coefficients:
             result["coefficients"] = {name: iv.to_dict() for name, iv in self.coefficients.items()}
+        if self.log_evidence is not None:
+            result["log_evidence"] = float(self.log_evidence)
+            result["log_evidence_error"] = (
+                None if self.log_evidence_error is None else float(self.log_evidence_error)
+            )
         return result

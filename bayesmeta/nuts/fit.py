@@ -1,13 +1,11 @@
-"""``fit``: sample a :class:`ModelSpec` (NUTS) or hand it to the quadrature engine."""
+"""``fit_nuts``: sample a :class:`ModelSpec` with NUTS and summarize the draws."""
 
 from __future__ import annotations
 
-from bayesmeta.bayes.result import BayesResult
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.errors import InputError
-
-ENGINES = ("nuts", "quadrature")
-DEFAULT_SEED = 20251121
+from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED
+from bayesmeta.model.result import BayesResult
+from bayesmeta.model.spec import ModelSpec
 
 
 def _positive(name: str, value: int, *, minimum: int = 1) -> int:
@@ -16,26 +14,23 @@ def _positive(name: str, value: int, *, minimum: int = 1) -> int:
     return int(value)
 
 
-def fit(
+def fit_nuts(
     spec: ModelSpec,
     *,
-    engine: str = "nuts",
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
     seed: int = DEFAULT_SEED,
-    sampler: str = "pymc",
+    sampler: str = DEFAULT_SAMPLER,
     hdi: bool = False,
     target_accept: float | None = None,
 ) -> BayesResult:
-    """Fit a Bayesian model and summarize it.
+    """Fit a Bayesian model by NUTS and summarize it (use :func:`bayesmeta.engines.fit`).
 
     Parameters
     ----------
     spec : ModelSpec
         From :func:`bayesmeta.bayes.build_model`.
-    engine : {"nuts", "quadrature"}
-        NUTS sampling here, or the exact quadrature engine (:func:`bayesmeta.quad.fit_quadrature`).
     draws, tune, chains : int
         Kept draws and tuning steps per chain, number of chains (NUTS only).
     seed : int
@@ -45,29 +40,23 @@ def fit(
     hdi : bool
         Highest-density instead of equal-tailed 95% intervals.
     target_accept : float, optional
-        NUTS target acceptance (default :data:`bayesmeta.bayes.sampling.TARGET_ACCEPT`).
+        NUTS target acceptance (default :data:`bayesmeta.nuts.sampling.TARGET_ACCEPT`).
 
     Returns
     -------
     BayesResult
-        With the labelled InferenceData in ``idata`` (NUTS engine).
+        ``engine="nuts"``, with the labelled InferenceData in ``idata``.
 
     Warns
     -----
     ConvergenceWarning
         When R-hat > 1.01, bulk or tail ESS < 400, or any divergence.
     """
-    if engine not in ENGINES:
-        raise InputError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
     if not isinstance(spec, ModelSpec):
         raise InputError(f"fit expects a ModelSpec from build_model, got {type(spec).__name__}")
-    if engine == "quadrature":
-        from bayesmeta.quad import fit_quadrature
-
-        return fit_quadrature(spec, hdi=hdi)
-    from bayesmeta.bayes.draws import to_inference_data
-    from bayesmeta.bayes.sampling import TARGET_ACCEPT, check_sampler, sample
-    from bayesmeta.bayes.summarize import summarize
+    from bayesmeta.nuts.draws import to_inference_data
+    from bayesmeta.nuts.sampling import TARGET_ACCEPT, check_sampler, sample
+    from bayesmeta.nuts.summarize import summarize
 
     draws = _positive("draws", draws)
     tune = _positive("tune", tune, minimum=0)

@@ -19,9 +19,9 @@ import numpy as np
 from scipy import stats
 from scipy.special import expit
 
-from bayesmeta.bayes.model import layout
-from bayesmeta.bayes.sampling import RawDraws
-from bayesmeta.bayes.spec import ModelSpec
+from bayesmeta.model.spec import ModelSpec
+from bayesmeta.nuts.model import layout
+from bayesmeta.nuts.sampling import RawDraws
 
 #: Sampled parameters whose R-hat / ESS are checked (the rest are functions of them).
 PARAMETERS = ("mu", "beta", "tau", "z")
@@ -34,7 +34,7 @@ def linear_predictor(spec: ModelSpec, free: dict[str, np.ndarray]) -> tuple[dict
     if spec.kind == "regression":
         lay = layout(spec)
         shape = next(iter(free.values())).shape[:2]
-        if "beta_shift" in free:  # sheared coefficients (see bayesmeta.bayes.model)
+        if "beta_shift" in free:  # sheared coefficients (see bayesmeta.nuts.model)
             proj = np.asarray(free["z"], float) @ lay.values["x_pinv"].T
             beta = free["beta_shift"] - np.asarray(free["tau"], float)[..., None] * proj
         else:  # prior draws: b_mean and b_slope
@@ -56,7 +56,7 @@ def linear_predictor(spec: ModelSpec, free: dict[str, np.ndarray]) -> tuple[dict
 
 
 def _unshear(spec: ModelSpec, free: dict[str, np.ndarray]) -> np.ndarray:
-    """mu from the sampler's ``mu_shift`` (see :func:`bayesmeta.bayes.model.build_pymc_model`)."""
+    """mu from the sampler's ``mu_shift`` (see :func:`bayesmeta.nuts.model.build_pymc_model`)."""
     shift = np.asarray(free["mu_shift"], float)
     z = np.asarray(free["z"], float)
     tau = np.asarray(free["tau"], float)

@@ -29,7 +29,7 @@ from itertools import combinations
 import numpy as np
 from scipy.special import expit
 
-from bayesmeta.bayes.result import Contrast, Interval
+from bayesmeta.model.result import Contrast, Interval
 
 #: Gauss-Hermite nodes used by :func:`population_mean`. Measured absolute error against adaptive
 #: quadrature: < 3e-10 for tau <= 3 and < 1e-6 for tau <= 5 (61 nodes: 1e-7 and 6e-5).

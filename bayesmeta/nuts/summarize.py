@@ -1,6 +1,6 @@
 """Summarize a labelled InferenceData into a :class:`BayesResult` (diagnostics included).
 
-The numbers come from the pure functions of :mod:`bayesmeta.bayes.derived`; this module only
+The numbers come from the pure functions of :mod:`bayesmeta.model.derived`; this module only
 pulls draw arrays out of the InferenceData and assembles the result.
 
 Per-level rates
@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from bayesmeta.bayes import derived
-from bayesmeta.bayes.draws import PARAMETERS
-from bayesmeta.bayes.result import BayesResult, Diagnostics, Interval
-from bayesmeta.bayes.spec import ModelSpec
 from bayesmeta.errors import ConvergenceWarning
+from bayesmeta.model import derived
+from bayesmeta.model.result import BayesResult, Diagnostics, Interval
+from bayesmeta.model.spec import ModelSpec
+from bayesmeta.nuts.draws import PARAMETERS
 
 
 def _stacked(idata, name: str) -> np.ndarray:

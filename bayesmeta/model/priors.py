@@ -207,11 +207,16 @@ class Priors:
         beta: str | Prior | None = None,
         tau: str | Prior | None = None,
     ) -> Priors:
-        """Parse user strings; ``None`` keeps the default for that parameter."""
+        """Parse user strings; ``None`` keeps the default for that parameter (an empty string
+        is an error, not the default)."""
+
+        def chosen(value: str | Prior | None, default: Prior) -> str | Prior:
+            return default if value is None else value
+
         return cls(
-            mu=parse_prior(mu or DEFAULT_PRIORS.mu, role="location", name="mu prior"),
-            beta=parse_prior(beta or DEFAULT_PRIORS.beta, role="location", name="beta prior"),
-            tau=parse_prior(tau or DEFAULT_PRIORS.tau, role="scale", name="tau prior"),
+            mu=parse_prior(chosen(mu, DEFAULT_PRIORS.mu), role="location", name="mu prior"),
+            beta=parse_prior(chosen(beta, DEFAULT_PRIORS.beta), role="location", name="beta prior"),
+            tau=parse_prior(chosen(tau, DEFAULT_PRIORS.tau), role="scale", name="tau prior"),
         )
 
     def to_dict(self) -> dict[str, str]:
