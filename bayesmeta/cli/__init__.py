@@ -1,4 +1,4 @@
-"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``, ``sensitivity`` and ``cumulative``.
+"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``, ``sensitivity``, ``cumulative`` and ``average``.
 
 Each subcommand lives in its own module with ``register(subparsers)`` and ``run(args) -> int``.
 Input errors print one line on stderr and exit with status 2, never a traceback.
@@ -12,11 +12,11 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from bayesmeta.cli import compare, cumulative, fit, freq, run, sensitivity
+from bayesmeta.cli import average, compare, cumulative, fit, freq, run, sensitivity
 from bayesmeta.cli.common import OneLineParser
 from bayesmeta.errors import BayesmetaError
 
-SUBCOMMANDS = (freq, fit, run, compare, sensitivity, cumulative)
+SUBCOMMANDS = (freq, fit, run, compare, sensitivity, cumulative, average)
 
 
 def build_parser() -> argparse.ArgumentParser:
