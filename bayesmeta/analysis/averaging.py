@@ -395,3 +395,26 @@ def average_specs(paths, *, prior_prob=None, thresholds=()) -> Averaging:
             raise InputError(f"{path}: two specs are named '{spec.name}'; names must differ")
         specs[spec.name] = to_model(spec)
     return average(specs, prior_prob=prior_prob, thresholds=thresholds)
+
+
+def average_or_none(names, models) -> Averaging | None:
+    """:func:`average` of models by name, or None when it cannot be done (fewer than two
+    models, other data, or a model without exact evidence).
+
+    Parameters
+    ----------
+    names : sequence of str
+        Model names.
+    models : sequence of ModelSpec
+        The models.
+
+    Returns
+    -------
+    Averaging or None
+    """
+    if len(models) < 2:
+        return None
+    try:
+        return average(dict(zip(names, models, strict=True)))
+    except InputError:
+        return None

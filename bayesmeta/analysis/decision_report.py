@@ -94,3 +94,60 @@ def decision_section(result: Any) -> list[Block]:
             table(["threshold X", "rate", "P(rate > X)"], rows),
         ]
     return blocks
+
+
+def averaging_blocks(averaging: Any) -> list[Block]:
+    """The index's model-averaging section of one outcome.
+
+    Parameters
+    ----------
+    averaging : Averaging
+        From :func:`bayesmeta.analysis.averaging.average`.
+
+    Returns
+    -------
+    list of Block
+        Posterior model probabilities, averaged rates and inclusion Bayes factors.
+    """
+    payload = averaging.to_dict()
+    blocks: list[Block] = [
+        Paragraph(
+            "Bayesian model averaging (equal prior model probabilities; exact log evidence): "
+            "posterior model probabilities, the model-averaged rates (mixtures of the exact "
+            "posteriors) and inclusion Bayes factors."
+        ),
+        table(
+            ["model", "prior", "posterior", "log p(y)"],
+            [
+                [
+                    m["name"],
+                    f"{m['prior_prob']:.3f}",
+                    f"{m['posterior_prob']:.3f}",
+                    f"{m['log_evidence']:.3f}",
+                ]
+                for m in payload["models"]
+            ],  # fmt: skip
+        ),
+    ]
+    rows = [
+        [label, f"{iv['median']:.3f} [{iv['lo']:.3f}, {iv['hi']:.3f}]"]
+        for key, label in LABELS.items()
+        for iv in [payload["averaged"][key]]
+    ]
+    for cov, levels in payload["averaged"].get("levels", {}).items():
+        rows += [
+            [f"rate[{cov}={lv}]", f"{iv['median']:.3f} [{iv['lo']:.3f}, {iv['hi']:.3f}]"]
+            for lv, iv in levels.items()
+        ]
+    blocks.append(table(["model-averaged", "median [95% interval]"], rows))
+    if payload["inclusion_bf"]:
+        blocks.append(
+            table(
+                ["inclusion Bayes factor", "log BF", "evidence"],
+                [
+                    [name, f"{bf['log_bf']:.3f}", strength(bf["log_bf"])]
+                    for name, bf in payload["inclusion_bf"].items()
+                ],
+            )
+        )
+    return blocks
