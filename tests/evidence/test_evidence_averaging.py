@@ -142,3 +142,26 @@ def test_cli_average_json_and_one_line_errors(capsys):
     assert main(["average", specs[0], other]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "one outcome" in err
+
+
+def test_index_averaging_section_lists_models_rates_and_inclusion():
+    from bayesmeta.analysis.blocks import to_markdown
+    from bayesmeta.analysis.decision_report import averaging_blocks
+
+    specs = {k: v for k, v in _specs("orr").items() if k in ("random", "common", "subgroup")}
+    result = average(specs)
+    text = to_markdown(averaging_blocks(result))
+    for m in result.models:
+        assert m.name in text and f"{m.posterior_prob:.3f}" in text
+    assert "heterogeneity" in text and "cancer_type" in text
+    assert f"{result.averaged['pooled_median'].median:.3f}" in text
+
+
+def test_cli_compare_prints_posterior_model_probabilities_beside_weights(capsys):
+    from bayesmeta.cli import main
+
+    specs = [str(ROOT / "models" / f) for f in ("orr_pooled.toml", "orr_by_cancer_type.toml")]
+    assert main(["compare", *specs]) == 0
+    out = capsys.readouterr().out
+    assert "P(M|y)" in out and "which model predicts the next study best" in out
+    assert "which model is most probable" in out
