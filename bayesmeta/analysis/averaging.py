@@ -164,6 +164,11 @@ def check_same_data(specs: dict[str, ModelSpec]) -> None:
     specs : dict of str to ModelSpec
         Models by name.
 
+    Returns
+    -------
+    None
+        Returns quietly when every model has the first one's outcome and counts.
+
     Raises
     ------
     InputError

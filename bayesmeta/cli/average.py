@@ -9,6 +9,17 @@ from bayesmeta.cli.common import print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``average`` subcommand.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The main parser's subcommands.
+
+    Returns
+    -------
+    None
+    """
     parser = subparsers.add_parser(
         "average",
         help="Bayesian model averaging of spec files (posterior model probabilities)",
@@ -41,6 +52,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Average the spec files and print the result (text or ``--json``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options.
+
+    Returns
+    -------
+    int
+        Exit status 0 (bad input raises and exits 2 through the CLI's main).
+    """
     from bayesmeta.analysis.averaging import average_specs
     from bayesmeta.model.thresholds import check_thresholds
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.special import expit, logit
 
+from bayesmeta.errors import InputError
 from bayesmeta.model.bayes_factor import BayesFactor, companions, from_evidence, one_sided
 from bayesmeta.model.result import BayesResult
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.model.thresholds import threshold_key
 from bayesmeta.quad.combine import ColumnCdf, linear_combination
 from bayesmeta.quad.controls import Accuracy
-from bayesmeta.quad.evidence import log_evidence, refined
+from bayesmeta.quad.evidence import refined
 from bayesmeta.quad.fit import check_supported, posterior_grid
 from bayesmeta.quad.grid import build_grid, frozen
 from bayesmeta.quad.groups import build_group_grids
@@ -33,6 +34,9 @@ from bayesmeta.quad.summaries import mu_log_density, new_study_cdf, pooled_mean_
 QUANTITIES: tuple[str, ...] = ("pooled_median", "pooled_mean", "new_study")
 #: Probability range of the prior CDFs used for the prior mass of a pooled rate.
 PRIOR_TAIL = 1e-10
+#: Draws (deterministic, from the exact posterior) behind a meta-regression's rate CDFs.
+REGRESSION_DRAWS = 20_000
+REGRESSION_SEED = 20251121
 
 
 @dataclass(frozen=True)
@@ -102,9 +106,13 @@ def rate_cdfs(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> dict[str,
     dict
         ``pooled_median``, ``pooled_mean``, ``new_study``: :class:`RateCdf`; ``levels``: dict of
         level to the :class:`RateCdf` of expit(mu_level) (empty unless a subgroup model). The
-        definitions are those of the fit's intervals (:mod:`bayesmeta.quad.subgroup`).
+        definitions are those of the fit's intervals (:mod:`bayesmeta.quad.subgroup`). A
+        meta-regression's CDFs are empirical, from :data:`REGRESSION_DRAWS` deterministic draws
+        of its exact posterior (Monte Carlo error about 0.004 on a probability; no levels).
     """
     check_supported(spec)
+    if spec.kind == "regression":
+        return _regression_cdfs(spec)
     acc = accuracy or Accuracy()
     n_fine = acc.n_fine
     if spec.kind != "subgroup":
@@ -130,6 +138,22 @@ def rate_cdfs(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> dict[str,
         "new_study": _from_logit(points, new),
         "levels": levels,
     }
+
+
+def _regression_cdfs(spec: ModelSpec) -> dict[str, object]:
+    """Empirical CDFs of a meta-regression's pooled, mean and new-study rates."""
+    from bayesmeta.model.derived import pooled_draws
+    from bayesmeta.quad.draws import posterior_draws
+
+    eta, tau, _ = posterior_draws(spec, chains=1, draws=REGRESSION_DRAWS, seed=REGRESSION_SEED)
+    rng = np.random.default_rng(np.random.SeedSequence([REGRESSION_SEED, 4]))
+    pooled = pooled_draws(eta[0], tau[0], rng=rng)
+    n = REGRESSION_DRAWS
+    cdfs: dict[str, object] = {
+        name: RateCdf(np.sort(pooled[name]), np.arange(1, n + 1) / n) for name in QUANTITIES
+    }
+    cdfs["levels"] = {}
+    return cdfs
 
 
 def prob_above_from(cdfs: dict[str, object], thresholds) -> dict[str, dict]:
@@ -176,10 +200,13 @@ def evidence_with_error(
         Its change at :func:`refined` accuracy.
     """
     acc = accuracy or Accuracy()
+    if not tau_zero:
+        from bayesmeta.quad.evidence import log_evidence_with_error
+
+        found, error = log_evidence_with_error(spec, accuracy=acc)
+        return found, float("nan") if error is None else float(error)
 
     def value(a: Accuracy) -> float:
-        if not tau_zero:
-            return log_evidence(spec, accuracy=a)
         index = np.asarray(spec.group_index())
         events, total = np.asarray(spec.data.events), np.asarray(spec.data.total)
         return float(
@@ -211,6 +238,11 @@ def prior_prob_above(spec: ModelSpec, benchmark: float) -> float:
         For a subgroup model the pooled logit is sum_g a_g mu_g with independent mu_g and
         a_g = k_g / k, its prior CDF the exact convolution of the mu prior's CDFs.
     """
+    if spec.kind == "regression":
+        raise InputError(
+            "benchmark: the one-sided Bayes factor is available for the random, common and "
+            "subgroup models, not yet the meta-regression"
+        )
     prior = frozen(spec.priors.mu)
     cut = float(logit(benchmark))
     if spec.kind != "subgroup":
