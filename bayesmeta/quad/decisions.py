@@ -34,9 +34,8 @@ from bayesmeta.quad.summaries import mu_log_density, new_study_cdf, pooled_mean_
 QUANTITIES: tuple[str, ...] = ("pooled_median", "pooled_mean", "new_study")
 #: Probability range of the prior CDFs used for the prior mass of a pooled rate.
 PRIOR_TAIL = 1e-10
-#: Draws (deterministic, from the exact posterior) behind a meta-regression's rate CDFs.
-REGRESSION_DRAWS = 20_000
-REGRESSION_SEED = 20251121
+#: Points of the logit grid (-12..12) on which a meta-regression's rate CDFs are evaluated.
+REGRESSION_POINTS = 4801
 
 
 @dataclass(frozen=True)
@@ -107,8 +106,7 @@ def rate_cdfs(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> dict[str,
         ``pooled_median``, ``pooled_mean``, ``new_study``: :class:`RateCdf`; ``levels``: dict of
         level to the :class:`RateCdf` of expit(mu_level) (empty unless a subgroup model). The
         definitions are those of the fit's intervals (:mod:`bayesmeta.quad.subgroup`). A
-        meta-regression's CDFs are empirical, from :data:`REGRESSION_DRAWS` deterministic draws
-        of its exact posterior (Monte Carlo error about 0.004 on a probability; no levels).
+        meta-regression's come from its exact skew-normal mixtures on a fine logit grid.
     """
     check_supported(spec)
     if spec.kind == "regression":
@@ -141,19 +139,44 @@ def rate_cdfs(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> dict[str,
 
 
 def _regression_cdfs(spec: ModelSpec) -> dict[str, object]:
-    """Empirical CDFs of a meta-regression's pooled, mean and new-study rates."""
-    from bayesmeta.model.derived import pooled_draws
-    from bayesmeta.quad.draws import posterior_draws
+    """Exact CDFs of a meta-regression's rates: the engine's skew-normal mixtures over its
+    (log tau) nodes (:mod:`bayesmeta.quad.regression`), evaluated on a fine logit grid.
 
-    eta, tau, _ = posterior_draws(spec, chains=1, draws=REGRESSION_DRAWS, seed=REGRESSION_SEED)
-    rng = np.random.default_rng(np.random.SeedSequence([REGRESSION_SEED, 4]))
-    pooled = pooled_draws(eta[0], tau[0], rng=rng)
-    n = REGRESSION_DRAWS
-    cdfs: dict[str, object] = {
-        name: RateCdf(np.sort(pooled[name]), np.arange(1, n + 1) / n) for name in QUANTITIES
+    pooled_median: expit(mean_i x_i' beta); pooled_mean: the studies' population-averaged
+    rates; new_study: a new study of a random design row plus tau z; levels: each level's rate
+    at the other columns' means (the fit's ``rates``).
+    """
+    from bayesmeta.quad.regression.fit import MEAN_GH, _level_rows, regression_posterior
+    from bayesmeta.quad.regression.marginals import mixture_of, new_study_mixture
+
+    from bayesmeta.model.derived import population_mean
+
+    design = spec.design
+    post, _coarse = regression_posterior(spec, design=design)
+    x = np.asarray(design.matrix, float)
+    rows, _groups = _level_rows(design)
+    names = list(rows)
+    linear = np.array([x.mean(axis=0)] + [rows[n] for n in names])
+    values = np.einsum("tqp,fp->ftq", post.beta, linear)
+    patterns, counts = np.unique(x, axis=0, return_counts=True)
+    eta_u = np.einsum("tqp,up->utq", post.beta, patterns)
+    mean_u = population_mean(eta_u, post.tau[None, :, None], m=MEAN_GH)
+    mean_rate = np.einsum("utq,u->tq", mean_u, counts / counts.sum())
+    grid = np.linspace(-12.0, 12.0, REGRESSION_POINTS)
+    logit_cdf = mixture_of(post, values).cdf(np.tile(grid, (len(linear), 1)))
+    rate_grid = expit(grid)
+    mean_cdf = mixture_of(post, mean_rate[None]).cdf(rate_grid[None, :])[0]
+    new_cdf = new_study_mixture(post, patterns, counts).cdf(grid[None, :])[0]
+
+    def curve(points, cdf):
+        return RateCdf(points, np.maximum.accumulate(np.clip(cdf, 0.0, 1.0)))
+
+    return {
+        "pooled_median": curve(rate_grid, logit_cdf[0]),
+        "pooled_mean": curve(rate_grid, mean_cdf),
+        "new_study": curve(rate_grid, new_cdf),
+        "levels": {n: curve(rate_grid, logit_cdf[1 + i]) for i, n in enumerate(names)},
     }
-    cdfs["levels"] = {}
-    return cdfs
 
 
 def prob_above_from(cdfs: dict[str, object], thresholds) -> dict[str, dict]:
