@@ -66,3 +66,40 @@ def test_comparison_has_posterior_model_probabilities():
         assert comparison.posterior_prob[m.name] == pytest.approx(m.posterior_prob, abs=1e-12)
     rows = comparison.to_list()
     assert {r["name"]: r["posterior_prob"] for r in rows} == comparison.posterior_prob
+
+
+def test_folder_run_index_has_an_averaging_section(tmp_path):
+    import json
+
+    from bayesmeta.analysis.batch import run_folder
+
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    common = """[data]
+dataset = "cart_wu2025"
+outcome = "death"
+events = "dead_events"
+total = "dead_total"
+
+[sampler]
+engine = "quadrature"
+draws = 100
+chains = 1
+
+[baselines]
+methods = ["DL"]
+"""
+    (folder / "death_random.toml").write_text(common + '\n[model]\nkind = "random"\n')
+    (folder / "death_common.toml").write_text(common + '\n[model]\nkind = "common"\n')
+    out = tmp_path / "out"
+    run_folder(folder, out)
+    payload = json.loads((out / "comparison.json").read_text())
+    averaging = payload["death"]["averaging"]
+    names = {m["name"]: m["posterior_prob"] for m in averaging["models"]}
+    assert set(names) == {"death_random", "death_common"}
+    assert names["death_random"] > 0.999  # heterogeneity log BF ~ 74
+    assert set(averaging["inclusion_bf"]) == {"heterogeneity"}
+    rows = {r["name"]: r["posterior_prob"] for r in payload["death"]["rows"]}
+    assert rows == pytest.approx(names, abs=1e-12)
+    index = (out / "index.md").read_text()
+    assert "Bayesian model averaging" in index and "P(M|y)" in index
