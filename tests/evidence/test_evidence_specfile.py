@@ -103,3 +103,7 @@ methods = ["DL"]
     assert rows == pytest.approx(names, abs=1e-12)
     index = (out / "index.md").read_text()
     assert "Bayesian model averaging" in index and "P(M|y)" in index
+    report = (out / "death_random" / "report.md").read_text()
+    assert "## Bayes factors" in report and "random vs common (tau = 0)" in report
+    summary = json.loads((out / "death_random" / "summary.json").read_text())
+    assert summary["bayes"]["bayes_factors"]["heterogeneity"]["log_bf"] > 50
