@@ -174,7 +174,7 @@ def companions(spec: ModelSpec) -> dict[str, Companion]:
     elif spec.kind == "subgroup":
         found["heterogeneity"] = Companion(spec, True, "subgroup vs its levels with tau = 0")
         found[str(spec.by)] = Companion(
-            replace(spec, kind="random", by=None, separate_tau=False),
+            replace(spec, kind="random", by=None, separate_tau=False, reference={}),
             False,
             f"subgroup by {spec.by} vs random (no {spec.by})",
         )
@@ -182,12 +182,14 @@ def companions(spec: ModelSpec) -> dict[str, Companion]:
         covariates = list(parse_formula(spec.formula).covariates)
         for name in covariates:
             rest = [c for c in covariates if c != name]
+            # reference levels of the covariates the companion keeps (others are refused)
+            reference = {k: v for k, v in spec.reference.items() if k in rest}
             if rest:
                 formula = " + ".join(rest)
-                other = replace(spec, formula=formula)
+                other = replace(spec, formula=formula, reference=reference)
                 against = f"{spec.formula} vs {formula}"
             else:
-                other = replace(spec, kind="random", formula=None)
+                other = replace(spec, kind="random", formula=None, reference={})
                 against = f"{spec.formula} vs random (no covariate)"
             found[name] = Companion(other, False, against)
     return found

@@ -176,3 +176,21 @@ def test_bayes_factors_are_in_the_json():
     assert set(payload["bayes_factors"]) == {"heterogeneity", "cancer_type"}
     for bf in payload["bayes_factors"].values():
         assert set(bf) == {"log_bf", "bf", "error", "against"}
+
+
+def test_regression_companions_drop_one_covariate_and_its_reference_level():
+    from bayesmeta.model.bayes_factor import companions
+
+    spec = build_model(
+        cart_outcome("crr"), formula="cancer_type + country", reference={"cancer_type": "myeloma"}
+    )
+    found = companions(spec)
+    assert set(found) == {"cancer_type", "country"}
+    without_type = found["cancer_type"].spec
+    assert without_type.formula == "country" and dict(without_type.reference) == {}
+    assert list(without_type.design.columns) == ["intercept", "country[USA]"]
+    without_country = found["country"].spec
+    assert dict(without_country.reference) == {"cancer_type": "myeloma"}
+    assert without_country.data is spec.data  # the same studies
+    single = companions(build_model(cart_outcome("orr"), formula="age_median"))["age_median"]
+    assert single.spec.kind == "random" and single.spec.data.k == 22
