@@ -52,7 +52,17 @@ class Design:
 
 @dataclass(frozen=True)
 class Formula:
-    """A parsed formula: covariate terms and whether there is an intercept."""
+    """A parsed formula: covariate terms and whether there is an intercept.
+
+    Attributes
+    ----------
+    terms : tuple[str, ...]
+        Covariate names, in formula order.
+    forced_factors : frozenset[str]
+        Terms written ``C(x)``: categorical even when numeric.
+    intercept : bool
+        Whether the model has an intercept (``0 + ...`` or ``- 1`` removes it).
+    """
 
     terms: tuple[str, ...]
     forced_factors: frozenset[str]
@@ -65,6 +75,15 @@ class Formula:
 
 def parse_formula(formula: str) -> Formula:
     """Parse ``"a + b"``, ``"~ a + C(b)"``, ``"0 + a"`` or ``"a - 1"``.
+
+    Parameters
+    ----------
+    formula : str
+        Covariate formula, e.g. ``"cancer_type + age_median"``.
+
+    Returns
+    -------
+    Formula
 
     Raises
     ------
@@ -119,6 +138,10 @@ def design_matrix(
         See the module docstring.
     reference : mapping, optional
         Categorical covariate -> reference level (default: first sorted level).
+
+    Returns
+    -------
+    Design
 
     Raises
     ------
@@ -177,6 +200,19 @@ def design_matrix(
 
 def levels_with_reference(values: pd.Series, name: str, reference: object | None = None) -> tuple:
     """Sorted distinct levels (as strings) with ``reference`` moved first.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The covariate's values.
+    name : str
+        The covariate's name (in error messages).
+    reference : object, optional
+        Reference level.
+
+    Returns
+    -------
+    tuple
 
     Raises
     ------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import platform
 from importlib import metadata
 
+__all__ = ["stack_versions"]
+
 PACKAGES: tuple[str, ...] = (
     "bayesmeta",
     "numpy",

@@ -22,7 +22,10 @@ def test_readme_opens_with_exactly_two_commands():
     assert len(commands) == 2
     main_job, tests = commands
     for command in commands:
-        assert command.startswith("python3 -m venv .venv && .venv/bin/pip install")
+        # both install the exact versions of the committed lock (tests/test_lock.py checks it)
+        assert command.startswith(
+            'python3 -m venv .venv && .venv/bin/pip install -q -c requirements-lock.txt -e ".[dev]"'
+        )
     assert "bayesmeta run models --out report" in main_job
     assert tests.endswith("-m pytest")
 
@@ -30,6 +33,14 @@ def test_readme_opens_with_exactly_two_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert _readme_commands()[1] in ci.splitlines()
+    assert "-c requirements-lock.txt" in _readme_commands()[1]
+
+
+def test_readme_documents_the_lock_refresh():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    development = text[text.index("## Development") :]
+    assert "tools/refresh_lock.sh" in development
+    assert (ROOT / "tools" / "refresh_lock.sh").stat().st_mode & 0o111
 
 
 def test_models_folder_has_every_flagship_analysis():

@@ -21,12 +21,13 @@ from bayesmeta.analysis.compare import compare_loo
 from bayesmeta.analysis.comparison import Comparison, compare_models, loo_of, posterior_probs
 from bayesmeta.analysis.decision_report import averaging_blocks
 from bayesmeta.analysis.fitting import Fitted, overall
-from bayesmeta.analysis.report import num, pareto_k, rate, span
+from bayesmeta.analysis.report import num, pareto_k, rate, software_section, span
 from bayesmeta.analysis.runner import json_ready, run_spec
 from bayesmeta.analysis.specfile import AnalysisSpec, load_spec
 from bayesmeta.atomic import write_json, write_text
 from bayesmeta.errors import InputError, OutputError
 from bayesmeta.folders import check_writable, locked
+from bayesmeta.versions import stack_versions
 
 INDEX_FILES = ("index.md", "index.html", "comparison.json")
 
@@ -46,6 +47,8 @@ class OutcomeComparison:
     averaging : Averaging or None
         Bayesian model averaging of the models in ``comparison`` (exact engine; None when a
         model has no exact log evidence).
+    outcome : str
+        The outcome's name (``orr``, ``crr``, ``death`` or a spec's ``outcome``).
     """
 
     outcome: str
@@ -56,7 +59,17 @@ class OutcomeComparison:
 
 
 def spec_paths(target: str | Path) -> list[Path]:
-    """The spec files of a file or folder (sorted), or InputError."""
+    """The spec files of a file or folder (sorted), or InputError.
+
+    Parameters
+    ----------
+    target : str or Path
+        A spec file or a folder of spec files.
+
+    Returns
+    -------
+    list[Path]
+    """
     target = Path(target)
     if target.is_dir():
         paths = sorted(target.glob("*.toml"))
@@ -70,7 +83,19 @@ def spec_paths(target: str | Path) -> list[Path]:
 
 def compare_outcome(outcome: str, fitted: Sequence[Fitted]) -> OutcomeComparison:
     """Compare the specs of one outcome that use its most common study set, and, when the
-    specs' studies differ, all of them on the studies they share."""
+    specs' studies differ, all of them on the studies they share.
+
+    Parameters
+    ----------
+    outcome : str
+        The outcome's name (``orr``, ``crr``, ``death`` or a spec's ``outcome``).
+    fitted : Sequence[Fitted]
+        The fitted spec (model, Bayesian result, draws and frequentist baselines).
+
+    Returns
+    -------
+    OutcomeComparison
+    """
     sets: dict[tuple[str, ...], list[Fitted]] = {}
     for f in fitted:
         sets.setdefault(tuple(sorted(f.model.data.studies)), []).append(f)
@@ -126,7 +151,19 @@ def _baseline_cell(fitted: Fitted, method: str) -> str:
 
 
 def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparison]) -> list[Block]:
-    """The index report: every analysis beside the paper, then the comparisons."""
+    """The index report: every analysis beside the paper, then the comparisons.
+
+    Parameters
+    ----------
+    fitted : Sequence[Fitted]
+        The fitted spec (model, Bayesian result, draws and frequentist baselines).
+    comparisons : Sequence[OutcomeComparison]
+        The per-outcome comparisons.
+
+    Returns
+    -------
+    list[Block]
+    """
     blocks: list[Block] = [
         Heading("Bayesian re-analysis of the flagship meta-analysis", 1),
         Paragraph(
@@ -252,8 +289,12 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
     replaced whole as soon as it is fitted; the previous index is removed before the first one
     is replaced and the new one written last, so an interrupted run never leaves an index
     describing other folders than those on disk.
+
+    Multiverse specs (a ``[multiverse]`` table) are not single analyses: they are left out here
+    (``bayesmeta run`` runs them only when asked, through :mod:`bayesmeta.multiverse`).
     """
     specs = [load_spec(p) for p in spec_paths(target)]  # validate all before fitting any
+    specs = [s for s in specs if s.multiverse is None]
     names = [s.name for s in specs]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
@@ -297,7 +338,16 @@ def write_index(
     comparison.json has per outcome the ranked ``rows`` (with ``k``) of the models sharing all
     studies, ``not_compared`` (name -> reason) and, when the outcome's specs use different
     studies, ``common_studies``: ``k``, ``left_out`` (studies) and the ``rows`` of all specs on
-    the studies they share (else null).
+    the studies they share (else null); ``versions`` records the software stack.
+
+    Parameters
+    ----------
+    fitted : Sequence[Fitted]
+        The fitted spec (model, Bayesian result, draws and frequentist baselines).
+    comparisons : Sequence[OutcomeComparison]
+        The per-outcome comparisons.
+    out : str or Path
+        Output folder.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -318,7 +368,8 @@ def write_index(
         }
         for c in comparisons
     }
-    blocks = index_blocks(fitted, comparisons)
+    payload["versions"] = stack_versions()  # beside the outcomes: the stack of the comparison
+    blocks = index_blocks(fitted, comparisons) + software_section()
     try:
         write_json(out / "comparison.json", json_ready(payload))
         write_text(out / "index.md", to_markdown(blocks))

@@ -13,35 +13,89 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Heading:
+    """A section heading.
+
+    Attributes
+    ----------
+    text : str
+        The heading's text.
+    level : int, optional
+        Heading level, 1 for the page title (default 2).
+    """
+
     text: str
     level: int = 2
 
 
 @dataclass(frozen=True)
 class Paragraph:
+    """A paragraph.
+
+    Attributes
+    ----------
+    text : str
+        Text of the block (Markdown inline markup allowed).
+    """
+
     text: str
 
 
 @dataclass(frozen=True)
 class Bullets:
+    """A bulleted list.
+
+    Attributes
+    ----------
+    items : tuple of str
+        The items, in order (Markdown inline markup allowed).
+    """
+
     items: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Table:
+    """A table of text cells (build it with :func:`table`).
+
+    Attributes
+    ----------
+    columns : tuple of str
+        Column headers.
+    rows : tuple of tuple of str
+        Table rows, one cell per column.
+    """
+
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
 class Image:
+    """An image.
+
+    Attributes
+    ----------
+    path : str
+        Path of the image, relative to the report.
+    alt : str
+        Alternative text describing what the figure shows.
+    """
+
     path: str
     alt: str
 
 
 @dataclass(frozen=True)
 class Link:
-    """A paragraph that is one link."""
+    """A paragraph that is one link.
+
+    Attributes
+    ----------
+    path : str
+        Path of the image or linked file, relative to the report.
+    text : str
+        Text of the block (Markdown inline markup allowed).
+    """
 
     path: str
     text: str
@@ -51,7 +105,19 @@ Block = Heading | Paragraph | Bullets | Table | Image | Link
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
-    """Build a table, turning every cell into text."""
+    """Build a table, turning every cell into text.
+
+    Parameters
+    ----------
+    columns : Sequence[str]
+        Column headers.
+    rows : Sequence[Sequence[object]]
+        Table rows, one value per column.
+
+    Returns
+    -------
+    Table
+    """
     return Table(
         tuple(columns), tuple(tuple("" if c is None else str(c) for c in row) for row in rows)
     )
@@ -62,7 +128,17 @@ def _md_cell(text: str) -> str:
 
 
 def to_markdown(blocks: Sequence[Block]) -> str:
-    """Render blocks as GitHub-flavoured Markdown."""
+    """Render blocks as GitHub-flavoured Markdown.
+
+    Parameters
+    ----------
+    blocks : Sequence[Block]
+        The report's blocks, in order.
+
+    Returns
+    -------
+    str
+    """
     parts: list[str] = []
     for block in blocks:
         match block:
@@ -101,7 +177,19 @@ def _inline(text: str) -> str:
 
 
 def to_html(blocks: Sequence[Block], *, title: str) -> str:
-    """Render blocks as one standalone HTML page (no external assets except the images)."""
+    """Render blocks as one standalone HTML page (no external assets except the images).
+
+    Parameters
+    ----------
+    blocks : Sequence[Block]
+        The report's blocks, in order.
+    title : str
+        Title of the HTML page.
+
+    Returns
+    -------
+    str
+    """
     body: list[str] = []
     for block in blocks:
         match block:

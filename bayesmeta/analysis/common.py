@@ -43,7 +43,17 @@ class CommonModels:
 
 
 def shared_studies(studies: Sequence[Sequence[str]]) -> tuple[str, ...]:
-    """The studies in every sequence, in the order of the first."""
+    """The studies in every sequence, in the order of the first.
+
+    Parameters
+    ----------
+    studies : Sequence[Sequence[str]]
+        Study labels, in the order of the data.
+
+    Returns
+    -------
+    tuple[str, ...]
+    """
     rest = [set(s) for s in studies[1:]]
     return tuple(s for s in studies[0] if all(s in other for other in rest))
 
@@ -56,6 +66,10 @@ def restrict_to_common(specs: Sequence[AnalysisSpec], models: Sequence[ModelSpec
     specs, models : sequence
         The specs and their models (same order, as :func:`~bayesmeta.analysis.fitting.to_model`
         builds them).
+
+    Returns
+    -------
+    CommonModels
 
     Raises
     ------

@@ -21,7 +21,31 @@ from bayesmeta.errors import InputError
 
 @dataclass(frozen=True)
 class Row:
-    """One model of a comparison (``bayesmeta compare --json`` row)."""
+    """One model of a comparison (``bayesmeta compare --json`` row).
+
+    Attributes
+    ----------
+    name : str
+        Model name (the spec's).
+    rank : int
+        Rank by elpd_loo, 1 for the best.
+    elpd_loo : float
+        Leave-one-study-out expected log predictive density.
+    se : float
+        Standard error of ``elpd_loo``.
+    elpd_diff : float
+        Difference from the best model's elpd_loo (0 for the best).
+    dse : float
+        Standard error of ``elpd_diff``.
+    weight : float
+        Stacking weight.
+    pareto_k_max : float
+        Largest Pareto k left after the exact refits.
+    refitted : tuple[str, ...]
+        Studies whose leave-one-out density was computed by an exact refit.
+    k : int
+        Number of studies compared.
+    """
 
     name: str
     rank: int
@@ -56,6 +80,10 @@ def stacking_weights(pointwise: np.ndarray) -> np.ndarray:
     ----------
     pointwise : numpy.ndarray
         Shape ``(k, models)``: pointwise elpd contributions.
+
+    Returns
+    -------
+    numpy.ndarray
     """
     values = np.asarray(pointwise, dtype=float)
     models = values.shape[1]
@@ -82,7 +110,13 @@ def stacking_weights(pointwise: np.ndarray) -> np.ndarray:
 
 
 def check_same_studies(models: Sequence[tuple[str, Sequence[str]]]) -> None:
-    """Raise :class:`InputError` unless every ``(name, studies)`` pair has the same studies."""
+    """Raise :class:`InputError` unless every ``(name, studies)`` pair has the same studies.
+
+    Parameters
+    ----------
+    models : Sequence[tuple[str, Sequence[str]]]
+        ``(name, studies)`` of each model.
+    """
     first_name, first = models[0][0], set(models[0][1])
     for name, studies in models[1:]:
         if set(studies) != first:
@@ -97,7 +131,17 @@ def check_same_studies(models: Sequence[tuple[str, Sequence[str]]]) -> None:
 
 
 def compare_loo(results: Sequence[LooResult]) -> list[Row]:
-    """Rank models by elpd_loo (best first) with differences, their SE and stacking weights."""
+    """Rank models by elpd_loo (best first) with differences, their SE and stacking weights.
+
+    Parameters
+    ----------
+    results : Sequence[LooResult]
+        The LOO result of each model.
+
+    Returns
+    -------
+    list[Row]
+    """
     if not results:
         raise InputError("nothing to compare")
     names = [r.name for r in results]

@@ -142,7 +142,23 @@ def loo_of(
     draws: StudyDraws | None = None,
     out: str | Path | None = None,
 ) -> LooResult:
-    """Integrated-likelihood PSIS-LOO of one spec, refitting exactly where Pareto k > 0.7."""
+    """Integrated-likelihood PSIS-LOO of one spec, refitting exactly where Pareto k > 0.7.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec (its file names the saved run).
+    model : ModelSpec, optional
+        The model specification built from the spec.
+    draws : StudyDraws, optional
+        Draws of ``eta`` and ``tau`` per study (None: taken from a fit or a saved run).
+    out : str or Path, optional
+        Folder of an earlier ``bayesmeta run`` to reload fits from (None: fit anew).
+
+    Returns
+    -------
+    LooResult
+    """
     model = model or to_model(spec)
     if draws is None and out is not None:
         draws = reload_draws(spec, model, out)
@@ -211,6 +227,10 @@ def compare_models(
     common_studies : bool
         Refit every model on the studies all of them use instead of refusing different studies.
 
+    Returns
+    -------
+    Comparison
+
     Raises
     ------
     InputError
@@ -265,6 +285,20 @@ def compare_specs(
     Without ``common_studies`` the specs must use the same studies (else InputError); with it,
     every model is refitted on the studies all of them use and the others are recorded in each
     model's ``excluded`` (see :func:`compare_models`).
+
+    Parameters
+    ----------
+    specs : Sequence[AnalysisSpec]
+        The spec files to compare (at least two).
+    out : str or Path, optional
+        Folder of an earlier ``bayesmeta run`` to reload fits from (None: fit anew).
+    common_studies : bool, optional
+        Refit every model on the studies all of them use instead of refusing models fitted on
+        different studies.
+
+    Returns
+    -------
+    Comparison
     """
     models = [to_model(spec) for spec in specs]
     return compare_models(specs, models, out=out, common_studies=common_studies)

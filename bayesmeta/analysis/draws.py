@@ -16,7 +16,21 @@ from bayesmeta.model.spec import ModelSpec
 
 @dataclass(frozen=True)
 class StudyDraws:
-    """Draws of each study's linear predictor and between-study SD, shape ``(chains, draws, k)``."""
+    """Draws of each study's linear predictor and between-study SD, shape ``(chains, draws, k)``.
+
+    Attributes
+    ----------
+    studies : tuple[str, ...]
+        Study labels, in the order of the data.
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    eta : numpy.ndarray
+        Linear predictor draws, ``(draws, k)``.
+    tau : numpy.ndarray
+        Between-study standard deviation on the logit scale.
+    """
 
     studies: tuple[str, ...]
     events: np.ndarray
@@ -26,7 +40,19 @@ class StudyDraws:
 
 
 def from_idata(spec: ModelSpec, idata) -> StudyDraws:
-    """Read ``eta`` and ``tau_study`` from a NUTS posterior."""
+    """Read ``eta`` and ``tau_study`` from a NUTS posterior.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    idata
+        InferenceData of a fit (``arviz.InferenceData``).
+
+    Returns
+    -------
+    StudyDraws
+    """
     posterior = idata.posterior
     eta = np.asarray(posterior["eta"].transpose("chain", "draw", ...).values, dtype=float)
     tau = np.asarray(posterior["tau_study"].transpose("chain", "draw", ...).values, dtype=float)
@@ -61,7 +87,23 @@ def from_quadrature(
 
 
 def to_idata(spec: ModelSpec, study_draws: StudyDraws, params: dict, *, attrs: dict | None = None):
-    """InferenceData of grid draws, with the variable names and dims of the NUTS engine."""
+    """InferenceData of grid draws, with the variable names and dims of the NUTS engine.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    study_draws : StudyDraws
+        Draws of ``eta`` and ``tau`` per study.
+    params : dict
+        Draws of the named parameters (mu, tau, coefficients), ``(chain, draw, ...)``.
+    attrs : dict, optional
+        Attributes recorded on the posterior group (engine, seed, ...).
+
+    Returns
+    -------
+    arviz.InferenceData
+    """
     import arviz as az
 
     from bayesmeta.model.likelihood import integrated_loglik

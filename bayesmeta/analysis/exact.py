@@ -33,6 +33,15 @@ def quadrature_exact(spec: ModelSpec) -> Callable[[str], float]:
     its posterior given the other levels), so for those models every requested study uses
     ``log p(y) - log p(y_-i)``, the second evidence computed without the study (and without its
     level when it was the last study of it).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+
+    Returns
+    -------
+    Callable[[str], float]
     """
     cache: dict[str, float] = {}
     state: dict[str, float] = {}
@@ -57,7 +66,19 @@ def quadrature_exact(spec: ModelSpec) -> Callable[[str], float]:
 
 
 def without_likelihood(data: MetaData, study: str) -> MetaData:
-    """The same studies with ``study``'s binomial likelihood switched off (0 events of 0)."""
+    """The same studies with ``study``'s binomial likelihood switched off (0 events of 0).
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    study : str
+        Label of the study.
+
+    Returns
+    -------
+    MetaData
+    """
     position = data.studies.index(study)
     events = np.array(data.events)
     total = np.array(data.total)

@@ -16,7 +16,25 @@ from bayesmeta.model.spec import ModelSpec
 
 @dataclass
 class Fitted:
-    """A spec, its model, the Bayesian result with draws, and the frequentist baselines."""
+    """A spec, its model, the Bayesian result with draws, and the frequentist baselines.
+
+    Attributes
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+    model : ModelSpec
+        The model specification built from the spec.
+    result : BayesResult
+        The Bayesian result.
+    draws : StudyDraws
+        Draws of ``eta`` and ``tau`` per study (for LOO).
+    baselines : dict[str, Any], optional
+        Frequentist fits by method name.
+    baseline_errors : dict[str, str], optional
+        Method name -> the one-line error of a baseline that could not be fitted.
+    metaregs : dict[str, Any], optional
+        Frequentist meta-regressions by method name (regression specs).
+    """
 
     spec: AnalysisSpec
     model: ModelSpec
@@ -37,6 +55,10 @@ def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
         Use these studies instead of the spec's data source (e.g. the spec's own data with
         some studies left out, see :mod:`bayesmeta.analysis.common`); their ``excluded``
         records are kept.
+
+    Returns
+    -------
+    ModelSpec
     """
     from bayesmeta.data import from_frame
     from bayesmeta.engines import resolve
@@ -90,6 +112,17 @@ def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyD
 
     Quadrature results get draws resampled from the exact posterior grid (see
     :mod:`bayesmeta.analysis.draws`), so every result can be saved, plotted and compared alike.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+    model : ModelSpec
+        The model specification built from the spec.
+
+    Returns
+    -------
+    tuple[BayesResult, StudyDraws]
     """
     from bayesmeta.engines import fit
 
@@ -120,7 +153,19 @@ def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyD
 
 
 def posterior_draws(spec: AnalysisSpec, model: ModelSpec) -> StudyDraws:
-    """Only the study draws LOO needs (the exact engine skips its summaries)."""
+    """Only the study draws LOO needs (the exact engine skips its summaries).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+    model : ModelSpec
+        The model specification built from the spec.
+
+    Returns
+    -------
+    StudyDraws
+    """
     settings = spec.sampler
     if engine_of(spec, model) == "quadrature":
         draws, _params = from_quadrature(
@@ -135,6 +180,17 @@ def fit_baselines(spec: AnalysisSpec, model: ModelSpec) -> tuple[dict[str, Any],
 
     A method that fails (e.g. the GLMM on a level with a single study) is reported in the
     second dictionary instead of stopping the analysis.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+    model : ModelSpec
+        The model specification built from the spec.
+
+    Returns
+    -------
+    tuple[dict[str, Any], dict[str, str]]
     """
     from bayesmeta import freq
 
@@ -155,7 +211,21 @@ def fit_baselines(spec: AnalysisSpec, model: ModelSpec) -> tuple[dict[str, Any],
 
 
 def fit_metaregs(spec: AnalysisSpec, model: ModelSpec, errors: dict[str, str]) -> dict[str, Any]:
-    """Frequentist meta-regressions (regression specs), one per baseline method."""
+    """Frequentist meta-regressions (regression specs), one per baseline method.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+    model : ModelSpec
+        The model specification built from the spec.
+    errors : dict[str, str]
+        Filled with method name -> error for the meta-regressions that fail.
+
+    Returns
+    -------
+    dict[str, Any]
+    """
     from bayesmeta import freq
 
     if model.kind != "regression":
@@ -174,7 +244,17 @@ def fit_metaregs(spec: AnalysisSpec, model: ModelSpec, errors: dict[str, str]) -
 
 
 def fit_spec(spec: AnalysisSpec) -> Fitted:
-    """Model, Bayesian fit with draws, and frequentist baselines of one spec."""
+    """Model, Bayesian fit with draws, and frequentist baselines of one spec.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+
+    Returns
+    -------
+    Fitted
+    """
     model = to_model(spec)
     result, draws = fit_bayes(spec, model)
     baselines, errors = fit_baselines(spec, model)
@@ -191,5 +271,15 @@ def fit_spec(spec: AnalysisSpec) -> Fitted:
 
 
 def overall(fit: Any) -> Any:
-    """The pooled (all studies) FreqResult of a baseline, subgroup or not."""
+    """The pooled (all studies) FreqResult of a baseline, subgroup or not.
+
+    Parameters
+    ----------
+    fit : Any
+        A frequentist baseline: a FreqResult or a SubgroupResult.
+
+    Returns
+    -------
+    Any
+    """
     return getattr(fit, "overall", fit)

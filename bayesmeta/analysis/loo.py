@@ -95,6 +95,10 @@ def psis_loo(loglik: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ----------
     loglik : numpy.ndarray
         Shape ``(chains, draws, k)``.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
     """
     import arviz as az
     import xarray as xr
@@ -140,6 +144,20 @@ def integrated_loo(
     exact : callable, optional
         ``exact(study) -> log p(y_study | y_-study)`` by refitting without the study; without it the
         PSIS estimates are kept and their k reported.
+    name : str
+        Model name.
+    studies : Sequence[str]
+        Study labels, in the order of the data.
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    threshold : float, optional
+        Pareto k above which a study is refitted exactly.
+
+    Returns
+    -------
+    LooResult
     """
     loglik = integrated_loglik(events, total, eta, tau)
     elpd_i, pareto_k = psis_loo(loglik)
@@ -153,7 +171,23 @@ def integrated_loo(
 
 
 def log_predictive(events: float, total: float, eta: np.ndarray, tau: np.ndarray) -> float:
-    """log mean over draws of p(y | eta, tau): a held-out study's log predictive density."""
+    """log mean over draws of p(y | eta, tau): a held-out study's log predictive density.
+
+    Parameters
+    ----------
+    events : float
+        Events of the held-out study.
+    total : float
+        Patients of the held-out study.
+    eta : numpy.ndarray
+        Draws of the study's linear predictor without its random effect.
+    tau : numpy.ndarray
+        Draws of the between-study SD that applies to it (same shape as ``eta``).
+
+    Returns
+    -------
+    float
+    """
     values = integrated_loglik(
         np.array([events]), np.array([total]), np.ravel(eta)[:, None], np.ravel(tau)[:, None]
     )

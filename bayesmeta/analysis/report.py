@@ -14,7 +14,19 @@ from bayesmeta.analysis.fitting import Fitted, overall
 
 
 def num(value: Any, digits: int = 3) -> str:
-    """A number for a table ('' when missing or not finite)."""
+    """A number for a table ('' when missing or not finite).
+
+    Parameters
+    ----------
+    value : Any
+        A number, or None.
+    digits : int, optional
+        Digits after the decimal point.
+
+    Returns
+    -------
+    str
+    """
     if value is None:
         return ""
     value = float(value)
@@ -22,27 +34,81 @@ def num(value: Any, digits: int = 3) -> str:
 
 
 def pareto_k(value: float) -> str:
-    """k to 3 decimals, rounded down so that a k below 0.7 never prints as 0.700."""
+    """k to 3 decimals, rounded down so that a k below 0.7 never prints as 0.700.
+
+    Parameters
+    ----------
+    value : float
+        A number, or None.
+
+    Returns
+    -------
+    str
+    """
     return f"{math.floor(float(value) * 1000) / 1000:.3f}"
 
 
 def rate(value: Any) -> str:
+    """A rate as a percentage with one decimal (``''`` when missing or not finite).
+
+    Parameters
+    ----------
+    value : float or None
+        A rate in [0, 1].
+
+    Returns
+    -------
+    str
+        ``"58.2%"``.
+    """
     return "" if value is None or not math.isfinite(float(value)) else f"{100 * float(value):.1f}%"
 
 
 def span(lo: Any, hi: Any) -> str:
+    """An interval of rates as text (``''`` when a bound is missing).
+
+    Parameters
+    ----------
+    lo, hi : float or None
+        Lower and upper bounds, rates in [0, 1].
+
+    Returns
+    -------
+    str
+        ``"43.0% to 72.1%"``.
+    """
     if lo is None or hi is None:
         return ""
     return f"{rate(lo)} to {rate(hi)}"
 
 
 def interval_text(iv: Any) -> str:
-    """'58.2% (43.0% to 72.1%)' for an Interval-like object."""
+    """'58.2% (43.0% to 72.1%)' for an Interval-like object.
+
+    Parameters
+    ----------
+    iv : Any
+        An Interval or an object with ``median``, ``lo`` and ``hi``.
+
+    Returns
+    -------
+    str
+    """
     return "" if iv is None else f"{rate(iv.median)} ({span(iv.lo, iv.hi)})"
 
 
 def pooled_rows(fitted: Fitted) -> list[list[str]]:
-    """Rows of the pooled-rate table: Bayesian, each frequentist baseline, the paper."""
+    """Rows of the pooled-rate table: Bayesian, each frequentist baseline, the paper.
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec (model, Bayesian result, draws and frequentist baselines).
+
+    Returns
+    -------
+    list[list[str]]
+    """
     r = fitted.result
     tau = (
         f"tau {num(r.tau.median, 2)} ({num(r.tau.lo, 2)} to {num(r.tau.hi, 2)})"
@@ -100,7 +166,17 @@ def pooled_rows(fitted: Fitted) -> list[list[str]]:
 
 
 def level_section(fitted: Fitted) -> list[Block]:
-    """Per-level rates (subgroup model): Bayesian, frequentist, paper; test of differences."""
+    """Per-level rates (subgroup model): Bayesian, frequentist, paper; test of differences.
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec (model, Bayesian result, draws and frequentist baselines).
+
+    Returns
+    -------
+    list[Block]
+    """
     model, r = fitted.model, fitted.result
     if model.kind != "subgroup":
         return []
@@ -176,7 +252,17 @@ def level_section(fitted: Fitted) -> list[Block]:
 
 
 def coefficient_section(fitted: Fitted) -> list[Block]:
-    """Regression coefficients (logit scale): Bayesian beside each frequentist meta-regression."""
+    """Regression coefficients (logit scale): Bayesian beside each frequentist meta-regression.
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec (model, Bayesian result, draws and frequentist baselines).
+
+    Returns
+    -------
+    list[Block]
+    """
     r = fitted.result
     if not r.coefficients:
         return []
@@ -201,6 +287,18 @@ def coefficient_section(fitted: Fitted) -> list[Block]:
 
 
 def model_bullets(fitted: Fitted) -> list[str]:
+    """The report's description of the model: kind, covariates, priors, engine and data.
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec.
+
+    Returns
+    -------
+    list of str
+        One bullet each.
+    """
     spec, model = fitted.spec, fitted.model
     s = spec.sampler
     items = [f"Kind: {model.kind}"]
@@ -252,6 +350,18 @@ def evidence_line(result) -> str:
 
 
 def diagnostics_bullets(fitted: Fitted) -> list[str]:
+    """The report's diagnostics: R-hat, ESS and divergences (NUTS) or the exact engine's note.
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec.
+
+    Returns
+    -------
+    list of str
+        One bullet each.
+    """
     d = fitted.result.diagnostics
     items = []
     if d.rhat_max is not None:
@@ -354,4 +464,19 @@ def analysis_blocks(
     )
     if files:
         blocks += [Heading("Files"), Bullets(tuple(f"`{f}`" for f in files))]
+    blocks += software_section()
     return blocks
+
+
+def software_section() -> list[Block]:
+    """The software stack the report was computed with (``versions`` of the JSON outputs).
+
+    Returns
+    -------
+    list of Block
+        A heading and one line of ``name version`` pairs.
+    """
+    from bayesmeta.versions import stack_versions
+
+    line = ", ".join(f"{name} {version}" for name, version in stack_versions().items())
+    return [Heading("Software"), Paragraph(f"Computed with {line}.")]

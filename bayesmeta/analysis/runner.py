@@ -38,6 +38,7 @@ from bayesmeta.analysis.report import analysis_blocks, pooled_rows
 from bayesmeta.analysis.specfile import AnalysisSpec
 from bayesmeta.atomic import write_json, write_text, write_with
 from bayesmeta.folders import replaced_folder
+from bayesmeta.versions import stack_versions
 
 REPORT_FILES = ("report.md", "report.html", "summary.json")
 KNOWN_FILES = frozenset(
@@ -47,6 +48,9 @@ KNOWN_FILES = frozenset(
         "study_rates.csv",
         "levels.csv",
         "forest.png",
+        "drapery.png",
+        bias_report.FUNNEL_FILE,
+        bias_report.BAUJAT_FILE,
         "subgroup_forest.png",
         "pooled_posterior.png",
         *REPORT_FILES,
@@ -57,7 +61,17 @@ KNOWN_FILES = frozenset(
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What one run wrote."""
+    """What one run wrote.
+
+    Attributes
+    ----------
+    spec : AnalysisSpec
+        The spec that was run.
+    folder : Path
+        The spec's output folder.
+    summary : dict
+        The JSON summary written as ``summary.json``.
+    """
 
     spec: AnalysisSpec
     folder: Path
@@ -65,7 +79,17 @@ class RunRecord:
 
 
 def json_ready(value: Any) -> Any:
-    """Plain JSON values: numpy scalars unwrapped, NaN and infinities as null."""
+    """Plain JSON values: numpy scalars unwrapped, NaN and infinities as null.
+
+    Parameters
+    ----------
+    value : Any
+        Any JSON-like value (nested dicts and lists).
+
+    Returns
+    -------
+    Any
+    """
     if isinstance(value, dict):
         return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -78,7 +102,17 @@ def json_ready(value: Any) -> Any:
 
 
 def spec_digest(spec: AnalysisSpec) -> str:
-    """SHA-256 of the spec file's bytes (a saved run is reused only for the same spec)."""
+    """SHA-256 of the spec file's bytes (a saved run is reused only for the same spec).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+
+    Returns
+    -------
+    str
+    """
     return hashlib.sha256(spec.path.read_bytes()).hexdigest()
 
 
@@ -197,6 +231,7 @@ def summary_of(
         "paper": dict(fitted.spec.paper),
         "excluded": fitted.model.data.excluded_records(),
         "files": files,
+        "versions": stack_versions(),
     }
 
 
@@ -245,6 +280,18 @@ def _write_files(fitted: Fitted, folder: Path) -> dict[str, Any]:
 
 
 def run_spec(spec: AnalysisSpec, out: str | Path) -> tuple[Fitted, RunRecord]:
-    """Fit one spec and write its outputs."""
+    """Fit one spec and write its outputs.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+    out : str or Path
+        Output folder (each spec gets ``out/<name>/``).
+
+    Returns
+    -------
+    tuple[Fitted, RunRecord]
+    """
     fitted = fit_spec(spec)
     return fitted, write_outputs(fitted, out)

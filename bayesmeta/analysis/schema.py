@@ -37,6 +37,7 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "baselines": (TABLE, False),
         "paper": (TABLE, False),
         "decisions": (TABLE, False),
+        "multiverse": (TABLE, False),
     },
     "data": {
         "dataset": (STR, False),
@@ -92,7 +93,20 @@ DEFAULT_BASELINES: tuple[str, ...] = ("DL", "GLMM")
 
 
 def type_ok(value: Any, expected: str) -> bool:
-    """Whether a TOML value has the schema type ``expected``."""
+    """Whether a TOML value has the schema type ``expected``.
+
+    Parameters
+    ----------
+    value : Any
+        A value read from TOML.
+    expected : str
+        A schema type name: ``string``, ``boolean``, ``integer``, ``number``, ``array`` or
+        ``table``.
+
+    Returns
+    -------
+    bool
+    """
     match expected:
         case "string":
             return isinstance(value, str)

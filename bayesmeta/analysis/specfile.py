@@ -87,6 +87,9 @@ class AnalysisSpec:
         Published numbers for this analysis (may be empty).
     decisions : dict
         ``thresholds`` (tuple of rates X for P(rate > X)) and ``benchmark`` (rate or None).
+    multiverse : Multiverse or None
+        The validated ``[multiverse]`` table (see :mod:`bayesmeta.multiverse.choices`); a spec
+        with one is run by ``bayesmeta multiverse`` (and by ``run`` only when asked).
     """
 
     path: Path
@@ -100,6 +103,7 @@ class AnalysisSpec:
     baselines: tuple[str, ...] = DEFAULT_BASELINES
     paper: dict[str, Any] = field(default_factory=dict)
     decisions: dict[str, Any] = field(default_factory=lambda: {"thresholds": (), "benchmark": None})
+    multiverse: Any = None
 
     @property
     def outcome(self) -> str:
@@ -216,6 +220,7 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
     for level, numbers in paper.get("groups", {}).items():
         _check_paper_group(path, level, numbers)
     decisions = _decisions(path, document.get("decisions", {}))
+    multiverse = _multiverse(path, document, model)
     name = document.get("name", path.stem)
     _check_name(path, name)
     return AnalysisSpec(
@@ -230,6 +235,7 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
         baselines=tuple(methods),
         paper=paper,
         decisions=decisions,
+        multiverse=multiverse,
     )
 
 
@@ -265,6 +271,22 @@ def _check_name(path: Path, name: str) -> None:
             f"{path}: name: {name!r} {problem}; it names the output folder OUT/<name>, so it must "
             "be one plain folder name (letters, digits, '-', '_', '.')"
         )
+
+
+def _multiverse(path: Path, document: dict[str, Any], model: dict[str, Any]) -> Any:
+    """The validated ``[multiverse]`` table, or None (see :mod:`bayesmeta.multiverse`)."""
+    if "multiverse" not in document:
+        return None
+    from bayesmeta.multiverse.choices import parse_multiverse
+
+    if model["kind"] != "random":
+        raise _fail(
+            path,
+            "model",
+            "kind",
+            'a multiverse varies the random-intercept model: use kind = "random"',
+        )
+    return parse_multiverse(document["multiverse"], path=path)
 
 
 def _check_model_keys(path: Path, model: dict[str, Any]) -> None:
@@ -331,6 +353,15 @@ def _check_sampler(path: Path, sampler: dict[str, Any]) -> None:
 def read_spec(path: str | Path) -> AnalysisSpec:
     """Read and validate a spec file's structure (the data are not read).
 
+    Parameters
+    ----------
+    path : str or Path
+        Path of the spec file (named in every error).
+
+    Returns
+    -------
+    AnalysisSpec
+
     Raises
     ------
     SpecError
@@ -350,6 +381,15 @@ def read_spec(path: str | Path) -> AnalysisSpec:
 
 def load_spec(path: str | Path) -> AnalysisSpec:
     """Read a spec file and check it against its data (columns and covariates exist).
+
+    Parameters
+    ----------
+    path : str or Path
+        Path of the spec file (named in every error).
+
+    Returns
+    -------
+    AnalysisSpec
 
     Raises
     ------
@@ -379,7 +419,17 @@ def load_spec(path: str | Path) -> AnalysisSpec:
 
 
 def read_frame(spec: AnalysisSpec):
-    """The raw data table of a spec (bundled data set or CSV relative to the spec file)."""
+    """The raw data table of a spec (bundled data set or CSV relative to the spec file).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     from bayesmeta.data import load_dataset, read_table
 
     try:

@@ -34,6 +34,8 @@ def side_by_side(
     methods : sequence of str
         Methods of :func:`bayesmeta.freq.rma` (logit scale; ``GLMM`` is the binomial-normal
         model, the frequentist twin of the Bayesian model).
+    **fit_options : Any
+        Options passed to the fit (draws, chains, seed, ...).
 
     Returns
     -------

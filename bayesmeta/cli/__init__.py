@@ -1,4 +1,5 @@
-"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``, ``sensitivity``, ``cumulative`` and ``average``.
+"""The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``, ``sensitivity``,
+``cumulative``, ``multiverse``, ``simulate`` and ``average``.
 
 Each subcommand lives in its own module with ``register(subparsers)`` and ``run(args) -> int``.
 Input errors print one line on stderr and exit with status 2, never a traceback.
@@ -12,18 +13,38 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from bayesmeta.cli import average, compare, cumulative, fit, freq, run, sensitivity
+from bayesmeta import __version__
+from bayesmeta.cli import (
+    average,
+    compare,
+    cumulative,
+    fit,
+    freq,
+    multiverse,
+    run,
+    sensitivity,
+    simulate,
+)
 from bayesmeta.cli.common import OneLineParser
+from bayesmeta.cli.quiet import cli_warnings
 from bayesmeta.errors import BayesmetaError
 
-SUBCOMMANDS = (freq, fit, run, compare, sensitivity, cumulative, average)
+SUBCOMMANDS = (freq, fit, run, compare, sensitivity, cumulative, multiverse, simulate, average)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``bayesmeta`` parser with every subcommand (the documentation's CLI pages use it).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        A parser whose usage errors are one line with exit status 2.
+    """
     parser = OneLineParser(
         prog="bayesmeta",
         description="Bayesian and frequentist meta-analysis of proportions.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=OneLineParser
     )
@@ -48,8 +69,18 @@ def _terminate(signum, frame) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 bad input, 1 unexpected failure,
-    130 interrupted, 143 terminated)."""
+    """Entry point; returns the exit status.
+
+    Parameters
+    ----------
+    argv : Sequence[str], optional
+        Command-line arguments (None: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 ok, 2 bad input, 1 unexpected failure, 130 interrupted, 143 terminated.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     previous = None
@@ -64,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     try:
-        return int(args.handler(args) or 0)
+        with cli_warnings(args.command):
+            return int(args.handler(args) or 0)
     except BayesmetaError as error:
         print(f"bayesmeta {args.command}: error: {error}", file=sys.stderr)
         return 2
@@ -80,4 +112,5 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def entry() -> None:
+    """The console script: run :func:`main` on ``sys.argv`` and exit with its status."""
     sys.exit(main())

@@ -21,7 +21,15 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def add_data_arguments(parser: argparse.ArgumentParser, *, outcome_required: bool = True) -> None:
-    """DATA plus ``--events``, ``--total`` and ``--study`` (same order in every subcommand)."""
+    """DATA plus ``--events``, ``--total`` and ``--study`` (same order in every subcommand).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    outcome_required : bool, optional
+        Whether ``--events`` and ``--total`` are required.
+    """
     parser.add_argument(
         "data",
         metavar="DATA",
@@ -39,7 +47,17 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, outcome_required: boo
 
 
 def load_data(args: argparse.Namespace) -> MetaData:
-    """Read DATA (a CSV path or a bundled data set name) and validate it."""
+    """Read DATA (a CSV path or a bundled data set name) and validate it.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed command-line arguments.
+
+    Returns
+    -------
+    MetaData
+    """
     path = Path(args.data)
     covariates = None  # a user's table: every other column is a covariate
     if not path.exists() and args.data in DATASETS:
@@ -64,7 +82,34 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
+def with_versions(payload: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
+    """The payload with the software stack under ``versions`` (in each row of a list).
+
+    Parameters
+    ----------
+    payload : dict or list of dict
+        A JSON output.
+
+    Returns
+    -------
+    dict or list of dict
+        A copy with ``versions`` (:func:`bayesmeta.versions.stack_versions`) added.
+    """
+    from bayesmeta.versions import stack_versions
+
+    versions = stack_versions()
+    if isinstance(payload, dict):
+        return {**payload, "versions": versions}
+    return [{**row, "versions": versions} if isinstance(row, dict) else row for row in payload]
+
+
 def print_json(payload: dict[str, Any] | list[Any]) -> None:
-    """Print one JSON object on stdout (NaN and inf become null)."""
-    json.dump(_json_ready(payload), sys.stdout, indent=2)
+    """Print one JSON object on stdout (NaN and inf become null), with ``versions``.
+
+    Parameters
+    ----------
+    payload : dict[str, Any] or list[Any]
+        The JSON payload of a result (``to_dict()``).
+    """
+    json.dump(_json_ready(with_versions(payload)), sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -10,9 +10,17 @@ listed in the output and in each model's ``excluded``).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bayesmeta compare`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The subcommands of the ``bayesmeta`` parser (:func:`bayesmeta.cli.build_parser`).
+    """
     parser = subparsers.add_parser(
         "compare",
         help="rank model spec files by PSIS-LOO on the study-level (integrated) likelihood",
@@ -36,6 +44,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta compare``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The options parsed by the parser :func:`register` added.
+
+    Returns
+    -------
+    int
+        Exit status, 0 on success. Bad input raises :class:`~bayesmeta.errors.BayesmetaError`,
+        which :func:`bayesmeta.cli.main` prints as one line with status 2.
+    """
     from bayesmeta.analysis.comparison import compare_specs
     from bayesmeta.analysis.report import pareto_k
     from bayesmeta.analysis.specfile import load_spec
@@ -44,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
     if len(args.specs) < 2:
         raise InputError("compare needs at least two spec files")
+    if args.out is not None and not Path(args.out).is_dir():
+        raise InputError(
+            f"--out {args.out}: no such folder (the --out of an earlier `bayesmeta run`)"
+        )
     specs = [load_spec(path) for path in args.specs]
     comparison = compare_specs(specs, out=args.out, common_studies=args.common_studies)
     if args.json:
@@ -79,7 +104,17 @@ WEIGHTS_NOTE_NUTS = (
 
 
 def studies_line(comparison) -> str:
-    """One line saying how many studies the comparison is on and which were left out."""
+    """One line saying how many studies the comparison is on and which were left out.
+
+    Parameters
+    ----------
+    comparison
+        The comparison behind ``bayesmeta compare``.
+
+    Returns
+    -------
+    str
+    """
     line = f"Compared on {comparison.k} studies"
     if not comparison.common_studies:
         return line + " (every model uses the same studies)."

@@ -12,6 +12,13 @@ from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, SAMPLERS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bayesmeta fit`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The subcommands of the ``bayesmeta`` parser (:func:`bayesmeta.cli.build_parser`).
+    """
     parser = subparsers.add_parser(
         "fit",
         help="Bayesian hierarchical meta-analysis of proportions",
@@ -36,14 +43,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--tau-prior", metavar="S", help="prior of tau, default 'halfnormal(1.5)'")
     parser.add_argument(
-        "--draws", type=int, default=1000, metavar="N", help="draws per chain (1000)"
+        "--draws", type=int, default=None, metavar="N", help="NUTS draws per chain (1000)"
     )
     parser.add_argument(
-        "--tune", type=int, default=1000, metavar="N", help="tuning steps per chain (1000)"
+        "--tune", type=int, default=None, metavar="N", help="NUTS tuning steps per chain (1000)"
     )
-    parser.add_argument("--chains", type=int, default=4, metavar="N", help="chains (4)")
-    parser.add_argument("--seed", type=int, default=None, metavar="N", help="random seed")
-    parser.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER, help="NUTS sampler")
+    parser.add_argument("--chains", type=int, default=None, metavar="N", help="NUTS chains (4)")
+    parser.add_argument("--seed", type=int, default=None, metavar="N", help="NUTS random seed")
+    parser.add_argument(
+        "--sampler", choices=SAMPLERS, default=None, help=f"NUTS sampler ({DEFAULT_SAMPLER})"
+    )
     parser.add_argument(
         "--engine",
         choices=ENGINES,
@@ -72,12 +81,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bayesmeta.engines import fit, resolve
+    from bayesmeta.errors import InputError
     from bayesmeta.folders import check_writable
     from bayesmeta.model.spec import build_model
     from bayesmeta.model.thresholds import check_thresholds
 
     if args.out:
         check_writable(args.out)  # before any work
+    check_options(args)
     data = load_data(args)
     kind = "common" if args.common else None
     spec = build_model(
@@ -91,6 +102,12 @@ def run(args: argparse.Namespace) -> int:
         tau_prior=args.tau_prior,
     )
     engine = resolve(spec, args.engine)
+    given = [f"--{name}" for name in NUTS_ONLY if getattr(args, name) is not None]
+    if engine == "quadrature" and given:
+        raise InputError(
+            f"{', '.join(given)}: NUTS option(s), not used by the exact engine this model is "
+            "fitted with; add --engine nuts to sample"
+        )
     options: dict[str, Any] = {
         "engine": engine,
         "hdi": args.hdi,
@@ -101,11 +118,11 @@ def run(args: argparse.Namespace) -> int:
         check_thresholds(args.benchmark, name="--benchmark")
     if engine == "nuts":
         options.update(
-            draws=args.draws,
-            tune=args.tune,
-            chains=args.chains,
+            draws=1000 if args.draws is None else args.draws,
+            tune=1000 if args.tune is None else args.tune,
+            chains=4 if args.chains is None else args.chains,
             seed=DEFAULT_SEED if args.seed is None else args.seed,
-            sampler=args.sampler,
+            sampler=args.sampler or DEFAULT_SAMPLER,
         )
     if args.out:
         from bayesmeta.folders import locked
@@ -122,8 +139,41 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+NUTS_ONLY = ("draws", "tune", "chains", "seed", "sampler")
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse options that the chosen engine or model would ignore.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``fit`` arguments.
+
+    Returns
+    -------
+    None
+    """
+    from bayesmeta.errors import InputError
+
+    if args.tau_prior and args.common:
+        raise InputError("--tau-prior: the common-effect model (--common) has no tau")
+    if args.beta_prior and not args.formula:
+        raise InputError("--beta-prior: only a meta-regression (--formula) has slopes")
+
+
 def tables(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Tidy tables (name -> records) of a result's JSON payload."""
+    """Tidy tables (name -> records) of a result's JSON payload.
+
+    Parameters
+    ----------
+    payload : dict[str, Any]
+        The JSON payload of a result (``to_dict()``).
+
+    Returns
+    -------
+    dict[str, list[dict[str, Any]]]
+    """
     summary = []
     for name in ("pooled_median", "pooled_mean", "new_study", "tau"):
         if payload.get(name) is not None:
@@ -182,7 +232,7 @@ def write_outputs(result, folder: Path) -> None:
     import pandas as pd
 
     from bayesmeta.atomic import write_json, write_with
-    from bayesmeta.cli.common import _json_ready
+    from bayesmeta.cli.common import _json_ready, with_versions
     from bayesmeta.folders import replaced_folder
     from bayesmeta.model.storage import save
 
@@ -190,14 +240,24 @@ def write_outputs(result, folder: Path) -> None:
     with replaced_folder(folder, known=KNOWN_FILES) as temporary:
         if result.idata is not None:
             save(result, temporary / "posterior.nc")
-        write_json(temporary / "result.json", _json_ready(payload))
+        write_json(temporary / "result.json", _json_ready(with_versions(payload)))
         for name, records in tables(payload).items():
             frame = pd.DataFrame(records)
             write_with(temporary / f"{name}.csv", lambda path, f=frame: f.to_csv(path, index=False))
 
 
 def format_result(payload: dict[str, Any]) -> str:
-    """A short human-readable report."""
+    """A short human-readable report.
+
+    Parameters
+    ----------
+    payload : dict[str, Any]
+        The JSON payload of a result (``to_dict()``).
+
+    Returns
+    -------
+    str
+    """
 
     def row(label: str, iv: dict | None) -> str:
         if iv is None:

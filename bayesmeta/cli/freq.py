@@ -9,6 +9,13 @@ from bayesmeta.cli.common import add_data_arguments, load_data, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bayesmeta freq`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The subcommands of the ``bayesmeta`` parser (:func:`bayesmeta.cli.build_parser`).
+    """
     parser = subparsers.add_parser(
         "freq",
         help="frequentist meta-analysis equal to R's metafor/meta",
@@ -37,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--tau2",
-        default="separate",
+        default=None,
         choices=("separate", "common"),
         help="with --by: separate tau^2 per group (meta's default) or a common one",
     )
@@ -59,6 +66,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta freq``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The options parsed by the parser :func:`register` added.
+
+    Returns
+    -------
+    int
+        Exit status, 0 on success. Bad input raises :class:`~bayesmeta.errors.BayesmetaError`,
+        which :func:`bayesmeta.cli.main` prints as one line with status 2.
+    """
     from bayesmeta.errors import InputError
     from bayesmeta.freq import metareg, rma, subgroup
     from bayesmeta.freq.effects import MEASURES
@@ -78,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     if (args.by or args.mods) and (args.bias or args.pi):
         flag = "--bias" if args.bias else "--pi"
         raise InputError(f"{flag} works with the pooled analysis, not with --by or --mods")
+    if args.tau2 is not None and not args.by:
+        raise InputError("--tau2 applies to subgroup analysis only (with --by)")
     data = load_data(args)
     method = args.method or ("REML" if args.mods is not None else "DL")
     if args.by is not None:
@@ -85,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             data,
             by=args.by,
             method=method,
-            tau2=args.tau2,
+            tau2=args.tau2 or "separate",
             measure=args.measure,
             ci=args.ci,
             level=args.level,
@@ -93,7 +115,14 @@ def run(args: argparse.Namespace) -> int:
         payload = result.to_dict()
         text = _subgroup_table(payload)
     elif args.mods is not None:  # an empty formula is refused, not the random model
-        result = metareg(data, formula=args.mods, method=method, measure=args.measure, ci=args.ci)
+        result = metareg(
+            data,
+            formula=args.mods,
+            method=method,
+            measure=args.measure,
+            ci=args.ci,
+            level=args.level,
+        )
         payload = result.to_dict()
         text = _metareg_table(payload)
     else:
@@ -172,8 +201,9 @@ def _pooled_table(p: dict[str, Any], *, title: str) -> str:
 
 def _subgroup_table(p: dict[str, Any]) -> str:
     lines = [f"Subgroups by {p['by']} ({p['method']}, {p['tau2_mode']} tau^2)"]
+    ci_label = f"{100 * p.get('level', 0.95):g}% CI"
     header = (
-        f"  {'group':<16}{'k':>4}  {'proportion':>10}  {'95% CI':<20}  {'tau^2':>8}  {'I^2':>6}"
+        f"  {'group':<16}{'k':>4}  {'proportion':>10}  {ci_label:<20}  {'tau^2':>8}  {'I^2':>6}"
     )
     lines.append(header)
     for level, g in p["groups"].items():
@@ -192,9 +222,10 @@ def _subgroup_table(p: dict[str, Any]) -> str:
 
 def _metareg_table(p: dict[str, Any]) -> str:
     lines = [f"Meta-regression ({p['method']}) on {p['formula']}, k = {p['k']}"]
-    lines.append(f"  {'term':<28}{'estimate':>10}{'se':>10}")
+    ci_label = f"{100 * p['level']:g}% CI"
+    lines.append(f"  {'term':<28}{'estimate':>10}{'se':>10}  {ci_label}")
     for term, c in p["coefficients"].items():
-        lines.append(f"  {term:<28}{c['estimate']:>10.4f}{c['se']:>10.4f}")
+        lines.append(f"  {term:<28}{c['estimate']:>10.4f}{c['se']:>10.4f}  {_interval(c['ci'])}")
     lines.append(f"  residual tau^2 = {p['tau2']:.4f}")
     lines.append(f"  QM = {p['qm']:.2f} on {p['qm_df']} df, p = {p['qm_p']:.4g}")
     lines.append(f"  QE = {p['qe']:.2f} on {p['qe_df']} df, p = {p['qe_p']:.4g}")

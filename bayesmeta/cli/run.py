@@ -1,16 +1,26 @@
 """`bayesmeta run SPEC|DIR [--out DIR]`: fit spec files and write their reports.
 
 With a folder, every ``*.toml`` in it is run, the models of each outcome are compared
-(leave-one-study-out) and ``index.md`` / ``index.html`` summarize everything.
+(leave-one-study-out) and ``index.md`` / ``index.html`` summarize everything. Multiverse specs
+(a ``[multiverse]`` table) run only when named, or with ``--multiverse``: ``run models`` stays
+as fast as the single analyses.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bayesmeta run`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The subcommands of the ``bayesmeta`` parser (:func:`bayesmeta.cli.build_parser`).
+    """
     parser = subparsers.add_parser(
         "run",
         help="fit model spec files (TOML) and write posterior, tables, figures and reports",
@@ -21,12 +31,56 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "target", metavar="SPEC|DIR", help="a spec file (.toml) or a folder of them"
     )
     parser.add_argument("--out", default="report", help="output folder (default: report)")
+    parser.add_argument(
+        "--multiverse",
+        action="store_true",
+        help="also run the folder's multiverse specs (thousands of fits each; see "
+        "'bayesmeta multiverse')",
+    )
     parser.set_defaults(handler=run)
 
 
+def _multiverse_specs(args: argparse.Namespace) -> list:
+    from bayesmeta.analysis.batch import spec_paths
+    from bayesmeta.analysis.specfile import read_spec
+
+    specs = [s for s in map(read_spec, spec_paths(args.target)) if s.multiverse is not None]
+    return specs if (args.multiverse or Path(args.target).is_file()) else []
+
+
+def _run_multiverses(specs: list, out: str) -> None:
+    from bayesmeta.analysis.specfile import load_spec
+    from bayesmeta.multiverse import run_multiverse
+
+    for spec in specs:
+        s = run_multiverse(load_spec(spec.path), out=Path(out) / spec.name)
+        print(
+            f"{spec.name}: multiverse of {s['specifications']} specifications, median pooled "
+            f"rate {s['median']:.3f} [range {s['min']:.3f} to {s['max']:.3f}]"
+        )
+        print(f"report: {out}/{spec.name}/report.html", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta run``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The options parsed by the parser :func:`register` added.
+
+    Returns
+    -------
+    int
+        Exit status, 0 on success. Bad input raises :class:`~bayesmeta.errors.BayesmetaError`,
+        which :func:`bayesmeta.cli.main` prints as one line with status 2.
+    """
     from bayesmeta.analysis.batch import run_folder
 
+    multiverses = _multiverse_specs(args)
+    if multiverses and len(multiverses) == 1 and multiverses[0].path == Path(args.target):
+        _run_multiverses(multiverses, args.out)  # one multiverse spec, named
+        return 0
     fitted, comparisons = run_folder(args.target, args.out)
     for f in fitted:
         r = f.result
@@ -49,8 +103,14 @@ def run(args: argparse.Namespace) -> int:
                 f"{c.outcome} (all models, on the {c.common.k} studies they share): "
                 f"best by LOO {best.name} (stacking weight {best.weight:.2f})"
             )
-    where = (
-        f"{args.out}/index.html" if comparisons else f"{args.out}/{fitted[0].spec.name}/report.html"
-    )
-    print(f"report: {where}", file=sys.stderr)
+    if fitted:
+        where = (
+            f"{args.out}/index.html"
+            if comparisons
+            else f"{args.out}/{fitted[0].spec.name}/report.html"
+        )
+        print(f"report: {where}", file=sys.stderr)
+    elif not multiverses:
+        print("nothing to run: only multiverse specs here (add --multiverse)", file=sys.stderr)
+    _run_multiverses(multiverses, args.out)
     return 0

@@ -31,6 +31,13 @@ SHOWN = (
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bayesmeta sensitivity`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The subcommands of the ``bayesmeta`` parser (:func:`bayesmeta.cli.build_parser`).
+    """
     parser = subparsers.add_parser(
         "sensitivity",
         help="pooled rates across priors, leave-one-out, small studies and frequentist variants",
@@ -57,16 +64,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="small-study threshold: drop studies with fewer patients (repeatable; default 10 and 20)",
     )
+    parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
     parser.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default=DEFAULT_ENGINE,
-        help="auto: exact where supported, else NUTS",
+        "--draws", type=int, default=None, help="NUTS draws per chain (--engine nuts; 1000)"
     )
-    parser.add_argument("--draws", type=int, default=1000, help="NUTS draws per chain (NUTS only)")
-    parser.add_argument("--tune", type=int, default=1000, help="NUTS tuning steps (NUTS only)")
-    parser.add_argument("--chains", type=int, default=2, help="NUTS chains (NUTS only)")
-    parser.add_argument("--seed", type=int, default=None, help="random seed (NUTS only)")
+    parser.add_argument(
+        "--tune", type=int, default=None, help="NUTS tuning steps (--engine nuts; 1000)"
+    )
+    parser.add_argument("--chains", type=int, default=None, help="NUTS chains (--engine nuts; 2)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (--engine nuts)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument(
         "--out",
@@ -86,14 +92,41 @@ def _what(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``bayesmeta sensitivity``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The options parsed by the parser :func:`register` added.
+
+    Returns
+    -------
+    int
+        Exit status, 0 on success. Bad input raises :class:`~bayesmeta.errors.BayesmetaError`,
+        which :func:`bayesmeta.cli.main` prints as one line with status 2.
+    """
     from bayesmeta.sensitivity import sensitivity
 
     what = _what(args.what)
+    if args.min_n and "small" not in what:
+        raise InputError("--min-n applies to the small-study variation: add 'small' to --what")
     min_n = args.min_n or [10, 20]
     for value in min_n:
         if value < 1:
             raise InputError(f"--min-n: {value} is not a positive number of patients")
-    fit_options = {"draws": args.draws, "tune": args.tune, "chains": args.chains}
+    nuts_only = [
+        f"--{n}" for n in ("draws", "tune", "chains", "seed") if getattr(args, n) is not None
+    ]
+    if nuts_only and args.engine != "nuts":
+        raise InputError(
+            f"{', '.join(nuts_only)}: NUTS option(s), used only with --engine nuts (the random-"
+            "intercept model is fitted by the exact quadrature engine otherwise)"
+        )
+    fit_options = {
+        "draws": 1000 if args.draws is None else args.draws,
+        "tune": 1000 if args.tune is None else args.tune,
+        "chains": 2 if args.chains is None else args.chains,
+    }
     if args.seed is not None:
         fit_options["seed"] = args.seed
     options = {"what": what, "min_n": min_n, "engine": args.engine, "fit_options": fit_options}
@@ -122,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
 def _write(result, folder: str) -> None:
     """sensitivity.csv, .json and .png; the folder is replaced whole."""
     from bayesmeta.atomic import write_json, write_with
+    from bayesmeta.cli.common import with_versions
     from bayesmeta.folders import replaced_folder
 
     known = frozenset(
@@ -129,7 +163,7 @@ def _write(result, folder: str) -> None:
     )
     with replaced_folder(folder, known=known) as out:
         write_with(out / "sensitivity.csv", lambda path: result.table.to_csv(path, index=False))
-        write_json(out / "sensitivity.json", result.to_dict())
+        write_json(out / "sensitivity.json", with_versions(result.to_dict()))
         figure = result.figure()
         write_with(out / "sensitivity.png", lambda path: figure.savefig(path, format="png"))
         if result.table["log_bf_heterogeneity"].notna().any():

@@ -13,7 +13,15 @@ from bayesmeta.errors import InputError
 
 @dataclass(frozen=True)
 class Exclusion:
-    """A study left out of an analysis, and why."""
+    """A study left out of an analysis, and why.
+
+    Attributes
+    ----------
+    study : str
+        Label of the study.
+    reason : str
+        Why it was left out, e.g. ``"outcome not reported"``.
+    """
 
     study: str
     reason: str

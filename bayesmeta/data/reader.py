@@ -25,7 +25,17 @@ _INTEGER = re.compile(r"[+-]?\d+(\.0*)?")
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV file, turning every failure into a one-line :class:`InputError`."""
+    """Read a CSV file, turning every failure into a one-line :class:`InputError`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -68,7 +78,27 @@ def from_csv(
     covariates: Sequence[str] | None = None,
     outcome: str | None = None,
 ) -> MetaData:
-    """Read and validate a CSV file; see :func:`from_frame` for the options."""
+    """Read and validate a CSV file; see :func:`from_frame` for the options.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+    events : str
+        Column with the number of events.
+    total : str
+        Column with the number of patients.
+    study : str, optional
+        Column with unique study labels (default ``"study"``).
+    covariates : Sequence[str], optional
+        Columns kept as covariates (None: every column other than the outcome and the label).
+    outcome : str, optional
+        The outcome's name (``orr``, ``crr``, ``death`` or a spec's ``outcome``).
+
+    Returns
+    -------
+    MetaData
+    """
     return from_frame(
         read_table(path),
         events=events,

@@ -19,7 +19,19 @@ _LOG_NORMAL = -0.5 * np.log(2 * np.pi)
 
 
 def log_binomial_coefficients(events: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """``log choose(n, x)`` per study."""
+    """``log choose(n, x)`` per study.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     return gammaln(total + 1) - gammaln(events + 1) - gammaln(total - events + 1)
 
 
@@ -37,6 +49,23 @@ def conditional_modes(
     safeguarded by bisection: the mode solves ``u = tau (x - n p(u))``, so it lies in
     ``[tau (x - n), tau x]``, and a Newton step that leaves the current bracket is replaced by
     its midpoint (large tau with a study of 0 events would otherwise overshoot).
+
+    Parameters
+    ----------
+    offset : numpy.ndarray
+        Linear predictor of each study without its random effect.
+    tau : float
+        Between-study standard deviation on the logit scale.
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    start : numpy.ndarray, optional
+        Starting values of the modes (None: zero).
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
     """
     if tau == 0:
         return np.zeros_like(offset), np.ones_like(offset)
@@ -88,6 +117,10 @@ def loglik_terms_and_modes(
         Precomputed :func:`log_binomial_coefficients`.
     start : numpy.ndarray, optional
         Starting values of the conditional modes (those of a nearby evaluation).
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
     """
     tau = abs(float(tau))
     if const is None:
@@ -110,12 +143,46 @@ def loglik_terms_and_modes(
 def loglik_terms(
     offset: np.ndarray, tau: float, events: np.ndarray, total: np.ndarray
 ) -> np.ndarray:
-    """Per-study marginal log-likelihood (see :func:`loglik_terms_and_modes`)."""
+    """Per-study marginal log-likelihood (see :func:`loglik_terms_and_modes`).
+
+    Parameters
+    ----------
+    offset : numpy.ndarray
+        Linear predictor of each study without its random effect.
+    tau : float
+        Between-study standard deviation on the logit scale.
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     return loglik_terms_and_modes(offset, tau, events, total)[0]
 
 
 def loglik(
     beta: np.ndarray, tau: float, X: np.ndarray, events: np.ndarray, total: np.ndarray
 ) -> float:
-    """Total marginal log-likelihood of the random-intercept logistic model."""
+    """Total marginal log-likelihood of the random-intercept logistic model.
+
+    Parameters
+    ----------
+    beta : numpy.ndarray
+        Regression coefficients.
+    tau : float
+        Between-study standard deviation on the logit scale.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+
+    Returns
+    -------
+    float
+    """
     return float(np.sum(loglik_terms(X @ beta, tau, events, total)))

@@ -27,7 +27,24 @@ def _check(measure: str, to: str) -> None:
 def continuity(
     events: np.ndarray, total: np.ndarray, *, add: float = 0.5, to: str = "only0"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Events and totals after adding ``add`` to events and non-events where ``to`` says."""
+    """Events and totals after adding ``add`` to events and non-events where ``to`` says.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    add : float, optional
+        Continuity correction added to events and non-events (metafor's default 0.5).
+    to : str, optional
+        Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
+        ``"if0all"`` or ``"none"``.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+    """
     x = np.asarray(events, dtype=float)
     n = np.asarray(total, dtype=float)
     extreme = (x == 0) | (x == n)
@@ -86,6 +103,19 @@ def back_transform(measure: str, value: np.ndarray | float, *, total: np.ndarray
 
     ``PFT`` uses the harmonic mean of ``total`` (``transf.ipft.hm``); ``PAS`` is
     ``sin(x)^2`` (0 below 0 and 1 above pi/2, as metafor) and ``PR`` the identity.
+
+    Parameters
+    ----------
+    measure : str
+        Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
+    value : numpy.ndarray or float
+        Values on the analysis scale.
+    total : numpy.ndarray, optional
+        Number of patients per study; required for ``PFT``.
+
+    Returns
+    -------
+    numpy.ndarray or float
     """
     x = np.asarray(value, dtype=float)
     if measure == "PLO":

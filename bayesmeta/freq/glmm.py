@@ -11,6 +11,8 @@ and a typical within-study variance) is kept as ``i2_metafor``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import stats
 from scipy.special import expit
@@ -31,6 +33,19 @@ def heterogeneity_tests(
     The Wald statistic tests the study effects of the saturated logistic model; for studies
     with 0 or all events the saturated estimate diverges and its information vanishes, so
     they contribute nothing (as the limit of R's ``glm`` fit).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+
+    Returns
+    -------
+    tuple[float, float, int]
     """
     k, p = X.shape
     inner = (events > 0) & (events < total)
@@ -50,7 +65,15 @@ def heterogeneity_tests(
 
 
 def check_counts(events: np.ndarray, total: np.ndarray) -> None:
-    """The GLMM needs some events and some non-events (else its ML estimate diverges)."""
+    """The GLMM needs some events and some non-events (else its ML estimate diverges).
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    """
     if len(events) == 0:
         raise InputError("no study to pool")
     if events.sum() == 0 or np.all(events == total):
@@ -64,10 +87,26 @@ def glmm_arrays(
     *,
     level: float = 0.95,
     excluded: tuple[Exclusion, ...] = (),
+    studies: Sequence[str] | None = None,
 ) -> FreqResult:
     """GLMM pooled proportion from counts (see :func:`glmm`).
 
     A single study gives the common-effect logistic estimate (tau^2 = 0), as meta does.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    level : float, optional
+        Confidence level, e.g. 0.95.
+    excluded : tuple[Exclusion, ...], optional
+        Studies left out of the analysis, with the reason (carried into the result).
+
+    Returns
+    -------
+    FreqResult
     """
     events = np.asarray(events, dtype=float)
     total = np.asarray(total, dtype=float)
@@ -77,7 +116,7 @@ def glmm_arrays(
         beta, vb, loglik = common_effect_logistic(X, events, total)
         fit = GlmmFit(beta=beta, vb=vb, tau2=0.0, loglik=loglik, iterations=0)
     else:
-        fit = fit_glmm(X, events, total)
+        fit = fit_glmm(X, events, total, columns=["intercept"], studies=studies)
     return glmm_result(
         float(fit.beta[0]),
         float(np.sqrt(fit.vb[0, 0])),
@@ -101,7 +140,31 @@ def glmm_result(
     excluded: tuple[Exclusion, ...] = (),
     loglik: float | None = None,
 ) -> FreqResult:
-    """A :class:`FreqResult` from GLMM estimates and the studies' heterogeneity tests."""
+    """A :class:`FreqResult` from GLMM estimates and the studies' heterogeneity tests.
+
+    Parameters
+    ----------
+    mu : float
+        Mean of the study effects on the logit scale.
+    se : float
+        Standard error of ``mu``.
+    tau2 : float
+        tau^2 (between-study variance on the analysis scale).
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    level : float
+        Confidence level, e.g. 0.95.
+    excluded : tuple[Exclusion, ...], optional
+        Studies left out of the analysis, with the reason (carried into the result).
+    loglik : float, optional
+        Maximised log-likelihood.
+
+    Returns
+    -------
+    FreqResult
+    """
     k = len(events)
     X = np.ones((k, 1))
     z = float(stats.norm.ppf(1 - (1 - level) / 2))
@@ -164,4 +227,6 @@ def glmm(data: MetaData, *, level: float = 0.95) -> FreqResult:
         ``q`` is the Wald-type heterogeneity statistic, ``extra["q_lrt"]`` the LRT one;
         ``h2`` is ``Q/df``; ``tau2_ci`` is not computed (None).
     """
-    return glmm_arrays(data.events, data.total, level=level, excluded=data.excluded)
+    return glmm_arrays(
+        data.events, data.total, level=level, excluded=data.excluded, studies=data.studies
+    )

@@ -10,6 +10,7 @@ from the inverse of the observed information in (beta, tau), as ``lme4``'s Hessi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from scipy.special import expit, gammaln, xlogy
 
 from bayesmeta.errors import InputError
 from bayesmeta.freq.agq import log_binomial_coefficients, loglik_terms_and_modes
+from bayesmeta.freq.separation import check_identified, check_standard_errors
 from bayesmeta.freq.tau2 import dersimonian_laird
 
 # Finite-difference steps (relative to max(1, |parameter|)): small for the Newton search,
@@ -29,6 +31,22 @@ _HESSIAN_STEP = 1e-3
 
 @dataclass(frozen=True)
 class GlmmFit:
+    """The maximum-likelihood fit of the random-intercept logistic model.
+
+    Attributes
+    ----------
+    beta : numpy.ndarray
+        Fixed-effect coefficients (logit scale).
+    vb : numpy.ndarray
+        Their covariance matrix (inverse observed information).
+    tau2 : float
+        Between-study variance of the random intercepts.
+    loglik : float
+        Maximised marginal log-likelihood (binomial coefficients included).
+    iterations : int
+        Newton iterations used.
+    """
+
     beta: np.ndarray
     vb: np.ndarray
     tau2: float
@@ -39,7 +57,21 @@ class GlmmFit:
 def common_effect_logistic(
     X: np.ndarray, events: np.ndarray, total: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Binomial logistic regression by IRLS: (beta, vcov, log-likelihood)."""
+    """Binomial logistic regression by IRLS: (beta, vcov, log-likelihood).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray, float]
+    """
     k, p = X.shape
     beta = np.zeros(p)
     beta[0] = np.log((events.sum() + 0.5) / (total.sum() - events.sum() + 0.5)) if p else 0
@@ -58,6 +90,22 @@ def common_effect_logistic(
 
 
 def binomial_loglik(events: np.ndarray, total: np.ndarray, prob: np.ndarray) -> float:
+    """Binomial log-likelihood of the counts, binomial coefficients included.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    prob : numpy.ndarray
+        Event probability of each study.
+
+    Returns
+    -------
+    float
+        The summed log-likelihood.
+    """
     const = gammaln(total + 1) - gammaln(events + 1) - gammaln(total - events + 1)
     return float(np.sum(const + xlogy(events, prob) + xlogy(total - events, 1 - prob)))
 
@@ -93,25 +141,54 @@ def _derivatives(f, theta: np.ndarray, step: float = _STEP) -> tuple[float, np.n
 
 
 def fit_glmm(
-    X: np.ndarray, events: np.ndarray, total: np.ndarray, *, max_iter: int = 200
+    X: np.ndarray,
+    events: np.ndarray,
+    total: np.ndarray,
+    *,
+    max_iter: int = 200,
+    columns: Sequence[str] | None = None,
+    studies: Sequence[str] | None = None,
 ) -> GlmmFit:
     """ML estimates of ``beta`` and ``tau^2`` (see the module docstring).
+
+    Before any fitting, the data are checked for an infinite ML estimate (separation of the
+    fixed effects, or no study with both events and non-events: see
+    :mod:`bayesmeta.freq.separation`); after it, the information must be positive definite and
+    no fitted logit may have an absurd standard error (second line of defence).
 
     The columns of ``X`` are scaled to a maximum absolute value of 1 for the search, so that
     the finite-difference steps are commensurate across coefficients (a covariate such as a
     median age of 60 would otherwise get steps 60 times larger on the linear predictor).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Fixed-effects design, one row per study.
+    events, total : numpy.ndarray
+        Counts per study.
+    max_iter : int
+        Newton iterations at most.
+    columns, studies : sequence of str, optional
+        Coefficient names and study labels, for error messages.
+
+    Returns
+    -------
+    GlmmFit
     """
     events = np.asarray(events, dtype=float)
     total = np.asarray(total, dtype=float)
     k, p = X.shape
     if k <= p:
         raise InputError(f"{k} studies are too few for a GLMM with {p} coefficient(s)")
+    check_identified(X, events, total, columns=columns, studies=studies)
     scale = np.max(np.abs(X), axis=0)
     scale[scale == 0] = 1.0
     fit = _fit_scaled(X / scale, events, total, max_iter=max_iter)
+    vb = fit.vb / np.outer(scale, scale)
+    check_standard_errors(X, vb, studies=studies)
     return GlmmFit(
         beta=fit.beta / scale,
-        vb=fit.vb / np.outer(scale, scale),
+        vb=vb,
         tau2=fit.tau2,
         loglik=fit.loglik,
         iterations=fit.iterations,

@@ -29,6 +29,29 @@ def leave_one_out(
 
     Each result lists the omitted study under ``excluded`` (reason ``"left out"``), after
     any studies the data already excluded. ``method="GLMM"`` refits the GLMM each time.
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    measure : str, optional
+        Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    add : float, optional
+        Continuity correction added to events and non-events (metafor's default 0.5).
+    to : str, optional
+        Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
+        ``"if0all"`` or ``"none"``.
+    level : float, optional
+        Confidence level, e.g. 0.95.
+
+    Returns
+    -------
+    dict[str, FreqResult]
     """
     return {
         study: rma(
@@ -82,7 +105,24 @@ class InfluenceResult:
 def influence_arrays(
     yi: np.ndarray, vi: np.ndarray, *, method: str = "DL", ci: str = "z"
 ) -> dict[str, np.ndarray]:
-    """The diagnostics of :class:`InfluenceResult` for an intercept-only model on arrays."""
+    """The diagnostics of :class:`InfluenceResult` for an intercept-only model on arrays.
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+
+    Returns
+    -------
+    dict[str, numpy.ndarray]
+    """
     from bayesmeta.freq.uni import fit_uni
 
     k = len(yi)
@@ -157,7 +197,29 @@ def influence(
     to: str = "only0",
 ) -> InfluenceResult:
     """Case-deletion influence diagnostics of the inverse-variance model (see
-    :class:`InfluenceResult`)."""
+    :class:`InfluenceResult`).
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    measure : str, optional
+        Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    add : float, optional
+        Continuity correction added to events and non-events (metafor's default 0.5).
+    to : str, optional
+        Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
+        ``"if0all"`` or ``"none"``.
+
+    Returns
+    -------
+    InfluenceResult
+    """
     check_method(method)
     check_ci(ci)
     if method == "GLMM":

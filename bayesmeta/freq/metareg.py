@@ -23,6 +23,7 @@ def metareg(
     ci: str = "z",
     add: float = 0.5,
     to: str = "only0",
+    level: float = 0.95,
     reference: dict[str, object] | None = None,
 ) -> MetaRegResult:
     """Mixed-effects meta-regression, equal to ``rma(yi, vi, mods=~formula, method=...)``
@@ -39,16 +40,19 @@ def metareg(
         tau^2 estimator (REML default; DL, PM, ML, EB, SJ, HS, EE) or ``GLMM``.
     measure, ci, add, to
         As :func:`bayesmeta.freq.rma` (the GLMM allows only ``measure="PLO"``, ``ci="z"``).
+    level : float
+        Confidence level of the coefficients' intervals (z, or t with k - p df under ``hk``).
     reference : dict, optional
         Categorical covariate -> reference level.
 
     Returns
     -------
     MetaRegResult
-        Coefficients (term -> estimate, se), the omnibus test QM of all non-intercept terms
+        Coefficients (term -> estimate, se, ci), the omnibus test QM of all non-intercept terms
         (an F statistic under ``ci="hk"``), residual tau^2 and the residual heterogeneity Q.
     """
     check_method(method)
+    check_level(level)
     parsed = parse_formula(formula)
     data = data.complete_for(list(parsed.covariates))
     design = design_matrix(data.covariates, parsed, reference=reference)
@@ -66,10 +70,11 @@ def metareg(
 
         events = data.events.astype(float)
         total = data.total.astype(float)
-        fit = fit_glmm(X, events, total)
+        fit = fit_glmm(X, events, total, columns=list(design.columns), studies=list(data.studies))
         beta, vb, tau2 = fit.beta, fit.vb, fit.tau2
         qe, _, qe_df = heterogeneity_tests(X, events, total)
         ci_method = "z"
+        dfs = float("inf")
         if len(tested):
             b = beta[tested]
             qm = float(b @ np.linalg.solve(vb[np.ix_(tested, tested)], b))
@@ -82,10 +87,16 @@ def metareg(
         beta, vb, tau2 = uni.beta, uni.vb, uni.tau2
         qe, qe_df = uni.qe, uni.qe_df
         ci_method = ci
+        dfs = uni.dfs
         qm, _, qm_p = uni.omnibus(tested) if len(tested) else (float("nan"), 0, float("nan"))
     se = np.sqrt(np.diag(vb))
+    crit = critical_value(level, dfs)
     coefficients = {
-        name: {"estimate": float(b), "se": float(s)}
+        name: {
+            "estimate": float(b),
+            "se": float(s),
+            "ci": [float(b - crit * s), float(b + crit * s)],
+        }
         for name, b, s in zip(design.columns, beta, se, strict=True)
     }
     return MetaRegResult(
@@ -101,5 +112,40 @@ def metareg(
         qe_df=int(qe_df),
         qe_p=float(stats.chi2.sf(qe, qe_df)) if qe_df > 0 else float("nan"),
         ci_method=ci_method,
+        level=level,
         excluded=data.excluded,
     )
+
+
+def critical_value(level: float, dfs: float) -> float:
+    """Two-sided critical value: normal, or t with ``dfs`` degrees of freedom when finite.
+
+    Parameters
+    ----------
+    level : float
+        Confidence level.
+    dfs : float
+        Degrees of freedom (``inf`` for the normal distribution).
+
+    Returns
+    -------
+    float
+    """
+    upper = 1 - (1 - level) / 2
+    return float(stats.norm.ppf(upper) if np.isinf(dfs) else stats.t.ppf(upper, dfs))
+
+
+def check_level(level: float) -> None:
+    """Refuse a confidence level outside (0, 1).
+
+    Parameters
+    ----------
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    None
+    """
+    if not 0 < level < 1:
+        raise InputError(f"level must be between 0 and 1, got {level}")

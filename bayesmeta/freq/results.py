@@ -100,6 +100,28 @@ class SubgroupResult:
     ``q_between`` is, with ``tau2="separate"`` (meta's default), Cochran's Q of the group
     estimates with weights ``1/se^2`` and ``groups - 1`` df; with ``tau2="common"``, the
     omnibus test of the subgroup factor in one model with a common tau^2.
+
+    Attributes
+    ----------
+    by : str
+        Subgroup covariate.
+    method : str
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    tau2_mode : str
+        ``"separate"`` or ``"common"`` tau^2 across levels.
+    groups : dict[str, FreqResult]
+        Level -> its pooled result.
+    q_between : float
+        Q statistic of the test for subgroup differences.
+    df_between : int
+        Degrees of freedom of the test for subgroup differences.
+    p_between : float
+        p-value of the test for subgroup differences.
+    overall : FreqResult
+        The pooled result over all levels.
+    excluded : tuple[Exclusion, ...], optional
+        Studies left out of the analysis, with the reason (carried into the result).
     """
 
     by: str
@@ -130,7 +152,39 @@ class SubgroupResult:
 
 @dataclass(frozen=True)
 class MetaRegResult:
-    """A mixed-effects meta-regression (weighted least squares or GLMM)."""
+    """A mixed-effects meta-regression (weighted least squares or GLMM).
+
+    Attributes
+    ----------
+    method : str
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    formula : str
+        Covariate formula, e.g. ``"cancer_type + age_median"``.
+    k : int
+        Number of studies.
+    coefficients : dict[str, dict[str, float]]
+        Coefficient name -> ``estimate``, ``se``, ``zval`` (or ``tval``), ``pval``, ``ci_lb``,
+        ``ci_ub``.
+    qm : float
+        Omnibus test statistic of the moderators (F with Hartung-Knapp).
+    qm_df : int
+        Its (numerator) degrees of freedom.
+    qm_p : float
+        Its p-value.
+    tau2 : float
+        tau^2 (between-study variance on the analysis scale).
+    qe : float
+        Cochran's Q (residual heterogeneity).
+    qe_df : int
+        Degrees of freedom of Q.
+    qe_p : float
+        p-value of Q.
+    ci_method : str
+        ``"z"`` or ``"hk"``.
+    excluded : tuple[Exclusion, ...], optional
+        Studies left out of the analysis, with the reason (carried into the result).
+    """
 
     method: str
     formula: str
@@ -144,12 +198,14 @@ class MetaRegResult:
     qe_df: int
     qe_p: float
     ci_method: str
+    level: float = 0.95
     excluded: tuple[Exclusion, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "formula": self.formula,
+            "level": self.level,
             "k": self.k,
             "coefficients": self.coefficients,
             "qm": self.qm,

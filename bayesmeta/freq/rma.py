@@ -15,12 +15,27 @@ METHODS = ESTIMATORS + ("GLMM",)
 
 
 def check_method(method: str) -> None:
+    """Refuse an unknown method with a one-line :class:`~bayesmeta.errors.InputError`.
+
+    Parameters
+    ----------
+    method : str
+        tau^2 estimator or ``GLMM`` (one of :data:`METHODS`).
+    """
     if method not in METHODS:
         raise InputError(f"unknown method '{method}' (choose from {', '.join(METHODS)})")
 
 
 def check_glmm_options(*, measure: str, ci: str) -> None:
-    """The GLMM is a logit-scale model with Wald (z) intervals, as rma.glmm's default."""
+    """The GLMM is a logit-scale model with Wald (z) intervals, as rma.glmm's default.
+
+    Parameters
+    ----------
+    measure : str
+        Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
+    ci : str
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    """
     if measure != "PLO":
         raise InputError("the GLMM is fitted on the logit scale only (measure='PLO')")
     if ci != "z":
@@ -45,6 +60,35 @@ def rma_arrays(
     ``tau2`` fixes the between-study variance instead of estimating it (used for subgroups
     with a common tau^2); the Q-profile interval is then not computed. A single study gives
     its own estimate with tau^2 = 0, as metafor does.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    measure : str, optional
+        Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    add : float, optional
+        Continuity correction added to events and non-events (metafor's default 0.5).
+    to : str, optional
+        Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
+        ``"if0all"`` or ``"none"``.
+    level : float, optional
+        Confidence level, e.g. 0.95.
+    excluded : tuple[Exclusion, ...], optional
+        Studies left out of the analysis, with the reason (carried into the result).
+    tau2 : float, optional
+        A fixed tau^2; None estimates it with ``method``.
+
+    Returns
+    -------
+    FreqResult
     """
     check_method(method)
     check_ci(ci)

@@ -18,6 +18,7 @@ from scipy import stats
 from bayesmeta.data import Exclusion, MetaData
 from bayesmeta.errors import InputError
 from bayesmeta.freq.effects import effect_sizes
+from bayesmeta.freq.metareg import check_level, critical_value
 from bayesmeta.freq.uni import fit_uni
 
 MODELS = ("rma", "lm")
@@ -41,6 +42,10 @@ class SmallStudyResult:
         Coefficient of the size measure and its standard error.
     limit_estimate : float
         Intercept: the effect expected for an infinitely large study (analysis scale).
+    limit_ci : tuple of float
+        Its confidence interval at ``level`` (as ``regtest``'s ``ci.lb``, ``ci.ub``).
+    level : float
+        Confidence level.
     excluded : tuple of Exclusion
     """
 
@@ -52,6 +57,8 @@ class SmallStudyResult:
     slope: float
     slope_se: float
     limit_estimate: float
+    limit_ci: tuple[float, float] = (float("nan"), float("nan"))
+    level: float = 0.95
     excluded: tuple[Exclusion, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,6 +71,8 @@ class SmallStudyResult:
             "slope": self.slope,
             "slope_se": self.slope_se,
             "limit_estimate": self.limit_estimate,
+            "limit_ci": list(self.limit_ci),
+            "level": self.level,
             "excluded": [e.to_dict() for e in self.excluded],
         }
 
@@ -76,8 +85,35 @@ def regression_test(
     model: str = "rma",
     method: str = "DL",
     ci: str = "z",
-) -> tuple[float, float, float | None, float, float, float]:
-    """(statistic, p, df, slope, slope se, intercept) of ``yi ~ 1 + predictor``."""
+    level: float = 0.95,
+) -> tuple[float, float, float | None, float, float, float, tuple[float, float]]:
+    """(statistic, p, df, slope, slope se, intercept, intercept CI) of ``yi ~ 1 + predictor``.
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    predictor : numpy.ndarray
+        The regressor: standard errors (Egger) or inverse totals (Peters).
+    model : str, optional
+        ``"rma"`` (weighted regression with tau^2 as ``method`` estimates it) or ``"lm"`` (weighted
+        least squares with a multiplicative dispersion), as ``regtest(model=...)``.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    level : float, optional
+        Confidence level of the intercept's interval.
+
+    Returns
+    -------
+    tuple[float, float, float | None, float, float, float, tuple[float, float]]
+        Statistic, p-value, df, slope, its standard error, intercept and the intercept's CI.
+    """
+    check_level(level)
     if model not in MODELS:
         raise InputError(f"unknown model '{model}' for the regression test (choose rma or lm)")
     X = np.column_stack([np.ones(len(yi)), predictor])
@@ -93,7 +129,9 @@ def regression_test(
         p, df = float(2 * stats.norm.sf(abs(stat))), None
     else:
         p, df = float(2 * stats.t.sf(abs(stat), fit.dfs)), float(fit.dfs)
-    return stat, p, df, slope, slope_se, float(fit.beta[0])
+    crit = critical_value(level, fit.dfs)
+    limit, limit_se = float(fit.beta[0]), float(fit.se[0])
+    return stat, p, df, slope, slope_se, limit, (limit - crit * limit_se, limit + crit * limit_se)
 
 
 def egger(
@@ -105,11 +143,37 @@ def egger(
     ci: str = "z",
     add: float = 0.5,
     to: str = "only0",
+    level: float = 0.95,
 ) -> SmallStudyResult:
-    """Egger's regression test: effects on their standard errors (``regtest(predictor="sei")``)."""
+    """Egger's regression test: effects on their standard errors (``regtest(predictor="sei")``).
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    model : str, optional
+        ``"rma"`` (weighted regression with tau^2 as ``method`` estimates it) or ``"lm"`` (weighted
+        least squares with a multiplicative dispersion), as ``regtest(model=...)``.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    measure : str, optional
+        Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    add : float, optional
+        Continuity correction added to events and non-events (metafor's default 0.5).
+    to : str, optional
+        Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
+        ``"if0all"`` or ``"none"``.
+
+    Returns
+    -------
+    SmallStudyResult
+    """
     yi, vi = effect_sizes(data.events, data.total, measure=measure, add=add, to=to)
-    out = regression_test(yi, vi, np.sqrt(vi), model=model, method=method, ci=ci)
-    return SmallStudyResult("egger", model, *out, excluded=data.excluded)
+    out = regression_test(yi, vi, np.sqrt(vi), model=model, method=method, ci=ci, level=level)
+    return SmallStudyResult("egger", model, *out, level=level, excluded=data.excluded)
 
 
 def peters(
@@ -121,8 +185,35 @@ def peters(
     ci: str = "z",
     add: float = 0.5,
     to: str = "only0",
+    level: float = 0.95,
 ) -> SmallStudyResult:
-    """Peters' test: effects on the inverse sample size (``regtest(predictor="ninv")``)."""
+    """Peters' test: effects on the inverse sample size (``regtest(predictor="ninv")``).
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    model : str, optional
+        ``"rma"`` (weighted regression with tau^2 as ``method`` estimates it) or ``"lm"`` (weighted
+        least squares with a multiplicative dispersion), as ``regtest(model=...)``.
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    measure : str, optional
+        Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    add : float, optional
+        Continuity correction added to events and non-events (metafor's default 0.5).
+    to : str, optional
+        Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
+        ``"if0all"`` or ``"none"``.
+
+    Returns
+    -------
+    SmallStudyResult
+    """
     yi, vi = effect_sizes(data.events, data.total, measure=measure, add=add, to=to)
-    out = regression_test(yi, vi, 1.0 / data.total.astype(float), model=model, method=method, ci=ci)
-    return SmallStudyResult("peters", model, *out, excluded=data.excluded)
+    predictor = 1.0 / data.total.astype(float)
+    out = regression_test(yi, vi, predictor, model=model, method=method, ci=ci, level=level)
+    return SmallStudyResult("peters", model, *out, level=level, excluded=data.excluded)

@@ -29,13 +29,26 @@ from bayesmeta.freq.glmm import check_counts, glmm_result
 from bayesmeta.freq.glmm_fit import fit_glmm
 from bayesmeta.freq.results import FreqResult, SubgroupResult
 from bayesmeta.freq.rma import check_method, rma, rma_arrays
+from bayesmeta.freq.separation import find_separation
 from bayesmeta.freq.uni import fit_uni
 
 TAU2_MODES = ("separate", "common")
 
 
 def between_group_q(estimates: np.ndarray, se: np.ndarray) -> float:
-    """Cochran's Q of group estimates with inverse-variance weights."""
+    """Cochran's Q of group estimates with inverse-variance weights.
+
+    Parameters
+    ----------
+    estimates : numpy.ndarray
+        Pooled estimate of each group (analysis scale).
+    se : numpy.ndarray
+        Their standard errors.
+
+    Returns
+    -------
+    float
+    """
     w = 1.0 / np.asarray(se, dtype=float) ** 2
     est = np.asarray(estimates, dtype=float)
     centre = np.sum(w * est) / np.sum(w)
@@ -84,7 +97,7 @@ def subgroup(
     options = {"method": method, "measure": measure, "ci": ci, "add": add, "to": to, "level": level}
     members = {name: labels == name for name in levels}
     if method == "GLMM":
-        check_separation(data, members, by=by)
+        check_separation(data, members, by=by, tau2=tau2)
     overall = rma(data, **options)
     if tau2 == "common" and method == "GLMM":
         groups, covariance = _glmm_common(data, members, level=level)
@@ -111,8 +124,15 @@ def subgroup(
     )
 
 
-def check_separation(data: MetaData, members: dict[str, np.ndarray], *, by: str) -> None:
-    """Refuse groups with no events or only events: their GLMM estimate is infinite.
+def check_separation(
+    data: MetaData, members: dict[str, np.ndarray], *, by: str, tau2: str = "separate"
+) -> None:
+    """Refuse levels whose GLMM estimate is infinite, decided from the data.
+
+    A level is separated when the linear program of :func:`bayesmeta.freq.separation.
+    find_separation` on the level indicators finds a direction moving it (its studies have no
+    events, or only events). With separate tau^2 per level, a level of several studies none of
+    which has both events and non-events has an unbounded tau^2 and is refused too.
 
     Parameters
     ----------
@@ -122,24 +142,44 @@ def check_separation(data: MetaData, members: dict[str, np.ndarray], *, by: str)
         Boolean mask of each group's studies.
     by : str
         Covariate name, for the message.
+    tau2 : {"separate", "common"}
+        Whether each level has its own tau^2.
+
+    Returns
+    -------
+    None
 
     Raises
     ------
     InputError
-        Naming every separated group and its studies, in one line.
+        Naming every separated level and its studies, in one line.
     """
     studies = np.asarray(data.studies)
+    names = list(members)
+    found = find_separation(_indicators(members), data.events, data.total)
     problems = []
-    for name, mask in members.items():
-        events, total = data.events[mask], data.total[mask]
-        if events.sum() == 0 or np.all(events == total):
-            what = "no events" if events.sum() == 0 else "only events"
-            problems.append(f"'{name}' ({', '.join(studies[mask])}: {what})")
+    if found is not None:
+        for column in found.coefficients:
+            mask = members[names[column]]
+            what = "no events" if data.events[mask].sum() == 0 else "only events"
+            problems.append(f"'{names[column]}' ({', '.join(studies[mask])}: {what})")
     if problems:
         raise InputError(
             f"GLMM: {by} level(s) {'; '.join(problems)} make the logistic ML estimate infinite,"
             " so the GLMM cannot be fitted (metafor's rma.glmm does not converge either);"
             " use an inverse-variance method such as DL or REML"
+        )
+    if tau2 != "separate":
+        return
+    for name, mask in members.items():
+        events, total = data.events[mask], data.total[mask]
+        if mask.sum() > 1 and not np.any((events > 0) & (events < total)):
+            problems.append(f"'{name}' ({', '.join(studies[mask])})")
+    if problems:
+        raise InputError(
+            f"GLMM: in {by} level(s) {'; '.join(problems)} no study has both events and"
+            " non-events, so the level's tau^2 has no finite ML estimate; use an"
+            " inverse-variance method such as DL or REML"
         )
 
 
@@ -172,7 +212,9 @@ def _glmm_common(
     events = data.events.astype(float)
     total = data.total.astype(float)
     check_counts(events, total)
-    fit = fit_glmm(_indicators(members), events, total)
+    fit = fit_glmm(
+        _indicators(members), events, total, columns=list(members), studies=list(data.studies)
+    )
     groups = {}
     for column, (name, mask) in enumerate(members.items()):
         groups[name] = glmm_result(
@@ -188,7 +230,19 @@ def _glmm_common(
 
 
 def equality_test(beta: np.ndarray, covariance: np.ndarray) -> float:
-    """Wald statistic for equal group means (the QM of the model with an intercept)."""
+    """Wald statistic for equal group means (the QM of the model with an intercept).
+
+    Parameters
+    ----------
+    beta : numpy.ndarray
+        Regression coefficients.
+    covariance : numpy.ndarray
+        Covariance matrix of ``beta``.
+
+    Returns
+    -------
+    float
+    """
     contrast = np.eye(len(beta))[1:] - np.eye(len(beta))[0]
     diff = contrast @ beta
     return float(diff @ np.linalg.solve(contrast @ covariance @ contrast.T, diff))

@@ -19,13 +19,41 @@ _THRESHOLD = 1e-12
 
 
 def projection(w: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """``P = W - W X (X'WX)^-1 X'W`` for weights ``w``."""
+    """``P = W - W X (X'WX)^-1 X'W`` for weights ``w``.
+
+    Parameters
+    ----------
+    w : numpy.ndarray
+        Weights, one per study.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     WX = X * w[:, None]
     return np.diag(w) - WX @ np.linalg.solve(X.T @ WX, WX.T)
 
 
 def residual_q(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float) -> float:
-    """Generalised Q: weighted residual sum of squares with weights ``1/(vi + tau2)``."""
+    """Generalised Q: weighted residual sum of squares with weights ``1/(vi + tau2)``.
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+    tau2 : float
+        The tau^2 at which Q is evaluated.
+
+    Returns
+    -------
+    float
+    """
     w = 1.0 / (vi + tau2)
     WX = X * w[:, None]
     beta = np.linalg.solve(X.T @ WX, WX.T @ yi)
@@ -34,18 +62,66 @@ def residual_q(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float) -> fl
 
 
 def dersimonian_laird(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
+    """DerSimonian-Laird (method of moments on Q with weights ``1 / vi``), as metafor's ``DL``.
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+
+    Returns
+    -------
+    float
+        tau^2, truncated at 0.
+    """
     k, p = X.shape
     P = projection(1.0 / vi, X)
     return max(0.0, float((yi @ P @ yi - (k - p)) / np.trace(P)))
 
 
 def hunter_schmidt(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
+    """Hunter-Schmidt, as metafor's ``HS``: ``(Q - k) / sum(w)`` with weights ``1 / vi``.
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+
+    Returns
+    -------
+    float
+        tau^2, truncated at 0.
+    """
     w = 1.0 / vi
     P = projection(w, X)
     return max(0.0, float((yi @ P @ yi - len(yi)) / w.sum()))
 
 
 def sidik_jonkman(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
+    """Sidik-Jonkman, as metafor's ``SJ`` (one step from metafor's starting value).
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+
+    Returns
+    -------
+    float
+        tau^2 (positive: the starting value times Q / (k - p)).
+    """
     k, p = X.shape
     # metafor's starting value: the variance of the outcomes times (k - 1) / k, whatever X is
     tau2_0 = float(np.var(yi, ddof=0))
@@ -53,7 +129,21 @@ def sidik_jonkman(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
 
 
 def hedges(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
-    """Hedges' (HE) estimator, metafor's starting value for ML, REML and EB."""
+    """Hedges' (HE) estimator, metafor's starting value for ML, REML and EB.
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+
+    Returns
+    -------
+    float
+    """
     k, p = X.shape
     P = np.eye(k) - X @ np.linalg.solve(X.T @ X, X.T)
     return float((yi @ P @ yi - np.trace(P @ np.diag(vi))) / (k - p))
@@ -64,6 +154,21 @@ def q_root(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, target: float) -> floa
 
     Returns 0 when Q(0) is already at or below ``target`` and ``inf`` when no tau^2 up to 1e12
     brings it down (Paule-Mandel raises on that; the Q-profile bound is then unbounded).
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+    target : float
+        The value Q must fall to.
+
+    Returns
+    -------
+    float
     """
 
     def f(t: float) -> float:
@@ -80,7 +185,21 @@ def q_root(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, target: float) -> floa
 
 
 def paule_mandel(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
-    """Root of ``Q(tau2) = k - p`` (0 when Q(0) is already below k - p); EB is the same root."""
+    """Root of ``Q(tau2) = k - p`` (0 when Q(0) is already below k - p); EB is the same root.
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+
+    Returns
+    -------
+    float
+    """
     k, p = X.shape
     root = q_root(yi, vi, X, k - p)
     if np.isinf(root):
@@ -132,7 +251,24 @@ def _boundary_check(
 
 
 def estimate_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, *, method: str) -> float:
-    """tau^2 by ``method`` (one of :data:`ESTIMATORS`; ``EE`` gives 0)."""
+    """tau^2 by ``method`` (one of :data:`ESTIMATORS`; ``EE`` gives 0).
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+    method : str
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+
+    Returns
+    -------
+    float
+    """
     if method == "EE":
         return 0.0
     if method == "DL":

@@ -15,7 +15,35 @@ CI_METHODS = ("z", "hk")
 
 @dataclass(frozen=True)
 class UniFit:
-    """A fitted ``rma.uni`` model on the analysis scale."""
+    """A fitted ``rma.uni`` model on the analysis scale.
+
+    Attributes
+    ----------
+    beta : numpy.ndarray
+        Regression coefficients.
+    vb : numpy.ndarray
+        Covariance matrix of ``beta``.
+    tau2 : float
+        A fixed tau^2; None estimates it with ``method``.
+    qe : float
+        Cochran's Q (residual heterogeneity).
+    qe_df : int
+        Degrees of freedom of Q.
+    qe_p : float
+        p-value of Q.
+    i2 : float
+        I^2, in percent.
+    h2 : float
+        H^2.
+    ci_method : str
+        ``"z"`` or ``"hk"``.
+    dfs : float
+        Degrees of freedom of the t-based (Hartung-Knapp) intervals; inf for z.
+    level : float
+        Confidence level, e.g. 0.95.
+    weights : numpy.ndarray
+        Weights ``1 / (vi + tau2)``.
+    """
 
     beta: np.ndarray
     vb: np.ndarray
@@ -52,6 +80,13 @@ class UniFit:
 
 
 def check_ci(ci: str) -> None:
+    """Refuse an unknown interval method with a one-line :class:`~bayesmeta.errors.InputError`.
+
+    Parameters
+    ----------
+    ci : str
+        ``"z"`` or ``"hk"``.
+    """
     if ci not in CI_METHODS:
         raise InputError(f"unknown interval method ci='{ci}' (choose from z, hk)")
 
@@ -66,7 +101,30 @@ def fit_uni(
     level: float = 0.95,
     tau2: float | None = None,
 ) -> UniFit:
-    """Fit the model ``yi ~ X`` with sampling variances ``vi`` (tau^2 estimated unless given)."""
+    """Fit the model ``yi ~ X`` with sampling variances ``vi`` (tau^2 estimated unless given).
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+    method : str, optional
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    ci : str, optional
+        ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
+    level : float, optional
+        Confidence level, e.g. 0.95.
+    tau2 : float, optional
+        A fixed tau^2; None estimates it with ``method``.
+
+    Returns
+    -------
+    UniFit
+    """
     check_ci(ci)
     yi = np.asarray(yi, dtype=float)
     vi = np.asarray(vi, dtype=float)
@@ -139,7 +197,23 @@ def _single_study(yi: np.ndarray, vi: np.ndarray, *, ci: str, level: float, tau2
 def q_profile_ci(
     yi: np.ndarray, vi: np.ndarray, X: np.ndarray, *, level: float = 0.95
 ) -> tuple[float, float]:
-    """Q-profile confidence interval of tau^2 (Viechtbauer 2007; ``confint(type="QP")``)."""
+    """Q-profile confidence interval of tau^2 (Viechtbauer 2007; ``confint(type="QP")``).
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+    X : numpy.ndarray
+        Design matrix, one row per study (a column of ones for the intercept-only model).
+    level : float, optional
+        Confidence level, e.g. 0.95.
+
+    Returns
+    -------
+    tuple[float, float]
+    """
     k, p = X.shape
     alpha = 1 - level
     crit_lo = stats.chi2.ppf(1 - alpha / 2, k - p)  # Q above this -> tau2 above the lower bound

@@ -38,7 +38,17 @@ PROB = 0.95
 
 
 def gauss_hermite(m: int = GH_NODES) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights of the m-point rule for E[f(Z)], Z ~ N(0, 1) (weights sum to 1)."""
+    """Nodes and weights of the m-point rule for E[f(Z)], Z ~ N(0, 1) (weights sum to 1).
+
+    Parameters
+    ----------
+    m : int, optional
+        Number of nodes.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+    """
     nodes, weights = np.polynomial.hermite_e.hermegauss(m)
     return nodes, weights / weights.sum()
 
@@ -52,6 +62,10 @@ def population_mean(eta: np.ndarray, tau: np.ndarray, *, m: int = GH_NODES) -> n
         Linear predictors and between-study SDs (same shape or broadcastable); tau >= 0.
     m : int
         Number of Gauss-Hermite nodes.
+
+    Returns
+    -------
+    numpy.ndarray
     """
     nodes, weights = gauss_hermite(m)
     eta, tau = np.broadcast_arrays(np.asarray(eta, float), np.asarray(tau, float))
@@ -59,7 +73,21 @@ def population_mean(eta: np.ndarray, tau: np.ndarray, *, m: int = GH_NODES) -> n
 
 
 def interval(draws: np.ndarray, *, hdi: bool = False, prob: float = PROB) -> Interval:
-    """Posterior median and a ``prob`` equal-tailed (default) or highest-density interval."""
+    """Posterior median and a ``prob`` equal-tailed (default) or highest-density interval.
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Posterior draws (any shape; flattened).
+    hdi : bool, optional
+        Highest-density intervals instead of equal-tailed ones.
+    prob : float, optional
+        Probability mass of the interval.
+
+    Returns
+    -------
+    Interval
+    """
     x = np.asarray(draws, dtype=float).ravel()
     median = float(np.median(x))
     if hdi:
@@ -71,7 +99,19 @@ def interval(draws: np.ndarray, *, hdi: bool = False, prob: float = PROB) -> Int
 
 
 def hdi_bounds(draws: np.ndarray, *, prob: float = PROB) -> tuple[float, float]:
-    """Narrowest interval holding ``prob`` of the draws (unimodal posteriors)."""
+    """Narrowest interval holding ``prob`` of the draws (unimodal posteriors).
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Posterior draws (any shape; flattened).
+    prob : float, optional
+        Probability mass of the interval.
+
+    Returns
+    -------
+    tuple[float, float]
+    """
     x = np.sort(np.asarray(draws, dtype=float).ravel())
     n = x.size
     width = int(np.floor(prob * n))
@@ -93,6 +133,10 @@ def pooled_draws(
         ``(draws, k)`` linear predictors without random effect and the tau of each study.
     rng : numpy.random.Generator
         Source of the study index and the new study's standard-normal effect.
+
+    Returns
+    -------
+    dict[str, numpy.ndarray]
     """
     eta = np.asarray(eta, float)
     tau_study = np.broadcast_to(np.asarray(tau_study, float), eta.shape)
@@ -114,7 +158,21 @@ def pooled_draws(
 
 
 def study_rates(eta: np.ndarray, tau_study: np.ndarray, z: np.ndarray | None) -> np.ndarray:
-    """Shrunken study rates expit(eta_i + tau_i z_i), ``(draws, k)`` (z None: common effect)."""
+    """Shrunken study rates expit(eta_i + tau_i z_i), ``(draws, k)`` (z None: common effect).
+
+    Parameters
+    ----------
+    eta : numpy.ndarray
+        Linear predictor draws, ``(draws, k)``.
+    tau_study : numpy.ndarray
+        Draws of each study's tau, ``(draws, k)``.
+    z : numpy.ndarray or None
+        Draws of the standardised study effects, ``(draws, k)``; None for the common-effect model.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     eta = np.asarray(eta, float)
     if z is None:
         return expit(eta)
@@ -124,7 +182,21 @@ def study_rates(eta: np.ndarray, tau_study: np.ndarray, z: np.ndarray | None) ->
 def contrasts(
     rates: dict[str, np.ndarray], *, hdi: bool = False, prob: float = PROB
 ) -> list[Contrast]:
-    """Every pair (a, b) of levels in order: difference rate_a - rate_b and P(rate_a > rate_b)."""
+    """Every pair (a, b) of levels in order: difference rate_a - rate_b and P(rate_a > rate_b).
+
+    Parameters
+    ----------
+    rates : dict[str, numpy.ndarray]
+        Level -> draws of its rate.
+    hdi : bool, optional
+        Highest-density intervals instead of equal-tailed ones.
+    prob : float, optional
+        Probability mass of the interval.
+
+    Returns
+    -------
+    list[Contrast]
+    """
     found = []
     for a, b in combinations(rates, 2):
         diff = np.asarray(rates[a], float) - np.asarray(rates[b], float)
@@ -141,6 +213,23 @@ def level_profile(
     Numeric covariates sit at their mean, other factors at their observed proportions; the
     dummies of ``factor`` are set to the indicator of ``level`` (all 0 for the reference level
     under treatment coding).
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        Design matrix, one row per study.
+    columns : tuple[str, ...]
+        Names of the design matrix's columns.
+    factor : str
+        The categorical covariate.
+    levels : tuple
+        Its levels, the reference first.
+    level : str
+        The level whose profile is wanted.
+
+    Returns
+    -------
+    numpy.ndarray
     """
     row = np.asarray(matrix, float).mean(axis=0)
     for other in levels:

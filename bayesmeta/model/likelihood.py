@@ -35,7 +35,19 @@ def hermite_rule(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def log_binom_coef(events: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """log C(n, y)."""
+    """log C(n, y).
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     return gammaln(total + 1.0) - gammaln(events + 1.0) - gammaln(total - events + 1.0)
 
 
@@ -62,6 +74,21 @@ def integrand_mode(
 
     All arguments broadcast together; ``tau >= 0``. The derivative ``tau (y - n p) - z`` is
     positive at ``tau (y - n)`` and negative at ``tau y``, which brackets the mode.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    mu : numpy.ndarray
+        Mean of the study effects on the logit scale.
+    tau : numpy.ndarray
+        Between-study standard deviation on the logit scale.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
     """
     events, total, mu, tau = np.broadcast_arrays(events, total, mu, tau)
     lo = tau * (events - total)
@@ -173,7 +200,21 @@ def _log_integral(y, n, mu, tau, *, n_nodes: int, newton_steps: int) -> np.ndarr
 
 
 def logistic_normal_mean(mu: np.ndarray, tau: np.ndarray, *, n_nodes: int = 40) -> np.ndarray:
-    """E[expit(mu + tau Z)], Z ~ N(0, 1): the population-averaged rate."""
+    """E[expit(mu + tau Z)], Z ~ N(0, 1): the population-averaged rate.
+
+    Parameters
+    ----------
+    mu : numpy.ndarray
+        Mean of the study effects on the logit scale.
+    tau : numpy.ndarray
+        Between-study standard deviation on the logit scale.
+    n_nodes : int, optional
+        Gauss-Hermite nodes.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     x, w = hermite_rule(n_nodes)
     mu = np.asarray(mu, dtype=float)[..., None]
     tau = np.asarray(tau, dtype=float)[..., None]

@@ -56,7 +56,15 @@ _PATTERN = re.compile(r"^\s*([a-z_]+)\s*\((.*)\)\s*$")
 
 @dataclass(frozen=True)
 class Prior:
-    """A parsed prior: family name and its parameters, in the order of the string."""
+    """A parsed prior: family name and its parameters, in the order of the string.
+
+    Attributes
+    ----------
+    family : str
+        Family name, e.g. ``"halfnormal"``.
+    params : tuple[float, ...]
+        The family's parameters, in the order of its string form.
+    """
 
     family: str
     params: tuple[float, ...]
@@ -254,6 +262,19 @@ def positive_with_logp(prior: Prior, name: str, params, **kwargs):
 def parse_prior(text: str | Prior, *, role: str, name: str = "prior") -> Prior:
     """Parse a prior string and check it suits ``role`` ("location" or "scale").
 
+    Parameters
+    ----------
+    text : str or Prior
+        A prior string such as ``"normal(0, 2.5)"``, or a Prior (returned checked).
+    role : str
+        ``"location"`` (mu, beta) or ``"scale"`` (tau).
+    name : str, optional
+        What the prior is for, named in error messages.
+
+    Returns
+    -------
+    Prior
+
     Raises
     ------
     InputError
@@ -313,7 +334,17 @@ def _check_values(prior: Prior, name: str) -> None:
 
 @dataclass(frozen=True)
 class Priors:
-    """The priors of one model: ``mu`` (intercept / group means), ``beta`` (slopes), ``tau``."""
+    """The priors of one model: ``mu`` (intercept / group means), ``beta`` (slopes), ``tau``.
+
+    Attributes
+    ----------
+    mu : Prior
+        Prior of mu, the mean study effect (logit scale), and of cell means.
+    beta : Prior
+        Prior of the regression slopes.
+    tau : Prior
+        Prior of tau, the between-study standard deviation (logit scale).
+    """
 
     mu: Prior
     beta: Prior

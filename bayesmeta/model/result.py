@@ -21,7 +21,19 @@ ESS_MIN = 400
 
 @dataclass(frozen=True)
 class Interval:
-    """Posterior median and the bounds of a 95% interval (equal-tailed unless ``kind``)."""
+    """Posterior median and the bounds of a 95% interval (equal-tailed unless ``kind``).
+
+    Attributes
+    ----------
+    median : float
+        Posterior median.
+    lo : float
+        Lower bound of the interval (95% unless stated).
+    hi : float
+        Upper bound of the interval (95% unless stated).
+    kind : str, optional
+        ``"eti"`` (equal-tailed) or ``"hdi"`` (highest density).
+    """
 
     median: float
     lo: float
@@ -34,7 +46,23 @@ class Interval:
 
 @dataclass(frozen=True)
 class Contrast:
-    """Difference in rates between two levels, ``rate_a - rate_b``, and P(rate_a > rate_b)."""
+    """Difference in rates between two levels, ``rate_a - rate_b``, and P(rate_a > rate_b).
+
+    Attributes
+    ----------
+    a : str
+        First level.
+    b : str
+        Second level.
+    median : float
+        Posterior median.
+    lo : float
+        Lower bound of the interval (95% unless stated).
+    hi : float
+        Upper bound of the interval (95% unless stated).
+    prob_a_greater : float
+        Posterior probability that rate a exceeds rate b.
+    """
 
     a: str
     b: str
@@ -56,7 +84,21 @@ class Contrast:
 
 @dataclass(frozen=True)
 class Diagnostics:
-    """Sampling diagnostics; for the quadrature engine R-hat/ESS are None and divergences 0."""
+    """Sampling diagnostics; for the quadrature engine R-hat/ESS are None and divergences 0.
+
+    Attributes
+    ----------
+    rhat_max : float or None
+        Largest R-hat over the sampled parameters (None for the exact engine).
+    ess_bulk_min : float or None
+        Smallest bulk effective sample size (None for the exact engine).
+    ess_tail_min : float or None
+        Smallest tail effective sample size (None for the exact engine).
+    divergences : int
+        Number of divergent transitions.
+    engine_note : str, optional
+        A note from the engine (e.g. the exact engine's accuracy controls).
+    """
 
     rhat_max: float | None
     ess_bulk_min: float | None

@@ -34,6 +34,23 @@ class ModelSpec:
 
     ``data`` already excludes the studies missing a covariate the model uses; they are listed
     in ``data.excluded``.
+
+    Attributes
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    kind : Kind
+        ``"random"``, ``"regression"``, ``"subgroup"`` or ``"common"``.
+    priors : Priors, optional
+        The priors of mu, beta and tau.
+    formula : str, optional
+        Covariate formula, e.g. ``"cancer_type + age_median"``.
+    by : str, optional
+        Subgroup covariate.
+    separate_tau : bool, optional
+        Subgroup model: one tau per level instead of a shared one.
+    reference : Mapping[str, Any], optional
+        Covariate -> reference level for treatment coding.
     """
 
     data: MetaData
@@ -108,6 +125,10 @@ def build_model(
         Prior strings (see :mod:`bayesmeta.model.priors`); defaults are documented there.
     reference : mapping, optional
         Covariate -> reference level for treatment coding (default: first sorted level).
+
+    Returns
+    -------
+    ModelSpec
 
     Raises
     ------

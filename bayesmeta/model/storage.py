@@ -95,7 +95,17 @@ def save(result: BayesResult, path: str | Path, *, attrs: dict[str, str] | None 
 
 
 def load(path: str | Path) -> BayesResult:
-    """Read a file written by :func:`save`."""
+    """Read a file written by :func:`save`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The NetCDF file.
+
+    Returns
+    -------
+    BayesResult
+    """
     import arviz as az
 
     path = Path(path)

@@ -28,7 +28,19 @@ PARAMETERS = ("mu", "beta", "tau", "z")
 
 
 def linear_predictor(spec: ModelSpec, free: dict[str, np.ndarray]) -> tuple[dict, np.ndarray]:
-    """Named parameters and ``eta`` ``(chain, draw, k)`` from the free variables."""
+    """Named parameters and ``eta`` ``(chain, draw, k)`` from the free variables.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    free : dict[str, numpy.ndarray]
+        Draws of the model's free variables, ``(chain, draw, ...)``.
+
+    Returns
+    -------
+    tuple[dict, numpy.ndarray]
+    """
     k = spec.data.k
     params: dict[str, np.ndarray] = {}
     if spec.kind == "regression":
@@ -70,7 +82,21 @@ def _unshear(spec: ModelSpec, free: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def to_inference_data(spec: ModelSpec, raw: RawDraws, *, attrs: dict | None = None):
-    """Build the labelled InferenceData of a fit."""
+    """Build the labelled InferenceData of a fit.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    raw : RawDraws
+        The sampler's draws and divergences.
+    attrs : dict, optional
+        Attributes recorded on the posterior group (engine, seed, ...).
+
+    Returns
+    -------
+    arviz.InferenceData
+    """
     import arviz as az
 
     data = spec.data

@@ -34,7 +34,21 @@ from bayesmeta.model.spec import ModelSpec
 
 @dataclass(frozen=True)
 class Layout:
-    """Numbers a model is built from; ``values`` go into the ``pm.Data`` containers."""
+    """Numbers a model is built from; ``values`` go into the ``pm.Data`` containers.
+
+    Attributes
+    ----------
+    key : tuple
+        Structure key: models with equal keys share one compiled PyMC model.
+    values : dict[str, numpy.ndarray]
+        Data and prior parameters by ``pm.Data`` name.
+    coef_names : tuple[str, ...], optional
+        Names of the regression coefficients.
+    mean_columns : tuple[int, ...], optional
+        Design columns whose coefficients get the mu prior.
+    slope_columns : tuple[int, ...], optional
+        Design columns whose coefficients get the beta prior.
+    """
 
     key: tuple
     values: dict[str, np.ndarray]
@@ -44,7 +58,17 @@ class Layout:
 
 
 def mean_columns(spec: ModelSpec) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Regression columns that get the mu prior (intercept, or cell means without one)."""
+    """Regression columns that get the mu prior (intercept, or cell means without one).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+
+    Returns
+    -------
+    tuple[tuple[int, ...], tuple[int, ...]]
+    """
     design = spec.design
     if design.has_intercept:
         means = (design.columns.index(INTERCEPT),)
@@ -60,7 +84,17 @@ def mean_columns(spec: ModelSpec) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 def layout(spec: ModelSpec) -> Layout:
-    """The structure key and data values of ``spec`` (pure; no PyMC)."""
+    """The structure key and data values of ``spec`` (pure; no PyMC).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+
+    Returns
+    -------
+    Layout
+    """
     priors = spec.priors
     values: dict[str, np.ndarray] = {
         "y_data": np.asarray(spec.data.events, dtype=np.int64),
@@ -150,6 +184,17 @@ def build_pymc_model(spec: ModelSpec, lay: Layout | None = None):
     location is ``shift = mu + tau * mean(z)`` (per level), which removes the strong posterior
     correlation between mu and the z's of the plain non-centered model: same model and
     posterior, two to three times the effective sample size of mu on the CAR-T data.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    lay : Layout, optional
+        The layout of ``spec`` (None: computed).
+
+    Returns
+    -------
+    pymc.Model
     """
     import pymc as pm
 

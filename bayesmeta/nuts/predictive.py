@@ -14,7 +14,23 @@ from bayesmeta.nuts.sampling import RawDraws
 def prior_draws(
     spec: ModelSpec, *, draws: int, chains: int = 1, seed: int = DEFAULT_SEED
 ) -> RawDraws:
-    """Free-variable draws ``(chain, draw, ...)`` from the prior (named as the PyMC model's)."""
+    """Free-variable draws ``(chain, draw, ...)`` from the prior (named as the PyMC model's).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    draws : int
+        Draws per chain.
+    chains : int, optional
+        Number of chains.
+    seed : int, optional
+        Random seed.
+
+    Returns
+    -------
+    RawDraws
+    """
     rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     shape = (chains, draws)
     priors = spec.priors
@@ -79,5 +95,15 @@ def prior_predictive(spec: ModelSpec, *, draws: int = 1000, seed: int = DEFAULT_
 
 
 def dims_names(dims: dict[str, list[str]]) -> set[str]:
-    """Every dimension name used in ``dims``."""
+    """Every dimension name used in ``dims``.
+
+    Parameters
+    ----------
+    dims : dict[str, list[str]]
+        Variable name -> its dimension names.
+
+    Returns
+    -------
+    set[str]
+    """
     return {d for names in dims.values() for d in names}

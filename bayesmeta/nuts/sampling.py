@@ -20,6 +20,7 @@ import numpy as np
 from bayesmeta.errors import InputError
 from bayesmeta.model.options import SAMPLERS, TARGET_ACCEPT  # noqa: F401 (TARGET_ACCEPT re-exported)
 from bayesmeta.model.spec import ModelSpec
+from bayesmeta.nuts.backend import compile_mode, declare_no_blas, pytensor_mode
 from bayesmeta.nuts.model import Layout, build_pymc_model, layout
 
 _CACHE_SIZE = 16
@@ -28,7 +29,17 @@ _cache: OrderedDict[tuple, object] = OrderedDict()
 
 @dataclass(frozen=True)
 class RawDraws:
-    """Free-variable draws ``(chain, draw, ...)`` and divergence flags ``(chain, draw)``."""
+    """Free-variable draws ``(chain, draw, ...)`` and divergence flags ``(chain, draw)``.
+
+    Attributes
+    ----------
+    values : dict[str, numpy.ndarray]
+        Draws by variable name, ``(chain, draw, ...)``.
+    diverging : numpy.ndarray
+        Divergence flags, ``(chain, draw)``.
+    sampler : str
+        NUTS implementation: ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+    """
 
     values: dict[str, np.ndarray]
     diverging: np.ndarray
@@ -36,7 +47,13 @@ class RawDraws:
 
 
 def check_sampler(sampler: str) -> None:
-    """Raise InputError for an unknown sampler or one that is not installed."""
+    """Raise InputError for an unknown sampler or one that is not installed.
+
+    Parameters
+    ----------
+    sampler : str
+        NUTS implementation: ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+    """
     if sampler not in SAMPLERS:
         raise InputError(f"unknown sampler '{sampler}' (choose from {', '.join(SAMPLERS)})")
     needed = {"nutpie": "nutpie", "numpyro": "numpyro"}.get(sampler)
@@ -68,7 +85,29 @@ def sample(
     sampler: str = "pymc",
     target_accept: float = TARGET_ACCEPT,
 ) -> RawDraws:
-    """Sample the posterior of ``spec`` with the chosen NUTS implementation."""
+    """Sample the posterior of ``spec`` with the chosen NUTS implementation.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    draws : int
+        Draws per chain.
+    tune : int
+        Tuning steps per chain.
+    chains : int
+        Number of chains.
+    seed : int
+        Random seed.
+    sampler : str, optional
+        NUTS implementation: ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+    target_accept : float, optional
+        Target acceptance rate of NUTS.
+
+    Returns
+    -------
+    RawDraws
+    """
     check_sampler(sampler)
     lay = layout(spec)
     if sampler == "nutpie":
@@ -92,7 +131,17 @@ def _quiet_pymc():
 
 def least_squares_start(lay: Layout) -> np.ndarray:
     """Coefficients of a regression fitted to the empirical logits (a sane starting point when
-    numeric covariates are not centred: a jitter of +-1 on an age slope means logits of +-60)."""
+    numeric covariates are not centred: a jitter of +-1 on an age slope means logits of +-60).
+
+    Parameters
+    ----------
+    lay : Layout
+        The model's layout.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     y, n = lay.values["y_data"], lay.values["n_data"]
     logits = np.log((y + 0.5) / (n - y + 0.5))
     return lay.values["x_pinv"] @ logits
@@ -117,11 +166,11 @@ def _sample_pymc(spec, lay: Layout, draws, tune, chains, seed, target_accept) ->
     import pymc as pm
     from pymc.initial_point import make_initial_point_fn
 
-    key = ("pymc", target_accept, *lay.key)
+    key = ("pymc", pytensor_mode(), target_accept, *lay.key)
     entry = _cache.get(key)
     if entry is None:
         model = build_pymc_model(spec, lay)
-        with model:
+        with model, compile_mode():
             step = pm.NUTS(target_accept=target_accept)
         jitter = make_initial_point_fn(
             model=model, jitter_rvs=set(model.free_RVs), return_transformed=False
@@ -132,7 +181,7 @@ def _sample_pymc(spec, lay: Layout, draws, tune, chains, seed, target_accept) ->
     pm.set_data(lay.values, model=model)
     seeds = np.random.SeedSequence(seed).generate_state(chains + 1)
     initvals = [_start(lay, jitter(int(s)), int(s)) for s in seeds[1:]]
-    with model, _quiet_pymc():
+    with model, _quiet_pymc(), compile_mode():
         trace = pm.sample(
             draws=draws,
             tune=tune,
@@ -167,6 +216,7 @@ def _sample_nutpie(spec, lay: Layout, draws, tune, chains, seed, target_accept) 
         if "x_pinv" in lay.values:
             options["initial_points"] = {"beta_shift": least_squares_start(lay)}
             options["jitter_rvs"] = {rv for rv in model.free_RVs if rv.name != "beta_shift"}
+        declare_no_blas()  # nutpie compiles with numba: no PyTensor BLAS is linked
         compiled = (nutpie.compile_pymc_model(model, **options), _free_names(model))
     _remember(key, compiled)
     base, names = compiled

@@ -35,7 +35,17 @@ def _stacked(idata, name: str) -> np.ndarray:
 
 
 def diagnostics(idata) -> Diagnostics:
-    """Max R-hat, min bulk and tail ESS over the sampled parameters, and divergences."""
+    """Max R-hat, min bulk and tail ESS over the sampled parameters, and divergences.
+
+    Parameters
+    ----------
+    idata
+        InferenceData of a fit (``arviz.InferenceData``).
+
+    Returns
+    -------
+    Diagnostics
+    """
     import arviz as az
 
     names = [v for v in PARAMETERS if v in idata.posterior]
@@ -56,7 +66,17 @@ def _extreme(dataset, pick) -> float:
 
 
 def warn_if_needed(diag: Diagnostics, *, what: str, stacklevel: int = 2) -> None:
-    """Emit a ConvergenceWarning naming every failed check."""
+    """Emit a ConvergenceWarning naming every failed check.
+
+    Parameters
+    ----------
+    diag : Diagnostics
+        The diagnostics to check.
+    what : str
+        What was sampled, named in the warning.
+    stacklevel : int, optional
+        Passed to :func:`warnings.warn`.
+    """
     problems = diag.problems()
     if problems:
         warnings.warn(
@@ -111,6 +131,25 @@ def summarize(
 
     ``seed`` drives the draws of the new study's random effect; ``settings`` (sampler, draws,
     ...) are added to ``model``.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    idata
+        InferenceData of a fit (``arviz.InferenceData``).
+    hdi : bool, optional
+        Highest-density intervals instead of equal-tailed ones.
+    seed : int, optional
+        Random seed.
+    settings : dict, optional
+        Sampler settings recorded in the result.
+    engine : str, optional
+        The engine that produced the draws (recorded in the result).
+
+    Returns
+    -------
+    BayesResult
     """
 
     def iv(x: np.ndarray) -> Interval:

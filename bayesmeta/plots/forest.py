@@ -42,7 +42,27 @@ LEGEND_PREDICTION = "Prediction interval"
 
 @dataclass(frozen=True)
 class Row:
-    """One line of a forest plot (a study, a pooled diamond, a prediction bar or a header)."""
+    """One line of a forest plot (a study, a pooled diamond, a prediction bar or a header).
+
+    Attributes
+    ----------
+    label : str
+        Text at the left of the row.
+    kind : str
+        ``"study"``, ``"pooled"`` (diamond), ``"prediction"`` (bar) or ``"header"``.
+    estimate : float, optional
+        Point estimate (a rate).
+    lo : float, optional
+        Lower limit.
+    hi : float, optional
+        Upper limit.
+    counts : str, optional
+        Events/total text, or empty.
+    color : str, optional
+        Colour of the marker.
+    weight : float, optional
+        Relative weight (marker size); NaN for none.
+    """
 
     label: str
     kind: str  # "study", "pooled", "prediction", "header"
@@ -60,7 +80,19 @@ class Row:
 
 
 def study_rows(data: MetaData, *, order: str = "input") -> list[Row]:
-    """Rows of the observed study proportions with Clopper-Pearson limits."""
+    """Rows of the observed study proportions with Clopper-Pearson limits.
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    order : str, optional
+        ``"input"`` (as given), ``"rate"`` (by observed rate) or ``"size"`` (largest first).
+
+    Returns
+    -------
+    list[Row]
+    """
     lo, hi = inputs.clopper_pearson(data.events, data.total)
     observed = data.events / data.total
     positions = np.arange(data.k)
@@ -88,7 +120,21 @@ def pooled_rows(
     freq: Any = None, bayes: BayesResult | None = None, *, bayes_mean: bool = True
 ) -> list[Row]:
     """Diamonds for each frequentist result and the Bayesian median (and mean) rate, then the
-    prediction intervals."""
+    prediction intervals.
+
+    Parameters
+    ----------
+    freq : Any, optional
+        Frequentist result(s): one result, a mapping of label to result, or None.
+    bayes : BayesResult, optional
+        Bayesian result, or None.
+    bayes_mean : bool, optional
+        Also draw the population-mean rate.
+
+    Returns
+    -------
+    list[Row]
+    """
     rows: list[Row] = []
     predictions: list[Row] = []
     for position, (label, result) in enumerate(inputs.freq_mapping(freq).items()):
@@ -134,7 +180,23 @@ def pooled_rows(
 def draw_rows(
     axis: Axes, text_axis: Axes, rows: list[Row], *, shrunken: Mapping[str, Any] | None = None
 ) -> list[float]:
-    """Draw ``rows`` top to bottom on ``axis`` with their numbers on ``text_axis``; returns y."""
+    """Draw ``rows`` top to bottom on ``axis`` with their numbers on ``text_axis``; returns y.
+
+    Parameters
+    ----------
+    axis : Axes
+        The plot axis.
+    text_axis : Axes
+        The axis holding the numbers at the right.
+    rows : list[Row]
+        The rows, top to bottom.
+    shrunken : Mapping[str, Any], optional
+        Study label -> shrunken rate ``{median, lo, hi}`` drawn beside the observed one, or None.
+
+    Returns
+    -------
+    list[float]
+    """
     from matplotlib.patches import Polygon
 
     shrunken = shrunken or {}
@@ -214,7 +276,21 @@ def _block(kind: str) -> str:
 
 
 def legend_handles(*, with_shrunken: bool, with_pooled: bool, with_prediction: bool) -> list[Any]:
-    """Legend entries shared by the forest plots."""
+    """Legend entries shared by the forest plots.
+
+    Parameters
+    ----------
+    with_shrunken : bool
+        Include the shrunken-estimate entry.
+    with_pooled : bool
+        Include the pooled-diamond entry.
+    with_prediction : bool
+        Include the prediction-interval entry.
+
+    Returns
+    -------
+    list[Any]
+    """
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], marker="s", color=COLORS["observed"], label=LEGEND_OBSERVED)]
@@ -238,7 +314,21 @@ def legend_handles(*, with_shrunken: bool, with_pooled: bool, with_prediction: b
 def rows_figure(
     rows: list[Row], *, bayes: BayesResult | None, base_height: float
 ) -> tuple[Figure, Axes]:
-    """A forest-plot figure with ``rows`` drawn (plot left, numbers right); returns the plot axis."""
+    """A forest-plot figure with ``rows`` drawn (plot left, numbers right); returns the plot axis.
+
+    Parameters
+    ----------
+    rows : list[Row]
+        The rows, top to bottom.
+    bayes : BayesResult or None
+        Bayesian result, or None.
+    base_height : float
+        Figure height before the rows are added, in inches.
+
+    Returns
+    -------
+    tuple[Figure, Axes]
+    """
     figure, axes = new_figure(
         ncols=2,
         figsize=(8.0, base_height + 0.24 * len(rows)),
@@ -251,7 +341,17 @@ def rows_figure(
 
 
 def shrunken_lookup(bayes: BayesResult | None) -> dict[str, dict[str, float]]:
-    """Study label -> {median, lo, hi} of the shrunken rates of a Bayesian result."""
+    """Study label -> {median, lo, hi} of the shrunken rates of a Bayesian result.
+
+    Parameters
+    ----------
+    bayes : BayesResult or None
+        Bayesian result, or None.
+
+    Returns
+    -------
+    dict[str, dict[str, float]]
+    """
     if bayes is None or bayes.study_rates is None or bayes.study_rates.empty:
         return {}
     frame = bayes.study_rates

@@ -26,7 +26,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass(frozen=True)
 class EggerLine:
-    """Egger's regression: ``y = limit + asymmetry * se``, the t test of ``asymmetry``."""
+    """Egger's regression: ``y = limit + asymmetry * se``, the t test of ``asymmetry``.
+
+    Attributes
+    ----------
+    limit : float
+        Limit of the effect as the standard error goes to 0 (the line's intercept).
+    asymmetry : float
+        Slope on the standard error (the asymmetry coefficient).
+    se_asymmetry : float
+        Its standard error.
+    t : float
+        Test statistic of the asymmetry.
+    df : int
+        Its degrees of freedom.
+    p : float
+        Its p-value.
+    """
 
     limit: float
     asymmetry: float
@@ -37,7 +53,19 @@ class EggerLine:
 
 
 def egger_line(yi: np.ndarray, vi: np.ndarray) -> EggerLine:
-    """Egger's regression of effect sizes ``yi`` with sampling variances ``vi``."""
+    """Egger's regression of effect sizes ``yi`` with sampling variances ``vi``.
+
+    Parameters
+    ----------
+    yi : numpy.ndarray
+        Effect sizes (analysis scale), one per study.
+    vi : numpy.ndarray
+        Sampling variances of ``yi``.
+
+    Returns
+    -------
+    EggerLine
+    """
     yi = np.asarray(yi, dtype=float)
     sei = np.sqrt(np.asarray(vi, dtype=float))
     k = len(yi)

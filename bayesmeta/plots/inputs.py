@@ -24,7 +24,21 @@ TAU_NAMES = ("tau", "sd_study", "sigma")
 def clopper_pearson(
     events: np.ndarray, total: np.ndarray, *, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (Clopper-Pearson) confidence limits of each proportion ``events / total``."""
+    """Exact (Clopper-Pearson) confidence limits of each proportion ``events / total``.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    level : float, optional
+        Confidence level, e.g. 0.95.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+    """
     x = np.asarray(events, dtype=float)
     n = np.asarray(total, dtype=float)
     alpha = 1.0 - level
@@ -36,7 +50,25 @@ def clopper_pearson(
 
 @dataclass(frozen=True)
 class FreqSummary:
-    """A frequentist pooled estimate on the proportion scale."""
+    """A frequentist pooled estimate on the proportion scale.
+
+    Attributes
+    ----------
+    label : str
+        Label of the row.
+    estimate : float
+        Pooled rate.
+    lo : float
+        Lower confidence limit.
+    hi : float
+        Upper confidence limit.
+    pi_lo : float or None
+        Lower prediction limit, or None.
+    pi_hi : float or None
+        Upper prediction limit, or None.
+    tau2 : float or None
+        tau^2 (between-study variance on the analysis scale).
+    """
 
     label: str
     estimate: float
@@ -60,7 +92,19 @@ def _pair(value: Any) -> tuple[float | None, float | None]:
 
 
 def freq_summary(result: Any, label: str) -> FreqSummary:
-    """Read ``estimate``, ``ci``, ``pi`` and ``tau2`` of a frequentist result."""
+    """Read ``estimate``, ``ci``, ``pi`` and ``tau2`` of a frequentist result.
+
+    Parameters
+    ----------
+    result : Any
+        A Bayesian or frequentist result.
+    label : str
+        Label of the row.
+
+    Returns
+    -------
+    FreqSummary
+    """
     lo, hi = _pair(getattr(result, "ci", None))
     pi_lo, pi_hi = _pair(getattr(result, "pi", None))
     tau2 = getattr(result, "tau2", None)
@@ -76,7 +120,17 @@ def freq_summary(result: Any, label: str) -> FreqSummary:
 
 
 def freq_mapping(freq: Any) -> dict[str, Any]:
-    """``None`` -> {}, a mapping as is, one result -> {its method name: result}."""
+    """``None`` -> {}, a mapping as is, one result -> {its method name: result}.
+
+    Parameters
+    ----------
+    freq : Any
+        Frequentist result(s): one result, a mapping of label to result, or None.
+
+    Returns
+    -------
+    dict[str, Any]
+    """
     if freq is None:
         return {}
     if isinstance(freq, Mapping):
@@ -85,7 +139,17 @@ def freq_mapping(freq: Any) -> dict[str, Any]:
 
 
 def exclusions(*sources: Any) -> list[Exclusion]:
-    """Excluded studies from data, Bayesian and frequentist results, without duplicates."""
+    """Excluded studies from data, Bayesian and frequentist results, without duplicates.
+
+    Parameters
+    ----------
+    *sources : Any
+        MetaData, Bayesian or frequentist results (None allowed).
+
+    Returns
+    -------
+    list[Exclusion]
+    """
     seen: dict[str, Exclusion] = {}
     for source in sources:
         items: Iterable[Any] = getattr(source, "excluded", None) or ()
@@ -101,7 +165,17 @@ def exclusions(*sources: Any) -> list[Exclusion]:
 
 
 def exclusion_note(excluded: list[Exclusion]) -> list[str]:
-    """Footnote lines listing excluded studies (empty when none)."""
+    """Footnote lines listing excluded studies (empty when none).
+
+    Parameters
+    ----------
+    excluded : list[Exclusion]
+        Studies left out of the analysis, with the reason (carried into the result).
+
+    Returns
+    -------
+    list[str]
+    """
     if not excluded:
         return []
     parts = [f"{e.study} ({e.reason})" if e.reason else e.study for e in excluded]
@@ -122,12 +196,32 @@ def _posterior_variable(result: Any, names: tuple[str, ...]) -> np.ndarray | Non
 
 
 def tau_draws(result: Any) -> np.ndarray | None:
-    """Posterior draws of tau, or None when the result carries no draws."""
+    """Posterior draws of tau, or None when the result carries no draws.
+
+    Parameters
+    ----------
+    result : Any
+        A Bayesian or frequentist result.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     return _posterior_variable(result, TAU_NAMES)
 
 
 def tau_draws_by_level(result: Any) -> dict[str, np.ndarray]:
-    """Level -> draws of tau for a separate-tau model (tau with a third, group dimension)."""
+    """Level -> draws of tau for a separate-tau model (tau with a third, group dimension).
+
+    Parameters
+    ----------
+    result : Any
+        A Bayesian or frequentist result.
+
+    Returns
+    -------
+    dict[str, numpy.ndarray]
+    """
     idata = getattr(result, "idata", None)
     posterior = getattr(idata, "posterior", None) if idata is not None else None
     if posterior is None or "tau" not in posterior.data_vars:
@@ -145,6 +239,17 @@ def pooled_draws(result: Any, *, quantity: str = "median") -> np.ndarray | None:
     """Posterior draws of the pooled rate: ``"median"`` expit(mu) or ``"mean"`` E[expit(mu + u)].
 
     Returns None when the result has no posterior draws (e.g. the quadrature engine).
+
+    Parameters
+    ----------
+    result : Any
+        A Bayesian or frequentist result.
+    quantity : str, optional
+        ``"median"`` or ``"mean"``.
+
+    Returns
+    -------
+    numpy.ndarray
     """
     mu = _posterior_variable(result, MU_NAMES)
     if mu is None:

@@ -27,7 +27,19 @@ _LABELS = {"median": "median rate expit(mu)", "mean": "mean rate E[expit(mu + u)
 
 
 def rate_density(draws: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Density of rate draws on ``grid`` (a KDE of the logits, change of variables)."""
+    """Density of rate draws on ``grid`` (a KDE of the logits, change of variables).
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Posterior draws of a rate, in (0, 1).
+    grid : numpy.ndarray
+        The posterior grid of (mu, tau).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     clipped = np.clip(draws, 1e-9, 1 - 1e-9)
     kde = stats.gaussian_kde(special.logit(clipped))
     return kde(special.logit(grid)) / (grid * (1.0 - grid))

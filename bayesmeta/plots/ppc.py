@@ -27,6 +27,17 @@ def replicated_counts(
 
     Uses ``idata.posterior_predictive`` when present; otherwise simulates one replicate per
     posterior draw from the study rates ``theta``: y_rep ~ Binomial(n_i, theta_i) (seeded).
+
+    Parameters
+    ----------
+    result : BayesResult
+        A fitted result.
+    seed : int, optional
+        Random seed.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray, list[str]]
     """
     idata = result.idata
     observed = getattr(idata, "observed_data", None) if idata is not None else None

@@ -63,7 +63,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @contextmanager
 def styled() -> Iterator[None]:
-    """Apply :data:`RC` for the duration of the block only."""
+    """Apply :data:`RC` for the duration of the block only.
+
+    Yields
+    ------
+    None
+        Inside the block, matplotlib's rcParams include :data:`RC`; they are restored after.
+    """
     import matplotlib
 
     with matplotlib.rc_context(RC):
@@ -71,7 +77,17 @@ def styled() -> Iterator[None]:
 
 
 def styled_plot(function: F) -> F:
-    """Decorator: build the figure of ``function`` inside :func:`styled`."""
+    """Decorator: build the figure of ``function`` inside :func:`styled`.
+
+    Parameters
+    ----------
+    function : F
+        A function that builds and returns a figure.
+
+    Returns
+    -------
+    F
+    """
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -88,7 +104,23 @@ def new_figure(
     figsize: tuple[float, float] = (6.5, 4.0),
     **subplot_kw: Any,
 ) -> tuple[Figure, Any]:
-    """A constrained-layout Figure (not registered with pyplot) and a 2-D array of Axes."""
+    """A constrained-layout Figure (not registered with pyplot) and a 2-D array of Axes.
+
+    Parameters
+    ----------
+    nrows : int, optional
+        Rows of axes.
+    ncols : int, optional
+        Columns of axes.
+    figsize : tuple[float, float], optional
+        Width and height in inches.
+    **subplot_kw : Any
+        Passed to :meth:`matplotlib.figure.Figure.subplots`.
+
+    Returns
+    -------
+    tuple[Figure, Any]
+    """
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=figsize, layout="constrained")
@@ -97,7 +129,19 @@ def new_figure(
 
 
 def color_for(label: str, position: int) -> str:
-    """The colour of a model: its role colour when known, else the cycle."""
+    """The colour of a model: its role colour when known, else the cycle.
+
+    Parameters
+    ----------
+    label : str
+        Model label, e.g. ``"DL"`` or ``"Bayes"``.
+    position : int
+        Index in the cycle for labels without a role colour.
+
+    Returns
+    -------
+    str
+    """
     for key in (label, label.split()[0] if label else label):
         if key in COLORS:
             return COLORS[key]
@@ -105,7 +149,17 @@ def color_for(label: str, position: int) -> str:
 
 
 def footnote(figure: Figure, lines: Sequence[str], *, width: int = 110) -> None:
-    """Small grey text under the plot (excluded studies, methods)."""
+    """Small grey text under the plot (excluded studies, methods).
+
+    Parameters
+    ----------
+    figure : Figure
+        The figure to annotate.
+    lines : Sequence[str]
+        The lines of text (none: nothing is drawn).
+    width : int, optional
+        Characters per line before wrapping.
+    """
     if not lines:
         return
     text = "\n".join(textwrap.fill(line, width=width) for line in lines)
@@ -113,5 +167,21 @@ def footnote(figure: Figure, lines: Sequence[str], *, width: int = 110) -> None:
 
 
 def format_interval(median: float, lo: float, hi: float, *, digits: int = 2) -> str:
-    """``0.87 [0.80, 0.91]``."""
+    """``0.87 [0.80, 0.91]``.
+
+    Parameters
+    ----------
+    median : float
+        Point estimate.
+    lo : float
+        Lower limit.
+    hi : float
+        Upper limit.
+    digits : int, optional
+        Digits after the decimal point.
+
+    Returns
+    -------
+    str
+    """
     return f"{median:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"

@@ -19,7 +19,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def tau_density(draws: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Density of positive draws on ``grid`` (a KDE of log tau, change of variables)."""
+    """Density of positive draws on ``grid`` (a KDE of log tau, change of variables).
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Positive posterior draws (tau).
+    grid : numpy.ndarray
+        The posterior grid of (mu, tau).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     kde = stats.gaussian_kde(np.log(np.clip(draws, 1e-12, None)))
     return kde(np.log(grid)) / grid
 

@@ -22,7 +22,15 @@ N_CELLS = 2000
 
 @dataclass(frozen=True)
 class ColumnCdf:
-    """Conditional CDFs of one level's quantity: column c is ``cdf[:, c]`` at ``x[:, c]``."""
+    """Conditional CDFs of one level's quantity: column c is ``cdf[:, c]`` at ``x[:, c]``.
+
+    Attributes
+    ----------
+    x : numpy.ndarray
+        Points of the fine grid, increasing.
+    cdf : numpy.ndarray
+        CDF at ``x`` (non-decreasing, from 0 to 1).
+    """
 
     x: np.ndarray  # (F, C), increasing in each column
     cdf: np.ndarray  # (F, C)
@@ -55,6 +63,8 @@ def linear_combination(
         a_g (non-zero, either sign).
     weights : numpy.ndarray
         Column weights, shape (C,), summing to one.
+    n_cells : int, optional
+        Cells of the common grid the mixture CDF is evaluated on.
 
     Returns
     -------

@@ -146,10 +146,9 @@ def _regression_cdfs(spec: ModelSpec) -> dict[str, object]:
     rates; new_study: a new study of a random design row plus tau z; levels: each level's rate
     at the other columns' means (the fit's ``rates``).
     """
+    from bayesmeta.model.derived import population_mean
     from bayesmeta.quad.regression.fit import MEAN_GH, _level_rows, regression_posterior
     from bayesmeta.quad.regression.marginals import mixture_of, new_study_mixture
-
-    from bayesmeta.model.derived import population_mean
 
     design = spec.design
     post, _coarse = regression_posterior(spec, design=design)

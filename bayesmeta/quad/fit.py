@@ -17,7 +17,19 @@ from bayesmeta.quad.summaries import (
 
 
 def accuracy_from(accuracy: Accuracy | None, **overrides) -> Accuracy:
-    """An :class:`Accuracy` from an optional base and keyword overrides (None keeps the base)."""
+    """An :class:`Accuracy` from an optional base and keyword overrides (None keeps the base).
+
+    Parameters
+    ----------
+    accuracy : Accuracy or None
+        Accuracy controls (None: the defaults).
+    **overrides
+        Accuracy fields to change (None values are ignored).
+
+    Returns
+    -------
+    Accuracy
+    """
     base = accuracy or Accuracy()
     given = {key: value for key, value in overrides.items() if value is not None}
     if not given:
@@ -27,7 +39,13 @@ def accuracy_from(accuracy: Accuracy | None, **overrides) -> Accuracy:
 
 
 def check_supported(spec: ModelSpec) -> None:
-    """Raise a clear InputError for models the exact engine cannot integrate."""
+    """Raise a clear InputError for models the exact engine cannot integrate.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    """
     if spec.kind == "regression":
         raise InputError(
             "the quadrature engine handles the random, common and subgroup models; "
@@ -52,6 +70,14 @@ def posterior_grid(
         A "random" or "common" model.
     accuracy : Accuracy, optional
         Base accuracy controls; ``n_mu``, ``n_tau``, ``n_gh``, ``edge_tol`` override it.
+    n_mu : int, optional
+        Starting number of mu nodes (None: default).
+    n_tau : int, optional
+        Starting number of tau nodes (None: default).
+    n_gh : int, optional
+        Adaptive Gauss-Hermite nodes per study.
+    edge_tol : float, optional
+        Largest posterior mass allowed in the grid's outermost cells (None: default).
 
     Returns
     -------
@@ -140,7 +166,21 @@ def _fit(spec: ModelSpec, acc: Accuracy, *, hdi: bool) -> BayesResult:
 
 
 def describe(spec: ModelSpec, acc: Accuracy, *, hdi: bool) -> dict:
-    """``spec.describe()`` plus the interval kind and the accuracy controls used."""
+    """``spec.describe()`` plus the interval kind and the accuracy controls used.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    acc : Accuracy
+        Accuracy controls.
+    hdi : bool
+        Highest-density intervals instead of equal-tailed ones.
+
+    Returns
+    -------
+    dict
+    """
     model = spec.describe()
     model["interval"] = "hdi" if hdi else "eti"
     model["quadrature"] = dict(acc.__dict__)
@@ -148,7 +188,17 @@ def describe(spec: ModelSpec, acc: Accuracy, *, hdi: bool) -> dict:
 
 
 def diagnostics(note: str) -> Diagnostics:
-    """Diagnostics of an exact fit: nothing sampled, nothing to fail."""
+    """Diagnostics of an exact fit: nothing sampled, nothing to fail.
+
+    Parameters
+    ----------
+    note : str
+        Text recorded in the diagnostics.
+
+    Returns
+    -------
+    Diagnostics
+    """
     return Diagnostics(
         rhat_max=None, ess_bulk_min=None, ess_tail_min=None, divergences=0, engine_note=note
     )

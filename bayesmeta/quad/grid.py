@@ -93,7 +93,17 @@ def frozen(prior: Prior):
 
 
 def tau_scale(priors: Priors) -> float:
-    """The constant c of ``tau = c sinh(v)``: a quarter of the prior median of tau."""
+    """The constant c of ``tau = c sinh(v)``: a quarter of the prior median of tau.
+
+    Parameters
+    ----------
+    priors : Priors
+        The priors of mu, beta and tau.
+
+    Returns
+    -------
+    float
+    """
     median = float(frozen(priors.tau).ppf(0.5))
     return max(0.25 * median, 1e-3)
 
@@ -123,7 +133,29 @@ def evaluate(
     c: float,
     n_gh: int,
 ) -> PosteriorGrid:
-    """The posterior on the tensor grid ``mu x v`` (no coverage check)."""
+    """The posterior on the tensor grid ``mu x v`` (no coverage check).
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    priors : Priors
+        The priors of mu, beta and tau.
+    mu : numpy.ndarray
+        Mean of the study effects on the logit scale.
+    v : numpy.ndarray
+        Nodes of the tau axis ``v = asinh(tau / c)``.
+    c : float
+        Scale of the tau axis, ``tau = c sinh(v)``.
+    n_gh : int
+        Adaptive Gauss-Hermite nodes per study.
+
+    Returns
+    -------
+    PosteriorGrid
+    """
     tau = c * np.sinh(v)
     log_quad = np.log(_trapezoid(mu))[:, None] + np.log(_trapezoid(v))[None, :]
     log_prior = frozen(priors.mu).logpdf(mu)[:, None] + np.zeros((1, v.size))
@@ -183,6 +215,23 @@ def build_grid(
     accuracy: Accuracy | None = None,
 ) -> PosteriorGrid:
     """Adaptive grid of the posterior of (mu, tau) given one group's studies.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    priors : Priors
+        The priors of mu, beta and tau.
+    common : bool, optional
+        Common-effect model (tau = 0): a one-dimensional grid in mu.
+    accuracy : Accuracy, optional
+        Accuracy controls (None: the defaults).
+
+    Returns
+    -------
+    PosteriorGrid
 
     Raises
     ------

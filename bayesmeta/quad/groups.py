@@ -62,7 +62,19 @@ class GroupGrids:
 
 
 def build_group_grids(spec: ModelSpec, *, accuracy: Accuracy) -> GroupGrids:
-    """Grids of every level of a subgroup model (separate or common tau)."""
+    """Grids of every level of a subgroup model (separate or common tau).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    accuracy : Accuracy
+        Accuracy controls (None: the defaults).
+
+    Returns
+    -------
+    GroupGrids
+    """
     index = np.asarray(spec.group_index())
     members = tuple(np.flatnonzero(index == g) for g in range(len(spec.groups)))
     events, total = np.asarray(spec.data.events), np.asarray(spec.data.total)

@@ -115,7 +115,8 @@ def loo_log_predictive(
     Returns
     -------
     numpy.ndarray
-        log p(y_i | y_-i), binomial coefficients included, in the order of ``spec.data.studies``.
+        ``log p(y_i | y_-i)``, binomial coefficients included, in the order of
+        ``spec.data.studies``.
     """
     check_supported(spec)
     lone = _lone(spec)

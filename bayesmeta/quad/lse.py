@@ -6,7 +6,21 @@ import numpy as np
 
 
 def logsumexp(a: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
-    """log(sum(exp(a))) along ``axis``; -inf where every term is -inf."""
+    """log(sum(exp(a))) along ``axis``; -inf where every term is -inf.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        Log terms.
+    axis
+        Axis to sum over (None: all).
+    keepdims : bool, optional
+        Keep the summed axis with length one.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     a = np.asarray(a, dtype=float)
     top = np.max(a, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)

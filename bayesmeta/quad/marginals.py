@@ -33,7 +33,25 @@ def fine_density(
     lo: float | None = None,
     hi: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Spline-interpolate a log density (nodes on axis 0) onto ``n_fine`` points; normalised pdf."""
+    """Spline-interpolate a log density (nodes on axis 0) onto ``n_fine`` points; normalised pdf.
+
+    Parameters
+    ----------
+    nodes : numpy.ndarray
+        Grid nodes (axis 0).
+    log_density : numpy.ndarray
+        Log density at the nodes (unnormalised).
+    n_fine : int
+        Points of the fine one-dimensional grid the CDF is integrated on.
+    lo : float, optional
+        Lower end of the fine grid (None: the first node).
+    hi : float, optional
+        Upper end of the fine grid (None: the last node).
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+    """
     top = log_density.max(axis=0)
     # a column of zero density (a prior vanishing at tau = 0) has no mass: keep it finite
     top = np.where(np.isfinite(top), top, 0.0)
@@ -47,13 +65,39 @@ def fine_density(
 
 
 def cdf_of(x: np.ndarray, pdf: np.ndarray) -> np.ndarray:
-    """Normalised cumulative integral of a pdf on the fine grid ``x`` (axis 0)."""
+    """Normalised cumulative integral of a pdf on the fine grid ``x`` (axis 0).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Points of the fine grid, increasing.
+    pdf : numpy.ndarray
+        Density at ``x``.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     cdf = _cumtrapz(pdf, x, axis=0)
     return cdf / cdf[-1]
 
 
 def quantile(x: np.ndarray, cdf: np.ndarray, probs) -> np.ndarray:
-    """Quantiles by linear interpolation of a fine, non-decreasing CDF."""
+    """Quantiles by linear interpolation of a fine, non-decreasing CDF.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Points of the fine grid, increasing.
+    cdf : numpy.ndarray
+        CDF at ``x`` (non-decreasing, from 0 to 1).
+    probs
+        Probability levels in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     keep = np.concatenate([[True], np.diff(cdf) > 0])
     return np.interp(np.asarray(probs, dtype=float), cdf[keep], x[keep])
 
@@ -63,6 +107,21 @@ def interval(x: np.ndarray, cdf: np.ndarray, *, hdi: bool = False, transform=Non
 
     ``transform`` (monotone increasing) maps the axis to the reported scale; the HDI is the
     shortest interval on the reported scale.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Points of the fine grid, increasing.
+    cdf : numpy.ndarray
+        CDF at ``x`` (non-decreasing, from 0 to 1).
+    hdi : bool, optional
+        Highest-density intervals instead of equal-tailed ones.
+    transform
+        Function applied to the interval's points (e.g. ``expit`` for rates); None keeps the scale.
+
+    Returns
+    -------
+    Interval
     """
     f = transform or (lambda values: values)
     median = float(f(quantile(x, cdf, 0.5)))
@@ -80,6 +139,24 @@ def interval(x: np.ndarray, cdf: np.ndarray, *, hdi: bool = False, transform=Non
 def interval_from_log_density(
     nodes: np.ndarray, log_density: np.ndarray, *, n_fine: int, hdi: bool = False, transform=None
 ) -> Interval:
-    """Shortcut: spline, fine CDF and interval of one log density known at nodes."""
+    """Shortcut: spline, fine CDF and interval of one log density known at nodes.
+
+    Parameters
+    ----------
+    nodes : numpy.ndarray
+        Grid nodes (axis 0).
+    log_density : numpy.ndarray
+        Log density at the nodes (unnormalised).
+    n_fine : int
+        Points of the fine one-dimensional grid the CDF is integrated on.
+    hdi : bool, optional
+        Highest-density intervals instead of equal-tailed ones.
+    transform
+        Function applied to the interval's points (e.g. ``expit`` for rates); None keeps the scale.
+
+    Returns
+    -------
+    Interval
+    """
     x, pdf = fine_density(nodes, log_density, n_fine=n_fine)
     return interval(x, cdf_of(x, pdf), hdi=hdi, transform=transform)

@@ -22,6 +22,18 @@ NARROW_GH = 9
 
 
 def mu_spacing(mu: np.ndarray) -> float:
+    """Spacing of the uniform mu axis (1 for a single node).
+
+    Parameters
+    ----------
+    mu : numpy.ndarray
+        Nodes of the mu axis, uniformly spaced.
+
+    Returns
+    -------
+    float
+        ``mu[1] - mu[0]``.
+    """
     return float(mu[1] - mu[0]) if mu.size > 1 else 1.0
 
 

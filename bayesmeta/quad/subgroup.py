@@ -68,7 +68,21 @@ def _rate_columns(mu_cols: ColumnCdf) -> ColumnCdf:
 
 
 def contrasts(groups: GroupGrids, mu_cols: list[ColumnCdf], *, hdi: bool) -> list[Contrast]:
-    """Every pair (a, b) of levels: rate_a - rate_b and P(rate_a > rate_b), exactly."""
+    """Every pair (a, b) of levels: rate_a - rate_b and P(rate_a > rate_b), exactly.
+
+    Parameters
+    ----------
+    groups : GroupGrids
+        The grids of every level.
+    mu_cols : list[ColumnCdf]
+        Per level: the column CDFs of its rate.
+    hdi : bool
+        Highest-density intervals instead of equal-tailed ones.
+
+    Returns
+    -------
+    list[Contrast]
+    """
     found = []
     weights = _weights(groups)
     rates = [_rate_columns(c) for c in mu_cols]
@@ -93,7 +107,23 @@ def _new_study(groups: GroupGrids, shares: np.ndarray, *, n_fine: int, hdi: bool
 
 
 def fit_subgroup(spec: ModelSpec, *, accuracy: Accuracy, hdi: bool, note) -> BayesResult:
-    """The :class:`BayesResult` of a subgroup model (separate or common tau)."""
+    """The :class:`BayesResult` of a subgroup model (separate or common tau).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+    accuracy : Accuracy
+        Accuracy controls (None: the defaults).
+    hdi : bool
+        Highest-density intervals instead of equal-tailed ones.
+    note
+        Text recorded in the diagnostics.
+
+    Returns
+    -------
+    BayesResult
+    """
     from bayesmeta.quad.fit import describe, diagnostics
 
     groups = build_group_grids(spec, accuracy=accuracy)

@@ -28,24 +28,74 @@ MAX_ETA = 1500
 
 
 def log_quad_axes(grid: PosteriorGrid) -> tuple[np.ndarray, np.ndarray]:
+    """Log trapezoid-rule weights of the grid's mu and v axes.
+
+    Parameters
+    ----------
+    grid : PosteriorGrid
+        The posterior grid of (mu, tau).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(log weights along mu, log weights along v)``.
+    """
     return np.log(_trapezoid(grid.mu)), np.log(_trapezoid(grid.v))
 
 
 def mu_log_density(grid: PosteriorGrid) -> np.ndarray:
-    """Log marginal posterior density of mu at the mu nodes."""
+    """Log marginal posterior density of mu at the mu nodes.
+
+    Parameters
+    ----------
+    grid : PosteriorGrid
+        The posterior grid of (mu, tau).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     lq_mu, _ = log_quad_axes(grid)
     return logsumexp(grid.log_weight, axis=1) - lq_mu
 
 
 def mu_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
-    """expit(mu): the pooled (median-study) rate."""
+    """expit(mu): the pooled (median-study) rate.
+
+    Parameters
+    ----------
+    grid : PosteriorGrid
+        The posterior grid of (mu, tau).
+    n_fine : int
+        Points of the fine one-dimensional grid the CDF is integrated on.
+    hdi : bool, optional
+        Highest-density intervals instead of equal-tailed ones.
+
+    Returns
+    -------
+    Interval
+    """
     return interval_from_log_density(
         grid.mu, mu_log_density(grid), n_fine=n_fine, hdi=hdi, transform=expit
     )
 
 
 def tau_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
-    """tau, from the marginal density on the v = asinh(tau / c) axis."""
+    """tau, from the marginal density on the v = asinh(tau / c) axis.
+
+    Parameters
+    ----------
+    grid : PosteriorGrid
+        The posterior grid of (mu, tau).
+    n_fine : int
+        Points of the fine one-dimensional grid the CDF is integrated on.
+    hdi : bool, optional
+        Highest-density intervals instead of equal-tailed ones.
+
+    Returns
+    -------
+    Interval
+    """
     _, lq_v = log_quad_axes(grid)
     log_v = logsumexp(grid.log_weight, axis=0) - lq_v
     return interval_from_log_density(
@@ -55,7 +105,19 @@ def tau_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Inte
 
 def pooled_mean_columns(grid: PosteriorGrid, *, n_fine: int):
     """Per tau column: logit of E[expit(mu + u)] on a fine mu grid, the column CDF of mu there,
-    and the column masses (shapes (F, T), (F, T), (T,))."""
+    and the column masses (shapes (F, T), (F, T), (T,)).
+
+    Parameters
+    ----------
+    grid : PosteriorGrid
+        The posterior grid of (mu, tau).
+    n_fine : int
+        Points of the fine one-dimensional grid the CDF is integrated on.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+    """
     lq_mu, _ = log_quad_axes(grid)
     column_mass = np.exp(logsumexp(grid.log_weight, axis=0))  # (T,)
     log_f = grid.log_weight - lq_mu[:, None]
@@ -70,7 +132,19 @@ def pooled_mean_columns(grid: PosteriorGrid, *, n_fine: int):
 
 def pooled_mean_cdf(grid: PosteriorGrid, *, n_fine: int) -> tuple[np.ndarray, np.ndarray]:
     """Points (logit scale) and CDF of E[expit(mu + u)]: sum_t P(t) F_t(mu_t*(x)), where mu_t*
-    inverts the (monotone) mean in mu within tau column t."""
+    inverts the (monotone) mean in mu within tau column t.
+
+    Parameters
+    ----------
+    grid : PosteriorGrid
+        The posterior grid of (mu, tau).
+    n_fine : int
+        Points of the fine one-dimensional grid the CDF is integrated on.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+    """
     logit_mean, col_cdf, column_mass = pooled_mean_columns(grid, n_fine=n_fine)
     keep = column_mass > 1e-12 * column_mass.max()
     lo, hi = logit_mean[0, keep].min(), logit_mean[-1, keep].max()
@@ -82,7 +156,21 @@ def pooled_mean_cdf(grid: PosteriorGrid, *, n_fine: int) -> tuple[np.ndarray, np
 
 
 def pooled_mean_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
-    """E[expit(mu + u)], u ~ N(0, tau): the population-averaged rate."""
+    """E[expit(mu + u)], u ~ N(0, tau): the population-averaged rate.
+
+    Parameters
+    ----------
+    grid : PosteriorGrid
+        The posterior grid of (mu, tau).
+    n_fine : int
+        Points of the fine one-dimensional grid the CDF is integrated on.
+    hdi : bool, optional
+        Highest-density intervals instead of equal-tailed ones.
+
+    Returns
+    -------
+    Interval
+    """
     if grid.common:
         return mu_interval(grid, n_fine=n_fine, hdi=hdi)
     x, cdf = pooled_mean_cdf(grid, n_fine=n_fine)
@@ -91,7 +179,17 @@ def pooled_mean_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False)
 
 class EtaAxis:
     """A coarse axis for eta = center + s0 sinh(u), u uniform: dense where the predictive has its
-    bulk, logarithmic in the tails (so heavy-tailed predictives cost a few nodes)."""
+    bulk, logarithmic in the tails (so heavy-tailed predictives cost a few nodes).
+
+    Attributes
+    ----------
+    grid : PosteriorGrid
+        The posterior grid of (mu, tau).
+    extra_lo : float, optional
+        The axis reaches at least this far down (default: no constraint).
+    extra_hi : float, optional
+        The axis reaches at least this far up (default: no constraint).
+    """
 
     def __init__(self, grid: PosteriorGrid, *, extra_lo: float = np.inf, extra_hi: float = -np.inf):
         h = mu_spacing(grid.mu)
@@ -134,7 +232,19 @@ def _mass_range(x: np.ndarray, log_density: np.ndarray) -> tuple[float, float]:
 
 
 def new_study_cdf(grid: PosteriorGrid, *, n_fine: int) -> tuple[np.ndarray, np.ndarray]:
-    """Points (eta = logit rate) and CDF of the new-study predictive mu + u_new."""
+    """Points (eta = logit rate) and CDF of the new-study predictive mu + u_new.
+
+    Parameters
+    ----------
+    grid : PosteriorGrid
+        The posterior grid of (mu, tau).
+    n_fine : int
+        Points of the fine one-dimensional grid the CDF is integrated on.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+    """
     if grid.common:
         x, pdf = fine_density(grid.mu, mu_log_density(grid), n_fine=n_fine)
         return x, cdf_of(x, pdf)
@@ -151,7 +261,21 @@ def new_study_cdf(grid: PosteriorGrid, *, n_fine: int) -> tuple[np.ndarray, np.n
 
 
 def new_study_interval(grid: PosteriorGrid, *, n_fine: int, hdi: bool = False) -> Interval:
-    """expit(mu + u_new): the predictive rate of a new study."""
+    """expit(mu + u_new): the predictive rate of a new study.
+
+    Parameters
+    ----------
+    grid : PosteriorGrid
+        The posterior grid of (mu, tau).
+    n_fine : int
+        Points of the fine one-dimensional grid the CDF is integrated on.
+    hdi : bool, optional
+        Highest-density intervals instead of equal-tailed ones.
+
+    Returns
+    -------
+    Interval
+    """
     x, cdf = new_study_cdf(grid, n_fine=n_fine)
     return interval(x, cdf, hdi=hdi, transform=expit)
 
@@ -170,6 +294,25 @@ def study_rates_frame(
     d_{-i} is the density of a new study's eta under the posterior without study i (node masses
     divided by L_i), evaluated lump-free by :func:`log_mixture_density` on an :class:`EtaAxis`,
     then spline-interpolated onto a fine grid around each study's posterior.
+
+    Parameters
+    ----------
+    grid : PosteriorGrid
+        The posterior grid of (mu, tau).
+    studies : tuple[str, ...]
+        Study labels, in the order of the data.
+    events : numpy.ndarray
+        Number of events per study.
+    total : numpy.ndarray
+        Number of patients per study.
+    n_fine : int, optional
+        Points of the fine one-dimensional grid the CDF is integrated on.
+    hdi : bool, optional
+        Highest-density intervals instead of equal-tailed ones.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     events = np.asarray(events, dtype=float)
     total = np.asarray(total, dtype=float)

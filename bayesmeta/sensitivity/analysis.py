@@ -204,6 +204,7 @@ def sensitivity(
         "what": list(what),
         "model": base_spec.describe(),
         "engine": engine_used,
+        "fit_options": dict(fit_options or {}) if engine_used == "nuts" else {},
         "min_n": list(min_n) if not isinstance(min_n, int) else [min_n],
     }
     return SensitivityResult(

@@ -38,6 +38,23 @@ def freq_rows(
 
     ``rma`` defaults to :func:`bayesmeta.freq.rma`; pass another callable of the same
     signature to substitute it.
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    methods : Sequence[str], optional
+        tau^2 estimators.
+    corrections : Sequence[tuple[float, str]], optional
+        ``(add, to)`` continuity-correction variants.
+    correction_method : str, optional
+        tau^2 estimator of the correction variants.
+    rma : Callable[..., Any], optional
+        The fitting function (None: :func:`bayesmeta.freq.rma`); a test may pass a fake.
+
+    Returns
+    -------
+    list[dict[str, Any]]
     """
     if rma is None:
         from bayesmeta.freq import rma

@@ -21,7 +21,19 @@ UNIFORM_WIDTH = 4.0
 
 
 def tau_prior(family: str, scale: float) -> Prior:
-    """The tau prior of ``family`` at ``scale`` (see the module docstring)."""
+    """The tau prior of ``family`` at ``scale`` (see the module docstring).
+
+    Parameters
+    ----------
+    family : str
+        tau prior family: ``halfnormal``, ``halfcauchy``, ``exponential`` or ``uniform``.
+    scale : float
+        Its scale (for ``exponential`` the rate is 1 / scale).
+
+    Returns
+    -------
+    Prior
+    """
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     text = {
@@ -45,14 +57,36 @@ def tau_prior_grid(
     families: Sequence[str] = TAU_FAMILIES,
     scales: Sequence[float] = DEFAULT_TAU_SCALES,
 ) -> list[tuple[str, float, Prior]]:
-    """Every (family, scale, prior) of the grid, family by family."""
+    """Every (family, scale, prior) of the grid, family by family.
+
+    Parameters
+    ----------
+    families : Sequence[str], optional
+        tau prior families.
+    scales : Sequence[float], optional
+        Prior scales.
+
+    Returns
+    -------
+    list[tuple[str, float, Prior]]
+    """
     return [
         (family, float(scale), tau_prior(family, scale)) for family in families for scale in scales
     ]
 
 
 def mu_prior_grid(*, scales: Sequence[float] = DEFAULT_MU_SCALES) -> list[tuple[float, Prior]]:
-    """``normal(0, s)`` for each scale ``s``."""
+    """``normal(0, s)`` for each scale ``s``.
+
+    Parameters
+    ----------
+    scales : Sequence[float], optional
+        Prior scales.
+
+    Returns
+    -------
+    list[tuple[float, Prior]]
+    """
     return [
         (float(s), parse_prior(f"normal(0, {s:g})", role="location", name="mu prior"))
         for s in scales

@@ -41,7 +41,21 @@ BF_NOT_COVARIATE = ("heterogeneity", "pooled_vs_benchmark")
 
 
 def empty_row(kind: str, label: str, **values: Any) -> dict[str, Any]:
-    """A row with every number NaN and every text empty, then ``values``."""
+    """A row with every number NaN and every text empty, then ``values``.
+
+    Parameters
+    ----------
+    kind : str
+        Which variation: ``baseline``, ``priors``, ``loo``, ``small`` or ``freq``.
+    label : str
+        Human-readable label of the row.
+    **values : Any
+        Columns to set.
+
+    Returns
+    -------
+    dict[str, Any]
+    """
     row: dict[str, Any] = {column: NAN for column in COLUMNS}
     row.update(
         kind=kind,
@@ -62,7 +76,23 @@ def empty_row(kind: str, label: str, **values: Any) -> dict[str, Any]:
 def bayes_row(
     setting: Any, result: Any, *, engine: str, priors: Mapping[str, str]
 ) -> dict[str, Any]:
-    """Row of a Bayesian fit of ``setting`` (a :class:`~bayesmeta.sensitivity.settings.Setting`)."""
+    """Row of a Bayesian fit of ``setting`` (a :class:`~bayesmeta.sensitivity.settings.Setting`).
+
+    Parameters
+    ----------
+    setting : Any
+        The setting that was fitted.
+    result : Any
+        The fitted result.
+    engine : str
+        The engine that fitted the row.
+    priors : Mapping[str, str]
+        The priors of mu, beta and tau.
+
+    Returns
+    -------
+    dict[str, Any]
+    """
     tau = result.tau
     problems = result.diagnostics.problems()
     factors = getattr(result, "bayes_factors", None) or {}
@@ -97,7 +127,31 @@ def freq_row(
     kind: str, label: str, result: Any, *, k: int, method: str, add: float, to: str
 ) -> dict[str, Any]:
     """Row of a frequentist fit: the pooled estimate is a median-type rate (expit(mu)); the mean
-    rate has no frequentist counterpart here and stays NaN."""
+    rate has no frequentist counterpart here and stays NaN.
+
+    Parameters
+    ----------
+    kind : str
+        Which variation: ``baseline``, ``priors``, ``loo``, ``small`` or ``freq``.
+    label : str
+        Human-readable label of the row.
+    result : Any
+        The fitted result.
+    k : int
+        Number of studies in the fit.
+    method : str
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        ``GLMM`` where stated).
+    add : float
+        Continuity correction added to events and non-events (metafor's default 0.5).
+    to : str
+        Which studies get the correction: ``"only0"`` (zero cells, metafor's default), ``"all"``,
+        ``"if0all"`` or ``"none"``.
+
+    Returns
+    -------
+    dict[str, Any]
+    """
     ci = getattr(result, "ci", None) or (NAN, NAN)
     pi = getattr(result, "pi", None) or (NAN, NAN)
     tau2 = getattr(result, "tau2", None)

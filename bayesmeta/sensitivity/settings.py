@@ -28,6 +28,25 @@ class Setting:
     """One Bayesian fit of the analysis.
 
     ``mu_prior`` / ``tau_prior`` None keep the baseline priors.
+
+    Attributes
+    ----------
+    kind : str
+        Which variation: ``baseline``, ``priors``, ``loo`` or ``small``.
+    label : str
+        Human-readable label.
+    data : MetaData
+        Validated events, totals and covariates per study.
+    mu_prior : Prior, optional
+        mu prior (None: the default).
+    tau_prior : Prior, optional
+        tau prior (None: the default).
+    left_out : str, optional
+        The study left out (``loo``), or empty.
+    family : str, optional
+        tau prior family of a ``priors`` setting, or empty.
+    scale : float, optional
+        Its scale, or NaN.
     """
 
     kind: str
@@ -41,6 +60,18 @@ class Setting:
 
 
 def baseline_setting(data: MetaData) -> Setting:
+    """The baseline: default priors, all studies.
+
+    Parameters
+    ----------
+    data : MetaData
+        The studies of the analysis.
+
+    Returns
+    -------
+    Setting
+        The setting of kind ``"baseline"``.
+    """
     return Setting("baseline", "baseline (default priors, all studies)", data)
 
 
@@ -52,7 +83,23 @@ def prior_settings(
     mu_scales: Sequence[float],
 ) -> list[Setting]:
     """One setting per tau prior of the grid, then one per mu prior scale (the other prior at
-    its baseline)."""
+    its baseline).
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    tau_families : Sequence[str]
+        tau prior families.
+    tau_scales : Sequence[float]
+        tau prior scales.
+    mu_scales : Sequence[float]
+        Scales of the ``normal(0, s)`` mu priors.
+
+    Returns
+    -------
+    list[Setting]
+    """
     settings = [
         Setting(
             "tau_prior",
@@ -72,7 +119,17 @@ def prior_settings(
 
 
 def loo_settings(data: MetaData) -> list[Setting]:
-    """One setting per study, leaving that study out."""
+    """One setting per study, leaving that study out.
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+
+    Returns
+    -------
+    list[Setting]
+    """
     return [
         Setting(
             "leave_one_out",
@@ -86,7 +143,19 @@ def loo_settings(data: MetaData) -> list[Setting]:
 
 def small_settings(data: MetaData, *, min_n: int | Sequence[int]) -> list[Setting]:
     """For each threshold, the studies with ``total >= threshold`` (the others recorded as
-    excluded). Thresholds that remove nothing are skipped; the label says how many went."""
+    excluded). Thresholds that remove nothing are skipped; the label says how many went.
+
+    Parameters
+    ----------
+    data : MetaData
+        Validated events, totals and covariates per study.
+    min_n : int or Sequence[int]
+        Small-study threshold(s): studies with fewer patients are dropped.
+
+    Returns
+    -------
+    list[Setting]
+    """
     thresholds = [min_n] if isinstance(min_n, int | np.integer) else list(min_n)
     settings = []
     for threshold in sorted({int(t) for t in thresholds}):

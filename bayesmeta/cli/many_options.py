@@ -1,0 +1,56 @@
+"""Execution options shared by ``multiverse`` and ``simulate``: workers, scheduler, resume."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--workers``, ``--scheduler``, ``--resume`` and ``--json`` (same in both commands).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+
+    Returns
+    -------
+    None
+    """
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="local worker processes (default: every core; 1 = serial, in this process)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="a Dask scheduler (tcp://HOST:PORT), or local:N to start a LocalCluster of N "
+        "workers; needs pip install 'bayesmeta[cluster]'",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run into the same --out (rows already done are kept)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the summary as JSON (and no progress bar)"
+    )
+
+
+def interrupted_hint(out: str) -> str:
+    """The line printed when a run is interrupted.
+
+    Parameters
+    ----------
+    out : str
+        The output folder.
+
+    Returns
+    -------
+    str
+    """
+    return f"interrupted: finished rows are kept in {out}/.progress; the same command with --resume continues"

@@ -1,0 +1,243 @@
+"""The one executor layer: a standard :class:`concurrent.futures.Executor` for every back end.
+
+``make_executor(workers=, scheduler=)`` is a context manager yielding
+
+* ``workers=1``: :class:`SerialExecutor`, in this process (no pickling; easiest to debug);
+* ``workers=N`` (default: every core): a :class:`~concurrent.futures.ProcessPoolExecutor`;
+* ``scheduler="tcp://HOST:PORT"``: the executor of a ``distributed`` client connected to a
+  running Dask scheduler (e.g. one started by dask-jobqueue on SLURM or PBS);
+* ``scheduler="local:N"``: a Dask ``LocalCluster`` of N worker processes, one thread each.
+
+Any code that takes an Executor (``run_tasks``, GOSH analyses, ...) runs on all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+from bayesmeta.errors import InputError
+
+INSTALL_HINT = "the Dask back end needs the 'distributed' package: pip install 'bayesmeta[cluster]'"
+
+
+class SerialExecutor(Executor):
+    """An Executor that runs each call at once, in the calling process.
+
+    Parameters
+    ----------
+    None
+
+    Returns
+    -------
+    SerialExecutor
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn(*args, **kwargs)`` now; return a finished Future.
+
+        Parameters
+        ----------
+        fn : callable
+            The function.
+        *args, **kwargs
+            Its arguments.
+
+        Returns
+        -------
+        concurrent.futures.Future
+            Holding the result, or the exception raised (KeyboardInterrupt propagates).
+        """
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # the caller sees it through future.result()
+            future.set_exception(error)
+        return future
+
+
+def executor_slots(executor: Executor) -> int:
+    """How many tasks the executor runs at once (Dask: its workers' threads now).
+
+    Parameters
+    ----------
+    executor : concurrent.futures.Executor
+        Any executor.
+
+    Returns
+    -------
+    int
+        At least 1 (a Dask cluster whose workers have not started yet counts as 1).
+    """
+    if isinstance(executor, SerialExecutor):
+        return 1
+    if isinstance(executor, ProcessPoolExecutor):
+        return int(getattr(executor, "_max_workers", 1))
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        return max(1, sum(client.nthreads().values()))
+    return default_workers()
+
+
+WARM_UP = ("scipy.stats", "scipy.special", "pandas", "bayesmeta.freq", "bayesmeta.quad")
+
+
+def warm_up() -> None:
+    """Import the numerical modules once per worker, before its first batch is timed.
+
+    Returns
+    -------
+    None
+    """
+    import importlib
+
+    for name in WARM_UP:
+        importlib.import_module(name)
+
+
+def _pool_worker_start() -> None:
+    """Pool workers leave Ctrl-C to the parent, which cancels the run and keeps what is done."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up()
+
+
+def default_workers() -> int:
+    """The cores this process may use.
+
+    Returns
+    -------
+    int
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def parse_scheduler(scheduler: str) -> tuple[str, Any]:
+    """Split a ``--scheduler`` value into ("local", N) or ("address", "tcp://...").
+
+    Parameters
+    ----------
+    scheduler : str
+        ``local:N`` or a scheduler address such as ``tcp://10.0.0.5:8786``.
+
+    Returns
+    -------
+    tuple
+        The kind and its argument.
+
+    Raises
+    ------
+    InputError
+        Any other text.
+    """
+    if scheduler.startswith("local:"):
+        count = scheduler.removeprefix("local:")
+        if not count.isdigit() or int(count) < 1:
+            raise InputError(f"--scheduler {scheduler}: expected local:N with N >= 1 workers")
+        return "local", int(count)
+    if "://" in scheduler and scheduler.split("://", 1)[1]:
+        return "address", scheduler
+    raise InputError(
+        f"--scheduler {scheduler}: expected a scheduler address (tcp://HOST:PORT) or local:N"
+    )
+
+
+def check_execution(*, workers: int | None = None, scheduler: str | None = None) -> None:
+    """Validate ``workers`` and ``scheduler`` before anything is written.
+
+    Parameters
+    ----------
+    workers : int, optional
+        At least 1.
+    scheduler : str, optional
+        See :func:`parse_scheduler`.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        A bad value, or ``distributed`` missing for a scheduler.
+    """
+    if scheduler is not None:
+        parse_scheduler(scheduler)
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise InputError(INSTALL_HINT) from None
+    elif workers is not None and workers < 1:
+        raise InputError(f"--workers {workers}: expected at least 1")
+
+
+@contextmanager
+def make_executor(
+    *, workers: int | None = None, scheduler: str | None = None
+) -> Iterator[Executor]:
+    """Open the executor of a run, and close it (and any cluster it started) afterwards.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Local worker processes (default: every core; 1 runs serially in this process).
+        Ignored with ``scheduler``.
+    scheduler : str, optional
+        ``tcp://HOST:PORT`` (connect to a Dask scheduler) or ``local:N`` (start a
+        ``LocalCluster`` with N single-threaded worker processes).
+
+    Returns
+    -------
+    context manager yielding concurrent.futures.Executor
+        Its ``submit`` returns standard ``concurrent.futures.Future`` objects.
+
+    Raises
+    ------
+    InputError
+        A bad ``workers`` or ``scheduler`` value, or ``distributed`` not installed.
+    """
+    if scheduler is not None:
+        kind, value = parse_scheduler(scheduler)
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise InputError(INSTALL_HINT) from None
+        if kind == "local":
+            with (
+                LocalCluster(
+                    n_workers=value,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                ) as cluster,
+                Client(cluster) as client,
+            ):
+                client.run(warm_up)
+                yield client.get_executor(pure=False)
+            return
+        try:
+            client = Client(value, timeout="20s")
+        except OSError as error:
+            raise InputError(f"--scheduler {value}: cannot connect ({error})") from None
+        with client:
+            client.run(warm_up)
+            client.register_worker_callbacks(warm_up)  # workers that join later, too
+            yield client.get_executor(pure=False)
+        return
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers {workers}: expected at least 1")
+    count = default_workers() if workers is None else workers
+    if count == 1:
+        yield SerialExecutor()
+        return
+    pool = ProcessPoolExecutor(max_workers=count, initializer=_pool_worker_start)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

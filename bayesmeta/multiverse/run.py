@@ -1,0 +1,153 @@
+"""Run a multiverse spec: enumerate (or sample) the specifications, fit them on an executor,
+stream the rows to ``OUT/.progress``, then write the table, summary, plot and report."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from bayesmeta.analysis.specfile import AnalysisSpec, read_frame
+from bayesmeta.errors import SpecError
+from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
+from bayesmeta.many.executor import check_execution
+from bayesmeta.many.tasks import default_batch
+from bayesmeta.multiverse.choices import Multiverse, size, specifications
+from bayesmeta.multiverse.fit import Context, run_batch, schema
+from bayesmeta.multiverse.report import write_outputs
+from bayesmeta.multiverse.summary import summarize
+
+PROGRESS = ".progress"
+
+
+def multiverse_data(spec: AnalysisSpec, multiverse: Multiverse):
+    """The outcome's studies, with the filter covariates and levels checked.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        A spec with a ``[multiverse]`` table.
+    multiverse : Multiverse
+        Its choices.
+
+    Returns
+    -------
+    MetaData
+
+    Raises
+    ------
+    SpecError
+        A filter naming a covariate or level not in the data.
+    """
+    from bayesmeta.data import from_frame
+
+    data = from_frame(
+        read_frame(spec),
+        events=spec.data["events"],
+        total=spec.data["total"],
+        study=spec.data["study"],
+        outcome=spec.outcome,
+    )
+    for covariate, levels in multiverse.filters:
+        where = f"{spec.path}: [multiverse] filters.{covariate}"
+        if covariate not in data.covariates.columns:
+            raise SpecError(f"{where}: covariate '{covariate}' is not in the data")
+        present = set(data.covariates[covariate].dropna().astype(str))
+        for level in levels:
+            if level not in present:
+                raise SpecError(f"{where}: level '{level}' is not in the data")
+    return data
+
+
+def run_multiverse(
+    spec: AnalysisSpec,
+    *,
+    out: str | Path,
+    sample: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    show_progress: bool | None = None,
+    batch_size: int | None = None,
+) -> dict[str, Any]:
+    """Run the multiverse of a spec file into ``out``.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        With a ``[multiverse]`` table (see :mod:`bayesmeta.multiverse.choices`).
+    out : path
+        Output folder; until the run is done it holds only ``.progress/`` (the chunks).
+    sample : int, optional
+        Fit a seeded random sample of this many specifications (default: the spec's
+        ``sample``, else all).
+    workers, scheduler
+        See :func:`bayesmeta.many.make_executor`.
+    resume : bool, default False
+        Keep the rows of an interrupted run of the same spec, seed and sample.
+    show_progress : bool, optional
+        Progress bar on stderr (default: when stderr is a terminal).
+    batch_size : int, optional
+        Specifications per task sent to a worker.
+        Default: about 1/64 of the tasks, between 16 and 1024 (tasks take milliseconds: a
+        batch must outweigh the executor's overhead per future, largest on Dask).
+
+    Returns
+    -------
+    dict
+        The summary, with ``files`` and ``ran`` (specifications fitted by this call).
+    """
+    check_execution(workers=workers, scheduler=scheduler)
+    multiverse: Multiverse = spec.multiverse
+    data = multiverse_data(spec, multiverse)
+    sample = sample if sample is not None else multiverse.sample
+    seed = int(spec.sampler["seed"])
+    dims = multiverse.dimensions(data.studies)
+    total = size(dims) if sample is None else min(sample, size(dims))
+    columns = multiverse.choice_columns()
+    nuts = {k: spec.sampler[k] for k in ("draws", "tune", "chains", "sampler")}
+    context = Context.of(
+        data,
+        covariates=[c for c, _ in multiverse.filters],
+        seed=seed,
+        min_studies=multiverse.min_studies,
+        nuts=nuts,
+    )
+    out = Path(out)
+    store = ChunkStore(out / PROGRESS / "chunks", schema=schema(columns))
+    fingerprint = {
+        "command": "multiverse",
+        "spec": spec.to_dict() | {"path": spec.path.name},
+        "multiverse": dataclasses.asdict(multiverse),
+        "sample": sample,
+        "studies": list(data.studies),
+    }
+    done = store.open(fingerprint=fingerprint, resume=resume)
+    progress = Progress(total, done=len(done), enabled=show_progress, label="specifications")
+    with make_executor(workers=workers, scheduler=scheduler) as executor:
+        ran = run_tasks(
+            specifications(dims, sample=sample, seed=seed),
+            worker=run_batch,
+            context=context,
+            executor=executor,
+            store=store,
+            done=done,
+            batch_size=batch_size or default_batch(total),
+            progress=progress,
+        )
+    frame = store.table(sort_by=["task"])
+    summary = summarize(frame, columns=columns, threshold=multiverse.threshold)
+    summary["excluded"] = data.excluded_records()
+    files = write_outputs(
+        frame,
+        summary,
+        columns=columns,
+        staging=out / PROGRESS / "final",
+        out=out,
+        title=spec.title,
+        description=spec.description,
+    )
+    store.remove()
+    (out / PROGRESS / "final").rmdir()
+    (out / PROGRESS).rmdir()
+    return {**summary, "files": files, "ran": ran}

@@ -1,0 +1,99 @@
+"""Specification curve (Simonsohn et al. 2020; Voracek et al. 2019 for meta-analysis): every
+specification's pooled rate with its 95% interval, sorted, and under it the choice panel, one
+row per option, a mark where the specification made that choice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from bayesmeta.plots.style import COLORS, new_figure, styled_plot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+MAX_OPTIONS = 12  # a choice with more options (leave-one-out) shows one row: "one left out"
+
+
+def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, str, np.ndarray]]:
+    rows = []
+    for column in columns:
+        values = frame[column].astype(str).to_numpy()
+        options = sorted(set(values))
+        if len(options) < 2:
+            continue
+        if len(options) > MAX_OPTIONS and column == "left_out":
+            rows.append((column, "none", values == ""))
+            rows.append((column, "one left out", values != ""))
+            continue
+        rows += [
+            (column, option or "none", values == option)
+            for option in options
+            if option != "n/a"  # the choice does not apply: no row
+        ]
+    return rows
+
+
+@styled_plot
+def spec_curve_plot(
+    table: pd.DataFrame,
+    *,
+    columns: Sequence[str],
+    threshold: float | None = None,
+    title: str | None = None,
+) -> Figure:
+    """The specification curve of a multiverse table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The multiverse table; rows whose ``status`` is not "ok" are left out.
+    columns : sequence of str
+        Choice columns for the panel (those with a single option are not shown).
+    threshold : float, optional
+        Rate drawn as a dashed line.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    ok = table[table["status"] == "ok"].sort_values("estimate", kind="mergesort")
+    rows = _rows(ok, columns)
+    n = len(ok)
+    height = 2.6 + 0.16 * max(len(rows), 1)
+    figure, axes = new_figure(
+        nrows=2,
+        figsize=(7.5, height),
+        gridspec_kw={"height_ratios": [2.6, 0.16 * max(len(rows), 1)]},
+        sharex=True,
+    )
+    top, panel = axes[0, 0], axes[1, 0]
+    x = np.arange(n)
+    median = float(np.median(ok["estimate"])) if n else np.nan
+    if n:
+        top.fill_between(
+            x, ok["ci_lo"], ok["ci_hi"], step="mid", color=COLORS["band"], label="95% interval"
+        )
+        top.plot(x, ok["estimate"], ".", ms=2.5, color=COLORS["bayes"], label="pooled rate")
+        top.axhline(median, color=COLORS["reference"], lw=0.8, label=f"median {median:.3f}")
+    if threshold is not None:
+        top.axhline(
+            threshold, color=COLORS["freq"], lw=0.8, ls="--", label=f"threshold {threshold:g}"
+        )
+    top.set_ylabel("pooled rate")
+    top.legend(loc="upper left", ncol=2)
+    top.set_title(title or f"Specification curve ({n} specifications)")
+    labels = []
+    for position, (column, option, chosen) in enumerate(rows):
+        panel.plot(x[chosen], np.full(chosen.sum(), position), "|", ms=4, color="#3b3b3b")
+        labels.append(f"{column.removeprefix('filter_')}: {option}")
+    panel.set_yticks(range(len(rows)), labels)
+    panel.set_ylim(len(rows) - 0.5, -0.5)
+    panel.set_xlabel("specification (sorted by pooled rate)")
+    panel.spines["left"].set_visible(False)
+    return figure

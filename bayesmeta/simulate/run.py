@@ -1,0 +1,120 @@
+"""Run a simulation study: scenarios x replicates (tasks) x methods, on any executor."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
+from bayesmeta.many.executor import check_execution
+from bayesmeta.many.tasks import default_batch
+from bayesmeta.simulate.metrics import metrics_table
+from bayesmeta.simulate.report import write_outputs
+from bayesmeta.simulate.scenarios import Scenario, Study
+from bayesmeta.simulate.worker import SCHEMA, Context, run_batch, task_key
+
+PROGRESS = ".progress"
+
+
+def replicate_tasks(study: Study) -> Iterator[tuple[str, tuple[Scenario, int]]]:
+    """Every replicate of every scenario, as (key, (scenario, replicate)), in key order.
+
+    Parameters
+    ----------
+    study : Study
+        The scenarios file.
+
+    Returns
+    -------
+    iterator
+    """
+    for scenario in study.scenarios:
+        for replicate in range(study.replicates):
+            yield task_key(scenario.index, replicate), (scenario, replicate)
+
+
+def run_simulation(
+    study: Study,
+    *,
+    out: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    show_progress: bool | None = None,
+    batch_size: int | None = None,
+) -> dict[str, Any]:
+    """Run a simulation study into ``out``.
+
+    Parameters
+    ----------
+    study : Study
+        From :func:`bayesmeta.simulate.scenarios.read_study`.
+    out : path
+        Output folder; until the run is done it holds only ``.progress/``.
+    workers, scheduler
+        See :func:`bayesmeta.many.make_executor`.
+    resume : bool, default False
+        Keep the replicates of an interrupted run of the same file.
+    show_progress : bool, optional
+        Progress bar (default: when stderr is a terminal).
+    batch_size : int, optional
+        Replicates per task sent to a worker.
+        Default: about 1/64 of the tasks, between 16 and 1024 (tasks take milliseconds: a
+        batch must outweigh the executor's overhead per future, largest on Dask).
+
+    Returns
+    -------
+    dict
+        ``scenarios``, ``replicates``, ``methods``, ``fits``, ``ran`` (replicates run by this
+        call), ``files`` and ``metrics`` (the metrics table as records).
+    """
+    check_execution(workers=workers, scheduler=scheduler)
+    out = Path(out)
+    store = ChunkStore(out / PROGRESS / "chunks", schema=SCHEMA)
+    fingerprint = {
+        "command": "simulate",
+        "study": {**dataclasses.asdict(study), "path": study.path.name},
+    }
+    done = store.open(fingerprint=fingerprint, resume=resume)
+    total = len(study.scenarios) * study.replicates
+    progress = Progress(total, done=len(done), enabled=show_progress, label="replicates")
+    context = Context(
+        seed=study.seed,
+        methods=study.methods,
+        level=study.level,
+        priors=study.priors,
+        nuts=study.nuts,
+    )
+    with make_executor(workers=workers, scheduler=scheduler) as executor:
+        ran = run_tasks(
+            replicate_tasks(study),
+            worker=run_batch,
+            context=context,
+            executor=executor,
+            store=store,
+            done=done,
+            batch_size=batch_size or default_batch(total),
+            progress=progress,
+        )
+    replicates = store.table(sort_by=["task", "method"])
+    metrics = metrics_table(replicates, study.scenarios)
+    summary = {
+        "scenarios": len(study.scenarios),
+        "replicates": study.replicates,
+        "methods": list(study.methods),
+        "fits": len(replicates),
+    }
+    files = write_outputs(
+        replicates,
+        metrics,
+        study,
+        staging=out / PROGRESS / "final",
+        out=out,
+        summary={**summary, "metrics": metrics.to_dict("records")},
+    )
+    store.remove()
+    (out / PROGRESS / "final").rmdir()
+    (out / PROGRESS).rmdir()
+    return {**summary, "ran": ran, "files": files, "metrics": metrics.to_dict("records")}
