@@ -194,3 +194,18 @@ def test_regression_companions_drop_one_covariate_and_its_reference_level():
     assert without_country.data is spec.data  # the same studies
     single = companions(build_model(cart_outcome("orr"), formula="age_median"))["age_median"]
     assert single.spec.kind == "random" and single.spec.data.k == 22
+
+
+def test_bayes_factors_and_thresholds_survive_save_and_load(tmp_path):
+    import dataclasses
+
+    from bayesmeta.analysis.draws import from_quadrature, to_idata
+    from bayesmeta.model.storage import load, save
+
+    spec = build_model(cart_outcome("death"), by="cancer_type")
+    result = fit(spec, engine="quadrature", thresholds=[0.2], benchmark=0.3)
+    draws, params = from_quadrature(spec, chains=1, draws=20, seed=1)
+    result = dataclasses.replace(result, idata=to_idata(spec, draws, params))
+    back = load(save(result, tmp_path / "posterior.nc"))
+    assert back.bayes_factors == result.bayes_factors
+    assert back.prob_above == result.prob_above
