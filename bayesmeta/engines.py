@@ -13,6 +13,7 @@ Both engines are imported inside the functions that use them, so importing this 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bayesmeta.errors import InputError
@@ -99,6 +100,8 @@ def fit(
     sampler: str = DEFAULT_SAMPLER,
     hdi: bool = False,
     target_accept: float | None = None,
+    thresholds: Sequence[float] = (),
+    benchmark: float | None = None,
 ) -> BayesResult:
     """Fit a Bayesian model with the engine :func:`resolve` picks, and summarize it.
 
@@ -119,11 +122,17 @@ def fit(
         Highest-density instead of equal-tailed 95% intervals.
     target_accept : float, optional
         NUTS target acceptance (default :data:`bayesmeta.model.options.TARGET_ACCEPT`).
+    thresholds : sequence of float
+        Rates X for ``result.prob_above`` (P(rate > X)): exact from the engine's CDFs, or from
+        the draws with NUTS.
+    benchmark : float, optional
+        Rate B for the one-sided Bayes factor ``pooled_vs_benchmark`` (exact engine only).
 
     Returns
     -------
     BayesResult
-        ``result.engine`` is the engine that ran (``"quadrature"`` or ``"nuts"``); NUTS results
+        Exact fits carry ``bayes_factors`` (heterogeneity, each covariate, the benchmark; see
+        :mod:`bayesmeta.model.bayes_factor`). ``result.engine`` is the engine that ran (``"quadrature"`` or ``"nuts"``); NUTS results
         carry the labelled InferenceData in ``idata``.
 
     Warns
@@ -135,13 +144,24 @@ def fit(
 
     if not isinstance(spec, ModelSpec):
         raise InputError(f"fit expects a ModelSpec from build_model, got {type(spec).__name__}")
+    from bayesmeta.model.thresholds import check_thresholds
+
+    thresholds = check_thresholds(thresholds, name="thresholds")
+    if benchmark is not None:
+        check_thresholds(benchmark, name="benchmark")
     if resolve(spec, engine) == "quadrature":
         from bayesmeta.quad import fit_quadrature
+        from bayesmeta.quad.decisions import decide
 
-        return fit_quadrature(spec, hdi=hdi)
+        result = fit_quadrature(spec, hdi=hdi)
+        return decide(spec, result, thresholds=thresholds, benchmark=benchmark)
+    if benchmark is not None:
+        raise InputError(
+            "benchmark: the one-sided Bayes factor needs the exact engine (engine='quadrature')"
+        )
     from bayesmeta.nuts import fit_nuts
 
-    return fit_nuts(
+    result = fit_nuts(
         spec,
         draws=draws,
         tune=tune,
@@ -151,6 +171,15 @@ def fit(
         hdi=hdi,
         target_accept=target_accept,
     )
+    if thresholds:
+        from dataclasses import replace
+
+        from bayesmeta.nuts.decisions import prob_above_draws
+
+        result = replace(
+            result, prob_above=prob_above_draws(spec, result.idata, thresholds, seed=seed)
+        )
+    return result
 
 
 def exact_draws(
@@ -241,3 +270,43 @@ def exact_loo_pooled(spec: ModelSpec) -> tuple[Any, tuple[Any, ...], tuple[str, 
     from bayesmeta.quad.influence import loo_pooled_rates
 
     return loo_pooled_rates(spec)
+
+
+def log_evidence_with_error(spec: ModelSpec) -> tuple[float, float]:
+    """log p(y) by the exact engine and its numerical error (two accuracy levels).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A model the exact engine supports.
+
+    Returns
+    -------
+    log_evidence : float
+        The log marginal likelihood of the counts, binomial coefficients included.
+    error : float
+        Its change at a finer accuracy level.
+    """
+    resolve(spec, "quadrature")
+    from bayesmeta.quad.decisions import evidence_with_error
+
+    return evidence_with_error(spec)
+
+
+def rate_cdfs(spec: ModelSpec) -> dict[str, Any]:
+    """Exact posterior CDFs of the pooled, mean, new-study and level rates.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A model the exact engine supports.
+
+    Returns
+    -------
+    dict
+        See :func:`bayesmeta.quad.decisions.rate_cdfs`.
+    """
+    resolve(spec, "quadrature")
+    from bayesmeta.quad.decisions import rate_cdfs as quad_rate_cdfs
+
+    return quad_rate_cdfs(spec)

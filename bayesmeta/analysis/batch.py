@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bayesmeta.analysis.averaging import Averaging, average_or_none
 from bayesmeta.analysis.blocks import Block, Heading, Link, Paragraph, table, to_html, to_markdown
 from bayesmeta.analysis.compare import compare_loo
-from bayesmeta.analysis.comparison import Comparison, compare_models, loo_of
+from bayesmeta.analysis.comparison import Comparison, compare_models, loo_of, posterior_probs
+from bayesmeta.analysis.decision_report import averaging_blocks
 from bayesmeta.analysis.fitting import Fitted, overall
 from bayesmeta.analysis.report import num, pareto_k, rate, software_section, span
 from bayesmeta.analysis.runner import json_ready, run_spec
@@ -42,6 +44,9 @@ class OutcomeComparison:
         Spec name -> why it is not in ``comparison``.
     common : Comparison or None
         All the outcome's specs on the studies they all use (only when their studies differ).
+    averaging : Averaging or None
+        Bayesian model averaging of the models in ``comparison`` (exact engine; None when a
+        model has no exact log evidence).
     outcome : str
         The outcome's name (``orr``, ``crr``, ``death`` or a spec's ``outcome``).
     """
@@ -50,6 +55,7 @@ class OutcomeComparison:
     comparison: Comparison | None
     left_out: dict[str, str] = field(default_factory=dict)
     common: Comparison | None = None
+    averaging: Averaging | None = None
 
 
 def spec_paths(target: str | Path) -> list[Path]:
@@ -111,8 +117,12 @@ def compare_outcome(outcome: str, fitted: Sequence[Fitted]) -> OutcomeComparison
     if len(main) < 2:
         return OutcomeComparison(outcome, None, left_out, common)
     loos = [loo_of(f.spec, model=f.model, draws=f.draws) for f in main]
+    names, models = [f.spec.name for f in main], [f.model for f in main]
+    comparison = Comparison(
+        rows=compare_loo(loos), loos=loos, posterior_prob=posterior_probs(names, models)
+    )
     return OutcomeComparison(
-        outcome, Comparison(rows=compare_loo(loos), loos=loos), left_out, common
+        outcome, comparison, left_out, common, averaging=average_or_none(names, models)
     )
 
 
@@ -204,7 +214,9 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
         Paragraph(
             "PSIS-LOO on the study-level likelihood with each study's random effect integrated out; studies "
             "still with Pareto k > 0.7 are refitted exactly and their contribution replaced. elpd_diff is "
-            "relative to the best model; weights are stacking weights."
+            "relative to the best model; weights are stacking weights (which model predicts the next "
+            "study best). P(M|y) is the posterior model probability from the exact log evidence with "
+            "equal prior probabilities (which model is most probable given the data and the priors)."
         )
     )
     for c in comparisons:
@@ -233,6 +245,8 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
                 )
             )
             blocks.append(_comparison_table(c.common))
+        if c.averaging is not None:
+            blocks += averaging_blocks(c.averaging)
     return blocks
 
 
@@ -246,6 +260,7 @@ def _comparison_table(comparison: Comparison) -> Block:
             "elpd_diff",
             "SE diff",
             "weight",
+            "P(M|y)",
             "max Pareto k",
             "refitted",
         ],
@@ -258,6 +273,7 @@ def _comparison_table(comparison: Comparison) -> Block:
                 num(r.elpd_diff, 2),
                 num(r.dse, 2),
                 num(r.weight, 3),
+                num(comparison.posterior_prob.get(r.name), 3),
                 pareto_k(r.pareto_k_max),
                 ", ".join(r.refitted),
             ]
@@ -359,6 +375,7 @@ def write_index(
         c.outcome: {
             "rows": c.comparison.to_list() if c.comparison else [],
             "not_compared": c.left_out,
+            "averaging": c.averaging.to_dict() if c.averaging is not None else None,
             "common_studies": (
                 {
                     "k": c.common.k,

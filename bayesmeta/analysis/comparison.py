@@ -39,6 +39,9 @@ class Comparison:
         Model name -> studies it used that the comparison leaves out (``common_studies`` only).
     excluded : dict
         Model name -> its ``excluded`` records (study, reason) as compared.
+    posterior_prob : dict
+        Model name -> posterior model probability from the exact log evidence with equal prior
+        probabilities (empty when a model has no exact evidence, e.g. one fitted by NUTS only).
     """
 
     rows: list[Row]
@@ -46,6 +49,7 @@ class Comparison:
     common_studies: bool = False
     left_out: dict[str, tuple[str, ...]] = field(default_factory=dict)
     excluded: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    posterior_prob: dict[str, float] = field(default_factory=dict)
 
     @property
     def k(self) -> int:
@@ -76,6 +80,7 @@ class Comparison:
                     "common_studies": self.common_studies,
                     "left_out": sorted(self.left_out.get(row.name, ())),
                     "excluded": list(self.excluded.get(row.name, [])),
+                    "posterior_prob": self.posterior_prob.get(row.name),
                 }
             )
         return out
@@ -288,6 +293,7 @@ def compare_models(
         for spec, model, d in zip(specs, models, draws, strict=True)
     ]
     return Comparison(
+        posterior_prob=posterior_probs([spec.name for spec in specs], models),
         rows=compare_loo(loos),
         loos=loos,
         common_studies=common_studies,
@@ -327,3 +333,28 @@ def compare_specs(
     """
     models = [to_model(spec) for spec in specs]
     return compare_models(specs, models, out=out, common_studies=common_studies)
+
+
+def posterior_probs(names: Sequence[str], models: Sequence[ModelSpec]) -> dict[str, float]:
+    """Posterior model probabilities (equal priors) from the exact log evidence, by name.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Model names.
+    models : sequence of ModelSpec
+        The models as compared (same studies).
+
+    Returns
+    -------
+    dict of str to float
+        Empty when any model is not supported by the exact engine (no log evidence).
+    """
+    from bayesmeta.analysis.averaging import posterior_probabilities
+    from bayesmeta.engines import log_evidence_with_error
+
+    if not all(supports(model, "quadrature") for model in models):
+        return {}
+    log_z = [log_evidence_with_error(model)[0] for model in models]
+    probs = posterior_probabilities(log_z, [1.0 / len(models)] * len(models))
+    return {name: float(p) for name, p in zip(names, probs, strict=True)}

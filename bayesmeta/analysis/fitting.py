@@ -89,9 +89,14 @@ def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
     except BayesmetaError as error:
         raise SpecError(f"{spec.path}: {error}") from None
     try:
-        resolve(model, spec.sampler["engine"])
+        engine = resolve(model, spec.sampler["engine"])
     except BayesmetaError as error:
         raise SpecError(f"{spec.path}: [sampler] engine: {error}") from None
+    if spec.decisions["benchmark"] is not None and engine != "quadrature":
+        raise SpecError(
+            f"{spec.path}: [decisions] benchmark: the one-sided Bayes factor needs the exact "
+            f"engine, and a '{model.kind}' model is fitted by {engine}"
+        )
     return model
 
 
@@ -136,7 +141,12 @@ def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyD
 
     settings = spec.sampler
     if engine_of(spec, model) == "quadrature":
-        result = fit(model, engine="quadrature")
+        result = fit(
+            model,
+            engine="quadrature",
+            thresholds=spec.decisions["thresholds"],
+            benchmark=spec.decisions["benchmark"],
+        )
         draws, params = from_quadrature(
             model, chains=settings["chains"], draws=settings["draws"], seed=settings["seed"]
         )
@@ -150,6 +160,7 @@ def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyD
         chains=settings["chains"],
         seed=settings["seed"],
         sampler=settings["sampler"],
+        thresholds=spec.decisions["thresholds"],
     )
     return result, from_idata(model, result.idata)
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from bayesmeta.analysis.blocks import Block, Bullets, Heading, Image, Paragraph, table
+from bayesmeta.analysis.decision_report import decision_section
 from bayesmeta.analysis.fitting import Fitted, overall
 
 
@@ -450,6 +451,7 @@ def analysis_blocks(
         blocks.append(Paragraph(f"Paper: {spec.paper['note']}."))
     blocks += level_section(fitted)
     blocks += coefficient_section(fitted)
+    blocks += decision_section(fitted.result)
     bias = bias if bias is not None else bias_report.compute(fitted)
     written = set(files) | {path for path, _ in figures}
     blocks += bias_report.small_study_blocks(bias, figure=bias_report.FUNNEL_FILE in written)

@@ -14,13 +14,14 @@ from bayesmeta.model.spec import KINDS
 BASELINE_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m != "EE")
 __all__ = ["BASELINE_METHODS", "ENGINES", "KINDS", "SAMPLERS"]
 
-STR, BOOL, INT, FLOAT, LIST, TABLE = (
+STR, BOOL, INT, FLOAT, LIST, TABLE, NUMBERS = (
     "string",
     "boolean",
     "integer",
     "number",
     "array",
     "table",
+    "number or array of numbers",
 )
 
 #: section -> key -> (expected type, required). The top level is section "".
@@ -35,6 +36,7 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "sampler": (TABLE, False),
         "baselines": (TABLE, False),
         "paper": (TABLE, False),
+        "decisions": (TABLE, False),
         "multiverse": (TABLE, False),
     },
     "data": {
@@ -62,6 +64,9 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "seed": (INT, False),
     },
     "baselines": {"methods": (LIST, False)},
+    # P(rate > X) for each threshold X (a number or a list), and the benchmark B of the one-sided
+    # Bayes factor pooled_vs_benchmark (exact engine)
+    "decisions": {"threshold": (NUMBERS, False), "benchmark": (FLOAT, False)},
     "paper": {
         "source": (STR, False),
         "estimate": (FLOAT, False),
@@ -115,4 +120,7 @@ def type_ok(value: Any, expected: str) -> bool:
             return isinstance(value, list)
         case "table":
             return isinstance(value, dict)
+        case "number or array of numbers":
+            values = value if isinstance(value, list) else [value]
+            return all(type_ok(v, "number") for v in values)
     raise AssertionError(expected)

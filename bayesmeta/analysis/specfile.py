@@ -29,6 +29,10 @@ baselines to show beside the Bayesian fit. Example (``models/crr_by_cancer_type.
     [baselines]
     methods = ["DL", "REML", "GLMM"]
 
+    [decisions]                    # optional
+    threshold = [0.5, 0.6]         # report P(rate > X) for each X
+    benchmark = 0.5                # one-sided Bayes factor of the pooled rate above B (exact)
+
     [paper]                        # optional: the published numbers this analysis reproduces
     source = "Wu et al. 2025, Fig. 3B"
     estimate = 0.58
@@ -81,6 +85,8 @@ class AnalysisSpec:
         Frequentist methods to show beside the Bayesian fit.
     paper : dict
         Published numbers for this analysis (may be empty).
+    decisions : dict
+        ``thresholds`` (tuple of rates X for P(rate > X)) and ``benchmark`` (rate or None).
     multiverse : Multiverse or None
         The validated ``[multiverse]`` table (see :mod:`bayesmeta.multiverse.choices`); a spec
         with one is run by ``bayesmeta multiverse`` (and by ``run`` only when asked).
@@ -96,6 +102,7 @@ class AnalysisSpec:
     sampler: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SAMPLER))
     baselines: tuple[str, ...] = DEFAULT_BASELINES
     paper: dict[str, Any] = field(default_factory=dict)
+    decisions: dict[str, Any] = field(default_factory=lambda: {"thresholds": (), "benchmark": None})
     multiverse: Any = None
 
     @property
@@ -124,6 +131,10 @@ class AnalysisSpec:
             "sampler": dict(self.sampler),
             "baselines": list(self.baselines),
             "paper": dict(self.paper),
+            "decisions": {
+                "thresholds": list(self.decisions["thresholds"]),
+                "benchmark": self.decisions["benchmark"],
+            },
         }
 
 
@@ -176,7 +187,7 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
     from bayesmeta.model.priors import parse_prior
 
     _check_section(path, "", document)
-    for section in ("data", "model", "priors", "sampler", "baselines", "paper"):
+    for section in ("data", "model", "priors", "sampler", "baselines", "paper", "decisions"):
         _check_section(path, section, document.get(section, {}))
     data = dict(document["data"])
     if ("dataset" in data) == ("csv" in data):
@@ -228,6 +239,7 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
         raise _fail(path, "paper", "ci", "expected two numbers [lo, hi]")
     for level, numbers in paper.get("groups", {}).items():
         _check_paper_group(path, level, numbers)
+    decisions = _decisions(path, document.get("decisions", {}))
     multiverse = _multiverse(path, document, model)
     name = document.get("name", path.stem)
     _check_name(path, name)
@@ -242,8 +254,25 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
         sampler=sampler,
         baselines=tuple(methods),
         paper=paper,
+        decisions=decisions,
         multiverse=multiverse,
     )
+
+
+def _decisions(path: Path, table: dict[str, Any]) -> dict[str, Any]:
+    """``[decisions]``: thresholds (each a rate in (0, 1)) and the benchmark."""
+    from bayesmeta.model.thresholds import check_thresholds
+
+    out: dict[str, Any] = {"thresholds": (), "benchmark": None}
+    for key, target in (("threshold", "thresholds"), ("benchmark", "benchmark")):
+        if key not in table:
+            continue
+        try:
+            values = check_thresholds(table[key], name=f"{path}: [decisions] {key}")
+        except BayesmetaError as error:
+            raise SpecError(str(error)) from None
+        out[target] = values if key == "threshold" else values[0]
+    return out
 
 
 def _check_name(path: Path, name: str) -> None:

@@ -1,5 +1,5 @@
 """The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``, ``sensitivity``,
-``cumulative``, ``multiverse``, ``simulate``, ``map`` and ``design``.
+``cumulative``, ``multiverse``, ``simulate``, ``map``, ``design`` and ``average``.
 
 Each subcommand lives in its own module with ``register(subparsers)`` and ``run(args) -> int``.
 Input errors print one line on stderr and exit with status 2, never a traceback.
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from bayesmeta import __version__
 from bayesmeta.cli import (
+    average,
     compare,
     cumulative,
     design,
@@ -41,6 +42,7 @@ SUBCOMMANDS = (
     simulate,
     mapprior,
     design,
+    average,
 )
 
 

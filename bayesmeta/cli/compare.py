@@ -78,14 +78,29 @@ def run(args: argparse.Namespace) -> int:
     for line in excluded_lines(comparison):
         print(line)
     width = max(28, *(len(r.name) for r in comparison.rows))
-    header = f"{'rank':>4}  {'model':<{width}} {'elpd_loo':>9} {'se':>6} {'elpd_diff':>9} {'dse':>6} {'weight':>6} {'k_max':>6}  refitted"
+    probs = comparison.posterior_prob
+    header = f"{'rank':>4}  {'model':<{width}} {'elpd_loo':>9} {'se':>6} {'elpd_diff':>9} {'dse':>6} {'weight':>6} {'P(M|y)':>7} {'k_max':>6}  refitted"
     print(header)
     for r in comparison.rows:
+        prob = f"{probs[r.name]:7.3f}" if r.name in probs else f"{'-':>7}"
         print(
             f"{r.rank:>4}  {r.name:<{width}} {r.elpd_loo:9.2f} {r.se:6.2f} {r.elpd_diff:9.2f} {r.dse:6.2f} "
-            f"{r.weight:6.3f} {pareto_k(r.pareto_k_max):>6}  {', '.join(r.refitted) or '-'}"
+            f"{r.weight:6.3f} {prob} {pareto_k(r.pareto_k_max):>6}  {', '.join(r.refitted) or '-'}"
         )
+    print(WEIGHTS_NOTE if probs else WEIGHTS_NOTE_NUTS)
     return 0
+
+
+#: How the two columns differ, printed under the table.
+WEIGHTS_NOTE = (
+    "weight: stacking weights from LOO, which model predicts the next study best; P(M|y): "
+    "posterior model probabilities from the exact log evidence (equal prior probabilities), "
+    "which model is most probable given the data and the priors (see bayesmeta average)."
+)
+WEIGHTS_NOTE_NUTS = (
+    "weight: stacking weights from LOO (which model predicts the next study best); P(M|y) "
+    "needs the exact engine's log evidence for every model."
+)
 
 
 def studies_line(comparison) -> str:

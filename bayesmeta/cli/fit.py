@@ -60,6 +60,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="auto (default): exact quadrature where supported, else NUTS",
     )
     parser.add_argument("--hdi", action="store_true", help="highest-density intervals")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        action="append",
+        default=[],
+        metavar="X",
+        help="report P(rate > X) for the pooled, mean, new-study and level rates (repeatable)",
+    )
+    parser.add_argument(
+        "--benchmark",
+        type=float,
+        metavar="B",
+        help="one-sided Bayes factor of the pooled rate being above B (exact engine)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--out", metavar="DIR", help="write posterior.nc and CSV tables here")
     parser.set_defaults(handler=run)
@@ -86,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     from bayesmeta.errors import InputError
     from bayesmeta.folders import check_writable
     from bayesmeta.model.spec import build_model
+    from bayesmeta.model.thresholds import check_thresholds
 
     if args.out:
         check_writable(args.out)  # before any work
@@ -109,7 +124,14 @@ def run(args: argparse.Namespace) -> int:
             f"{', '.join(given)}: NUTS option(s), not used by the exact engine this model is "
             "fitted with; add --engine nuts to sample"
         )
-    options: dict[str, Any] = {"engine": engine, "hdi": args.hdi}
+    options: dict[str, Any] = {
+        "engine": engine,
+        "hdi": args.hdi,
+        "thresholds": check_thresholds(args.threshold, name="--threshold"),
+        "benchmark": args.benchmark,
+    }
+    if args.benchmark is not None:
+        check_thresholds(args.benchmark, name="--benchmark")
     if engine == "nuts":
         options.update(
             draws=1000 if args.draws is None else args.draws,
@@ -178,6 +200,12 @@ def tables(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     out = {"summary": summary, "study_rates": payload["study_rates"]}
     if payload.get("contrasts"):
         out["contrasts"] = payload["contrasts"]
+    if payload.get("bayes_factors"):
+        out["bayes_factors"] = [
+            {"factor": name, **bf} for name, bf in payload["bayes_factors"].items()
+        ]
+    if payload.get("prob_above"):
+        out["prob_above"] = threshold_rows(payload["prob_above"])
     out["diagnostics"] = [payload["diagnostics"]]
     if payload.get("excluded"):
         out["excluded"] = payload["excluded"]
@@ -189,6 +217,28 @@ KNOWN_FILES = frozenset(
     | {"diagnostics.csv", "excluded.csv"}
 )
 """Every file ``fit --out`` writes (an earlier release's folder of only these is replaced)."""
+
+
+def threshold_rows(prob_above: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per threshold and quantity: ``threshold``, ``quantity``, ``prob_above``.
+
+    Parameters
+    ----------
+    prob_above : dict
+        A result's ``prob_above``.
+
+    Returns
+    -------
+    list of dict
+        Tidy records (levels as ``rate[level]``).
+    """
+    rows = []
+    for x, entry in prob_above.items():
+        for name in ("pooled_median", "pooled_mean", "new_study"):
+            rows.append({"threshold": x, "quantity": name, "prob_above": entry[name]})
+        for level, p in entry.get("levels", {}).items():
+            rows.append({"threshold": x, "quantity": f"rate[{level}]", "prob_above": p})
+    return rows
 
 
 def write_outputs(result, folder: Path) -> None:
@@ -277,6 +327,13 @@ def format_result(payload: dict[str, Any]) -> str:
             f"log evidence log p(y) = {payload['log_evidence']:.3f}"
             + ("" if error is None else f" (numerical error {error:.1e})")
         )
+    for name, bf in payload.get("bayes_factors", {}).items():
+        lines.append(
+            f"Bayes factor {name} ({bf['against']}): log BF = {bf['log_bf']:.3f}"
+            f" (numerical error {bf['error']:.1e})"
+        )
+    for row in threshold_rows(payload.get("prob_above", {})):
+        lines.append(f"  P({row['quantity']} > {row['threshold']}) = {row['prob_above']:.4f}")
     for e in payload.get("excluded", []):
         lines.append(f"excluded: {e['study']} ({e['reason']})")
     return "\n".join(lines)

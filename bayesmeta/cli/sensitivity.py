@@ -24,6 +24,8 @@ SHOWN = (
     "median_hi",
     "mean",
     "tau",
+    "log_bf_heterogeneity",
+    "log_bf_covariate",
     "diagnostics_ok",
 )
 
@@ -44,6 +46,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "estimators and continuity corrections; print a table (or JSON) and write a figure.",
     )
     add_data_arguments(parser)
+    parser.add_argument(
+        "--by",
+        metavar="COL",
+        help="subgroup model by this covariate (its log Bayes factor is reported per prior)",
+    )
     parser.add_argument(
         "--what",
         default=",".join(WHAT),
@@ -68,7 +75,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=None, help="random seed (--engine nuts)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument(
-        "--out", metavar="DIR", help="write sensitivity.csv, sensitivity.json and sensitivity.png"
+        "--out",
+        metavar="DIR",
+        help="write sensitivity.csv, sensitivity.json, sensitivity.png (and bayes_factors.png "
+        "with the exact engine: log Bayes factors across the prior grid)",
     )
     parser.set_defaults(handler=run)
 
@@ -119,19 +129,18 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.seed is not None:
         fit_options["seed"] = args.seed
+    options = {"what": what, "min_n": min_n, "engine": args.engine, "fit_options": fit_options}
+    if args.by:
+        options |= {"kind": "subgroup", "by": args.by}
     if args.out:
         from bayesmeta.folders import check_writable, locked
 
         check_writable(args.out)  # before any work
         with locked(args.out):
-            result = sensitivity(
-                load_data(args), what=what, min_n=min_n, engine=args.engine, fit_options=fit_options
-            )
+            result = sensitivity(load_data(args), **options)
             _write(result, args.out)
     else:
-        result = sensitivity(
-            load_data(args), what=what, min_n=min_n, engine=args.engine, fit_options=fit_options
-        )
+        result = sensitivity(load_data(args), **options)
     if args.json:
         print_json(result.to_dict())
     else:
@@ -149,9 +158,16 @@ def _write(result, folder: str) -> None:
     from bayesmeta.cli.common import with_versions
     from bayesmeta.folders import replaced_folder
 
-    known = frozenset({"sensitivity.csv", "sensitivity.json", "sensitivity.png"})
+    known = frozenset(
+        {"sensitivity.csv", "sensitivity.json", "sensitivity.png", "bayes_factors.png"}
+    )
     with replaced_folder(folder, known=known) as out:
         write_with(out / "sensitivity.csv", lambda path: result.table.to_csv(path, index=False))
         write_json(out / "sensitivity.json", with_versions(result.to_dict()))
         figure = result.figure()
         write_with(out / "sensitivity.png", lambda path: figure.savefig(path, format="png"))
+        if result.table["log_bf_heterogeneity"].notna().any():
+            from bayesmeta.plots import bayes_factor_plot
+
+            factors = bayes_factor_plot(result.table)
+            write_with(out / "bayes_factors.png", lambda path: factors.savefig(path, format="png"))

@@ -177,6 +177,12 @@ class BayesResult:
     log_evidence_error : float or None
         Its numerical error: the change of ``log_evidence`` between two accuracy levels of the
         exact engine.
+    bayes_factors : dict of str to BayesFactor
+        Exact engine: ``heterogeneity``, one per covariate, ``pooled_vs_benchmark`` (see
+        :mod:`bayesmeta.model.bayes_factor`); empty for NUTS.
+    prob_above : dict
+        P(rate > X) per threshold ``"X"``: ``pooled_median``, ``pooled_mean``, ``new_study``,
+        ``levels`` (exact from the engine's CDFs, or from draws for NUTS).
     """
 
     engine: str
@@ -196,6 +202,8 @@ class BayesResult:
     rates_mean: dict[str, Interval] = field(default_factory=dict)
     log_evidence: float | None = None
     log_evidence_error: float | None = None
+    bayes_factors: dict[str, Any] = field(default_factory=dict)
+    prob_above: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``bayesmeta fit --json``."""
@@ -231,4 +239,8 @@ class BayesResult:
             result["log_evidence_error"] = (
                 None if self.log_evidence_error is None else float(self.log_evidence_error)
             )
+        if self.bayes_factors:
+            result["bayes_factors"] = {n: bf.to_dict() for n, bf in self.bayes_factors.items()}
+        if self.prob_above:
+            result["prob_above"] = self.prob_above
         return result

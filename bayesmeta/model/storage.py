@@ -18,6 +18,7 @@ import pandas as pd
 from bayesmeta.atomic import write_bytes
 from bayesmeta.data.metadata import Exclusion
 from bayesmeta.errors import InputError
+from bayesmeta.model.bayes_factor import BayesFactor
 from bayesmeta.model.result import BayesResult, Contrast, Diagnostics, Interval
 
 SUMMARY_ATTR = "bayesmeta_summary"
@@ -161,4 +162,13 @@ def _from_summary(s: dict[str, Any], idata) -> BayesResult:
         idata=idata,
         log_evidence=s.get("log_evidence"),
         log_evidence_error=s.get("log_evidence_error"),
+        bayes_factors={
+            name: BayesFactor(
+                float(bf["log_bf"]),
+                float("nan") if bf["error"] is None else float(bf["error"]),
+                bf.get("against", ""),
+            )
+            for name, bf in s.get("bayes_factors", {}).items()
+        },
+        prob_above=s.get("prob_above", {}),
     )

@@ -142,8 +142,16 @@ def _family(prior: Prior, params) -> tuple[Any, dict[str, Any]]:
             return pm.HalfNormal, {"sigma": p[0]}
         case "halfcauchy":
             return pm.HalfCauchy, {"beta": p[0]}
-        case "halfstudentt":
+        case "halfstudentt" | "halft":
             return pm.HalfStudentT, {"nu": p[0], "sigma": p[1]}
+        case "lognormal":
+            return pm.LogNormal, {"mu": p[0], "sigma": p[1]}
+        case "halflogistic" | "invgamma":
+            from functools import partial
+
+            from bayesmeta.model.priors import positive_with_logp
+
+            return partial(positive_with_logp, prior, params=p), {}
         case "exponential":
             return pm.Exponential, {"lam": p[0]}
         case "uniform":

@@ -4,6 +4,7 @@ No function calls ``plt.show`` or changes the global ``rcParams`` (see :mod:`.st
 figures are bare :class:`~matplotlib.figure.Figure` objects not registered with pyplot.
 """
 
+from bayesmeta.plots.bayes_factors import bayes_factor_plot
 from bayesmeta.plots.forest import forest_plot
 from bayesmeta.plots.funnel import egger_line, funnel_plot
 from bayesmeta.plots.posterior import pooled_posterior_plot
@@ -13,6 +14,7 @@ from bayesmeta.plots.subgroup import subgroup_forest_plot
 from bayesmeta.plots.tau import tau_prior_posterior_plot
 
 __all__ = [
+    "bayes_factor_plot",
     "egger_line",
     "forest_plot",
     "funnel_plot",

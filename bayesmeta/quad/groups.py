@@ -113,8 +113,12 @@ def _common(spec, members, seeds, acc: Accuracy) -> GroupGrids:
             evaluate(events[m], total[m], priors, np.linspace(*box, n), v, c=c, n_gh=acc.n_gh)
             for m, box, n in zip(members, mu_boxes, n_mus, strict=True)
         ]
-        # log(p(mu) L_g q_mu) per level: remove the tau prior, Jacobian and tau weight
-        parts = [g.log_weight + g.log_marginal_likelihood - tau_part[None, :] for g in raw]
+        # log(p(mu) L_g q_mu) per level, built directly (finite also where the tau prior is 0)
+        parts = [
+            (frozen(priors.mu).logpdf(g.mu) + np.log(_trapezoid(g.mu)))[:, None]
+            + g.study_loglik.sum(axis=0)
+            for g in raw
+        ]
         log_m = [logsumexp(p, axis=0) for p in parts]
         log_col = tau_part + np.sum(log_m, axis=0)
         log_z = float(logsumexp(log_col))

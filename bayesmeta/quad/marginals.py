@@ -52,7 +52,10 @@ def fine_density(
     -------
     tuple[numpy.ndarray, numpy.ndarray]
     """
-    log_density = np.maximum(log_density, log_density.max(axis=0) - FLOOR)
+    top = log_density.max(axis=0)
+    # a column of zero density (a prior vanishing at tau = 0) has no mass: keep it finite
+    top = np.where(np.isfinite(top), top, 0.0)
+    log_density = np.maximum(log_density, top - FLOOR)
     x = np.linspace(nodes[0] if lo is None else lo, nodes[-1] if hi is None else hi, n_fine)
     spline = CubicSpline(nodes, log_density, axis=0)
     log_f = spline(x)

@@ -79,7 +79,9 @@ def log_mixture_density(
         z, wz = hermite_rule(NARROW_GH)
         for t in np.flatnonzero(~wide):
             log_f = log_mass[:, t, :] - log_quad_mu[:, None]
-            log_f = np.maximum(log_f, log_f.max(axis=0) - FLOOR)
+            top = log_f.max(axis=0)
+            top = np.where(np.isfinite(top), top, 0.0)  # a column without mass (prior 0 at tau 0)
+            log_f = np.maximum(log_f, top - FLOOR)
             points = eta[:, None] - tau[t] * z[None, :]  # (E, nz)
             inside = (points >= mu[0]) & (points <= mu[-1])
             values = CubicSpline(mu, log_f, axis=0)(points)  # (E, nz, S)

@@ -8,6 +8,7 @@ tau priors, from "little heterogeneity" (half-normal 0.25: P(tau > 0.5) = 4.6%) 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from bayesmeta.model.priors import Prior, parse_prior
@@ -40,6 +41,9 @@ def tau_prior(family: str, scale: float) -> Prior:
         "halfcauchy": f"halfcauchy({scale:g})",
         "exponential": f"exponential({1.0 / scale:g})",
         "uniform": f"uniform(0, {UNIFORM_WIDTH * scale:g})",
+        # opt-in families (not in TAU_FAMILIES): median tau = scale for lognormal (log-sd 1)
+        "halflogistic": f"halflogistic({scale:g})",
+        "lognormal": f"lognormal({math.log(scale):.6g}, 1)",
     }.get(family)
     if text is None:
         raise ValueError(

@@ -1,4 +1,5 @@
-"""One tidy row per fitted setting: pooled median rate, mean rate, tau and their intervals."""
+"""One tidy row per fitted setting: pooled median rate, mean rate, tau and their intervals, and
+the exact engine's log Bayes factors (heterogeneity; the covariate of a subgroup model)."""
 
 from __future__ import annotations
 
@@ -29,10 +30,14 @@ COLUMNS: tuple[str, ...] = (
     "tau_hi",
     "pi_lo",
     "pi_hi",
+    "log_bf_heterogeneity",
+    "log_bf_covariate",
     "diagnostics_ok",
     "note",
 )
 NAN = float("nan")
+#: Bayes factors of a result that are not about a covariate.
+BF_NOT_COVARIATE = ("heterogeneity", "pooled_vs_benchmark")
 
 
 def empty_row(kind: str, label: str, **values: Any) -> dict[str, Any]:
@@ -90,6 +95,8 @@ def bayes_row(
     """
     tau = result.tau
     problems = result.diagnostics.problems()
+    factors = getattr(result, "bayes_factors", None) or {}
+    covariate = [bf for name, bf in factors.items() if name not in BF_NOT_COVARIATE]
     return empty_row(
         setting.kind,
         setting.label,
@@ -109,6 +116,8 @@ def bayes_row(
         tau_hi=NAN if tau is None else tau.hi,
         pi_lo=result.new_study.lo,
         pi_hi=result.new_study.hi,
+        log_bf_heterogeneity=factors["heterogeneity"].log_bf if "heterogeneity" in factors else NAN,
+        log_bf_covariate=covariate[0].log_bf if len(covariate) == 1 else NAN,
         diagnostics_ok=not problems,
         note="; ".join(problems),
     )

@@ -73,7 +73,7 @@ def test_good_spec_fills_defaults(tmp_path):
         ),
         (
             'tau = "halfnormal(1.5)"',
-            'tau = "lognormal(0, 1)"',
+            'tau = "weibull(1, 1)"',
             "[priors] tau",
             "unknown prior family",
         ),

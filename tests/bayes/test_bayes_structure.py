@@ -196,6 +196,7 @@ def test_numpyro_without_jax_is_a_clear_error(mock_sampling, death):
 
 def test_quadrature_engine_dispatches_lazily(monkeypatch, death):
     import bayesmeta.quad
+    import bayesmeta.quad.decisions
 
     seen = {}
 
@@ -203,10 +204,15 @@ def test_quadrature_engine_dispatches_lazily(monkeypatch, death):
         seen.update(spec=spec, hdi=hdi)
         return "quadrature result"
 
+    def fake_decide(spec, result, *, thresholds, benchmark):  # Bayes factors, P(rate > X)
+        seen.update(decided=(result, thresholds, benchmark))
+        return result
+
     monkeypatch.setattr(bayesmeta.quad, "fit_quadrature", fake)
+    monkeypatch.setattr(bayesmeta.quad.decisions, "decide", fake_decide)
     spec = build_model(death)
     assert fit(spec, engine="quadrature", hdi=True) == "quadrature result"
-    assert seen == {"spec": spec, "hdi": True}
+    assert seen == {"spec": spec, "hdi": True, "decided": ("quadrature result", (), None)}
 
 
 def test_prior_predictive_shapes_and_seed(death):

@@ -22,6 +22,7 @@ def test_json_and_out_files(tmp_path, capsys):
     assert {e["study"] for e in payload["excluded"]} >= {"Mailankody S 2022", "Brudno JN 2024"}
     assert payload["rows"][-1]["mean"] is None  # NaN becomes null
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bayes_factors.png",  # exact fits carry log Bayes factors (issue 12)
         "sensitivity.csv",
         "sensitivity.json",
         "sensitivity.png",

@@ -32,6 +32,6 @@ def test_scale_meaning_per_family(scale):
 def test_mu_grid_and_bad_input():
     assert [str(p) for _, p in mu_prior_grid(scales=(1, 10))] == ["normal(0, 1)", "normal(0, 10)"]
     with pytest.raises(ValueError, match="unknown tau prior family"):
-        tau_prior("lognormal", 1.0)
+        tau_prior("weibull", 1.0)
     with pytest.raises(ValueError, match="positive"):
         tau_prior("halfnormal", 0.0)
