@@ -327,6 +327,21 @@ for _flag, _value in (("--draws", "300"), ("--tune", "300"), ("--chains", "3"), 
     _nuts = [*SENS, "--engine", "nuts"]
     CASES.append(("sensitivity", _flag, _nuts, [*_nuts, _flag, _value], "changes"))
     CASES.append(("sensitivity", _flag, SENS, [*SENS, _flag, _value], "refused"))
+# Bayes factors and decisions (issue 12): fit's decision options, sensitivity's covariate
+# factor, and averaging over the scratch folder's random and common specs (same data)
+_SENS_PRIORS = ["sensitivity", *D, "--what", "priors", "--json"]
+_AVG = ["average", "{tmp}/random.toml", "{tmp}/common.toml", "--json"]
+CASES += [
+    ("fit", "--threshold", FIT_Q, [*FIT_Q, "--threshold", "0.3"], "changes"),
+    ("fit", "--benchmark", FIT_Q, [*FIT_Q, "--benchmark", "0.3"], "changes"),
+    ("sensitivity", "--by", _SENS_PRIORS, [*_SENS_PRIORS, "--by", "grp"], "changes"),
+    ("average", "SPEC", _AVG, ["average", "{tmp}/random.toml", "--json"], "refused"),
+    ("average", "--prior-prob", _AVG, [*_AVG, "--prior-prob", "0.9", "0.1"], "changes"),
+    ("average", "--prior-prob", _AVG, [*_AVG, "--prior-prob", "0.9", "0.2"], "refused"),
+    ("average", "--threshold", _AVG, [*_AVG, "--threshold", "0.3"], "changes"),
+    ("average", "--json", _AVG[:-1], _AVG, "changes"),
+]
+
 _PAIR = [str(MODELS / "crr_pooled.toml"), str(MODELS / "crr_by_cancer_type.toml")]
 CASES += [
     # a single spec is refused (a comparison needs two); --common-studies and --json show
