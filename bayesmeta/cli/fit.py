@@ -209,13 +209,22 @@ def tables(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     out["diagnostics"] = [payload["diagnostics"]]
     if payload.get("excluded"):
         out["excluded"] = payload["excluded"]
+    assert set(out) <= set(TABLES), "a new table must be listed in TABLES"
     return out
 
 
-KNOWN_FILES = frozenset(
-    {"posterior.nc", "result.json", "summary.csv", "study_rates.csv", "contrasts.csv"}
-    | {"diagnostics.csv", "excluded.csv"}
+TABLES = (
+    "summary",
+    "study_rates",
+    "contrasts",
+    "bayes_factors",
+    "prob_above",
+    "diagnostics",
+    "excluded",
 )
+"""Every table :func:`tables` can return (one CSV each)."""
+
+KNOWN_FILES = frozenset({"posterior.nc", "result.json", *(f"{name}.csv" for name in TABLES)})
 """Every file ``fit --out`` writes (an earlier release's folder of only these is replaced)."""
 
 
