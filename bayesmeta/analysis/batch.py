@@ -21,7 +21,8 @@ from bayesmeta.analysis.compare import compare_loo
 from bayesmeta.analysis.comparison import Comparison, compare_models, loo_of, posterior_probs
 from bayesmeta.analysis.decision_report import averaging_blocks
 from bayesmeta.analysis.fitting import Fitted, overall
-from bayesmeta.analysis.report import num, pareto_k, rate, software_section, span
+from bayesmeta.analysis.report import software_section
+from bayesmeta.analysis.report_format import num, pareto_k, rate, span
 from bayesmeta.analysis.runner import json_ready, run_spec
 from bayesmeta.analysis.specfile import AnalysisSpec, load_spec
 from bayesmeta.atomic import write_json, write_text

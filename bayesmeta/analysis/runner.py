@@ -34,7 +34,8 @@ from bayesmeta.analysis import bias_report
 from bayesmeta.analysis.blocks import to_html, to_markdown
 from bayesmeta.analysis.fithash import HASH_ATTR, fit_hash
 from bayesmeta.analysis.fitting import Fitted, fit_spec, overall
-from bayesmeta.analysis.report import analysis_blocks, pooled_rows
+from bayesmeta.analysis.report import analysis_blocks
+from bayesmeta.analysis.report_sections import pooled_rows
 from bayesmeta.analysis.specfile import AnalysisSpec
 from bayesmeta.atomic import write_json, write_text, write_with
 from bayesmeta.folders import replaced_folder

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         which :func:`bayesmeta.cli.main` prints as one line with status 2.
     """
     from bayesmeta.analysis.comparison import compare_specs
-    from bayesmeta.analysis.report import pareto_k
+    from bayesmeta.analysis.report_format import pareto_k
     from bayesmeta.analysis.specfile import load_spec
     from bayesmeta.cli.common import print_json
     from bayesmeta.errors import InputError
