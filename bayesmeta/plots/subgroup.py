@@ -13,12 +13,8 @@ from typing import TYPE_CHECKING, Any
 from bayesmeta.data.metadata import MetaData
 from bayesmeta.errors import InputError
 from bayesmeta.plots import inputs
-from bayesmeta.plots.forest import (
-    Row,
-    legend_handles,
-    rows_figure,
-    study_rows,
-)
+from bayesmeta.plots.forest_draw import legend_handles, rows_figure
+from bayesmeta.plots.forest_rows import Row, study_rows
 from bayesmeta.plots.style import COLORS, color_for, footnote, styled_plot
 
 if TYPE_CHECKING:  # pragma: no cover

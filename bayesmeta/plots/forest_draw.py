@@ -1,0 +1,217 @@
+"""Drawing forest-plot rows, their legend and the two-panel figure (plot left, numbers right)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bayesmeta.plots.forest_rows import (
+    DIAMOND_HALF_HEIGHT,
+    LEGEND_OBSERVED,
+    LEGEND_POOLED,
+    LEGEND_PREDICTION,
+    LEGEND_SHRUNKEN,
+    SHRUNKEN_OFFSET,
+    Row,
+)
+from bayesmeta.plots.style import (
+    COLORS,
+    format_interval,
+    new_figure,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from bayesmeta.model.result import BayesResult
+
+
+def draw_rows(
+    axis: Axes, text_axis: Axes, rows: list[Row], *, shrunken: Mapping[str, Any] | None = None
+) -> list[float]:
+    """Draw ``rows`` top to bottom on ``axis`` with their numbers on ``text_axis``; returns y.
+
+    Parameters
+    ----------
+    axis : Axes
+        The plot axis.
+    text_axis : Axes
+        The axis holding the numbers at the right.
+    rows : list[Row]
+        The rows, top to bottom.
+    shrunken : Mapping[str, Any], optional
+        Study label -> shrunken rate ``{median, lo, hi}`` drawn beside the observed one, or None.
+
+    Returns
+    -------
+    list[float]
+    """
+    from matplotlib.patches import Polygon
+
+    shrunken = shrunken or {}
+    max_weight = max((r.weight for r in rows if r.kind == "study"), default=1.0)
+    ys: list[float] = []
+    y = 0.0
+    previous = None
+    for row in rows:
+        if (
+            previous is not None
+            and _block(previous) != _block(row.kind)
+            or row.kind == "header"
+            and previous
+        ):
+            y -= 0.7
+        ys.append(y)
+        if row.kind == "study":
+            size = 3.0 + 6.0 * np.sqrt(row.weight / max_weight)
+            axis.plot([row.lo, row.hi], [y, y], color=row.color, linewidth=1.0)
+            axis.plot(
+                [row.estimate], [y], marker="s", markersize=size, color=row.color, linestyle="none"
+            )
+            if row.label in shrunken:
+                s = shrunken[row.label]
+                ys_ = y - SHRUNKEN_OFFSET
+                axis.plot([s["lo"], s["hi"]], [ys_, ys_], color=COLORS["shrunken"], linewidth=1.0)
+                axis.plot(
+                    [s["median"]],
+                    [ys_],
+                    marker="o",
+                    markersize=4,
+                    color=COLORS["shrunken"],
+                    linestyle="none",
+                )
+        elif row.kind == "pooled" and np.isfinite(row.lo):
+            h = DIAMOND_HALF_HEIGHT
+            corners = [(row.lo, y), (row.estimate, y + h), (row.hi, y), (row.estimate, y - h)]
+            axis.add_patch(Polygon(corners, closed=True, facecolor=row.color, edgecolor=row.color))
+        elif row.kind == "pooled":
+            axis.plot([row.estimate], [y], marker="D", color=row.color, linestyle="none")
+        elif row.kind == "prediction":
+            axis.plot(
+                [row.lo, row.hi],
+                [y, y],
+                color=row.color,
+                linewidth=4.0,
+                alpha=0.6,
+                solid_capstyle="butt",
+            )
+        if row.kind != "header":
+            text_axis.text(0.0, y, row.counts, va="center", ha="left")
+            text_axis.text(
+                0.40, y, format_interval(row.estimate, row.lo, row.hi), va="center", ha="left"
+            )
+        previous = row.kind
+        y -= 1.0
+    axis.set_yticks(ys, [r.label for r in rows])
+    for tick, row in zip(axis.get_yticklabels(), rows, strict=True):
+        if row.kind in ("pooled", "header"):
+            tick.set_fontweight("bold")
+    low, high = min(ys) - 0.8, 0.8
+    axis.set_ylim(low, high)
+    text_axis.set_ylim(low, high)
+    text_axis.set_xlim(0.0, 1.0)
+    text_axis.axis("off")
+    text_axis.text(0.0, 0.8, "Events/N", va="bottom", ha="left", fontweight="bold")
+    text_axis.text(0.40, 0.8, "Rate [95% CI]", va="bottom", ha="left", fontweight="bold")
+    axis.set_xlim(0.0, 1.0)
+    axis.set_xlabel("Proportion")
+    axis.spines["left"].set_visible(False)
+    axis.tick_params(axis="y", length=0)
+    return ys
+
+
+def _block(kind: str) -> str:
+    return "studies" if kind in ("study", "header") else "pooled"
+
+
+def legend_handles(*, with_shrunken: bool, with_pooled: bool, with_prediction: bool) -> list[Any]:
+    """Legend entries shared by the forest plots.
+
+    Parameters
+    ----------
+    with_shrunken : bool
+        Include the shrunken-estimate entry.
+    with_pooled : bool
+        Include the pooled-diamond entry.
+    with_prediction : bool
+        Include the prediction-interval entry.
+
+    Returns
+    -------
+    list[Any]
+    """
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="s", color=COLORS["observed"], label=LEGEND_OBSERVED)]
+    if with_shrunken:
+        handles.append(
+            Line2D(
+                [], [], marker="o", markersize=4, color=COLORS["shrunken"], label=LEGEND_SHRUNKEN
+            )
+        )
+    if with_pooled:
+        handles.append(
+            Line2D([], [], marker="D", linestyle="none", color="#555555", label=LEGEND_POOLED)
+        )
+    if with_prediction:
+        handles.append(
+            Line2D([], [], linewidth=4.0, alpha=0.6, color="#555555", label=LEGEND_PREDICTION)
+        )
+    return handles
+
+
+def rows_figure(
+    rows: list[Row], *, bayes: BayesResult | None, base_height: float
+) -> tuple[Figure, Axes]:
+    """A forest-plot figure with ``rows`` drawn (plot left, numbers right); returns the plot axis.
+
+    Parameters
+    ----------
+    rows : list[Row]
+        The rows, top to bottom.
+    bayes : BayesResult or None
+        Bayesian result, or None.
+    base_height : float
+        Figure height before the rows are added, in inches.
+
+    Returns
+    -------
+    tuple[Figure, Axes]
+    """
+    figure, axes = new_figure(
+        ncols=2,
+        figsize=(8.0, base_height + 0.24 * len(rows)),
+        gridspec_kw={"width_ratios": [3.0, 1.5]},
+        sharey=True,
+    )
+    axis, text_axis = axes[0]
+    draw_rows(axis, text_axis, rows, shrunken=shrunken_lookup(bayes))
+    return figure, axis
+
+
+def shrunken_lookup(bayes: BayesResult | None) -> dict[str, dict[str, float]]:
+    """Study label -> {median, lo, hi} of the shrunken rates of a Bayesian result.
+
+    Parameters
+    ----------
+    bayes : BayesResult or None
+        Bayesian result, or None.
+
+    Returns
+    -------
+    dict[str, dict[str, float]]
+    """
+    if bayes is None or bayes.study_rates is None or bayes.study_rates.empty:
+        return {}
+    frame = bayes.study_rates
+    return {
+        str(row["study"]): {
+            "median": float(row["median"]),
+            "lo": float(row["lo"]),
+            "hi": float(row["hi"]),
+        }
+        for _, row in frame.iterrows()
+    }
