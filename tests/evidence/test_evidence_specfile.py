@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bayesmeta.analysis.specfile import parse_spec
+from bayesmeta.analysis.spec_parse import parse_spec
 from bayesmeta.errors import SpecError
 
 DOC = {
