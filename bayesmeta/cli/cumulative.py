@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bayesmeta.data import MetaData
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,7 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_data_arguments(parser)
     parser.add_argument(
-        "--order", default="year", metavar="COL", help="column giving the order (default year)"
+        "--order",
+        default="year",
+        metavar="COL",
+        help="column giving the order: any covariate, or the --events or --total column (default year)",
     )
     parser.add_argument(
         "--method",
@@ -67,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 < args.level < 1:
         raise InputError(f"--level must be between 0 and 1, got {args.level}")
-    data = load_data(args)
+    data = with_order_column(load_data(args), args)
     priors = Priors.from_strings(mu=args.mu_prior, tau=args.tau_prior)
     freq = cumulative(data, order_by=args.order, method=args.method, level=args.level)
     bayes = bayes_cumulative(data, order_by=args.order, priors=priors)
@@ -84,6 +91,31 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_table(payload))
     return 0
+
+
+def with_order_column(data: MetaData, args: argparse.Namespace) -> MetaData:
+    """The data with ``--order`` available as a column when it names the events or total column.
+
+    Counts are not covariates, so ordering by the total (study size) or the events needs them
+    copied beside the covariates; the analysis itself never reads that copy.
+
+    Parameters
+    ----------
+    data : MetaData
+        The validated studies.
+    args : argparse.Namespace
+        Parsed arguments (``order``, ``events``, ``total``).
+
+    Returns
+    -------
+    MetaData
+        ``data`` itself, or a copy with one more covariate column.
+    """
+    counts = {args.events: data.events, args.total: data.total}
+    if args.order in data.covariates.columns or args.order not in counts:
+        return data
+    covariates = data.covariates.assign(**{args.order: counts[args.order]})
+    return dataclasses.replace(data, covariates=covariates)
 
 
 def _table(p: dict[str, Any]) -> str:
