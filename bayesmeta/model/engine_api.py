@@ -98,6 +98,11 @@ class FitOptions:
 class Engine(Protocol):
     """An engine: a name, declared capabilities, and ``fit``.
 
+    Parameters
+    ----------
+    *args, **kwargs
+        Not used: a protocol is not instantiated (engines are instances of their own classes).
+
     Attributes
     ----------
     name : str
