@@ -282,8 +282,8 @@ def fit(
     chosen = get_engine(resolve(spec, engine))
     if options.benchmark is not None and not chosen.capabilities.benchmark:
         raise InputError(
-            f"benchmark: the one-sided Bayes factor needs an engine that computes it "
-            f"({', '.join(_able('benchmark'))}); the {chosen.name} engine does not"
+            f"benchmark: the one-sided Bayes factor needs the exact engine "
+            f"({', '.join(_able('benchmark'))}); the {chosen.name} engine does not compute it"
         )
     if options.thresholds and not chosen.capabilities.thresholds:
         raise InputError(f"thresholds: the {chosen.name} engine does not compute P(rate > X)")
