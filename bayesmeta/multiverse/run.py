@@ -107,7 +107,7 @@ def run_multiverse(
     data = multiverse_data(spec, multiverse)
     sample = sample if sample is not None else multiverse.sample
     seed = int(spec.sampler["seed"])
-    dims = multiverse.dimensions(data.studies)
+    dims = multiverse.dimensions(data)
     total = size(dims) if sample is None else min(sample, size(dims))
     columns = multiverse.choice_columns()
     nuts = {k: spec.sampler[k] for k in ("draws", "tune", "chains", "sampler")}
