@@ -9,9 +9,9 @@ metafor's Fisher scoring / root finding approaches.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
 
 from bayesmeta.errors import InputError
+from bayesmeta.freq.roots import brentq
 
 ESTIMATORS = ("DL", "REML", "PM", "ML", "EB", "SJ", "HS", "EE")
 _MAXITER = 10_000
@@ -277,7 +277,7 @@ def q_root(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, target: float) -> floa
         upper *= 10
         if upper > 1e12:
             return float("inf")
-    return float(optimize.brentq(f, 0.0, upper, xtol=1e-14, rtol=4 * np.finfo(float).eps))
+    return brentq(f, 0.0, upper, xtol=1e-14, rtol=4 * np.finfo(float).eps)
 
 
 def paule_mandel(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
