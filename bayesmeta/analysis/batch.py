@@ -28,6 +28,7 @@ from bayesmeta.analysis.specfile import AnalysisSpec, load_spec
 from bayesmeta.atomic import write_json, write_text
 from bayesmeta.errors import InputError, OutputError
 from bayesmeta.folders import check_writable, locked
+from bayesmeta.plural import plural
 from bayesmeta.versions import stack_versions
 
 INDEX_FILES = ("index.md", "index.html", "comparison.json")
@@ -102,7 +103,7 @@ def compare_outcome(outcome: str, fitted: Sequence[Fitted]) -> OutcomeComparison
         sets.setdefault(tuple(sorted(f.model.data.studies)), []).append(f)
     main = max(sets.values(), key=len)
     left_out = {
-        f.spec.name: f"uses {f.model.data.k} of the {main[0].model.data.k} studies of the other {outcome} models"
+        f.spec.name: f"uses {f.model.data.k} of the {plural(main[0].model.data.k, 'study')} of the other {outcome} models"
         for group in sets.values()
         if group is not main
         for f in group
@@ -225,7 +226,7 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
         if c.comparison is not None:
             blocks.append(
                 Paragraph(
-                    f"The {len(c.comparison.rows)} models on the same {c.comparison.k} studies:"
+                    f"The {len(c.comparison.rows)} models on the same {plural(c.comparison.k, 'study')}:"
                 )
             )
             blocks.append(_comparison_table(c.comparison))
@@ -239,10 +240,10 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
             dropped = c.common.all_left_out
             blocks.append(
                 Paragraph(
-                    f"All {len(c.common.rows)} {c.outcome} models on the {c.common.k} studies they all "
-                    f"use (each refitted there; {len(dropped)} studies left out because not every "
+                    f"All {len(c.common.rows)} {c.outcome} models on the {plural(c.common.k, 'study')} they all "
+                    f"use (each refitted there; {plural(len(dropped), 'study')} left out because not every "
                     f"model uses them: {', '.join(dropped)}). These elpd values are on "
-                    f"{c.common.k} studies and not comparable with the table above."
+                    f"{plural(c.common.k, 'study')} and not comparable with the table above."
                 )
             )
             blocks.append(_comparison_table(c.common))

@@ -192,7 +192,7 @@ def _exact_cdfs(fitted: Fitted) -> dict[str, Any]:
     """The exact engine's posterior CDFs of the fit's rates ({} for a sampled fit)."""
     from bayesmeta import engines
 
-    if fitted.result.engine != "quadrature":
+    if not engines.get_engine(fitted.result.engine).capabilities.rate_cdfs:
         return {}
     return engines.rate_cdfs(fitted.model)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bayesmeta.plural import plural
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``bayesmeta compare`` subcommand and its options.
@@ -115,7 +117,7 @@ def studies_line(comparison) -> str:
     -------
     str
     """
-    line = f"Compared on {comparison.k} studies"
+    line = f"Compared on {plural(comparison.k, 'study')}"
     if not comparison.common_studies:
         return line + " (every model uses the same studies)."
     left_out = comparison.all_left_out

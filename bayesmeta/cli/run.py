@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from bayesmeta.cli.outputs import add_output_argument
+from bayesmeta.plural import plural
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         r = f.result
         print(
             f"{f.spec.name}: pooled median rate {r.pooled_median.median:.3f} "
-            f"[{r.pooled_median.lo:.3f}, {r.pooled_median.hi:.3f}], {f.model.data.k} studies"
+            f"[{r.pooled_median.lo:.3f}, {r.pooled_median.hi:.3f}], {plural(f.model.data.k, 'study')}"
             + (
                 ""
                 if r.diagnostics.ok
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         if c.common is not None:
             best = c.common.rows[0]
             print(
-                f"{c.outcome} (all models, on the {c.common.k} studies they share): "
+                f"{c.outcome} (all models, on the {plural(c.common.k, 'study')} they share): "
                 f"best by LOO {best.name} (stacking weight {best.weight:.2f})"
             )
     if fitted:

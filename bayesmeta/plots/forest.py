@@ -16,6 +16,7 @@ from bayesmeta.plots import inputs
 from bayesmeta.plots.forest_draw import legend_handles, rows_figure
 from bayesmeta.plots.forest_rows import pooled_rows, study_rows
 from bayesmeta.plots.style import COLORS, footnote, styled_plot
+from bayesmeta.plural import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -67,7 +68,9 @@ def forest_plot(
         with_prediction=any(r.kind == "prediction" for r in rows),
     )
     figure.legend(handles=handles, loc="outside upper center", ncols=2)
-    axis.set_title(title if title is not None else f"{data.outcome}: {data.k} studies", loc="left")
+    axis.set_title(
+        title if title is not None else f"{data.outcome}: {plural(data.k, 'study')}", loc="left"
+    )
     footnote(
         figure,
         inputs.exclusion_note(inputs.exclusions(data, bayes, *inputs.freq_mapping(freq).values())),

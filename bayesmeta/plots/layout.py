@@ -47,13 +47,15 @@ class LayoutProblem:
         return f"{self.kind}: {self.where}"
 
 
-def layout_problems(figure: Figure) -> list[LayoutProblem]:
-    """Every layout problem of ``figure`` (drawn first).
+def layout_problems(figure: Figure, *, drawn: bool = False) -> list[LayoutProblem]:
+    """Every layout problem of ``figure``.
 
     Parameters
     ----------
     figure : matplotlib.figure.Figure
         Any figure.
+    drawn : bool, optional
+        The figure was just drawn (saved): measure its layout as it is, without drawing again.
 
     Returns
     -------
@@ -61,7 +63,8 @@ def layout_problems(figure: Figure) -> list[LayoutProblem]:
         Empty when no legend sits on data or titles, no text is cut off by the figure's edge
         and every data axis spans at least :data:`MIN_FILL` of its view.
     """
-    figure.draw_without_rendering()
+    if not drawn:
+        figure.draw_without_rendering()
     renderer = figure._get_renderer()
     problems: list[LayoutProblem] = []
     problems += _texts_cut_off(figure, renderer)

@@ -16,6 +16,7 @@ from bayesmeta.plots import inputs
 from bayesmeta.plots.forest_draw import legend_handles, rows_figure
 from bayesmeta.plots.forest_rows import Row, study_rows
 from bayesmeta.plots.style import COLORS, color_for, footnote, styled_plot
+from bayesmeta.plural import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -82,7 +83,7 @@ def subgroup_forest_plot(
     rows: list[Row] = []
     for level in levels:
         part = complete.where(labels == level)
-        rows.append(Row(f"{by} = {level} ({part.k} studies)", "header"))
+        rows.append(Row(f"{by} = {level} ({plural(part.k, 'study')})", "header"))
         rows += study_rows(part, order=order)
         for position, (name, fit) in enumerate(fits.items()):
             group = getattr(fit, "groups", {}).get(level)

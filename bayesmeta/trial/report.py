@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from bayesmeta.plural import plural
+
 Writer = Callable[[Path], object]
 
 
@@ -111,7 +113,7 @@ def map_markdown(payload: dict) -> str:
     lines = [
         f"# MAP prior: {payload['prior_for']}",
         "",
-        f"Exact predictive rate of a new study (k = {payload['k']} studies): median "
+        f"Exact predictive rate of a new study (k = {plural(payload['k'], 'study')}): median "
         f"{pred['median']:.3f}, 95% interval [{pred['lo']:.3f}, {pred['hi']:.3f}], mean {pred['mean']:.3f}.",
         "",
         "| weight | a | b |",

@@ -5,13 +5,16 @@ order (README.md first, then the guide's pages in file order), and run in-proces
 :func:`bayesmeta.cli.main` in one scratch folder holding copies of ``examples/`` and ``models/``,
 so a line may use a file an earlier line wrote (``MAP.json``, ``map_leukemia/map.json``) exactly
 as a reader running them in order would. A ``console`` line whose documented output is
-``bayesmeta CMD: error: ...`` must exit with status 2; every other line with 0. A line that
+``bayesmeta CMD: error: ...`` must exit with status 2; every other line with 0. A command that
 appears more than once (the flagship run is in the README and twice in the guide) runs once.
 
 Small settings (the only changes to what is written; each keeps the code path the line takes):
 
 - ``multiverse``: ``--sample 6`` (a seeded sample of six specifications instead of all or N);
-- the scratch copy of ``models/``: each spec's ``[sampler] draws`` set to 400 (the exact
+- the scratch copy of ``models/`` holds :data:`SPECS` (10 of the 15 flagship specs: every spec a
+  line names, the three outcomes, a subgroup model per outcome, the regression, a model on fewer
+  studies for ``--common-studies``, a GLMM refused for separation) and the three multiverse
+  specs; each spec's ``[sampler] draws`` set to 400 (the exact
   engine's resampled draws for LOO and the plots; the fits themselves are exact either way),
   and each multiverse spec's ``[multiverse] sample = 6`` (what ``run --multiverse`` and a
   ``multiverse`` line without ``--sample`` then fit);
@@ -47,6 +50,21 @@ DOCUMENTS = (
 )
 #: Fenced-block languages whose lines are shell commands.
 SHELL_BLOCKS = ("bash", "console", "sh", "shell")
+SPECS = (
+    "orr_pooled",
+    "orr_by_cancer_type",
+    "orr_by_country",
+    "crr_pooled",
+    "crr_by_cancer_type",
+    "crr_by_country",
+    "crr_by_costim_domain",
+    "crr_regression_cancer_type_country",
+    "death_pooled",
+    "death_by_antigen",
+    "multiverse_orr",
+    "multiverse_crr",
+    "multiverse_death",
+)
 SMALL_SAMPLE = "6"
 SMALL_DRAWS = 400
 SMALL_REPLICATES = 2
@@ -178,9 +196,10 @@ def to_argv(line: str, workspace: Path) -> tuple[list[str], str | None]:
 
 def _prepare(workspace: Path) -> None:
     shutil.copytree(ROOT / "examples", workspace / "examples")
-    shutil.copytree(ROOT / "models", workspace / "models")
-    for spec in (workspace / "models").glob("*.toml"):
-        text = spec.read_text(encoding="utf-8")
+    (workspace / "models").mkdir()
+    for name in SPECS:
+        text = (ROOT / "models" / f"{name}.toml").read_text(encoding="utf-8")
+        spec = workspace / "models" / f"{name}.toml"
         text = re.sub(r"(?m)^draws = \d+", f"draws = {SMALL_DRAWS}", text)
         text = text.replace("[multiverse]\n", f"[multiverse]\nsample = {SMALL_SAMPLE}\n", 1)
         spec.write_text(text)
@@ -230,7 +249,8 @@ def documented(tmp_path_factory) -> Session:
     original = Figure.savefig
 
     def checked_savefig(self, fname, *args, **kwargs):
-        problems = [str(p) for p in layout_problems(self)]
+        saved = original(self, fname, *args, **kwargs)
+        problems = [str(p) for p in layout_problems(self, drawn=True)]
         session.figures.append(
             SavedFigure(
                 name=_target_name(Path(str(fname)).name),
@@ -239,19 +259,19 @@ def documented(tmp_path_factory) -> Session:
                 problems=problems,
             )
         )
-        return original(self, fname, *args, **kwargs)
+        return saved
 
-    seen: set[str] = set()
+    seen: set[tuple[str, ...]] = set()
     mp = pytest.MonkeyPatch()
     mp.chdir(workspace)
     mp.setattr(Figure, "savefig", checked_savefig)
     try:
         for command in all_commands():
-            if command.line in seen:
-                continue
-            seen.add(command.line)
-            current["line"] = command.line
             argv, redirect = to_argv(command.line, workspace)
+            if (*argv, str(redirect)) in seen:
+                continue
+            seen.add((*argv, str(redirect)))
+            current["line"] = command.line
             out, err = io.StringIO(), io.StringIO()
             start = time.perf_counter()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
