@@ -57,6 +57,9 @@ def _run_multiverses(specs: list, out: str) -> None:
 
     for spec in specs:
         s = run_multiverse(load_spec(spec.path), out=Path(out) / spec.name)
+        if not s["ok"]:  # every specification skipped or failed: no estimate to summarize
+            print(f"{spec.name}: multiverse of {s['specifications']} specifications, none fitted")
+            continue
         print(
             f"{spec.name}: multiverse of {s['specifications']} specifications, median pooled "
             f"rate {s['median']:.3f} [range {s['min']:.3f} to {s['max']:.3f}]"

@@ -67,3 +67,18 @@ def outcome_words(name: str | None) -> OutcomeWords:
             return OutcomeWords(name, rate, lower)
     plain = re.sub(r"_(events|count|n)$", "", name)
     return OutcomeWords(name, f"rate of {plain}", None)
+
+
+def capitalized(text: str) -> str:
+    """``text`` with its first letter upper-case (the rest untouched: ``"ORR"`` stays).
+
+    Parameters
+    ----------
+    text : str
+        A label.
+
+    Returns
+    -------
+    str
+    """
+    return text[:1].upper() + text[1:]

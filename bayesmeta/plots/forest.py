@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bayesmeta.data.metadata import MetaData
+from bayesmeta.data.outcome_words import capitalized, outcome_words
 from bayesmeta.plots import inputs
-from bayesmeta.plots.forest_draw import legend_handles, rows_figure
+from bayesmeta.plots.forest_draw import legend_handles, rows_figure, wrapped
 from bayesmeta.plots.forest_rows import pooled_rows, study_rows
 from bayesmeta.plots.style import COLORS, footnote, styled_plot
 from bayesmeta.plural import plural
@@ -68,9 +69,12 @@ def forest_plot(
         with_prediction=any(r.kind == "prediction" for r in rows),
     )
     figure.legend(handles=handles, loc="outside upper center", ncols=2)
+    # wrapped to the plot panel: the numbers' column headers sit at the top of the right one
     axis.set_title(
-        title if title is not None else f"{data.outcome}: {plural(data.k, 'study')}", loc="left"
+        wrapped(title if title is not None else f"{data.outcome}: {plural(data.k, 'study')}"),
+        loc="left",
     )
+    axis.set_xlabel(capitalized(outcome_words(data.outcome).rate))
     footnote(
         figure,
         inputs.exclusion_note(inputs.exclusions(data, bayes, *inputs.freq_mapping(freq).values())),

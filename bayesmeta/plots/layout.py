@@ -100,10 +100,11 @@ def _texts_cut_off(figure: Figure, renderer: Any) -> list[LayoutProblem]:
     named: list[tuple[str, Any]] = []
     for axes in figure.axes:
         named += [(repr(t.get_text()[:60]), t) for t in _titles(axes)]
-        named += [
-            (f"{axis.axis_name} axis of {_axes_name(axes, 0)}", axis)
-            for axis in (axes.xaxis, axes.yaxis)
-        ]
+        for axis in (axes.xaxis, axes.yaxis):
+            if not (axes.axison and axis.get_visible()):
+                continue
+            named.append((f"{axis.axis_name} label {axis.label.get_text()!r}", axis.label))
+            named += [(f"tick label {t.get_text()!r}", t) for t in _drawn_tick_labels(axis)]
         named += [(repr(t.get_text()[:60]), t) for t in axes.texts if not t.get_clip_on()]
         if axes.get_legend() is not None:
             named.append(("legend", axes.get_legend()))
@@ -114,11 +115,9 @@ def _texts_cut_off(figure: Figure, renderer: Any) -> list[LayoutProblem]:
     for label, artist in named:
         if not artist.get_visible():
             continue
-        box = (
-            artist.get_tightbbox(renderer)
-            if hasattr(artist, "axis_name")
-            else (artist.get_window_extent(renderer))
-        )
+        if hasattr(artist, "get_text") and not artist.get_text().strip():
+            continue
+        box = artist.get_window_extent(renderer)
         if box is None or box.width == 0:
             continue
         if (
@@ -128,6 +127,34 @@ def _texts_cut_off(figure: Figure, renderer: Any) -> list[LayoutProblem]:
             or box.y1 > bounds.y1 + TOLERANCE
         ):
             out.append(LayoutProblem("text cut off", label))
+    titles = [t for axes in figure.axes for t in _titles(axes)]
+    titles += [t for t in figure.texts if t is getattr(figure, "_suptitle", None)]
+    for title in titles:
+        if not title.get_visible():
+            continue
+        box = title.get_window_extent(renderer)
+        for label, artist in named:
+            if artist is title or not artist.get_visible() or artist.get_figure() is None:
+                continue
+            if hasattr(artist, "get_text") and not artist.get_text().strip():
+                continue
+            if _overlap(box, artist.get_window_extent(renderer)):
+                out.append(LayoutProblem("title on text", f"{title.get_text()[:50]!r} on {label}"))
+    return out
+
+
+def _drawn_tick_labels(axis: Any) -> list[Any]:
+    """The tick labels an axis draws: visible, not empty, at a tick inside the view."""
+    lo, hi = sorted(axis.get_view_interval())
+    out = []
+    for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+        if not lo - 1e-9 * abs(hi - lo) <= tick.get_loc() <= hi + 1e-9 * abs(hi - lo):
+            continue
+        out += [
+            label
+            for label in (tick.label1, tick.label2)
+            if label.get_visible() and label.get_text().strip()
+        ]
     return out
 
 

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bayesmeta.data.metadata import MetaData
+from bayesmeta.data.outcome_words import capitalized, outcome_words
 from bayesmeta.errors import InputError
 from bayesmeta.plots import inputs
-from bayesmeta.plots.forest_draw import legend_handles, rows_figure
+from bayesmeta.plots.forest_draw import legend_handles, rows_figure, wrapped
 from bayesmeta.plots.forest_rows import Row, study_rows
 from bayesmeta.plots.style import COLORS, color_for, footnote, styled_plot
 from bayesmeta.plural import plural
@@ -119,7 +120,10 @@ def subgroup_forest_plot(
         with_prediction=False,
     )
     figure.legend(handles=handles, loc="outside upper center", ncols=len(handles))
-    axis.set_title(title if title is not None else f"{complete.outcome} by {by}", loc="left")
+    axis.set_title(
+        wrapped(title if title is not None else f"{complete.outcome} by {by}"), loc="left"
+    )
+    axis.set_xlabel(capitalized(outcome_words(complete.outcome).rate))
     lines = [line for name, fit in fits.items() if (line := _test_line(name, fit))]
     lines += inputs.exclusion_note(inputs.exclusions(complete, bayes, *fits.values()))
     footnote(figure, lines)

@@ -10,13 +10,13 @@ appears more than once (the flagship run is in the README and twice in the guide
 
 Small settings (the only changes to what is written; each keeps the code path the line takes):
 
-- ``multiverse``: ``--sample 6`` (a seeded sample of six specifications instead of all or N);
+- ``multiverse``: ``--sample 20`` (a seeded sample of 20 specifications instead of all or N);
 - the scratch copy of ``models/`` holds :data:`SPECS` (10 of the 15 flagship specs: every spec a
   line names, the three outcomes, a subgroup model per outcome, the regression, a model on fewer
   studies for ``--common-studies``, a GLMM refused for separation) and the three multiverse
   specs; each spec's ``[sampler] draws`` set to 400 (the exact
   engine's resampled draws for LOO and the plots; the fits themselves are exact either way),
-  and each multiverse spec's ``[multiverse] sample = 6`` (what ``run --multiverse`` and a
+  and each multiverse spec's ``[multiverse] sample = 20`` (what ``run --multiverse`` and a
   ``multiverse`` line without ``--sample`` then fit);
 - ``simulate``: ``replicates = 2`` in the scratch copy of the scenarios file;
 - ``$(cat scheduler.txt)`` of the cluster recipe reads a ``scheduler.txt`` holding ``local:1``
@@ -31,6 +31,7 @@ require that every ``savefig`` call in the package was reached.
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import re
 import shlex
@@ -65,7 +66,7 @@ SPECS = (
     "multiverse_crr",
     "multiverse_death",
 )
-SMALL_SAMPLE = "6"
+SMALL_SAMPLE = "20"
 SMALL_DRAWS = 400
 SMALL_REPLICATES = 2
 _INVOCATION = re.compile(r"(?:^|;\s*|&&\s*|\$\s+)((?:\.venv/bin/)?bayesmeta\s.*)$")
@@ -185,6 +186,11 @@ def to_argv(line: str, workspace: Path) -> tuple[list[str], str | None]:
     if ">" in words:
         at = words.index(">")
         redirect, words = words[at + 1], words[:at]
+    words = (
+        [w for word in words for w in (sorted(glob.glob(word, root_dir=workspace)) or [word])]
+        if any(ch in line for ch in "*?[")
+        else words
+    )  # the shell's globbing
     words = words[1:]  # the program name
     if words and words[0] == "multiverse":
         if "--sample" in words:
