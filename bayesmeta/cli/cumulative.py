@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         from bayesmeta.atomic import write_with
         from bayesmeta.plots.cumulative import cumulative_plot
 
-        figure = cumulative_plot(freq, bayes)
+        figure = cumulative_plot(freq, bayes, outcome=data.outcome)
         suffix = args.plot.rsplit(".", 1)[-1].lower() if "." in args.plot else "png"
         write_with(args.plot, lambda tmp: figure.savefig(tmp, dpi=110, format=suffix))
     payload = {"frequentist": freq.to_dict(), "bayesian": bayes.to_dict()}

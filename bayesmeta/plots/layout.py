@@ -47,7 +47,9 @@ class LayoutProblem:
         return f"{self.kind}: {self.where}"
 
 
-def layout_problems(figure: Figure, *, drawn: bool = False) -> list[LayoutProblem]:
+def layout_problems(
+    figure: Figure, *, drawn: bool = False, dpi: float | None = None
+) -> list[LayoutProblem]:
     """Every layout problem of ``figure``.
 
     Parameters
@@ -56,6 +58,9 @@ def layout_problems(figure: Figure, *, drawn: bool = False) -> list[LayoutProble
         Any figure.
     drawn : bool, optional
         The figure was just drawn (saved): measure its layout as it is, without drawing again.
+    dpi : float, optional
+        Measure at this resolution (the one it was saved at: text does not scale exactly
+        with the resolution).
 
     Returns
     -------
@@ -63,6 +68,13 @@ def layout_problems(figure: Figure, *, drawn: bool = False) -> list[LayoutProble
         Empty when no legend sits on data or titles, no text is cut off by the figure's edge
         and every data axis spans at least :data:`MIN_FILL` of its view.
     """
+    if dpi is not None and dpi != figure.dpi:
+        original = figure.dpi
+        figure.set_dpi(dpi)
+        try:
+            return layout_problems(figure, drawn=drawn)
+        finally:
+            figure.set_dpi(original)
     if not drawn:
         figure.draw_without_rendering()
     renderer = figure._get_renderer()
@@ -240,25 +252,33 @@ def _overlap(a: Any, b: Any) -> bool:
     )
 
 
-def _unfitted(axes: Any, name: str) -> list[LayoutProblem]:
-    """Axes whose view is much wider than the data they show (linear axes with data only)."""
-    spans = {"x": [], "y": []}
+def _data_values(axes: Any, which: str) -> np.ndarray:
+    values = []
     for _label, points in _data_paths(axes):
         if len(points):
             xy = axes.transData.inverted().transform(points)
-            spans["x"].append(xy[:, 0])
-            spans["y"].append(xy[:, 1])
+            values.append(xy[:, 0 if which == "x" else 1])
+    return np.concatenate(values) if values else np.array([])
+
+
+def _unfitted(axes: Any, name: str) -> list[LayoutProblem]:
+    """Axes whose view is much wider than the data they show (linear axes with data only).
+
+    Axes sharing an axis (panels made comparable on purpose) are judged on their data together;
+    data of a single value (a coverage of 1 everywhere) fits any view around it.
+    """
     out = []
-    for which, values in spans.items():
-        if not values or getattr(axes, f"get_{which}scale")() != "linear":
+    for which in ("x", "y"):
+        if getattr(axes, f"get_{which}scale")() != "linear" or _categorical(axes, which):
             continue
-        data = np.concatenate(values)
+        shared = getattr(axes, f"get_shared_{which}_axes")().get_siblings(axes)
+        data = np.concatenate([_data_values(a, which) for a in shared])
         data = data[np.isfinite(data)]
         lo, hi = sorted(getattr(axes, f"get_{which}lim")())
-        if hi <= lo or not len(data):
+        if hi <= lo or not len(data) or np.ptp(data) == 0:
             continue
         data = np.clip(data, lo, hi)
-        if np.ptp(data) < MIN_FILL * (hi - lo) and not _categorical(axes, which):
+        if np.ptp(data) < MIN_FILL * (hi - lo):
             out.append(
                 LayoutProblem(
                     "axis does not fit the data",

@@ -133,11 +133,9 @@ def pooled_posterior_plot(
             density_axis.plot(grid, density, color=color, linestyle=style, label=label)
         density_axis.set_ylim(bottom=0.0)
         density_axis.set_ylabel("Posterior density")
-        # outside the axes, never on a curve: below, or to the right above an interval band
-        if band_axis is None:
-            density_axis.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16))
-        else:
-            density_axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        # under the figure, never on a curve
+        handles, names = density_axis.get_legend_handles_labels()
+        figure.legend(handles, names, loc="outside lower left")
     if band_axis is not None:
         _interval_band(band_axis, intervals)
     lows = [r.pooled_median.lo for r in results.values()] + [

@@ -37,7 +37,9 @@ import re
 import shlex
 import shutil
 import sys
+import tempfile
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -239,7 +241,7 @@ def doc_tools():
 
 
 @pytest.fixture(scope="session")
-def documented(tmp_path_factory) -> Session:
+def documented() -> Iterator[Session]:
     """Run every documented command once (see the module docstring)."""
     import time
 
@@ -248,7 +250,8 @@ def documented(tmp_path_factory) -> Session:
     from bayesmeta.cli import main
     from bayesmeta.plots.layout import layout_problems
 
-    workspace = tmp_path_factory.mktemp("documented")
+    # not under pytest's numbered base folder: a concurrent pytest session may rotate that away
+    workspace = Path(tempfile.mkdtemp(prefix="bayesmeta-documented-"))
     _prepare(workspace)
     session = Session(workspace)
     current = {"line": ""}
@@ -256,7 +259,9 @@ def documented(tmp_path_factory) -> Session:
 
     def checked_savefig(self, fname, *args, **kwargs):
         saved = original(self, fname, *args, **kwargs)
-        problems = [str(p) for p in layout_problems(self, drawn=True)]
+        dpi = kwargs.get("dpi")
+        dpi = self.dpi if dpi in (None, "figure") else float(dpi)
+        problems = [str(p) for p in layout_problems(self, drawn=True, dpi=dpi)]
         session.figures.append(
             SavedFigure(
                 name=_target_name(Path(str(fname)).name),
@@ -296,4 +301,5 @@ def documented(tmp_path_factory) -> Session:
     finally:
         mp.undo()
         sys.stdout.flush()
-    return session
+    yield session
+    shutil.rmtree(workspace, ignore_errors=True)
