@@ -59,3 +59,17 @@ def test_cumulative_orders_by_the_total_and_the_events(capsys):
             assert [r["study"] for r in rows[:3]] == list(sizes)
         assert len(rows) == 8
     assert main(["cumulative", EXAMPLE, "--events", "x", "--total", "n", "--order", "nope"]) == 2
+
+
+def test_simulate_names_each_scenario_by_its_parameters(tmp_path, capsys):
+    scenarios = tmp_path / "SCENARIOS.toml"
+    scenarios.write_text(
+        'seed = 1\nreplicates = 2\nmethods = ["DL"]\n[grid]\nk = [5]\n'
+        'sizes = ["uniform(20, 100)"]\nrate = [0.3]\ntau = [0.5, 1.0]\n'
+    )
+    argv = ["simulate", str(scenarios), "--out", str(tmp_path / "sim"), "--workers", "1"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2 scenarios x 2 replicates x 1 method: 4 fits")
+    assert "scenario 0 (k=5, sizes=uniform(20, 100), rate=0.3, tau=0.5)" in out
+    assert "scenario 1 (k=5, sizes=uniform(20, 100), rate=0.3, tau=1)" in out
