@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
-from bayesmeta.cli.joint_fit import add_joint_fit_arguments
+from bayesmeta.cli.joint_fit import JOINT_FILES, add_joint_fit_arguments
 from bayesmeta.cli.joint_options import add_outcomes_argument, check_single_outcome
+from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
 from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, SAMPLERS
 
@@ -79,7 +80,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_joint_fit_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--out", metavar="DIR", help="write posterior.nc and CSV tables here")
+    add_output_argument(
+        parser,
+        known=KNOWN_FILES | JOINT_FILES,
+        metavar="DIR",
+        help="write posterior.nc and CSV tables here",
+    )
     parser.set_defaults(handler=run)
 
 

@@ -21,7 +21,7 @@ TABLES = (
     "diagnostics",
     "excluded",
 )
-KNOWN_FILES = frozenset({"posterior.nc", "result.json", *(f"{name}.csv" for name in TABLES)})
+JOINT_FILES = frozenset({"posterior.nc", "result.json", *(f"{name}.csv" for name in TABLES)})
 """Every file ``fit --outcomes --out`` writes."""
 
 
@@ -205,7 +205,9 @@ def write_joint_outputs(result, folder: Path) -> None:
     from bayesmeta.model.storage import netcdf_bytes
 
     payload = _json_ready(with_versions(result.to_dict()))
-    with replaced_folder(folder, known=KNOWN_FILES) as temporary:
+    from bayesmeta.cli.fit import KNOWN_FILES  # a single-outcome fit's folder may be replaced
+
+    with replaced_folder(folder, known=KNOWN_FILES | JOINT_FILES) as temporary:
         idata = result.idata.copy()
         idata.posterior.attrs["bayesmeta_joint_summary"] = json.dumps(payload)
         write_bytes(temporary / "posterior.nc", netcdf_bytes(idata))
