@@ -294,7 +294,7 @@ def write_outputs(result, folder: Path) -> None:
     from bayesmeta.model.storage import save
 
     payload = result.to_dict()
-    with replaced_folder(folder, known=KNOWN_FILES) as temporary:
+    with replaced_folder(folder, known=KNOWN_FILES | JOINT_FILES) as temporary:
         if result.idata is not None:
             save(result, temporary / "posterior.nc")
         write_json(temporary / "result.json", _json_ready(with_versions(payload)))
