@@ -20,7 +20,7 @@ import numpy as np
 from bayesmeta.data.metadata import Exclusion
 from bayesmeta.errors import InputError
 from bayesmeta.joint.data import JointData
-from bayesmeta.joint.design import JointProblem
+from bayesmeta.joint.problem import JointProblem
 
 __all__ = ["DIRECT", "MARGINAL", "AMONG_OUTER", "Nesting", "parse_nested", "nesting_violations"]
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bayesmeta.design import parse_formula
 from bayesmeta.errors import InputError
+from bayesmeta.formula import parse_formula
 from bayesmeta.joint.data import JointData
-from bayesmeta.joint.design import JointProblem, joint_problem
 from bayesmeta.joint.nesting import Nesting, parse_nested
+from bayesmeta.joint.problem import JointProblem, joint_problem
 from bayesmeta.model.priors import Priors
 
 __all__ = ["DEFAULT_COR_PRIOR", "SD_FAMILIES", "JointSpec", "build_joint_model", "parse_cor_prior"]
