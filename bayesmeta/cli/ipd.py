@@ -27,8 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         The parser's subcommands.
     """
     from bayesmeta.data.patients import IPD_DATASETS
-    from bayesmeta.ipd.analysis import METHODS
-    from bayesmeta.ipd.bayes import ENGINES
+    from bayesmeta.ipd import ENGINES, METHODS
 
     parser = subparsers.add_parser(
         "ipd",

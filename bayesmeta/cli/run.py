@@ -43,7 +43,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _multiverse_specs(args: argparse.Namespace) -> list:
     from bayesmeta.analysis.batch import spec_paths
     from bayesmeta.analysis.specfile import read_spec
-
     from bayesmeta.ipd.specfile import is_ipd_spec
 
     paths = [p for p in spec_paths(args.target) if not is_ipd_spec(p)]

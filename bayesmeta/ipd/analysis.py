@@ -17,12 +17,12 @@ import pandas as pd
 from bayesmeta.data.patients import PatientData
 from bayesmeta.design import parse_formula
 from bayesmeta.errors import InputError
+from bayesmeta.ipd import METHODS
 from bayesmeta.ipd.bayes import IpdBayesResult, IpdPriors, fit_ipd
 from bayesmeta.ipd.design import IpdDesign, ipd_design
 from bayesmeta.ipd.glmm import IpdGlmmResult, fit_ipd_glmm
 from bayesmeta.ipd.naive import stratified_rates
 
-METHODS = ("bayes", "GLMM")
 #: The approximation aggregate trials make, stated in every result that uses them.
 AGGREGATE_NOTE = (
     "aggregate trials enter as one row with within = 0 and across = the reported mean: their"

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from bayesmeta.errors import InputError
+from bayesmeta.ipd import ENGINES
 from bayesmeta.ipd.design import WITHIN, IpdDesign
 from bayesmeta.ipd.differences import difference_rows
 from bayesmeta.ipd.glmm import sorted_rows
@@ -25,7 +26,6 @@ from bayesmeta.model.options import DEFAULT_SEED
 from bayesmeta.model.priors import Prior, parse_prior
 from bayesmeta.model.result import Diagnostics, Interval
 
-ENGINES = ("auto", "quadrature", "nuts")
 PROB = 0.95
 
 

@@ -145,8 +145,7 @@ def load_ipd_spec(path: str | Path) -> IpdSpec:
     -------
     IpdSpec
     """
-    from bayesmeta.ipd.analysis import METHODS
-    from bayesmeta.ipd.bayes import ENGINES
+    from bayesmeta.ipd import ENGINES, METHODS
 
     path = Path(path)
     document = _read(path)

@@ -43,7 +43,7 @@ form <- bf(y | trials(n) ~ 0 + Intercept + x_within + x_across + z_within + z_ac
 priors <- c(prior(normal(0, 2.5), class = b), prior(normal(0, 1.5), class = sd))
 fit0 <- brm(form, data = ipd, family = binomial(), prior = priors, chains = 4, iter = 6000,
             warmup = 1000, cores = 1, seed = SEED, control = list(adapt_delta = 0.95),
-            refresh = 0, silent = 2)
+            refresh = 0, silent = 2, file = if (nzchar(Sys.getenv("BRMS_CACHE"))) Sys.getenv("BRMS_CACHE") else NULL)
 
 summarise <- function(fit) {
   dr <- as.data.frame(as_draws_df(fit))
@@ -57,7 +57,7 @@ summarise <- function(fit) {
   np <- nuts_params(fit)
   list(coefficients = coef, differences = diffs, tau = summ(dr$sd_trial__Intercept),
        diagnostics = list(divergences = sum(subset(np, Parameter == "divergent__")$Value),
-                          rhat_max = max(rhat(fit), na.rm = TRUE), draws = nrow(dr)))
+                          rhat_max = max(brms::rhat(fit), na.rm = TRUE), draws = nrow(dr)))
 }
 
 out <- list(
