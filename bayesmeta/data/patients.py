@@ -172,7 +172,7 @@ class PatientData:
         """Leave out (and record) patient rows missing any of ``columns``.
 
         Aggregate rows are not checked here (their columns are the reported means, checked by
-        :mod:`bayesmeta.ipd.design`).
+        :mod:`bayesmeta.ipd.within_across`).
 
         Parameters
         ----------

@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from bayesmeta.data.patients import PatientData
-from bayesmeta.design import parse_formula
 from bayesmeta.errors import InputError
+from bayesmeta.formula import parse_formula
 from bayesmeta.ipd import METHODS
 from bayesmeta.ipd.bayes import IpdBayesResult, IpdPriors, fit_ipd
-from bayesmeta.ipd.design import IpdDesign, ipd_design
 from bayesmeta.ipd.glmm import IpdGlmmResult, fit_ipd_glmm
 from bayesmeta.ipd.naive import stratified_rates
+from bayesmeta.ipd.within_across import IpdDesign, ipd_design
 
 #: The approximation aggregate trials make, stated in every result that uses them.
 AGGREGATE_NOTE = (

@@ -19,9 +19,9 @@ import numpy as np
 
 from bayesmeta.errors import InputError
 from bayesmeta.ipd import ENGINES
-from bayesmeta.ipd.design import WITHIN, IpdDesign
 from bayesmeta.ipd.differences import difference_rows
 from bayesmeta.ipd.glmm import sorted_rows
+from bayesmeta.ipd.within_across import WITHIN, IpdDesign
 from bayesmeta.model.options import DEFAULT_SEED
 from bayesmeta.model.priors import Prior, parse_prior
 from bayesmeta.model.result import Diagnostics, Interval
@@ -215,7 +215,7 @@ def fit_ipd(
     Parameters
     ----------
     design : IpdDesign
-        From :func:`bayesmeta.ipd.design.ipd_design`.
+        From :func:`bayesmeta.ipd.within_across.ipd_design`.
     engine : str
         "auto" (exact unless ``random_slope``), "quadrature" or "nuts".
     priors : IpdPriors, optional

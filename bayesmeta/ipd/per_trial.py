@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bayesmeta.ipd.design import IpdDesign
+from bayesmeta.ipd.within_across import IpdDesign
 
 Z95 = float(stats.norm.ppf(0.975))
 

@@ -14,7 +14,7 @@ from scipy.special import gammaln
 
 from bayesmeta.data.patients import patients_from_frame
 from bayesmeta.ipd.bayes import fit_ipd
-from bayesmeta.ipd.design import ipd_design
+from bayesmeta.ipd.within_across import ipd_design
 from bayesmeta.model.priors import parse_prior
 from bayesmeta.quad.regression.grouped import GroupedRegressionProblem
 from bayesmeta.quad.regression.integrate import integrate

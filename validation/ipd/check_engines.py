@@ -24,9 +24,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from bayesmeta.data.patients import aggregate_from_frame, patients_from_frame  # noqa: E402
 from bayesmeta.ipd.bayes import IpdPriors, fit_ipd  # noqa: E402
-from bayesmeta.ipd.design import ipd_design  # noqa: E402
 from bayesmeta.ipd.differences import difference_rows  # noqa: E402
 from bayesmeta.ipd.glmm import sorted_rows  # noqa: E402
+from bayesmeta.ipd.within_across import ipd_design  # noqa: E402
 from bayesmeta.nuts.ipd import grouped_diagnostics, sample_grouped  # noqa: E402
 
 SEED = 20261206
