@@ -12,17 +12,21 @@ random slope asks for NUTS.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from bayesmeta.errors import InputError
+from bayesmeta import engines
+from bayesmeta.errors import ConvergenceWarning, InputError
 from bayesmeta.ipd import ENGINES
 from bayesmeta.ipd.differences import difference_rows
 from bayesmeta.ipd.glmm import sorted_rows
 from bayesmeta.ipd.within_across import WITHIN, IpdDesign
-from bayesmeta.model.options import DEFAULT_SEED
+from bayesmeta.model.engine_api import FitOptions
+from bayesmeta.model.grouped import GroupedModel
+from bayesmeta.model.options import DEFAULT_SEED, NutsOptions
 from bayesmeta.model.priors import Prior, parse_prior
 from bayesmeta.model.result import Diagnostics, Interval
 
@@ -241,21 +245,20 @@ def fit_ipd(
             )
         slope_column = design.columns.index(name)
     X, events, total, starts = _arrays(design)
-    coef_priors = [priors.intercept] + [priors.beta] * (design.p - 1)
     contrasts = {f"{m}:difference": row for m, row in difference_rows(design).items()}
+    model = GroupedModel(
+        X=X,
+        events=events,
+        total=total,
+        starts=starts,
+        columns=tuple(design.columns),
+        coef_priors=(priors.intercept, *[priors.beta] * (design.p - 1)),
+        tau_prior=priors.tau,
+        contrasts=contrasts,
+        slope_column=slope_column,
+    )
     if used == "quadrature":
-        from bayesmeta.quad.regression.grouped_fit import fit_grouped_exact
-
-        exact = fit_grouped_exact(
-            X,
-            events,
-            total,
-            starts,
-            columns=list(design.columns),
-            coef_priors=coef_priors,
-            tau_prior=priors.tau,
-            contrasts=contrasts,
-        )
+        exact = engines.fit_grouped(model, engine="quadrature")
         differences = {
             name.split(":")[0]: _difference_entry(
                 iv.median, iv.lo, iv.hi, exact.prob_negative[name]
@@ -273,26 +276,17 @@ def fit_ipd(
             log_evidence=exact.log_evidence,
             log_evidence_error=exact.log_evidence_error,
         )
-    from bayesmeta.nuts.ipd import grouped_diagnostics, sample_grouped
-    from bayesmeta.nuts.summarize import warn_if_needed
-
-    draws_ = sample_grouped(
-        X,
-        events,
-        total,
-        starts,
-        coef_priors=coef_priors,
-        tau_prior=priors.tau,
-        slope_column=slope_column,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        seed=seed,
-        target_accept=target_accept,
+    options = FitOptions(
+        nuts=NutsOptions(
+            draws=draws, tune=tune, chains=chains, seed=seed, target_accept=target_accept
+        )
     )
+    draws_, diag = engines.fit_grouped(model, engine="nuts", options=options)
+    if not diag.ok:
+        warnings.warn(
+            f"IPD NUTS fit: {'; '.join(diag.problems())}", ConvergenceWarning, stacklevel=2
+        )
     beta = draws_.beta.reshape(-1, design.p)
-    diag = grouped_diagnostics(draws_)
-    warn_if_needed(diag, what="IPD NUTS fit")
     differences = {}
     for name, row in contrasts.items():
         values = beta @ row
