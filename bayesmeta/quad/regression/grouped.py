@@ -182,6 +182,16 @@ class GroupedRegressionProblem(RegressionProblem):
 
     Attributes
     ----------
+    events, total : numpy.ndarray
+        Counts per row, shape (R,).
+    X : numpy.ndarray
+        Design, shape (R, p).
+    coef_logpdf : sequence of callables
+        Log prior density of each coefficient.
+    tau_logpdf : callable
+        Log prior density of tau.
+    n_gh : int
+        Gauss-Hermite nodes per trial.
     starts : numpy.ndarray
         First row of each trial.
     """
