@@ -87,6 +87,14 @@ def mock_nuts(monkeypatch):
         return predictive.prior_draws(spec, draws=draws, chains=chains, seed=seed)
 
     monkeypatch.setattr(sampling, "sample", fake_sample)
+    # the joint model of several outcomes (issue 20): its sampler, likewise
+    from bayesmeta.joint import fit as joint_fit
+    from bayesmeta.joint import prior as joint_prior
+
+    def fake_joint(spec, *, draws, tune, chains, seed, sampler="pymc", target_accept=0.95):
+        return joint_prior.prior_draws(spec, draws=draws, chains=chains, seed=seed)
+
+    monkeypatch.setattr(joint_fit, "sample_joint", fake_joint)
 
     from bayesmeta.nuts import ipd as nuts_ipd
 
@@ -665,6 +673,51 @@ for _flag, _value in (("--draws", "300"), ("--tune", "300"), ("--chains", "3"), 
         ("ipd", _flag, IPD_B, [*IPD_B, _flag, _value], "refused"),
         ("ipd", _flag, IPD_G, [*IPD_G, _flag, _value], "refused"),
     ]
+
+
+# the joint model (issue 20): fit --outcomes on the bundled data, NUTS replaced by prior draws
+FIT_1 = ["fit", "cart_wu2025", "--events", "orr_events", "--total", "orr_total", "--json"]
+FIT_J = ["fit", "cart_wu2025", "--outcomes", "orr,crr,dead", "--draws", "30", "--chains", "2"]
+FIT_J = [*FIT_J, "--json"]
+CASES += [
+    ("fit", "--outcomes", FIT_1, FIT_J, "changes"),
+    ("fit", "--events", FIT_J, [*FIT_J, "--events", "orr_events"], "refused"),
+    ("fit", "--total", FIT_J, [*FIT_J, "--total", "orr_total"], "refused"),
+    ("fit", "--formula", FIT_J, [*FIT_J, "--formula", "age_median"], "changes"),
+    ("fit", "--by", FIT_J, [*FIT_J, "--by", "cancer_type"], "refused"),
+    ("fit", "--common", FIT_J, [*FIT_J, "--common"], "refused"),
+    ("fit", "--separate-tau", FIT_J, [*FIT_J, "--separate-tau"], "refused"),
+    ("fit", "--mu-prior", FIT_J, [*FIT_J, "--mu-prior", "normal(0, 1)"], "changes"),
+    (
+        "fit",
+        "--beta-prior",
+        [*FIT_J, "--formula", "age_median"],
+        [*FIT_J, "--formula", "age_median", "--beta-prior", "normal(0, 1)"],
+        "changes",
+    ),
+    ("fit", "--beta-prior", FIT_J, [*FIT_J, "--beta-prior", "normal(0, 1)"], "refused"),
+    ("fit", "--tau-prior", FIT_J, [*FIT_J, "--tau-prior", "halfnormal(1)"], "changes"),
+    ("fit", "--cor-prior", FIT_J, [*FIT_J, "--cor-prior", "lkj(1)"], "changes"),
+    ("fit", "--cor-prior", FIT_1, [*FIT_1, "--cor-prior", "lkj(1)"], "refused"),
+    ("fit", "--nested", FIT_J, [*FIT_J, "--nested", "crr<orr"], "changes"),
+    ("fit", "--nested", FIT_1, [*FIT_1, "--nested", "crr<orr"], "refused"),
+    ("fit", "--joint", FIT_J, [*FIT_J, "--joint", "orr>0.8,dead<0.25"], "changes"),
+    ("fit", "--joint", FIT_1, [*FIT_1, "--joint", "orr>0.8"], "refused"),
+    ("fit", "--given", FIT_J, [*FIT_J, "--given", "orr=0.9"], "changes"),
+    ("fit", "--given", FIT_1, [*FIT_1, "--given", "orr=0.9"], "refused"),
+    ("fit", "--draws", FIT_J, [*FIT_J, "--draws", "40"], "changes"),
+    ("fit", "--tune", FIT_J, [*FIT_J, "--tune", "300"], "changes"),
+    ("fit", "--chains", FIT_J, [*FIT_J, "--chains", "3"], "changes"),
+    ("fit", "--seed", FIT_J, [*FIT_J, "--seed", "11"], "changes"),
+    ("fit", "--sampler", FIT_J, [*FIT_J, "--sampler", "nutpie"], "changes"),
+    ("fit", "--sampler", FIT_J, [*FIT_J, "--sampler", "numpyro"], "refused"),
+    ("fit", "--engine", FIT_J, [*FIT_J, "--engine", "quadrature"], "refused"),
+    ("fit", "--hdi", FIT_J, [*FIT_J, "--hdi"], "refused"),
+    ("fit", "--threshold", FIT_J, [*FIT_J, "--threshold", "0.5"], "refused"),
+    ("fit", "--benchmark", FIT_J, [*FIT_J, "--benchmark", "0.5"], "refused"),
+    ("fit", "--json", FIT_J[:-1], FIT_J, "changes"),
+    ("fit", "--out", FIT_J, [*FIT_J, "--out", "{tmp}/joint"], "changes"),
+]
 
 
 def _ids() -> list[str]:
