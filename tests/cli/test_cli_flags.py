@@ -16,6 +16,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bayesmeta.cli import build_parser, main
@@ -94,6 +95,21 @@ def mock_nuts(monkeypatch):
         return joint_prior.prior_draws(spec, draws=draws, chains=chains, seed=seed)
 
     monkeypatch.setattr(joint_fit, "sample_joint", fake_joint)
+
+    from bayesmeta.nuts import ipd as nuts_ipd
+
+    def fake_grouped(X, events, total, starts, *, draws, tune, chains, seed, **options):
+        rng = np.random.default_rng(seed)
+        p = X.shape[1]
+        slope = options.get("slope_column") is not None
+        return nuts_ipd.GroupedDraws(
+            beta=rng.normal(0.0, 0.1, size=(chains, draws, p)),
+            tau=np.abs(rng.normal(0.5, 0.1, size=(chains, draws))),
+            slope_sd=np.abs(rng.normal(0.3, 0.1, size=(chains, draws))) if slope else None,
+            diverging=np.zeros((chains, draws), dtype=bool),
+        )
+
+    monkeypatch.setattr(nuts_ipd, "sample_grouped", fake_grouped)
 
 
 @pytest.fixture(scope="module")
@@ -603,6 +619,60 @@ CASES += [
     ("freq", "--measure", FREQ_J, [*FREQ_J, "--measure", "PFT"], "refused"),
     ("freq", "--ci", FREQ_J, [*FREQ_J, "--ci", "hk"], "refused"),
 ]
+
+
+# one-stage IPD (issue 21): a tiny patient file and its aggregate trials (tests/cli/ipd_*.csv)
+IPD_P = str(ROOT / "tests" / "cli" / "ipd_patients.csv")
+IPD_A = str(ROOT / "tests" / "cli" / "ipd_aggregate.csv")
+IPD = ["ipd", IPD_P, "--outcome", "y", "--modifiers", "x + z"]
+IPD_G = [*IPD, "--method", "GLMM", "--json"]
+IPD_B = [*IPD, "--json"]
+IPD_N = [*IPD_B, "--engine", "nuts"]
+IPD_AG = [*IPD_G, "--aggregate", IPD_A, "--events", "e", "--total", "n"]
+IPD_SIM = ["ipd", "ipd_lalu2025_simulated", "--outcome", "cr", "--modifiers", "bridging"]
+CASES += [
+    ("ipd", "PATIENTS", IPD_G, [*IPD_SIM, "--method", "GLMM", "--json"], "changes"),
+    ("ipd", "--trial", IPD_G, [*IPD_G, "--trial", "site"], "changes"),
+    ("ipd", "--outcome", IPD_G, ["ipd", IPD_P, "--outcome", "y2", *IPD_G[4:]], "changes"),
+    ("ipd", "--aggregate", IPD_G, IPD_AG, "changes"),
+    ("ipd", "--aggregate", IPD_G, [*IPD_G, "--aggregate", IPD_A], "refused"),
+    ("ipd", "--events", IPD_AG, [*IPD_AG[:-3], "e2", *IPD_AG[-2:]], "changes"),
+    ("ipd", "--events", IPD_G, [*IPD_G, "--events", "e"], "refused"),
+    ("ipd", "--total", IPD_AG, [*IPD_AG[:-1], "n2"], "changes"),
+    ("ipd", "--total", IPD_G, [*IPD_G, "--total", "n"], "refused"),
+    ("ipd", "--modifiers", IPD_G, [*IPD[:-1], "x", *IPD_G[6:]], "changes"),
+    ("ipd", "--method", IPD_B, IPD_G, "changes"),
+    ("ipd", "--engine", IPD_B, IPD_N, "changes"),
+    ("ipd", "--engine", IPD_G, [*IPD_G, "--engine", "nuts"], "refused"),
+    ("ipd", "--random-slope", IPD_N, [*IPD_N, "--random-slope", "x"], "changes"),
+    (
+        "ipd",
+        "--random-slope",
+        IPD_B,
+        [*IPD_B, "--engine", "quadrature", "--random-slope", "x"],
+        "refused",
+    ),
+    ("ipd", "--random-slope", IPD_G, [*IPD_G, "--random-slope", "x"], "refused"),
+    ("ipd", "--level", IPD_G, [*IPD_G, "--level", "0.9"], "changes"),
+    ("ipd", "--level", IPD_B, [*IPD_B, "--level", "0.9"], "refused"),
+    ("ipd", "--json", IPD_G[:-1], IPD_G, "changes"),
+    ("ipd", "--out", IPD_G, [*IPD_G, "--out", "{tmp}/ipd"], "changes"),
+]
+for _flag, _value in (
+    ("--intercept-prior", "normal(0, 1)"),
+    ("--beta-prior", "normal(0, 1)"),
+    ("--tau-prior", "halfnormal(0.5)"),
+):
+    CASES += [
+        ("ipd", _flag, IPD_B, [*IPD_B, _flag, _value], "changes"),
+        ("ipd", _flag, IPD_G, [*IPD_G, _flag, _value], "refused"),
+    ]
+for _flag, _value in (("--draws", "300"), ("--tune", "300"), ("--chains", "3"), ("--seed", "11")):
+    CASES += [
+        ("ipd", _flag, IPD_N, [*IPD_N, _flag, _value], "changes"),
+        ("ipd", _flag, IPD_B, [*IPD_B, _flag, _value], "refused"),
+        ("ipd", _flag, IPD_G, [*IPD_G, _flag, _value], "refused"),
+    ]
 
 
 # the joint model (issue 20): fit --outcomes on the bundled data, NUTS replaced by prior draws
