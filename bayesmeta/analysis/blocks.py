@@ -173,7 +173,7 @@ def to_markdown(blocks: Sequence[Block]) -> str:
 
 
 _STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
+    "body{font-family:system-ui,sans-serif;max-width:76rem;margin:2rem auto;padding:0 1rem;color:#222}"
     "table{border-collapse:collapse;margin:1rem 0;font-size:0.9rem}"
     "th,td{border:1px solid #ccc;padding:0.25rem 0.5rem;text-align:left}th{background:#f3f3f3}"
     "img{max-width:100%}code{background:#f3f3f3;padding:0 0.2rem}"

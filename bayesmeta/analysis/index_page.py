@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from bayesmeta.analysis.blocks import Block, Bullets, Image, Paragraph, table
 from bayesmeta.analysis.fitting import Fitted, overall
-from bayesmeta.analysis.report_format import rate, span
 
 if TYPE_CHECKING:  # pragma: no cover
     from bayesmeta.plots.overview import OverviewRow
@@ -141,13 +140,18 @@ def _cell(fitted: Fitted, method: str) -> str:
         error = fitted.baseline_errors.get(method)
         return short_refusal(method, error) if error else ""
     o = overall(fit)
-    return f"{rate(o.estimate)} ({span(*o.ci)})"
+    return _short(o.estimate, *o.ci)
+
+
+def _short(estimate: float, lo: float, hi: float) -> str:
+    """``23.6% [16.4, 32.8]``: a rate and its interval in one short cell."""
+    return f"{100 * estimate:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
 
 
 def _paper(fitted: Fitted) -> str:
     paper = fitted.spec.paper
     if "estimate" in paper and "ci" in paper:
-        return f"{rate(paper['estimate'])} ({span(*paper['ci'])})"
+        return _short(paper["estimate"], *paper["ci"])
     if paper.get("groups"):
         return "per level (in the report)"
     return "not analysed" if not paper else "none printed"
@@ -177,11 +181,13 @@ def compact_table(fitted: Sequence[Fitted]) -> list[Block]:
                 _paper(f),
                 _cell(f, "DL"),
                 _cell(f, "GLMM"),
-                f"{rate(r.pooled_median.median)} ({span(r.pooled_median.lo, r.pooled_median.hi)})",
+                _short(r.pooled_median.median, r.pooled_median.lo, r.pooled_median.hi),
                 ("exact" if not r.diagnostics.sampled else "ok") if r.diagnostics.ok else "WARNING",
             ]
         )
-        reasons += [f"{f.spec.name}, {m}: {e}" for m, e in f.baseline_errors.items()]
+        reasons += [
+            f"{f.spec.name}, {m}: {e.removeprefix(f'{m}: ')}" for m, e in f.baseline_errors.items()
+        ]
     blocks: list[Block] = [
         table(
             ["analysis", "k", "paper", "DL", "GLMM", "Bayesian", "sampling"],

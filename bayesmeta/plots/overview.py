@@ -109,7 +109,7 @@ def overview_plot(rows: Sequence[OverviewRow], *, title: str | None = None) -> F
         )
     ]  # fmt: skip
     axes[-1, 0].legend(
-        handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.35), ncols=3, fontsize=7.5
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=3, fontsize=7.5
     )
     return figure
 

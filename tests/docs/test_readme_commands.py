@@ -98,13 +98,3 @@ def test_a_failing_line_is_reported(documented, doc_tools, monkeypatch):
     assert command.expected == 0
     assert main(doc_tools.to_argv(command.line, documented.workspace)[0]) == 2
 
-
-def test_zz_timing_report(documented):  # TEMPORARY: timing while developing
-    for ran in sorted(documented.runs, key=lambda r: -r.seconds)[:25]:
-        print(f"{ran.seconds:7.1f}s {ran.status} {ran.command.line[:110]}")
-    for ran in documented.runs:
-        if ran.status != ran.command.expected:
-            print("FAILED", ran.command.line, ran.stderr[-1500:])
-    for fig in documented.figures:
-        print(fig.site, fig.name, fig.problems)
-    raise AssertionError("timing")
