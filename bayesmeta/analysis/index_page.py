@@ -130,7 +130,10 @@ def write_index_figure(fitted: Sequence[Fitted], averagings: dict[str, Any], out
     from bayesmeta.atomic import write_with
     from bayesmeta.plots.overview import overview_plot
 
-    figure = overview_plot(overview_rows(fitted, averagings))
+    rows = overview_rows(fitted, averagings)
+    if not rows:
+        return
+    figure = overview_plot(rows)
     write_with(out / INDEX_FIGURE, lambda tmp: figure.savefig(tmp, dpi=110, format="png"))
 
 

@@ -147,9 +147,7 @@ def pooled_posterior_plot(
     span = max(highs) - min(lows)
     bottom = band_axis if band_axis is not None else density_axis
     bottom.set_xlim(max(0.0, min(lows) - 0.5 * span), min(1.0, max(highs) + 0.5 * span))
-    bottom.set_xlabel(
-        f"{rate_label[:1].upper()}{rate_label[1:]}: " + " / ".join(_LABELS[w] for w in shown)
-    )
+    bottom.set_xlabel(f"Pooled {rate_label}: " + " / ".join(_LABELS[w] for w in shown))
     top = density_axis if density_axis is not None else band_axis
     top.set_title(title if title is not None else "Posterior of the pooled rate", loc="left")
     return figure

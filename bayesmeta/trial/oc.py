@@ -114,6 +114,9 @@ class OperatingCharacteristics:
         P(p > p0 | x), x = 0..n.
     nogo : dict or None
         With a NO-GO rule: its ``critical`` (most responders for NO-GO) and ``prob`` per rate.
+    lower_is_better : bool
+        The rules turned round (GO for few events; ``critical`` is then the most events for GO
+        and the NO-GO ``critical`` the fewest events for NO-GO).
     """
 
     n: int

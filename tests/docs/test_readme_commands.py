@@ -97,4 +97,3 @@ def test_a_failing_line_is_reported(documented, doc_tools, monkeypatch):
     )
     assert command.expected == 0
     assert main(doc_tools.to_argv(command.line, documented.workspace)[0]) == 2
-
