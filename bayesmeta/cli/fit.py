@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--sampler",
         choices=SAMPLERS,
         default=None,
-        help=f"NUTS sampler (default {DEFAULT_SAMPLER}: nutpie where installed, else pymc)",
+        help=f"NUTS sampler (default {DEFAULT_SAMPLER}; auto: nutpie where installed, else pymc)",
     )
     parser.add_argument(
         "--engine",
