@@ -59,7 +59,7 @@ def fit_nuts(
     if not isinstance(spec, ModelSpec):
         raise InputError(f"fit expects a ModelSpec from build_model, got {type(spec).__name__}")
     from bayesmeta.nuts.draws import to_inference_data
-    from bayesmeta.nuts.sampling import TARGET_ACCEPT, check_sampler, sample
+    from bayesmeta.nuts.sampling import TARGET_ACCEPT, check_sampler, resolve_sampler, sample
     from bayesmeta.nuts.summarize import summarize
 
     draws = _positive("draws", draws)
@@ -80,7 +80,7 @@ def fit_nuts(
         target_accept=target_accept,
     )
     settings = {
-        "sampler": raw.sampler,
+        "sampler": resolve_sampler(sampler),
         "draws": draws,
         "tune": tune,
         "chains": chains,
