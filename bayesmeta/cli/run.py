@@ -59,10 +59,12 @@ def _run_multiverses(specs: list, out: str) -> None:
 
     for spec in specs:
         s = run_multiverse(load_spec(spec.path), out=Path(out) / spec.name)
-        print(
-            f"{spec.name}: multiverse of {s['specifications']} specifications, median pooled "
-            f"rate {s['median']:.3f} [range {s['min']:.3f} to {s['max']:.3f}]"
+        estimate = (
+            "none could be fitted"
+            if s["median"] is None
+            else f"median pooled rate {s['median']:.3f} [range {s['min']:.3f} to {s['max']:.3f}]"
         )
+        print(f"{spec.name}: multiverse of {s['specifications']} specifications, {estimate}")
         print(f"report: {out}/{spec.name}/report.html", file=sys.stderr)
 
 
