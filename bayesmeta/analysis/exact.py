@@ -88,9 +88,16 @@ def without_likelihood(data: MetaData, study: str) -> MetaData:
 
 
 def nuts_exact(
-    spec: ModelSpec, *, draws: int, tune: int, chains: int, seed: int, sampler: str
+    spec: ModelSpec,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    seed: int,
+    sampler: str,
+    engine: str = "auto",
 ) -> Callable[[str], float]:
-    """``exact(study)`` by a NUTS refit without the study's likelihood (through the boundary).
+    """``exact(study)`` by a sampling refit without the study's likelihood (through the boundary).
 
     Each call refits the model with the study's events and total set to 0 (see
     :func:`without_likelihood`), NUTS convergence warnings of the refit silenced, and averages
@@ -111,6 +118,8 @@ def nuts_exact(
         Random seed of each refit.
     sampler : {"pymc", "nutpie", "numpyro"}
         NUTS implementation used by :func:`bayesmeta.engines.fit`.
+    engine : str, default "auto"
+        The engine of the refits (the one that fitted ``spec``).
 
     Returns
     -------
@@ -128,7 +137,7 @@ def nuts_exact(
             warnings.simplefilter("ignore", ConvergenceWarning)
             result = engines.fit(
                 held_out,
-                engine="nuts",
+                engine=engine,
                 draws=draws,
                 tune=tune,
                 chains=chains,

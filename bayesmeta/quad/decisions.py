@@ -356,15 +356,24 @@ def decide(
     Returns
     -------
     BayesResult
-        A copy with ``bayes_factors`` and ``prob_above``.
+        A copy with ``prob_above`` and ``bayes_factors`` (computed when first read).
     """
+    from bayesmeta.model.deferred import Deferred
+
     thresholds = tuple(thresholds)
-    factors = bayes_factors(
-        spec,
-        log_evidence=result.log_evidence,
-        error=result.log_evidence_error or 0.0,
-        benchmark=benchmark,
-        accuracy=accuracy,
-    )
+    if benchmark is not None:
+        prior_prob_above(spec, benchmark)  # a benchmark the model cannot take fails now
     probs = prob_above_from(rate_cdfs(spec, accuracy=accuracy), thresholds) if thresholds else {}
-    return replace(result, bayes_factors=factors, prob_above=probs)
+    out = result.updated(prob_above=probs)
+
+    def factors() -> dict[str, BayesFactor]:
+        return bayes_factors(
+            spec,
+            log_evidence=out.log_evidence,
+            error=out.log_evidence_error or 0.0,
+            benchmark=benchmark,
+            accuracy=accuracy,
+        )
+
+    out.bayes_factors = Deferred(factors)
+    return out

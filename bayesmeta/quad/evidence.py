@@ -96,6 +96,24 @@ def log_evidence_with_error(
     return value, abs(finer - value)
 
 
+def evidence_error(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> float | None:
+    """The numerical error of log p(y) at ``accuracy``: its change at the :func:`refined` level.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A model of the exact engine.
+    accuracy : Accuracy, optional
+        The fit's grid controls (default :class:`Accuracy`).
+
+    Returns
+    -------
+    float or None
+        None if the refined grid cannot be built (the fit itself stands).
+    """
+    return log_evidence_with_error(spec, accuracy=accuracy)[1]
+
+
 def _regression_evidence(spec: ModelSpec) -> tuple[float, float]:
     """log p(y) of a regression and its change from the next coarser level."""
     from bayesmeta.quad.regression.fit import evidence, regression_posterior

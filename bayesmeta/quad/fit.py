@@ -90,9 +90,19 @@ def posterior_grid(
     """
     if spec.kind not in ("random", "common"):
         raise InputError(f"posterior_grid handles the random and common models, not '{spec.kind}'")
+    from bayesmeta.quad.posterior import cached
+
     acc = accuracy_from(accuracy, n_mu=n_mu, n_tau=n_tau, n_gh=n_gh, edge_tol=edge_tol)
-    return build_grid(
-        spec.data.events, spec.data.total, spec.priors, common=spec.kind == "common", accuracy=acc
+    return cached(
+        spec,
+        ("grid", acc),
+        lambda: build_grid(
+            spec.data.events,
+            spec.data.total,
+            spec.priors,
+            common=spec.kind == "common",
+            accuracy=acc,
+        ),
     )
 
 
@@ -135,35 +145,42 @@ def fit_quadrature(
     Returns
     -------
     BayesResult
-        ``engine="quadrature"``; R-hat and ESS are None, divergences 0; ``log_evidence`` and
-        ``log_evidence_error`` set.
+        ``engine="quadrature"``; R-hat and ESS are None, divergences 0; ``log_evidence`` set
+        (the grid's own normalizing constant), ``log_evidence_error`` computed when first read
+        (a refined grid); ``posterior`` the :class:`~bayesmeta.quad.posterior.ExactPosterior`.
 
     Raises
     ------
     InputError
         A posterior the grid cannot hold.
     """
-    from dataclasses import replace
-
-    from bayesmeta.quad.evidence import log_evidence_with_error
+    from bayesmeta.model.deferred import Deferred
+    from bayesmeta.quad.evidence import evidence_error
+    from bayesmeta.quad.posterior import ExactPosterior
 
     check_supported(spec)
     if spec.kind == "regression":
         from bayesmeta.quad.regression import RegressionAccuracy, fit_regression_quadrature
 
-        reg_acc = RegressionAccuracy(n_gh=n_gh) if n_gh is not None else None
-        return fit_regression_quadrature(spec, hdi=hdi, accuracy=reg_acc)
+        reg_acc = RegressionAccuracy(n_gh=n_gh) if n_gh is not None else RegressionAccuracy()
+        result = fit_regression_quadrature(spec, hdi=hdi, accuracy=reg_acc)
+        return result.updated(posterior=ExactPosterior(spec, reg_acc))
     acc = accuracy_from(accuracy, n_mu=n_mu, n_tau=n_tau, n_gh=n_gh, edge_tol=edge_tol)
-    value, error = log_evidence_with_error(spec, accuracy=acc)
     result = _fit(spec, acc, hdi=hdi)
-    return replace(result, log_evidence=value, log_evidence_error=error)
+    return result.updated(
+        log_evidence_error=Deferred(lambda: evidence_error(spec, accuracy=acc)),
+        posterior=ExactPosterior(spec, acc),
+    )
 
 
 def _fit(spec: ModelSpec, acc: Accuracy, *, hdi: bool) -> BayesResult:
     if spec.kind == "subgroup":
+        from bayesmeta.quad.groups import build_group_grids
         from bayesmeta.quad.subgroup import fit_subgroup
 
-        return fit_subgroup(spec, accuracy=acc, hdi=hdi, note=_note)
+        result = fit_subgroup(spec, accuracy=acc, hdi=hdi, note=_note)
+        value = build_group_grids(spec, accuracy=acc).log_marginal_likelihood
+        return result.updated(log_evidence=float(value))
     grid = posterior_grid(spec, accuracy=acc)
     data = spec.data
     return BayesResult(
@@ -176,6 +193,7 @@ def _fit(spec: ModelSpec, acc: Accuracy, *, hdi: bool) -> BayesResult:
         study_rates=study_rates_frame(grid, data.studies, data.events, data.total, hdi=hdi),
         diagnostics=diagnostics(_note([grid], acc)),
         excluded=data.excluded,
+        log_evidence=float(grid.log_marginal_likelihood),
     )
 
 
