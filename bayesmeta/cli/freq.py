@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
+from bayesmeta.cli.joint_options import add_outcomes_argument, check_single_outcome
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "subgroup analysis (--by) or meta-regression (--mods)."
         ),
     )
-    add_data_arguments(parser)
+    add_data_arguments(parser, outcome_required=False)
+    add_outcomes_argument(parser)
     parser.add_argument(
         "--method",
         help="tau^2 estimator (DL, REML, PM, ...) or GLMM (default DL; REML with --mods, as metafor)",
@@ -80,11 +82,17 @@ def run(args: argparse.Namespace) -> int:
         which :func:`bayesmeta.cli.main` prints as one line with status 2.
     """
     from bayesmeta.errors import InputError
-    from bayesmeta.freq import metareg, rma, subgroup
     from bayesmeta.freq.effects import MEASURES
     from bayesmeta.freq.rma import METHODS
     from bayesmeta.freq.uni import CI_METHODS
 
+    check_single_outcome(args)
+    if args.outcomes is not None:
+        from bayesmeta.cli.joint_options import run_joint_freq
+
+        if not 0 < args.level < 1:
+            raise InputError(f"--level must be between 0 and 1, got {args.level}")
+        return run_joint_freq(args)
     # the choices are checked here, not by argparse, so that --help does not import freq
     for option, value, known in (
         ("--method", args.method, METHODS),
@@ -103,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
     data = load_data(args)
     method = args.method or ("REML" if args.mods is not None else "DL")
     if args.by is not None:
+        from bayesmeta.freq.subgroup import subgroup
+
         result = subgroup(
             data,
             by=args.by,
@@ -115,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
         payload = result.to_dict()
         text = _subgroup_table(payload)
     elif args.mods is not None:  # an empty formula is refused, not the random model
+        from bayesmeta.freq.metareg import metareg
+
         result = metareg(
             data,
             formula=args.mods,
@@ -126,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
         payload = result.to_dict()
         text = _metareg_table(payload)
     else:
+        from bayesmeta.freq.rma import rma
+
         result = rma(data, method=method, measure=args.measure, ci=args.ci, level=args.level)
         if method == "GLMM" and data.k > 1:
             result = _with_profile_ci(result, data, level=args.level)

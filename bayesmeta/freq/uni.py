@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from bayesmeta.errors import InputError
-from bayesmeta.freq.tau2 import estimate_tau2, projection, q_root
+from bayesmeta.freq.tau2 import (
+    crossprod,
+    estimate_tau2,
+    fitted,
+    projection_traces,
+    q_root,
+    quadratic_form,
+)
 
 CI_METHODS = ("z", "hk")
 
@@ -66,8 +73,8 @@ class UniFit:
     def crit(self) -> float:
         alpha = 1 - self.level
         if np.isinf(self.dfs):
-            return float(stats.norm.ppf(1 - alpha / 2))
-        return float(stats.t.ppf(1 - alpha / 2, self.dfs))
+            return float(special.ndtri(1 - alpha / 2))
+        return float(special.stdtrit(self.dfs, 1 - alpha / 2))
 
     def omnibus(self, columns: np.ndarray) -> tuple[float, int, float]:
         """Wald test of ``beta[columns] = 0``: (QM, df, p); an F statistic under ``hk``."""
@@ -75,8 +82,8 @@ class UniFit:
         qm = float(b @ np.linalg.solve(self.vb[np.ix_(columns, columns)], b))
         m = int(len(b))
         if np.isinf(self.dfs):
-            return qm, m, float(stats.chi2.sf(qm, m))
-        return qm / m, m, float(stats.f.sf(qm / m, m, self.dfs))
+            return qm, m, float(special.chdtrc(m, qm))
+        return qm / m, m, float(special.fdtrc(m, self.dfs, qm / m))
 
 
 def check_ci(ci: str) -> None:
@@ -138,24 +145,23 @@ def fit_uni(
     t2 = estimate_tau2(yi, vi, X, method=method) if tau2 is None else float(tau2)
     w = 1.0 / (vi + t2)
     WX = X * w[:, None]
-    xtwx_inv = np.linalg.inv(X.T @ WX)
-    beta = xtwx_inv @ (WX.T @ yi)
+    xtwx_inv = np.linalg.inv(crossprod(X, WX))
+    beta = xtwx_inv @ crossprod(WX, yi[:, None])[:, 0]
     vb = xtwx_inv
     dfs = np.inf
     if ci == "hk":
-        rss = float(np.sum(w * (yi - X @ beta) ** 2))
+        rss = float(np.sum(w * (yi - fitted(X, beta)) ** 2))
         s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
         vb = s2w * vb
         dfs = float(k - p)
-    P = projection(1.0 / vi, X)
-    qe = max(0.0, float(yi @ P @ yi))
+    qe = max(0.0, quadratic_form(yi, 1.0 / vi, X))
     qe_df = k - p
-    qe_p = float(stats.chi2.sf(qe, qe_df))
+    qe_p = float(special.chdtrc(qe_df, qe))
     if method == "EE":
         i2 = max(0.0, 100 * (qe - qe_df) / qe) if qe > 0 else 0.0
         h2 = qe / qe_df
     else:
-        vt = qe_df / np.trace(P)
+        vt = qe_df / projection_traces(1.0 / vi, X)[0]
         i2 = 100 * t2 / (vt + t2)
         h2 = t2 / vt + 1
     return UniFit(
@@ -216,7 +222,7 @@ def q_profile_ci(
     """
     k, p = X.shape
     alpha = 1 - level
-    crit_lo = stats.chi2.ppf(1 - alpha / 2, k - p)  # Q above this -> tau2 above the lower bound
-    crit_hi = stats.chi2.ppf(alpha / 2, k - p)
+    crit_lo = special.chdtri(k - p, alpha / 2)  # Q above this -> tau2 above the lower bound
+    crit_hi = special.chdtri(k - p, 1 - alpha / 2)
 
     return q_root(yi, vi, X, crit_lo), q_root(yi, vi, X, crit_hi)

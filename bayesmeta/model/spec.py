@@ -5,7 +5,7 @@ Kinds
 random
     y_i ~ Binomial(n_i, expit(mu + u_i)), u_i ~ Normal(0, tau).
 regression
-    mu replaced by x_i' beta from ``formula`` (see :mod:`bayesmeta.design`).
+    mu replaced by x_i' beta from ``formula`` (see :mod:`bayesmeta.formula`).
 subgroup
     mu_g per level g of ``by``; u_i ~ Normal(0, tau) with one tau, or tau_g per level when
     ``separate_tau`` (then each level is an independent random-intercept model).
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bayesmeta.data.metadata import MetaData
-from bayesmeta.design import Design, design_matrix, levels_with_reference, parse_formula
 from bayesmeta.errors import InputError
+from bayesmeta.formula import Design, design_matrix, levels_with_reference, parse_formula
 from bayesmeta.model.likelihoods import BINOMIAL, Likelihood, likelihood_named
 from bayesmeta.model.priors import DEFAULT_PRIORS, Prior, Priors
 from bayesmeta.model.structures import STRUCTURES, Structure

@@ -81,7 +81,7 @@ class Subgroup(Structure):
 
 @dataclass(frozen=True)
 class Regression(Structure):
-    """eta_i = x_i' beta from ``formula`` (see :mod:`bayesmeta.design`).
+    """eta_i = x_i' beta from ``formula`` (see :mod:`bayesmeta.formula`).
 
     Attributes
     ----------
@@ -99,7 +99,7 @@ class Regression(Structure):
         -------
         tuple of str
         """
-        from bayesmeta.design import parse_formula
+        from bayesmeta.formula import parse_formula
 
         return tuple(parse_formula(self.formula).covariates)
 

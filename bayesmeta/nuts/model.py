@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from bayesmeta.design import INTERCEPT
+from bayesmeta.formula import INTERCEPT
 from bayesmeta.model.priors import Prior
 from bayesmeta.model.spec import ModelSpec
 
