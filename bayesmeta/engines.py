@@ -127,7 +127,6 @@ def get_engine(name: str) -> Engine:
     if engine is None:
         engine = import_module(_BUILTIN[name]).ENGINE
         _REGISTRY[name] = engine
-    _VERSION[0] += 1
     return engine
 
 
@@ -412,6 +411,34 @@ def exact_draws(
         ``mu`` and ``tau`` draws.
     """
     return _capable(spec, "exact", "draws")(spec, chains=chains, draws=draws, seed=seed)
+
+
+def prior_predictive(spec: ModelSpec, *, draws: int = 1000, seed: int | None = None) -> Any:
+    """Parameters and data sets simulated from the prior (the engine that provides it: NUTS's
+    numpy simulation, shaped as its fits' InferenceData; see
+    :func:`bayesmeta.nuts.predictive.prior_predictive`).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model.
+    draws : int
+        Number of simulated data sets.
+    seed : int, optional
+        Random seed (default :data:`~bayesmeta.model.options.DEFAULT_SEED`).
+
+    Returns
+    -------
+    arviz.InferenceData
+    """
+    from bayesmeta.model.options import DEFAULT_SEED
+
+    for name in _preferred():
+        chosen = get_engine(name)
+        simulate = getattr(chosen, "prior_predictive", None)
+        if simulate is not None and chosen.supports(spec):
+            return simulate(spec, draws=draws, seed=DEFAULT_SEED if seed is None else seed)
+    raise InputError(f"no engine simulates the prior predictive of a '{spec.kind}' model")
 
 
 def exact_posterior(spec: ModelSpec, *, accuracy: Any = None) -> Any:

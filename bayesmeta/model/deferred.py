@@ -9,7 +9,7 @@ first use; :class:`DeferredField` makes a dataclass field read through it, so
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 _PENDING = object()
@@ -86,6 +86,29 @@ class DeferredField:
 
     def __set__(self, obj: Any, value: Any) -> None:
         obj.__dict__[self.name] = value
+
+
+class EmptyMapping(Mapping):
+    """An empty, immutable, hashable mapping: the default of a mapping-valued deferred field."""
+
+    def __getitem__(self, key: Any) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+#: The empty mapping default.
+EMPTY = EmptyMapping()
 
 
 def is_pending(obj: Any, name: str) -> bool:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
 
 from bayesmeta.data.metadata import Exclusion
-from bayesmeta.model.deferred import DeferredField
+from bayesmeta.model.deferred import EMPTY, DeferredField
 
 #: Thresholds behind :attr:`Diagnostics.ok`; documented in the README.
 RHAT_MAX = 1.01
@@ -210,7 +209,7 @@ class BayesResult:
     rates_mean: dict[str, Interval] = field(default_factory=dict)
     log_evidence: float | None = None
     log_evidence_error: float | None = DeferredField(None)
-    bayes_factors: dict[str, Any] = DeferredField(MappingProxyType({}))
+    bayes_factors: dict[str, Any] = DeferredField(EMPTY)
     prob_above: dict[str, Any] = field(default_factory=dict)
     posterior: Any = field(default=None, repr=False, compare=False)
 

@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from bayesmeta.analysis.multiverse_choices import Multiverse, size, specifications
 from bayesmeta.analysis.specfile import AnalysisSpec, read_frame
 from bayesmeta.errors import SpecError
 from bayesmeta.folders import claimed, writing
@@ -14,7 +15,6 @@ from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.executor import check_execution
 from bayesmeta.many.store import run_fingerprint
 from bayesmeta.many.tasks import default_batch
-from bayesmeta.multiverse.choices import Multiverse, size, specifications
 from bayesmeta.multiverse.report import write_outputs
 from bayesmeta.multiverse.specification import Context, run_batch, schema
 from bayesmeta.multiverse.summary import summarize
@@ -80,7 +80,7 @@ def run_multiverse(
     Parameters
     ----------
     spec : AnalysisSpec
-        With a ``[multiverse]`` table (see :mod:`bayesmeta.multiverse.choices`).
+        With a ``[multiverse]`` table (see :mod:`bayesmeta.analysis.multiverse_choices`).
     out : path
         Output folder; until the run is done it holds only ``.progress/`` (the chunks).
     sample : int, optional

@@ -82,6 +82,26 @@ class NutsEngine:
             result = replace(result, prob_above=probs)
         return result
 
+    def prior_predictive(self, spec: ModelSpec, *, draws: int, seed: int):
+        """Parameters and data sets simulated from the prior (numpy; no sampling).
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        draws : int
+            Number of simulated data sets.
+        seed : int
+            Random seed.
+
+        Returns
+        -------
+        arviz.InferenceData
+        """
+        from bayesmeta.nuts import prior_predictive
+
+        return prior_predictive(spec, draws=draws, seed=seed)
+
 
 #: The instance the boundary registers.
 ENGINE = NutsEngine()

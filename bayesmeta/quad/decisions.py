@@ -24,9 +24,9 @@ from bayesmeta.quad.combine import ColumnCdf, linear_combination
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.evidence import refined
 from bayesmeta.quad.grid import build_grid, frozen
-from bayesmeta.quad.grid_fit import check_supported, posterior_grid
 from bayesmeta.quad.groups import build_group_grids
 from bayesmeta.quad.marginals import cdf_of, fine_density
+from bayesmeta.quad.posterior import check_supported, posterior_grid
 from bayesmeta.quad.subgroup import _mean_columns, _mu_columns, _weights
 from bayesmeta.quad.summaries import mu_log_density, new_study_cdf, pooled_mean_cdf
 

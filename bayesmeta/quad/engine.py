@@ -195,7 +195,7 @@ class QuadratureEngine:
             from bayesmeta.quad.groups import build_group_grids
 
             return build_group_grids(spec, accuracy=acc)
-        from bayesmeta.quad.grid_fit import posterior_grid
+        from bayesmeta.quad.posterior import posterior_grid
 
         return posterior_grid(spec, accuracy=acc)
 

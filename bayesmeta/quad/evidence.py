@@ -16,8 +16,8 @@ from dataclasses import replace
 from bayesmeta.errors import InputError
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
-from bayesmeta.quad.grid_fit import check_supported, posterior_grid
 from bayesmeta.quad.groups import build_group_grids
+from bayesmeta.quad.posterior import check_supported, posterior_grid
 
 
 def log_evidence(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> float:

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bayesmeta.errors import InputError
 from bayesmeta.model.spec import ModelSpec, engine_cache
 from bayesmeta.quad.controls import Accuracy
+from bayesmeta.quad.grid import PosteriorGrid, build_grid
 
 
 def cached(spec: ModelSpec, key: tuple, build: Callable[[], Any]) -> Any:
@@ -41,6 +43,94 @@ def cached(spec: ModelSpec, key: tuple, build: Callable[[], Any]) -> Any:
     if full not in cache:
         cache[full] = build()
     return cache[full]
+
+
+def accuracy_from(accuracy: Accuracy | None, **overrides) -> Accuracy:
+    """An :class:`Accuracy` from an optional base and keyword overrides (None keeps the base).
+
+    Parameters
+    ----------
+    accuracy : Accuracy or None
+        Accuracy controls (None: the defaults).
+    **overrides
+        Accuracy fields to change (None values are ignored).
+
+    Returns
+    -------
+    Accuracy
+    """
+    base = accuracy or Accuracy()
+    given = {key: value for key, value in overrides.items() if value is not None}
+    if not given:
+        return base
+    fields = {**base.__dict__, **given}
+    return Accuracy(**fields)
+
+
+def check_supported(spec: ModelSpec) -> None:
+    """Raise a clear InputError for models the exact engine cannot integrate.
+
+    Every model kind is integrated (the meta-regression by :mod:`bayesmeta.quad.regression`);
+    what :func:`bayesmeta.engines.supports` allows must stay what this accepts.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model.
+
+    Returns
+    -------
+    None
+    """
+    if spec.kind not in ("random", "common", "subgroup", "regression"):
+        raise InputError(f"the quadrature engine cannot fit a '{spec.kind}' model")
+
+
+def posterior_grid(
+    spec: ModelSpec,
+    *,
+    accuracy: Accuracy | None = None,
+    n_mu: int | None = None,
+    n_tau: int | None = None,
+    n_gh: int | None = None,
+    edge_tol: float | None = None,
+) -> PosteriorGrid:
+    """The posterior grid of a random-intercept or common-effect model.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A "random" or "common" model.
+    accuracy : Accuracy, optional
+        Base accuracy controls; ``n_mu``, ``n_tau``, ``n_gh``, ``edge_tol`` override it.
+    n_mu : int, optional
+        Starting number of mu nodes (None: default).
+    n_tau : int, optional
+        Starting number of tau nodes (None: default).
+    n_gh : int, optional
+        Adaptive Gauss-Hermite nodes per study.
+    edge_tol : float, optional
+        Largest posterior mass allowed in the grid's outermost cells (None: default).
+
+    Returns
+    -------
+    PosteriorGrid
+        Nodes, normalised log masses, per-study log likelihoods and log p(y).
+    """
+    if spec.kind not in ("random", "common"):
+        raise InputError(f"posterior_grid handles the random and common models, not '{spec.kind}'")
+    acc = accuracy_from(accuracy, n_mu=n_mu, n_tau=n_tau, n_gh=n_gh, edge_tol=edge_tol)
+    return cached(
+        spec,
+        ("grid", acc),
+        lambda: build_grid(
+            spec.data.events,
+            spec.data.total,
+            spec.priors,
+            common=spec.kind == "common",
+            accuracy=acc,
+        ),
+    )
 
 
 @dataclass(frozen=True)
