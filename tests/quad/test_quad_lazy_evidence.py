@@ -1,8 +1,9 @@
 """The exact engine pays for the evidence's error and the Bayes factors only when they are read.
 
-A fit builds its own grid (its normalizing constant is ``log_evidence``, free); the refined grid
-behind ``log_evidence_error`` and the companion models behind ``bayes_factors`` are built on first
-read, once, and equal what an eager computation gives.
+A fit builds its own grid (its normalizing constant is ``log_evidence``, free). The companion
+models behind ``bayes_factors`` are built when the factors are first read, the refined grids behind
+``log_evidence_error`` and each factor's ``error`` when those are read: each once, and equal to
+what an eager computation gives.
 """
 
 from __future__ import annotations
@@ -46,19 +47,22 @@ def test_fit_builds_one_grid_and_defers_the_rest(builds):
     assert is_pending(result, "log_evidence_error") and is_pending(result, "bayes_factors")
     value = result.log_evidence  # free: the grid's normalizing constant
     assert builds == [False]
-    error = result.log_evidence_error
-    assert len(builds) == 2  # the refined grid
     factors = result.bayes_factors
-    assert builds[2:] == [True, True]  # the common-effect companion, at two accuracies
+    assert builds == [False, True]  # + the common-effect companion's grid; no refined grid
+    bf = factors["heterogeneity"]
+    assert is_pending(bf, "error") and is_pending(result, "log_evidence_error")
+    error = result.log_evidence_error
+    assert builds == [False, True, False]  # + the refined grid
+    bf_error = bf.error
+    assert builds == [False, True, False, True]  # + the companion's refined grid
     grid_module._KEPT.clear()
     assert (value, error) == pytest.approx(log_evidence_with_error(spec), rel=1e-12)
     companion, companion_error = evidence_with_error(build_model(spec.data, kind="common"))
-    bf = factors["heterogeneity"]
     assert bf.log_bf == pytest.approx(value - companion, rel=1e-12)
-    assert bf.error == pytest.approx(error + companion_error, rel=1e-12)
+    assert bf_error == pytest.approx(error + companion_error, rel=1e-12)
     before = len(builds)
     assert result.bayes_factors is factors and result.log_evidence_error == error
-    assert len(builds) == before  # computed once
+    assert bf.error == bf_error and len(builds) == before  # computed once
 
 
 def test_copies_stay_deferred_and_share_the_value(builds):
