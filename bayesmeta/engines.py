@@ -546,3 +546,30 @@ def rate_cdfs(spec: ModelSpec) -> dict[str, Any]:
         See :func:`bayesmeta.quad.decisions.rate_cdfs`.
     """
     return _capable(spec, "rate_cdfs", "rate_cdfs")(spec)
+
+
+def fit_grouped(model: Any, *, engine: str, options: FitOptions | None = None) -> Any:
+    """Fit a model whose studies have several rows (:class:`bayesmeta.model.grouped.GroupedModel`,
+    the one-stage IPD model) with the named engine's ``fit_grouped``.
+
+    Parameters
+    ----------
+    model : GroupedModel
+        Rows sorted by trial, design, priors.
+    engine : str
+        A concrete engine name ("quadrature": random intercept, exact; "nuts": every variant).
+    options : FitOptions, optional
+        NUTS settings in ``options.nuts``.
+
+    Returns
+    -------
+    Any
+        The engine's own summary (exact: ``GroupedExact``; NUTS: draws and diagnostics).
+    """
+    from bayesmeta.model.engine_api import FitOptions
+
+    chosen = get_engine(engine)
+    method = getattr(chosen, "fit_grouped", None)
+    if method is None:
+        raise InputError(f"engine '{engine}' does not fit models with several rows per study")
+    return method(model, options or FitOptions())

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
+from bayesmeta.cli.joint_fit import JOINT_FILES, add_joint_fit_arguments
+from bayesmeta.cli.joint_options import add_outcomes_argument, check_single_outcome
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
 from bayesmeta.model.options import DEFAULT_SAMPLER, SAMPLERS, NutsOptions
@@ -32,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "the predictive rate of a new study, tau, per-level rates and contrasts."
         ),
     )
-    add_data_arguments(parser)
+    add_data_arguments(parser, outcome_required=False)
+    add_outcomes_argument(parser)
     model = parser.add_mutually_exclusive_group()
     model.add_argument(
         "--formula", metavar="F", help="meta-regression, e.g. 'cancer_type + age_median'"
@@ -83,9 +86,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="B",
         help="one-sided Bayes factor of the pooled rate being above B (exact engine)",
     )
+    add_joint_fit_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_output_argument(
-        parser, known=KNOWN_FILES, metavar="DIR", help="write posterior.nc and CSV tables here"
+        parser,
+        known=KNOWN_FILES | JOINT_FILES,
+        metavar="DIR",
+        help="write posterior.nc and CSV tables here",
     )
     parser.set_defaults(handler=run)
 
@@ -113,6 +120,15 @@ def run(args: argparse.Namespace) -> int:
     from bayesmeta.model.spec import build_model
     from bayesmeta.model.thresholds import check_thresholds
 
+    check_single_outcome(args)
+    if args.outcomes is not None:
+        from bayesmeta.cli.joint_fit import run_joint_fit
+
+        check_options(args)
+        return run_joint_fit(args)
+    from bayesmeta.cli.joint_fit import check_joint_only
+
+    check_joint_only(args)
     if args.out:
         check_writable(args.out)  # before any work
     check_options(args)
@@ -287,7 +303,7 @@ def write_outputs(result, folder: Path) -> None:
     from bayesmeta.model.storage import save
 
     payload = result.to_dict()
-    with replaced_folder(folder, known=KNOWN_FILES) as temporary:
+    with replaced_folder(folder, known=KNOWN_FILES | JOINT_FILES) as temporary:
         if result.idata is not None:
             save(result, temporary / "posterior.nc")
         write_json(temporary / "result.json", _json_ready(with_versions(payload)))

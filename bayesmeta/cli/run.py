@@ -45,8 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _multiverse_specs(args: argparse.Namespace) -> list:
     from bayesmeta.analysis.batch import spec_paths
     from bayesmeta.analysis.specfile import read_spec
+    from bayesmeta.ipd.specfile import is_ipd_spec
 
-    specs = [s for s in map(read_spec, spec_paths(args.target)) if s.multiverse is not None]
+    paths = [p for p in spec_paths(args.target) if not is_ipd_spec(p)]
+    specs = [s for s in map(read_spec, paths) if s.multiverse is not None]
     return specs if (args.multiverse or Path(args.target).is_file()) else []
 
 
@@ -61,6 +63,29 @@ def _run_multiverses(specs: list, out: str) -> None:
             f"rate {s['median']:.3f} [range {s['min']:.3f} to {s['max']:.3f}]"
         )
         print(f"report: {out}/{spec.name}/report.html", file=sys.stderr)
+
+
+def _ipd_specs(target: str) -> list:
+    from bayesmeta.analysis.batch import spec_paths
+    from bayesmeta.ipd.specfile import is_ipd_spec, load_ipd_spec
+
+    return [load_ipd_spec(p) for p in spec_paths(target) if is_ipd_spec(p)]
+
+
+def _run_ipd(specs: list, out: str) -> None:
+    from bayesmeta.folders import locked
+    from bayesmeta.ipd.specfile import run_ipd_spec
+
+    if not specs:
+        return
+    with locked(out):
+        for spec in specs:
+            analysis = run_ipd_spec(spec, out)
+            label = f" [{analysis.data_note}]" if analysis.data_note else ""
+            print(
+                f"{spec.name}: one-stage IPD ({analysis.method}), {analysis.design.data.k} trials{label}"
+            )
+            print(f"report: {out}/{spec.name}/report.md", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
     if multiverses and len(multiverses) == 1 and multiverses[0].path == Path(args.target):
         _run_multiverses(multiverses, args.out)  # one multiverse spec, named
         return 0
+    ipd_specs = _ipd_specs(args.target)
     fitted, comparisons = run_folder(args.target, args.out)
+    _run_ipd(ipd_specs, args.out)
     for f in fitted:
         r = f.result
         print(
@@ -115,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
             else f"{args.out}/{fitted[0].spec.name}/report.html"
         )
         print(f"report: {where}", file=sys.stderr)
-    elif not multiverses:
+    elif not multiverses and not ipd_specs:
         print("nothing to run: only multiverse specs here (add --multiverse)", file=sys.stderr)
     _run_multiverses(multiverses, args.out)
     return 0

@@ -216,6 +216,40 @@ class QuadratureEngine:
 
         return loo_pooled_rates(spec)
 
+    #: The instance the boundary registers.
 
-#: The instance the boundary registers.
+    def fit_grouped(self, model: Any, options: FitOptions) -> Any:
+        """The exact fit of a grouped model (one-stage IPD, random intercept only).
+
+        Parameters
+        ----------
+        model : GroupedModel
+            From :mod:`bayesmeta.model.grouped`; ``slope_column`` must be None.
+        options : FitOptions
+            Unused (the exact engine has no settings here).
+
+        Returns
+        -------
+        GroupedExact
+            Coefficient and contrast intervals, P(< 0), tau, log evidence.
+        """
+        from bayesmeta.errors import InputError
+        from bayesmeta.quad.regression.grouped_fit import fit_grouped_exact
+
+        if model.slope_column is not None:
+            raise InputError(
+                "--random-slope needs NUTS: the exact engine integrates one effect per trial"
+            )
+        return fit_grouped_exact(
+            model.X,
+            model.events,
+            model.total,
+            model.starts,
+            columns=list(model.columns),
+            coef_priors=list(model.coef_priors),
+            tau_prior=model.tau_prior,
+            contrasts=model.contrasts,
+        )
+
+
 ENGINE = QuadratureEngine()
