@@ -279,6 +279,30 @@ def exact_engine(spec: ModelSpec) -> str:
     raise InputError(f"no exact engine can fit a '{spec.kind}' model")
 
 
+def sampling_engine(spec: ModelSpec) -> str:
+    """The preferred engine that fits ``spec`` by drawing from its posterior (not exact).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model.
+
+    Returns
+    -------
+    str
+        Its name.
+
+    Raises
+    ------
+    InputError
+        No sampling engine fits the model.
+    """
+    for name in engine_names():
+        if not declares(name, "exact") and supports(spec, name):
+            return name
+    raise InputError(f"no sampling engine can fit a '{spec.kind}' model")
+
+
 def fit(
     spec: ModelSpec,
     *,

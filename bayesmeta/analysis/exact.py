@@ -95,7 +95,7 @@ def nuts_exact(
     chains: int,
     seed: int,
     sampler: str,
-    engine: str = "auto",
+    engine: str | None = None,
 ) -> Callable[[str], float]:
     """``exact(study)`` by a sampling refit without the study's likelihood (through the boundary).
 
@@ -118,14 +118,17 @@ def nuts_exact(
         Random seed of each refit.
     sampler : {"pymc", "nutpie", "numpyro"}
         NUTS implementation used by :func:`bayesmeta.engines.fit`.
-    engine : str, default "auto"
-        The engine of the refits (the one that fitted ``spec``).
+    engine : str, optional
+        The engine of the refits (the one that fitted ``spec``; default the preferred sampling
+        engine, :func:`bayesmeta.engines.sampling_engine`).
 
     Returns
     -------
     Callable[[str], float]
         ``exact(study)``: log p(y_i | y_-i) for the study labelled ``study``.
     """
+
+    chosen = engine or engines.sampling_engine(spec)
 
     def exact(study: str) -> float:
         from bayesmeta.analysis.draws import from_idata
@@ -137,7 +140,7 @@ def nuts_exact(
             warnings.simplefilter("ignore", ConvergenceWarning)
             result = engines.fit(
                 held_out,
-                engine=engine,
+                engine=chosen,
                 draws=draws,
                 tune=tune,
                 chains=chains,
