@@ -112,7 +112,9 @@ def _run_joint(specs: list, out: str) -> None:
                 f"{name} {entry['pooled_median']['median']:.3f}"
                 for name, entry in payload["outcomes"].items()
             )
-            print(f"{spec.name}: joint model, pooled rates {rates}, {payload['k']} studies")
+            print(
+                f"{spec.name}: joint model, pooled rates {rates}, {plural(payload['k'], 'study')}"
+            )
             for j in payload["joint"]:
                 print(
                     f"  P({j['condition']}): pooled {j['pooled']:.3f}, new study {j['new_study']:.3f}"
