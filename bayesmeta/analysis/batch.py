@@ -283,7 +283,9 @@ def _comparison_table(comparison: Comparison) -> Block:
     )
 
 
-def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[OutcomeComparison]]:
+def run_folder(
+    target: str | Path, out: str | Path, *, show_progress: bool | None = None
+) -> tuple[list[Fitted], list[OutcomeComparison]]:
     """Run every spec of ``target``; with several specs, compare per outcome and write the index.
 
     ``out`` is checked before any fitting and locked for the whole run. Each analysis folder is
@@ -292,7 +294,9 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
     describing other folders than those on disk.
 
     Multiverse specs (a ``[multiverse]`` table) are not single analyses: they are left out here
-    (``bayesmeta run`` runs them only when asked, through :mod:`bayesmeta.multiverse`).
+    (``bayesmeta run`` runs them only when asked, through :mod:`bayesmeta.multiverse`). IPD
+    specs (``kind = "ipd"``) are left out too: ``bayesmeta run`` runs them through
+    :mod:`bayesmeta.ipd.specfile`.
 
     Parameters
     ----------
@@ -301,6 +305,8 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
     out : str or Path
         Output folder; each spec gets ``out/<name>/``, and with several specs the index
         (``comparison.json``, ``index.md``, ``index.html``) is written in ``out``.
+    show_progress : bool or None, default None
+        A progress bar of the specs on stderr (None: when stderr is a terminal).
 
     Returns
     -------
@@ -314,7 +320,11 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
     InputError
         When several spec files share a name (or a spec is invalid).
     """
-    specs = [load_spec(p) for p in spec_paths(target)]  # validate all before fitting any
+    # validate all before fitting any; IPD specs (kind = "ipd") are run by bayesmeta.ipd
+    from bayesmeta.analysis.joint_spec import is_joint_spec  # several outcomes: joint_run
+    from bayesmeta.ipd.specfile import is_ipd_spec
+
+    specs = [load_spec(p) for p in spec_paths(target) if not (is_ipd_spec(p) or is_joint_spec(p))]
     specs = [s for s in specs if s.multiverse is None]
     names = [s.name for s in specs]
     duplicated = sorted({n for n in names if names.count(n) > 1})
@@ -326,7 +336,14 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
         with locked(out):
             if len(specs) > 1:
                 _remove_index(Path(out))
-            fitted = [run_spec(spec, out)[0] for spec in specs]
+            from bayesmeta.many.progress import Progress
+
+            progress = Progress(len(specs), enabled=show_progress, label="specs")
+            fitted = []
+            for spec in specs:
+                fitted.append(run_spec(spec, out)[0])
+                progress.advance(1)
+            progress.close()
             comparisons: list[OutcomeComparison] = []
             if len(specs) > 1:
                 outcomes: dict[str, list[Fitted]] = {}

@@ -37,7 +37,7 @@ class AnalysisSpec:
     decisions : dict
         ``thresholds`` (tuple of rates X for P(rate > X)) and ``benchmark`` (rate or None).
     multiverse : Multiverse or None
-        The validated ``[multiverse]`` table (see :mod:`bayesmeta.multiverse.choices`); a spec
+        The validated ``[multiverse]`` table (see :mod:`bayesmeta.analysis.multiverse_choices`); a spec
         with one is run by ``bayesmeta multiverse`` (and by ``run`` only when asked).
     """
 
@@ -61,7 +61,7 @@ class AnalysisSpec:
 
     def used_covariates(self) -> list[str]:
         """Covariates the model needs (studies missing them are excluded)."""
-        from bayesmeta.design import parse_formula
+        from bayesmeta.formula import parse_formula
 
         if self.model.get("formula"):
             return list(parse_formula(self.model["formula"]).covariates)

@@ -179,7 +179,7 @@ def _multiverse(path: Path, document: dict[str, Any], model: dict[str, Any]) -> 
     """The validated ``[multiverse]`` table, or None (see :mod:`bayesmeta.multiverse`)."""
     if "multiverse" not in document:
         return None
-    from bayesmeta.multiverse.choices import parse_multiverse
+    from bayesmeta.analysis.multiverse_choices import parse_multiverse
 
     if model["kind"] != "random":
         raise _fail(
@@ -213,7 +213,7 @@ def _check_model_keys(path: Path, model: dict[str, Any]) -> None:
     if model["separate_tau"] and kind != "subgroup":
         raise _fail(path, "model", "separate_tau", "applies to the subgroup model only")
     if "formula" in model:
-        from bayesmeta.design import parse_formula
+        from bayesmeta.formula import parse_formula
 
         try:
             parse_formula(model["formula"])

@@ -20,6 +20,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from bayesmeta.data.names import IPD_DATASETS
 from bayesmeta.data.reader import _count as _study_count
 from bayesmeta.data.reader import _is_missing
 from bayesmeta.errors import InputError
@@ -172,7 +173,7 @@ class PatientData:
         """Leave out (and record) patient rows missing any of ``columns``.
 
         Aggregate rows are not checked here (their columns are the reported means, checked by
-        :mod:`bayesmeta.ipd.design`).
+        :mod:`bayesmeta.ipd.within_across`).
 
         Parameters
         ----------
@@ -381,7 +382,7 @@ def patients_from_frame(
                 continue
             count = _count(value, where, outcome)
             if count > 1:
-                raise InputError(f"{where}: '{outcome}' = {value!r} is not 0 or 1")
+                raise InputError(f"{where}: '{outcome}' = {count} is not 0 or 1")
             n_events, n_total = count, 1
         else:
             raw_e, raw_t = frame[events].iloc[position], frame[total].iloc[position]
@@ -491,7 +492,6 @@ def aggregate_from_frame(
 
 
 #: Bundled patient-level data sets (SIMULATED: see :mod:`bayesmeta.ipd.simulated`).
-IPD_DATASETS = ("ipd_lalu2025_simulated",)
 
 
 def load_ipd_dataset(name: str) -> pd.DataFrame:

@@ -35,20 +35,17 @@ import numpy as np
 from scipy import stats
 
 from bayesmeta.errors import InputError
+from bayesmeta.model.prior_families import (  # noqa: F401 (re-exported)
+    PRIOR_FAMILIES,
+    _HalfT,
+    _SqrtInvGamma,
+    log_density_pt,
+    positive_with_logp,
+)
 
-#: family -> (parameter names, role) where role is "location" or "scale".
+#: family -> (parameter names, role), a view of :data:`PRIOR_FAMILIES` (the one table).
 FAMILIES: dict[str, tuple[tuple[str, ...], str]] = {
-    "normal": (("mu", "sigma"), "location"),
-    "student_t": (("nu", "mu", "sigma"), "location"),
-    "halfnormal": (("sigma",), "scale"),
-    "halfcauchy": (("beta",), "scale"),
-    "halfstudentt": (("nu", "sigma"), "scale"),
-    "exponential": (("lam",), "scale"),
-    "uniform": (("lower", "upper"), "scale"),
-    "halft": (("nu", "sigma"), "scale"),
-    "lognormal": (("mu", "sigma"), "scale"),
-    "halflogistic": (("sigma",), "scale"),
-    "invgamma": (("alpha", "beta"), "scale"),
+    name: (family.params, family.role) for name, family in PRIOR_FAMILIES.items()
 }
 
 _PATTERN = re.compile(r"^\s*([a-z_]+)\s*\((.*)\)\s*$")
@@ -74,34 +71,11 @@ class Prior:
 
     @property
     def role(self) -> str:
-        return FAMILIES[self.family][1]
+        return PRIOR_FAMILIES[self.family].role
 
     def distribution(self) -> stats.rv_continuous:
-        """The frozen scipy distribution."""
-        p = self.params
-        match self.family:
-            case "normal":
-                return stats.norm(loc=p[0], scale=p[1])
-            case "student_t":
-                return stats.t(df=p[0], loc=p[1], scale=p[2])
-            case "halfnormal":
-                return stats.halfnorm(scale=p[0])
-            case "halfcauchy":
-                return stats.halfcauchy(scale=p[0])
-            case "halfstudentt" | "halft":
-                # |T| with T ~ t(nu, 0, s): density 2 t_pdf on [0, inf)
-                return _HalfT(p[0], p[1])
-            case "lognormal":
-                return stats.lognorm(s=p[1], scale=float(np.exp(p[0])))
-            case "halflogistic":
-                return stats.halflogistic(scale=p[0])
-            case "invgamma":
-                return _SqrtInvGamma(p[0], p[1])
-            case "exponential":
-                return stats.expon(scale=1.0 / p[0])
-            case "uniform":
-                return stats.uniform(loc=p[0], scale=p[1] - p[0])
-        raise AssertionError(self.family)
+        """The frozen scipy distribution (from :data:`PRIOR_FAMILIES`)."""
+        return PRIOR_FAMILIES[self.family].scipy(self.params)
 
     def logpdf(self, x: np.ndarray) -> np.ndarray:
         """Log density at ``x`` (``-inf`` outside the support)."""
@@ -117,146 +91,8 @@ class Prior:
 
     def to_pymc(self, name: str, **kwargs):
         """Create the PyMC random variable ``name`` inside the current model context."""
-        import pymc as pm
-
-        p = self.params
-        match self.family:
-            case "normal":
-                return pm.Normal(name, mu=p[0], sigma=p[1], **kwargs)
-            case "student_t":
-                return pm.StudentT(name, nu=p[0], mu=p[1], sigma=p[2], **kwargs)
-            case "halfnormal":
-                return pm.HalfNormal(name, sigma=p[0], **kwargs)
-            case "halfcauchy":
-                return pm.HalfCauchy(name, beta=p[0], **kwargs)
-            case "halfstudentt" | "halft":
-                return pm.HalfStudentT(name, nu=p[0], sigma=p[1], **kwargs)
-            case "lognormal":
-                return pm.LogNormal(name, mu=p[0], sigma=p[1], **kwargs)
-            case "halflogistic" | "invgamma":
-                return positive_with_logp(self, name, p, **kwargs)
-            case "exponential":
-                return pm.Exponential(name, lam=p[0], **kwargs)
-            case "uniform":
-                return pm.Uniform(name, lower=p[0], upper=p[1], **kwargs)
-        raise AssertionError(self.family)
-
-
-class _HalfT:
-    """Half Student-t with ``nu`` degrees of freedom and scale ``sigma`` (scipy-like)."""
-
-    def __init__(self, nu: float, sigma: float) -> None:
-        self._t = stats.t(df=nu, scale=sigma)
-
-    def logpdf(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        with np.errstate(divide="ignore"):
-            return np.where(x >= 0, np.log(2.0) + self._t.logpdf(x), -np.inf)
-
-    def pdf(self, x: np.ndarray) -> np.ndarray:
-        return np.exp(self.logpdf(x))
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        return np.where(x >= 0, 2.0 * self._t.cdf(x) - 1.0, 0.0)
-
-    def ppf(self, q: np.ndarray) -> np.ndarray:
-        return self._t.ppf((np.asarray(q, dtype=float) + 1.0) / 2.0)
-
-    def rvs(self, size=None, random_state=None) -> np.ndarray:
-        return np.abs(self._t.rvs(size=size, random_state=random_state))
-
-
-class _SqrtInvGamma:
-    """tau = sqrt(tau^2) with tau^2 ~ InvGamma(alpha, beta) (scipy-like)."""
-
-    def __init__(self, alpha: float, beta: float) -> None:
-        self._ig = stats.invgamma(alpha, scale=beta)
-
-    def support(self) -> tuple[float, float]:
-        return 0.0, np.inf
-
-    def logpdf(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inside = self._ig.logpdf(x * x) + np.log(2.0 * x)
-        return np.where(x > 0, inside, -np.inf)
-
-    def pdf(self, x: np.ndarray) -> np.ndarray:
-        return np.exp(self.logpdf(x))
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        return np.where(x > 0, self._ig.cdf(np.maximum(x, 0.0) ** 2), 0.0)
-
-    def sf(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 - self.cdf(x)
-
-    def ppf(self, q: np.ndarray) -> np.ndarray:
-        return np.sqrt(self._ig.ppf(np.asarray(q, dtype=float)))
-
-    def rvs(self, size=None, random_state=None) -> np.ndarray:
-        return np.sqrt(self._ig.rvs(size=size, random_state=random_state))
-
-
-def log_density_pt(prior: Prior, x, params):
-    """The log density of a ``halflogistic`` or ``invgamma`` tau prior as a PyTensor expression.
-
-    Parameters
-    ----------
-    prior : Prior
-        Its family picks the formula.
-    x : pytensor variable
-        tau (positive).
-    params : sequence
-        The prior's parameters (numbers or shared variables), in the order of the string.
-
-    Returns
-    -------
-    pytensor variable
-        Elementwise log density of tau.
-    """
-    import pytensor.tensor as pt
-
-    if prior.family == "halflogistic":
-        s = params[0]
-        z = x / s
-        return pt.log(2.0) - pt.log(s) - z - 2.0 * pt.log1p(pt.exp(-z))
-    if prior.family == "invgamma":
-        a, b = params[0], params[1]
-        t2 = x * x
-        log_ig = a * pt.log(b) - pt.gammaln(a) - (a + 1.0) * pt.log(t2) - b / t2
-        return log_ig + pt.log(2.0 * x)
-    raise AssertionError(prior.family)
-
-
-def positive_with_logp(prior: Prior, name: str, params, **kwargs):
-    """A positive PyMC variable ``name`` (``HalfFlat``) with the prior's log density added.
-
-    PyMC has no half-logistic distribution, nor one for tau whose square is inverse-gamma; a
-    flat positive variable plus a ``Potential`` of the log density is the same posterior.
-
-    Parameters
-    ----------
-    prior : Prior
-        A ``halflogistic`` or ``invgamma`` prior.
-    name : str
-        The variable's name.
-    params : sequence
-        Its parameters (numbers or shared variables).
-    **kwargs
-        ``shape``/``dims`` of the variable.
-
-    Returns
-    -------
-    pymc variable
-        The positive variable.
-    """
-    import pymc as pm
-
-    var = pm.HalfFlat(name, **kwargs)
-    pm.Potential(f"{name}_prior_logp", log_density_pt(prior, var, params).sum())
-    return var
+        distribution, options = PRIOR_FAMILIES[self.family].pymc(self.params)
+        return distribution(name, **options, **kwargs)
 
 
 def parse_prior(text: str | Prior, *, role: str, name: str = "prior") -> Prior:
@@ -288,22 +124,22 @@ def parse_prior(text: str | Prior, *, role: str, name: str = "prior") -> Prior:
         if not match:
             raise InputError(f"{name}: cannot read prior '{text}' (expected e.g. 'normal(0, 2.5)')")
         family, inside = match.group(1), match.group(2)
-        if family not in FAMILIES:
+        if family not in PRIOR_FAMILIES:
             raise InputError(
-                f"{name}: unknown prior family '{family}' (known: {', '.join(FAMILIES)})"
+                f"{name}: unknown prior family '{family}' (known: {', '.join(PRIOR_FAMILIES)})"
             )
         try:
             params = tuple(float(v) for v in inside.split(",")) if inside.strip() else ()
         except ValueError:
             raise InputError(f"{name}: prior '{text}' has a non-numeric parameter") from None
-        expected = FAMILIES[family][0]
+        expected = PRIOR_FAMILIES[family].params
         if len(params) != len(expected):
             raise InputError(
                 f"{name}: {family} takes {len(expected)} parameter(s) ({', '.join(expected)}), got {len(params)}"
             )
         prior = Prior(family, params)
     if prior.role != role:
-        allowed = ", ".join(f for f, (_, r) in FAMILIES.items() if r == role)
+        allowed = ", ".join(f for f, fam in PRIOR_FAMILIES.items() if fam.role == role)
         raise InputError(f"{name}: '{prior.family}' is not a {role} prior (use one of: {allowed})")
     _check_values(prior, name)
     return prior
@@ -312,24 +148,12 @@ def parse_prior(text: str | Prior, *, role: str, name: str = "prior") -> Prior:
 def _check_values(prior: Prior, name: str) -> None:
     if not all(np.isfinite(prior.params)):
         raise InputError(f"{name}: prior {prior} has a non-finite parameter")
-    family, p = prior.family, prior.params
-    positive = {
-        "normal": [p[1]] if family == "normal" else [],
-        "student_t": [p[0], p[2]] if family == "student_t" else [],
-        "halfnormal": list(p),
-        "halfcauchy": list(p),
-        "halfstudentt": list(p),
-        "halft": list(p),
-        "exponential": list(p),
-        "uniform": [],
-        "lognormal": [p[1]] if family == "lognormal" else [],
-        "halflogistic": list(p),
-        "invgamma": list(p),
-    }[family]
-    if any(v <= 0 for v in positive):
+    family = PRIOR_FAMILIES[prior.family]
+    if any(prior.params[i] <= 0 for i in family.positive):
         raise InputError(f"{name}: prior {prior} needs positive scale and degrees of freedom")
-    if family == "uniform" and not 0 <= p[0] < p[1]:
-        raise InputError(f"{name}: prior {prior} needs 0 <= lo < hi")
+    problem = family.check(prior.params) if family.check else None
+    if problem:
+        raise InputError(f"{name}: prior {prior} {problem}")
 
 
 @dataclass(frozen=True)

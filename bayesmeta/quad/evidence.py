@@ -16,8 +16,8 @@ from dataclasses import replace
 from bayesmeta.errors import InputError
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
-from bayesmeta.quad.fit import check_supported, posterior_grid
 from bayesmeta.quad.groups import build_group_grids
+from bayesmeta.quad.posterior import check_supported, posterior_grid
 
 
 def log_evidence(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> float:
@@ -96,8 +96,26 @@ def log_evidence_with_error(
     return value, abs(finer - value)
 
 
+def evidence_error(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> float | None:
+    """The numerical error of log p(y) at ``accuracy``: its change at the :func:`refined` level.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A model of the exact engine.
+    accuracy : Accuracy, optional
+        The fit's grid controls (default :class:`Accuracy`).
+
+    Returns
+    -------
+    float or None
+        None if the refined grid cannot be built (the fit itself stands).
+    """
+    return log_evidence_with_error(spec, accuracy=accuracy)[1]
+
+
 def _regression_evidence(spec: ModelSpec) -> tuple[float, float]:
     """log p(y) of a regression and its change from the next coarser level."""
-    from bayesmeta.quad.regression.fit import evidence, regression_posterior
+    from bayesmeta.quad.regression.nested_fit import evidence, regression_posterior
 
     return evidence(*regression_posterior(spec))

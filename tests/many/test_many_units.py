@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bayesmeta.analysis.multiverse_choices import choice_at, size, specifications
 from bayesmeta.freq.rma import rma_arrays
 from bayesmeta.many import Progress, SerialExecutor, batched, make_executor, task_rng, task_seed
 from bayesmeta.many.pooled import pooled_logit
-from bayesmeta.multiverse.choices import choice_at, size, specifications
 from bayesmeta.multiverse.summary import variance_shares
 from bayesmeta.simulate.metrics import performance
 
@@ -125,8 +125,8 @@ def test_progress_bar_silent_off_a_terminal_and_counts_on_one():
 
 def test_a_specification_fits_exactly_the_studies_its_choices_select(multiverse_spec):
     from bayesmeta.analysis.specfile import load_spec
-    from bayesmeta.multiverse.fit import Context, fit_specification
     from bayesmeta.multiverse.run import multiverse_data
+    from bayesmeta.multiverse.specification import Context, fit_specification
 
     spec = load_spec(multiverse_spec)
     data = multiverse_data(spec, spec.multiverse)

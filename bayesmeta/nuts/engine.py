@@ -1,0 +1,143 @@
+"""NUTS behind the :class:`~bayesmeta.model.engine_api.Engine` protocol."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bayesmeta.errors import InputError
+from bayesmeta.model.engine_api import Capabilities, FitOptions
+from bayesmeta.model.result import BayesResult
+from bayesmeta.model.spec import ModelSpec
+
+
+class NutsEngine:
+    """Hamiltonian Monte Carlo with PyMC, nutpie or numpyro (:mod:`bayesmeta.nuts`).
+
+    Attributes
+    ----------
+    name : str
+        ``"nuts"``.
+    capabilities : Capabilities
+        Binomial likelihood, every structure; P(rate > X) from the draws.
+    """
+
+    name = "nuts"
+    capabilities = Capabilities(
+        likelihoods=frozenset({"binomial"}),
+        structures=frozenset({"common", "random", "subgroup", "regression"}),
+        thresholds=True,
+        draws=True,
+    )
+
+    def supports(self, spec: ModelSpec) -> bool:
+        """Whether the declared capabilities cover ``spec``.
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+
+        Returns
+        -------
+        bool
+        """
+        return self.capabilities.covers(spec)
+
+    def fit(self, spec: ModelSpec, options: FitOptions) -> BayesResult:
+        """Sample, summarize, and add P(rate > X) from the draws.
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            A model this engine supports.
+        options : FitOptions
+            ``hdi``, ``thresholds`` and the NUTS settings.
+
+        Returns
+        -------
+        BayesResult
+            ``engine="nuts"`` with the InferenceData in ``idata``.
+        """
+        from bayesmeta.nuts import fit_nuts
+
+        if options.benchmark is not None:
+            raise InputError(
+                "benchmark: the one-sided Bayes factor needs the exact engine (engine='quadrature')"
+            )
+        nuts = options.nuts
+        result = fit_nuts(
+            spec,
+            draws=nuts.draws,
+            tune=nuts.tune,
+            chains=nuts.chains,
+            seed=nuts.seed,
+            sampler=nuts.sampler,
+            hdi=options.hdi,
+            target_accept=nuts.target_accept,
+        )
+        if options.thresholds:
+            from bayesmeta.nuts.decisions import prob_above_draws
+
+            probs = prob_above_draws(spec, result.idata, options.thresholds, seed=nuts.seed)
+            result = replace(result, prob_above=probs)
+        return result
+
+    def prior_predictive(self, spec: ModelSpec, *, draws: int, seed: int):
+        """Parameters and data sets simulated from the prior (numpy; no sampling).
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        draws : int
+            Number of simulated data sets.
+        seed : int
+            Random seed.
+
+        Returns
+        -------
+        arviz.InferenceData
+        """
+        from bayesmeta.nuts import prior_predictive
+
+        return prior_predictive(spec, draws=draws, seed=seed)
+
+    def fit_grouped(self, model: Any, options: FitOptions) -> Any:
+        """NUTS draws of a grouped model (one-stage IPD, optionally a random slope).
+
+        Parameters
+        ----------
+        model : GroupedModel
+            From :mod:`bayesmeta.model.grouped`.
+        options : FitOptions
+            ``options.nuts``: draws, tune, chains, seed, target_accept.
+
+        Returns
+        -------
+        tuple
+            :class:`~bayesmeta.nuts.ipd.GroupedDraws` and their diagnostics.
+        """
+        from bayesmeta.nuts import ipd
+
+        nuts = options.nuts
+        draws = ipd.sample_grouped(
+            model.X,
+            model.events,
+            model.total,
+            model.starts,
+            coef_priors=list(model.coef_priors),
+            tau_prior=model.tau_prior,
+            slope_column=model.slope_column,
+            slope_prior=model.slope_prior,
+            draws=nuts.draws,
+            tune=nuts.tune,
+            chains=nuts.chains,
+            seed=nuts.seed,
+            target_accept=nuts.target_accept,
+        )
+        return draws, ipd.grouped_diagnostics(draws)
+
+
+#: The instance the boundary registers.
+ENGINE = NutsEngine()
