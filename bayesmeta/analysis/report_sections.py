@@ -30,7 +30,8 @@ def pooled_rows(fitted: Fitted) -> list[list[str]]:
     engine = f"Bayesian ({r.engine})"
     rows = [
         [
-            f"{engine}: pooled median rate expit(mu)",
+            f"{engine}: pooled median rate "
+            + ("at the average study" if r.rates or r.coefficients else "expit(mu)"),
             rate(r.pooled_median.median),
             span(r.pooled_median.lo, r.pooled_median.hi),
             span(r.new_study.lo, r.new_study.hi),
