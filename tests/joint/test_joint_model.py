@@ -25,9 +25,9 @@ from bayesmeta.joint.decisions import (
 )
 from bayesmeta.joint.nesting import AMONG_OUTER, DIRECT, MARGINAL
 from bayesmeta.joint.prior import lkj_correlations, prior_draws
-from bayesmeta.joint.rates import RateMap, population_mean
+from bayesmeta.joint.rates import RateMap, population_mean, rate_map
 from bayesmeta.joint.spec import build_joint_model, parse_cor_prior
-from bayesmeta.joint.summary import rate_map, summarize_joint
+from bayesmeta.joint.summary import summarize_joint
 
 
 @pytest.fixture(scope="module")
