@@ -70,6 +70,9 @@ def check_writable(path: str | Path, *, option: str = "--out") -> Path:
     return path
 
 
+_HELD: dict[str, int] = {}  # lock files this process holds -> depth (the lock is re-entrant)
+
+
 @contextmanager
 def locked(folder: str | Path, *, option: str = "--out") -> Iterator[Path]:
     """Hold the lock of an output folder while writing it.
@@ -89,13 +92,24 @@ def locked(folder: str | Path, *, option: str = "--out") -> Iterator[Path]:
     Raises
     ------
     OutputError
-        Another process holds the lock.
+        Another process holds the lock (this process may take it again: the lock is
+        re-entrant), or the parent folder cannot be made.
     """
     import fcntl
 
     folder = Path(os.path.abspath(folder))
-    folder.parent.mkdir(parents=True, exist_ok=True)
     lock = folder.parent / f".{folder.name}.{TAG}-lock"
+    if str(lock) in _HELD:  # this process holds it already (the CLI took it before the work)
+        _HELD[str(lock)] += 1
+        try:
+            yield folder
+        finally:
+            _HELD[str(lock)] -= 1
+        return
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{option} {folder}: cannot write there ({_reason(error)})") from None
     while True:
         handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         try:
@@ -112,9 +126,11 @@ def locked(folder: str | Path, *, option: str = "--out") -> Iterator[Path]:
         except FileNotFoundError:
             pass
         os.close(handle)
+    _HELD[str(lock)] = 1
     try:
         yield folder
     finally:
+        del _HELD[str(lock)]
         Path(lock).unlink(missing_ok=True)
         os.close(handle)
 
@@ -195,3 +211,140 @@ def replaced_folder(
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def check_file_writable(path: str | Path, *, option: str) -> Path:
+    """Check, before any work, that a file can be written (or replaced) at ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output file (need not exist).
+    option : str
+        How the user named it, for the message.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputError
+        ``path`` is a folder or not a regular file (``/dev/null``), a parent is a file, or
+        nothing can be written there.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{option} {path}: is a folder, not a file")
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{option} {path}: exists and is not a regular file")
+    existing = path.parent
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{option} {path}: {existing} is a file, not a folder")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=temporary_prefix("probe"), dir=existing)
+    except OSError as error:
+        raise OutputError(f"{option} {path}: cannot write there ({_reason(error)})") from None
+    os.close(handle)
+    os.unlink(probe)
+    return path
+
+
+def _missing_folders(path: Path) -> list[Path]:
+    """``path`` and its parents that do not exist yet, deepest first."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
+
+
+@contextmanager
+def claimed(
+    path: str | Path,
+    *,
+    option: str = "--out",
+    kind: str = "folder",
+    known: frozenset[str] | None = None,
+) -> Iterator[Path]:
+    """The one mechanism of every command that writes an output: checked before any work,
+    locked while the command runs, and nothing left behind when it fails.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output folder (``kind="folder"``) or file (``kind="file"``).
+    option : str
+        How the user named it (``--out``, ``--plot``), for messages.
+    kind : {"folder", "file"}
+        What is written there.
+    known : frozenset of str, optional
+        For a folder that is replaced whole: the file names bayesmeta writes there; an existing
+        folder holding anything else is refused before any work.
+
+    Returns
+    -------
+    iterator of Path
+        ``path``, locked until the block ends.
+
+    Raises
+    ------
+    OutputError
+        The output cannot be written there, another process is writing it, or (``known``) it is
+        a folder of someone else's files.
+    """
+    path = Path(path)
+    if kind == "file":
+        check_file_writable(path, option=option)
+        made = _missing_folders(path.parent)
+    else:
+        check_writable(path, option=option)
+        if known is not None:
+            _replaceable(path, known, option)
+        made = _missing_folders(path)
+    try:
+        with locked(path, option=option):
+            yield path
+    except BaseException:
+        for folder in made:  # folders this command made and left empty
+            try:
+                folder.rmdir()
+            except FileNotFoundError:
+                continue
+            except OSError:
+                break
+        raise
+
+
+@contextmanager
+def writing(path: str | Path, *, option: str = "--out", hint: str = "") -> Iterator[None]:
+    """Turn an OSError while writing outputs (full disk, permissions) into one line.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output being written.
+    option : str
+        How the user named it.
+    hint : str
+        What the user can do next (e.g. that ``--resume`` continues).
+
+    Returns
+    -------
+    iterator of None
+
+    Raises
+    ------
+    OutputError
+        In place of any OSError raised in the block.
+    """
+    try:
+        yield
+    except OSError as error:
+        raise OutputError(
+            f"{option} {path}: writing failed ({_reason(error)}){'; ' + hint if hint else ''}"
+        ) from None

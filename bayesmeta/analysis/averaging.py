@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from bayesmeta.data.metadata import Exclusion
 from bayesmeta.errors import InputError
 from bayesmeta.model.bayes_factor import BayesFactor
 from bayesmeta.model.result import Interval
@@ -101,6 +102,8 @@ class Averaging:
         ``heterogeneity`` and each covariate that some models have and others have not.
     prob_above : dict
         Model-averaged P(rate > X) per threshold (same layout as a fit's ``prob_above``).
+    excluded : tuple of Exclusion
+        Studies left out of the data (no outcome, a missing covariate), with the reason.
 
     Returns
     -------
@@ -114,6 +117,7 @@ class Averaging:
     averaged: dict[str, Any]
     inclusion_bf: dict[str, BayesFactor]
     prob_above: dict[str, Any] = field(default_factory=dict)
+    excluded: tuple[Exclusion, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``bayesmeta average --json``."""
@@ -128,6 +132,7 @@ class Averaging:
             "models": [m.to_dict() for m in self.models],
             "averaged": averaged,
             "inclusion_bf": {name: bf.to_dict() for name, bf in self.inclusion_bf.items()},
+            "excluded": [e.to_dict() for e in self.excluded],
         }
         if self.prob_above:
             out["prob_above"] = self.prob_above
@@ -259,7 +264,10 @@ def average(specs: dict[str, ModelSpec], *, prior_prob=None, thresholds=()) -> A
         for n, p, q, z, e in zip(names, prior, post, log_z, errors, strict=True)
     )
     first = specs[names[0]].data
-    return Averaging(first.outcome, first.k, models, averaged, inclusion, probs)
+    excluded = {e.study: e for n in names for e in specs[n].data.excluded}
+    return Averaging(
+        first.outcome, first.k, models, averaged, inclusion, probs, tuple(excluded.values())
+    )
 
 
 def _prior(prior_prob, n: int) -> np.ndarray:

@@ -28,6 +28,7 @@ from bayesmeta.cli import (
     simulate,
 )
 from bayesmeta.cli.common import OneLineParser
+from bayesmeta.cli.outputs import claimed_outputs
 from bayesmeta.cli.quiet import cli_warnings
 from bayesmeta.errors import BayesmetaError
 
@@ -109,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     try:
-        with cli_warnings(args.command):
+        with cli_warnings(args.command), claimed_outputs(args):  # --out checked, locked
             return int(args.handler(args) or 0)
     except BayesmetaError as error:
         print(f"bayesmeta {args.command}: error: {error}", file=sys.stderr)

@@ -91,8 +91,12 @@ def format_average(payload: dict[str, Any]) -> str:
     """
     lines = [
         f"model averaging of '{payload['outcome']}', k = {payload['k']} studies (exact engine)",
-        f"  {'model':<28} {'prior':>7} {'posterior':>9} {'log p(y)':>10}",
     ]
+    excluded = payload.get("excluded") or []
+    if excluded:
+        lines.append(f"  excluded: {len(excluded)} studies")
+        lines += [f"    {e['study']}: {e['reason']}" for e in excluded]
+    lines.append(f"  {'model':<28} {'prior':>7} {'posterior':>9} {'log p(y)':>10}")
     for m in payload["models"]:
         lines.append(
             f"  {m['name']:<28} {m['prior_prob']:>7.3f} {m['posterior_prob']:>9.3f} "

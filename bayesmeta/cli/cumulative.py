@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
+from bayesmeta.cli.outputs import add_output_argument
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,7 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (0.95)")
     parser.add_argument("--mu-prior", metavar="S", help="prior of mu, default 'normal(0, 2.5)'")
     parser.add_argument("--tau-prior", metavar="S", help="prior of tau, default 'halfnormal(1.5)'")
-    parser.add_argument("--plot", metavar="FILE", help="write the plot (PNG, PDF or SVG) here")
+    add_output_argument(
+        parser, "--plot", kind="file", metavar="FILE", help="write the plot (PNG, PDF or SVG) here"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
 

@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from bayesmeta.cli.common import print_json
+from bayesmeta.cli.outputs import add_output_argument
+
+DESIGN_FILES = frozenset({"design.json", "oc.csv", "oc.png", "report.md"})
+"""Every file ``design --out`` writes (a folder of only these is replaced whole)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,8 +66,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--n-max", type=int, default=None, metavar="N", help="largest n searched (400)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument(
-        "--out", metavar="DIR", help="write design.json, oc.csv, oc.png, report.md here"
+    add_output_argument(
+        parser,
+        known=DESIGN_FILES,
+        metavar="DIR",
+        help="write design.json, oc.csv, oc.png, report.md here",
     )
     parser.set_defaults(handler=run)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
+from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
 from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, SAMPLERS
 
@@ -75,7 +76,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="one-sided Bayes factor of the pooled rate being above B (exact engine)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--out", metavar="DIR", help="write posterior.nc and CSV tables here")
+    add_output_argument(
+        parser, known=KNOWN_FILES, metavar="DIR", help="write posterior.nc and CSV tables here"
+    )
     parser.set_defaults(handler=run)
 
 

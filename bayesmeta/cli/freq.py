@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
+from bayesmeta.cli.joint_options import add_outcomes_argument, check_single_outcome
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "subgroup analysis (--by) or meta-regression (--mods)."
         ),
     )
-    add_data_arguments(parser)
+    add_data_arguments(parser, outcome_required=False)
+    add_outcomes_argument(parser)
     parser.add_argument(
         "--method",
         help="tau^2 estimator (DL, REML, PM, ...) or GLMM (default DL; REML with --mods, as metafor)",
@@ -85,6 +87,13 @@ def run(args: argparse.Namespace) -> int:
     from bayesmeta.freq.rma import METHODS
     from bayesmeta.freq.uni import CI_METHODS
 
+    check_single_outcome(args)
+    if args.outcomes is not None:
+        from bayesmeta.cli.joint_options import run_joint_freq
+
+        if not 0 < args.level < 1:
+            raise InputError(f"--level must be between 0 and 1, got {args.level}")
+        return run_joint_freq(args)
     # the choices are checked here, not by argparse, so that --help does not import freq
     for option, value, known in (
         ("--method", args.method, METHODS),

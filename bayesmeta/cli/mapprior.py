@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, print_json
+from bayesmeta.cli.outputs import add_output_argument
+
+MAP_FILES = frozenset({"map.json", "mixture.csv", "map.png", "report.md"})
+"""Every file ``map --out`` writes (a folder of only these is replaced whole)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,7 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--new-events", type=int, metavar="X", help="responders in a new trial")
     parser.add_argument("--new-total", type=int, metavar="N", help="patients in that trial")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--out", metavar="DIR", help="write map.json, map.png, report.md here")
+    add_output_argument(
+        parser, known=MAP_FILES, metavar="DIR", help="write map.json, map.png, report.md here"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from bayesmeta.cli.many_options import add_execution_arguments, interrupted_hint
+from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.errors import InputError
 
 
@@ -36,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "spec", metavar="SPEC", help="a spec file (.toml) with a [multiverse] table"
     )
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_output_argument(parser, required=True, metavar="DIR", help="output folder")
     parser.add_argument(
         "--sample",
         type=int,
@@ -88,11 +89,17 @@ def run(args: argparse.Namespace) -> int:
         print_json(summary)
         return 0
     s = summary
-    print(
+    counts = (
         f"{spec.name}: {s['specifications']} specifications ({s['ok']} fitted, {s['skipped']} "
-        f"skipped, {s['failed']} failed); median pooled rate {s['median']:.3f} "
-        f"[range {s['min']:.3f} to {s['max']:.3f}]; share above {s['threshold']:g}: "
-        f"{s['share_above']:.3f}; moves it most: {s['most_influential']}"
+        f"skipped, {s['failed']} failed)"
     )
+    if not s["ok"]:  # every specification skipped or failed: no estimate to summarize
+        print(f"{counts}; no specification could be fitted (see status in multiverse.csv)")
+    else:
+        print(
+            f"{counts}; median pooled rate {s['median']:.3f} [range {s['min']:.3f} to "
+            f"{s['max']:.3f}]; share above {s['threshold']:g}: {s['share_above']:.3f}; moves "
+            f"it most: {s['most_influential']}"
+        )
     print(f"report: {args.out}/report.html", file=sys.stderr)
     return 0

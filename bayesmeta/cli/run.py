@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from bayesmeta.cli.outputs import add_output_argument
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``bayesmeta run`` subcommand and its options.
@@ -30,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "target", metavar="SPEC|DIR", help="a spec file (.toml) or a folder of them"
     )
-    parser.add_argument("--out", default="report", help="output folder (default: report)")
+    add_output_argument(parser, default="report", help="output folder (default: report)")
     parser.add_argument(
         "--multiverse",
         action="store_true",

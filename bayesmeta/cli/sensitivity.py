@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
+from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
 from bayesmeta.errors import InputError
 
@@ -28,6 +29,12 @@ SHOWN = (
     "log_bf_covariate",
     "diagnostics_ok",
 )
+
+
+KNOWN_FILES = frozenset(
+    {"sensitivity.csv", "sensitivity.json", "sensitivity.png", "bayes_factors.png"}
+)
+"""Every file ``sensitivity --out`` writes (a folder of only these is replaced whole)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,8 +81,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--chains", type=int, default=None, help="NUTS chains (--engine nuts; 2)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (--engine nuts)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    parser.add_argument(
-        "--out",
+    add_output_argument(
+        parser,
+        known=KNOWN_FILES,
         metavar="DIR",
         help="write sensitivity.csv, sensitivity.json, sensitivity.png (and bayes_factors.png "
         "with the exact engine: log Bayes factors across the prior grid)",
@@ -158,10 +166,7 @@ def _write(result, folder: str) -> None:
     from bayesmeta.cli.common import with_versions
     from bayesmeta.folders import replaced_folder
 
-    known = frozenset(
-        {"sensitivity.csv", "sensitivity.json", "sensitivity.png", "bayes_factors.png"}
-    )
-    with replaced_folder(folder, known=known) as out:
+    with replaced_folder(folder, known=KNOWN_FILES) as out:
         write_with(out / "sensitivity.csv", lambda path: result.table.to_csv(path, index=False))
         write_json(out / "sensitivity.json", with_versions(result.to_dict()))
         figure = result.figure()

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from bayesmeta.cli.many_options import add_execution_arguments, interrupted_hint
+from bayesmeta.cli.outputs import add_output_argument
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Monte Carlo SE), a plot per metric and report.md/.html into --out.",
     )
     parser.add_argument("scenarios", metavar="SCENARIOS.toml", help="the scenario grid")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_output_argument(parser, required=True, metavar="DIR", help="output folder")
     add_execution_arguments(parser)
     parser.set_defaults(handler=run)
 

@@ -22,7 +22,7 @@ from bayesmeta.errors import InputError
 from bayesmeta.freq.effects import effect_sizes
 from bayesmeta.freq.glmm_fit import GlmmFit, binomial_loglik, common_effect_logistic, fit_glmm
 from bayesmeta.freq.results import FreqResult
-from bayesmeta.freq.tau2 import projection
+from bayesmeta.freq.tau2 import projection_traces, quadratic_form
 
 
 def heterogeneity_tests(
@@ -55,9 +55,9 @@ def heterogeneity_tests(
         y = np.log(xi / (ni - xi))
         w = ni * (xi / ni) * (1 - xi / ni)
         if np.linalg.matrix_rank(Xi) == p:
-            q_wald = max(0.0, float(y @ projection(w, Xi) @ y))
+            q_wald = max(0.0, quadratic_form(y, w, Xi))
         else:  # the design cannot be fitted on these studies: test all their differences
-            q_wald = max(0.0, float(y @ projection(w, Xi[:, :1]) @ y)) if len(y) > 1 else 0.0
+            q_wald = max(0.0, quadratic_form(y, w, Xi[:, :1])) if len(y) > 1 else 0.0
     _, _, ll_common = common_effect_logistic(X, events, total)
     ll_saturated = binomial_loglik(events, total, events / total)
     q_lrt = max(0.0, 2 * (ll_saturated - ll_common))
@@ -173,7 +173,7 @@ def glmm_result(
     q_wald, q_lrt, df = heterogeneity_tests(X, events, total)
     i2 = 100 * max(0.0, (q_wald - df) / q_wald) if q_wald > 0 else 0.0
     _, vi = effect_sizes(events, total, measure="PLO")
-    vt = df / np.trace(projection(1.0 / vi, X)) if df > 0 else float("nan")
+    vt = df / projection_traces(1.0 / vi, X)[0] if df > 0 else float("nan")
     ci_mu = (mu - z * se, mu + z * se)
     half = z * np.sqrt(se * se + tau2)
     pi_mu = (mu - half, mu + half)

@@ -17,7 +17,11 @@ import numpy as np
 from scipy.special import expit, gammaln, xlogy
 
 from bayesmeta.errors import InputError
-from bayesmeta.freq.agq import log_binomial_coefficients, loglik_terms_and_modes
+from bayesmeta.freq.agq import (
+    grouped_loglik_terms_and_modes,
+    log_binomial_coefficients,
+    loglik_terms_and_modes,
+)
 from bayesmeta.freq.separation import check_identified, check_standard_errors
 from bayesmeta.freq.tau2 import dersimonian_laird
 
@@ -148,8 +152,13 @@ def fit_glmm(
     max_iter: int = 200,
     columns: Sequence[str] | None = None,
     studies: Sequence[str] | None = None,
+    starts: np.ndarray | None = None,
 ) -> GlmmFit:
     """ML estimates of ``beta`` and ``tau^2`` (see the module docstring).
+
+    With ``starts``, the rows are patients (or covariate patterns) sorted by trial, trial g
+    owning rows ``starts[g]:starts[g + 1]`` and one random intercept
+    (:func:`~bayesmeta.freq.agq.grouped_loglik_terms_and_modes`): the one-stage IPD model.
 
     Before any fitting, the data are checked for an infinite ML estimate (separation of the
     fixed effects, or no study with both events and non-events: see
@@ -169,7 +178,9 @@ def fit_glmm(
     max_iter : int
         Newton iterations at most.
     columns, studies : sequence of str, optional
-        Coefficient names and study labels, for error messages.
+        Coefficient names and study (trial) labels, for error messages.
+    starts : numpy.ndarray, optional
+        First row of each trial when trials have several rows (None: one row per study).
 
     Returns
     -------
@@ -180,10 +191,10 @@ def fit_glmm(
     k, p = X.shape
     if k <= p:
         raise InputError(f"{k} studies are too few for a GLMM with {p} coefficient(s)")
-    check_identified(X, events, total, columns=columns, studies=studies)
+    check_identified(X, events, total, columns=columns, studies=studies, starts=starts)
     scale = np.max(np.abs(X), axis=0)
     scale[scale == 0] = 1.0
-    fit = _fit_scaled(X / scale, events, total, max_iter=max_iter)
+    fit = _fit_scaled(X / scale, events, total, max_iter=max_iter, starts=starts)
     vb = fit.vb / np.outer(scale, scale)
     check_standard_errors(X, vb, studies=studies)
     return GlmmFit(
@@ -195,24 +206,41 @@ def fit_glmm(
     )
 
 
-def _fit_scaled(X: np.ndarray, events: np.ndarray, total: np.ndarray, *, max_iter: int) -> GlmmFit:
+def _fit_scaled(
+    X: np.ndarray,
+    events: np.ndarray,
+    total: np.ndarray,
+    *,
+    max_iter: int,
+    starts: np.ndarray | None = None,
+) -> GlmmFit:
     k, p = X.shape
     beta0, _, _ = common_effect_logistic(X, events, total)
-    xc = events + 0.5 * ((events == 0) | (events == total))
-    nc = total + 1.0 * ((events == 0) | (events == total))
+    if starts is None:
+        x_s, n_s, X_s = events, total, X
+    else:  # trial totals: the starting tau of the random intercept
+        x_s, n_s = np.add.reduceat(events, starts), np.add.reduceat(total, starts)
+        X_s = np.ones((len(starts), 1))
+    xc = x_s + 0.5 * ((x_s == 0) | (x_s == n_s))
+    nc = n_s + 1.0 * ((x_s == 0) | (x_s == n_s))
     yi = np.log(xc / (nc - xc))
     vi = 1 / xc + 1 / (nc - xc)
-    tau0 = np.sqrt(max(dersimonian_laird(yi, vi, X), 0.01))
+    tau0 = np.sqrt(max(dersimonian_laird(yi, vi, X_s), 0.01))
     theta = np.append(beta0, tau0)
 
     const = log_binomial_coefficients(events, total)
     modes = {"u": None}
 
+    def terms_and_modes(offset, tau, start):
+        if starts is None:
+            return loglik_terms_and_modes(offset, tau, events, total, const=const, start=start)
+        return grouped_loglik_terms_and_modes(
+            offset, tau, events, total, starts, const=const, start=start
+        )
+
     def f(t: np.ndarray) -> float:
         # warm start: the conditional modes of the previous evaluation (at |tau|) are close
-        terms, u = loglik_terms_and_modes(
-            X @ t[:p], t[p], events, total, const=const, start=modes["u"]
-        )
+        terms, u = terms_and_modes(X @ t[:p], t[p], modes["u"])
         modes["u"] = u if np.all(np.isfinite(u)) else None
         return float(terms.sum())
 

@@ -153,6 +153,7 @@ def check_identified(
     *,
     columns: Sequence[str] | None = None,
     studies: Sequence[str] | None = None,
+    starts: np.ndarray | None = None,
 ) -> None:
     """Refuse a GLMM whose ML estimate is infinite, from the data alone.
 
@@ -166,6 +167,10 @@ def check_identified(
         Coefficient names, for the message (default ``x1, x2, ...``).
     studies : sequence of str, optional
         Study labels, for the message (default ``study 1, study 2, ...``).
+    starts : numpy.ndarray, optional
+        First row of each trial when trials have several rows sorted by trial (IPD): the
+        separation is sought over the rows (``studies`` then labels rows), the
+        events/non-events condition over the trials.
 
     Returns
     -------
@@ -181,15 +186,18 @@ def check_identified(
     total = np.asarray(total, dtype=float)
     k, p = np.shape(X)
     columns = list(columns) if columns is not None else [f"x{j + 1}" for j in range(p)]
-    studies = list(studies) if studies is not None else [f"study {i + 1}" for i in range(k)]
     found = find_separation(X, events, total)
     if found is not None:
         names = ", ".join(columns[j] for j in found.coefficients)
+        labels = list(studies) if studies is not None else [f"row {i + 1}" for i in range(k)]
         raise InputError(
             f"GLMM: coefficient(s) {names} have an infinite ML estimate (separation:"
-            f" {_describe(found.studies, events, total, studies)}), so the GLMM cannot be"
+            f" {_describe(found.studies, events, total, labels)}), so the GLMM cannot be"
             " fitted; use an inverse-variance method such as DL or REML"
         )
+    if starts is not None:  # the condition on tau is about trials
+        events, total = np.add.reduceat(events, starts), np.add.reduceat(total, starts)
+        k = len(starts)
     if k > 1 and not np.any((events > 0) & (events < total)):
         raise InputError(
             "GLMM: no study has both events and non-events (every study is at 0% or 100%), so"

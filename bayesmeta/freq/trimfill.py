@@ -169,7 +169,7 @@ def count_missing(
                 - 18 * k * value
                 + 6 * k**2 * value
             ) / 24
-            se = 4 * np.sqrt(var_sr) / (2 * k - 1)
+            se = 4 * np.sqrt(max(var_sr, 0.0)) / (2 * k - 1)  # R: NaN, then 0 below
         k0 = int(max(0, np.round(value)))  # R's round: half to even, as numpy's
         se = max(0.0, float(se))
     else:

@@ -8,7 +8,14 @@ import numpy as np
 from scipy import stats
 
 from bayesmeta.errors import InputError
-from bayesmeta.freq.tau2 import estimate_tau2, projection, q_root
+from bayesmeta.freq.tau2 import (
+    crossprod,
+    estimate_tau2,
+    fitted,
+    projection_traces,
+    q_root,
+    quadratic_form,
+)
 
 CI_METHODS = ("z", "hk")
 
@@ -138,24 +145,23 @@ def fit_uni(
     t2 = estimate_tau2(yi, vi, X, method=method) if tau2 is None else float(tau2)
     w = 1.0 / (vi + t2)
     WX = X * w[:, None]
-    xtwx_inv = np.linalg.inv(X.T @ WX)
-    beta = xtwx_inv @ (WX.T @ yi)
+    xtwx_inv = np.linalg.inv(crossprod(X, WX))
+    beta = xtwx_inv @ crossprod(WX, yi[:, None])[:, 0]
     vb = xtwx_inv
     dfs = np.inf
     if ci == "hk":
-        rss = float(np.sum(w * (yi - X @ beta) ** 2))
+        rss = float(np.sum(w * (yi - fitted(X, beta)) ** 2))
         s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
         vb = s2w * vb
         dfs = float(k - p)
-    P = projection(1.0 / vi, X)
-    qe = max(0.0, float(yi @ P @ yi))
+    qe = max(0.0, quadratic_form(yi, 1.0 / vi, X))
     qe_df = k - p
     qe_p = float(stats.chi2.sf(qe, qe_df))
     if method == "EE":
         i2 = max(0.0, 100 * (qe - qe_df) / qe) if qe > 0 else 0.0
         h2 = qe / qe_df
     else:
-        vt = qe_df / np.trace(P)
+        vt = qe_df / projection_traces(1.0 / vi, X)[0]
         i2 = 100 * t2 / (vt + t2)
         h2 = t2 / vt + 1
     return UniFit(

@@ -141,11 +141,27 @@ def parse_scheduler(scheduler: str) -> tuple[str, Any]:
         if not count.isdigit() or int(count) < 1:
             raise InputError(f"--scheduler {scheduler}: expected local:N with N >= 1 workers")
         return "local", int(count)
-    if "://" in scheduler and scheduler.split("://", 1)[1]:
+    if "://" in scheduler and _address_ok(scheduler):
         return "address", scheduler
     raise InputError(
-        f"--scheduler {scheduler}: expected a scheduler address (tcp://HOST:PORT) or local:N"
+        f"--scheduler {scheduler}: expected a scheduler address (tcp://HOST:PORT, "
+        f"{', '.join(f'{p}://' for p in PROTOCOLS[1:])}) or local:N"
     )
+
+
+PROTOCOLS = ("tcp", "tls", "ucx", "ws", "wss")
+
+
+def _address_ok(address: str) -> bool:
+    """A Dask address: a known protocol, a host, and a port number if one is given."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(address)
+        port = parts.port  # raises ValueError on a port out of range or not a number
+    except ValueError:  # also an unbalanced IPv6 bracket
+        return False
+    return parts.scheme in PROTOCOLS and bool(parts.hostname) and (port is None or port > 0)
 
 
 def check_execution(*, workers: int | None = None, scheduler: str | None = None) -> None:
@@ -225,8 +241,9 @@ def make_executor(
             return
         try:
             client = Client(value, timeout="20s")
-        except OSError as error:
-            raise InputError(f"--scheduler {value}: cannot connect ({error})") from None
+        except Exception as error:  # OSError, TimeoutError, ValueError from the comm layer
+            reason = " ".join(str(error).split()) or type(error).__name__
+            raise InputError(f"--scheduler {value}: cannot connect ({reason})") from None
         with client:
             client.run(warm_up)
             client.register_worker_callbacks(warm_up)  # workers that join later, too

@@ -75,7 +75,8 @@ class ChunkStore:
         Parameters
         ----------
         fingerprint : mapping
-            JSON-ready description of the run; a resume must match it.
+            JSON-ready description of the run, one entry per part (e.g. ``data``, ``spec``,
+            ``seed``, ``versions``: hashes or values); a resume must match every part.
         resume : bool
             Keep the chunks of an earlier, interrupted run with the same fingerprint. Without
             it, earlier chunks are deleted.
@@ -88,26 +89,64 @@ class ChunkStore:
         Raises
         ------
         InputError
-            ``resume`` with a different run's chunks in the folder.
+            ``resume`` with a different run's chunks in the folder (naming what changed), or
+            a manifest that cannot be read; the store's folder (or a parent) is a file.
+
+        Warns
+        -----
+        UserWarning
+            A damaged chunk (unreadable, other columns, or rows of tasks already in an earlier
+            chunk) is set aside on resume: its tasks run again.
         """
         manifest = self.folder / MANIFEST
         fingerprint = json.loads(json.dumps(fingerprint))
-        if resume and manifest.is_file():
-            earlier = json.loads(manifest.read_text(encoding="utf-8"))
-            if earlier != fingerprint:
+        self._check_folders()
+        if resume and manifest.exists():
+            changed = _changed_parts(_read_manifest(manifest), fingerprint)
+            if changed:
                 raise InputError(
-                    f"{self.folder}: --resume: the interrupted run there was a different run "
-                    "(spec, seed or sample changed); run without --resume to start afresh"
+                    f"{self.folder}: --resume: the interrupted run there differs from this one "
+                    f"in: {', '.join(changed)}; run without --resume to start afresh"
                 )
         elif self.folder.exists():
             shutil.rmtree(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json(manifest, fingerprint)
-        chunks = self.chunks()
-        self._next = 1 + max((int(p.stem.split("-")[1]) for p in chunks), default=-1)
+        done = self._valid_chunks() if resume else set()
+        self._next = 1 + max((_chunk_number(p) for p in self.chunks()), default=-1)
+        return done
+
+    def _check_folders(self) -> None:
+        for folder in (self.folder, *self.folder.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    raise InputError(f"{folder}: exists and is not a folder; remove it first")
+                return
+
+    def _valid_chunks(self) -> set[str]:
+        """Task keys of the whole chunks; damaged ones are moved aside with a warning."""
+        import warnings
+
         done: set[str] = set()
-        for path in chunks:
-            done.update(pd.read_parquet(path, columns=[self.task_column])[self.task_column])
+        for path in self.chunks():
+            try:
+                frame = pd.read_parquet(path)
+                reason = None
+                if list(frame.columns) != list(self.schema):
+                    reason = "other columns"
+                elif set(frame[self.task_column]) & done:
+                    reason = "rows of tasks already in an earlier chunk"
+            except Exception as error:  # pyarrow raises several types on damaged files
+                reason = f"unreadable: {type(error).__name__}"
+            if reason is None:
+                done.update(frame[self.task_column])
+                continue
+            path.rename(path.with_name(f"damaged-{path.name}"))
+            warnings.warn(
+                f"{path}: --resume: damaged chunk set aside ({reason}); its tasks run again",
+                UserWarning,
+                stacklevel=3,
+            )
         return done
 
     def chunks(self) -> list[Path]:
@@ -172,6 +211,82 @@ class ChunkStore:
         None
         """
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def run_fingerprint(
+    command: str, *, seed: int, spec: Any, data: bytes | str = b"", **settings: Any
+) -> dict[str, Any]:
+    """What a resumable run was computed from, part by part (a resume must match every part).
+
+    Parameters
+    ----------
+    command : str
+        ``"multiverse"`` or ``"simulate"``.
+    seed : int
+        The master seed.
+    spec : object
+        The validated settings (JSON-ready after ``str`` of unknown types); hashed.
+    data : bytes or str
+        The data table as read (e.g. its CSV text); hashed.
+    **settings
+        Other JSON-ready settings (``sample``, ``file``: the file's bytes hashed by the caller).
+
+    Returns
+    -------
+    dict
+        ``command``, ``seed``, ``spec`` and ``data`` (SHA-256), ``versions``
+        (:func:`bayesmeta.versions.stack_versions`) and ``settings``.
+    """
+    import hashlib
+
+    from bayesmeta.versions import stack_versions
+
+    def sha(value: bytes | str) -> str:
+        return hashlib.sha256(value.encode() if isinstance(value, str) else value).hexdigest()
+
+    return {
+        "command": command,
+        "seed": int(seed),
+        "spec": sha(json.dumps(spec, sort_keys=True, default=str)),
+        "data": sha(data),
+        "versions": stack_versions(),
+        "settings": json.loads(json.dumps(settings, sort_keys=True, default=str)),
+    }
+
+
+def _chunk_number(path: Path) -> int:
+    try:
+        return int(path.stem.split("-")[1])
+    except (IndexError, ValueError):
+        return -1
+
+
+def _read_manifest(manifest: Path) -> dict[str, Any]:
+    try:
+        earlier = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        earlier = None
+    if not isinstance(earlier, dict):
+        raise InputError(
+            f"{manifest}: --resume: the manifest of the interrupted run is damaged, so it cannot "
+            "be checked; run without --resume to start afresh"
+        )
+    return earlier
+
+
+def _changed_parts(earlier: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    """The parts of two fingerprints that differ (``versions`` names the packages)."""
+    changed = []
+    for key in sorted(set(earlier) | set(now)):
+        before, after = earlier.get(key), now.get(key)
+        if before == after:
+            continue
+        if key == "versions" and isinstance(before, dict) and isinstance(after, dict):
+            packages = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+            changed.append(f"software versions ({', '.join(packages)})")
+        else:
+            changed.append(key)
+    return changed
 
 
 def write_table(frame: pd.DataFrame, folder: str | Path, stem: str) -> list[str]:

@@ -21,6 +21,7 @@ mixed-radix enumeration has the task key ``i`` zero-padded, so the table sorts i
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -78,25 +79,61 @@ class Multiverse:
     threshold: float
     sample: int | None = None
 
-    def dimensions(self, studies: Sequence[str]) -> list[tuple[str, list[Any]]]:
-        """The enumerated dimensions (name, options); the last one is the analysis.
+    def subsets(self, data: Any) -> list[dict[str, Any]]:
+        """Every possible subset: each filter level x minimum size x study left out.
+
+        A study is left out only of subsets that contain it: leaving out a study the filters
+        or the minimum size already removed is no specification at all, so it is never
+        generated (nor counted).
 
         Parameters
         ----------
-        studies : sequence of str
-            The outcome's studies (the leave-one-out options).
+        data : MetaData
+            The outcome's studies, with the filtered covariates.
+
+        Returns
+        -------
+        list of dict
+            One dict of subset choices (``filter_<covariate>``, ``min_total``, ``left_out``)
+            per subset, in the order of the enumeration.
+        """
+        import pandas as pd
+
+        studies = list(data.studies)
+        totals = np.asarray(data.total)
+        values = {
+            c: np.array(["" if pd.isna(v) else str(v) for v in data.covariates[c]], dtype=object)
+            for c, _ in self.filters
+        }
+        out: list[dict[str, Any]] = []
+        for levels in itertools.product(*(["all", *lv] for _, lv in self.filters)):
+            keep_filters = np.ones(len(studies), dtype=bool)
+            for (covariate, _), level in zip(self.filters, levels, strict=True):
+                if level != "all":
+                    keep_filters &= values[covariate] == level
+            named = {
+                f"filter_{c}": level for (c, _), level in zip(self.filters, levels, strict=True)
+            }
+            for min_total in self.min_total:
+                keep = keep_filters & (totals >= min_total)
+                inside = sorted(s for s, k in zip(studies, keep, strict=True) if k)
+                for left_out in ["", *inside] if self.leave_one_out else [""]:
+                    out.append({**named, "min_total": min_total, "left_out": left_out})
+        return out
+
+    def dimensions(self, data: Any) -> list[tuple[str, list[Any]]]:
+        """The enumerated dimensions (name, options): the possible subsets, then the analyses.
+
+        Parameters
+        ----------
+        data : MetaData
+            The outcome's studies (see :meth:`subsets`).
 
         Returns
         -------
         list of (str, list)
         """
-        dims: list[tuple[str, list[Any]]] = [
-            (f"filter_{c}", ["all", *levels]) for c, levels in self.filters
-        ]
-        dims.append(("min_total", list(self.min_total)))
-        dims.append(("left_out", ["", *sorted(studies)] if self.leave_one_out else [""]))
-        dims.append(("analysis", list(self.analyses)))
-        return dims
+        return [("subset", self.subsets(data)), ("analysis", list(self.analyses))]
 
     def choice_columns(self) -> list[str]:
         """The columns naming a specification's choices, in table order.
@@ -144,12 +181,12 @@ def choice_at(dims: Sequence[tuple[str, list[Any]]], index: int) -> dict[str, An
     Returns
     -------
     dict
-        One column per choice (the analysis spread into its four columns).
+        One column per choice (a dict option, such as the analysis, spread into its columns).
     """
     out: dict[str, Any] = {}
     for name, options in reversed(dims):
         index, position = divmod(index, len(options))
-        if name == "analysis":
+        if isinstance(options[position], dict):
             out.update(options[position])
         else:
             out[name] = options[position]

@@ -55,13 +55,14 @@ def report_blocks(
         blocks.append(
             Paragraph(
                 f"The choice that moves the estimate most is {s['most_influential']}: the share of "
-                "the variance of logit(estimate) each choice explains alone (eta squared):"
+                "the variance of logit(estimate) each choice explains alone (eta squared), over "
+                "the fitted specifications it applies to (choices with one option are left out):"
             )
         )
     blocks.append(
         table(
-            ["choice", "options", "variance share"],
-            [[v["choice"], v["options"], f"{v['share']:.3f}"] for v in s["variance"]],
+            ["choice", "options", "specifications", "variance share"],
+            [[v["choice"], v["options"], v["rows"], f"{v['share']:.3f}"] for v in s["variance"]],
         )
     )
     blocks.append(Image(figure, "specification curve"))

@@ -9,8 +9,10 @@ from typing import Any
 
 from bayesmeta.analysis.specfile import AnalysisSpec, read_frame
 from bayesmeta.errors import SpecError
+from bayesmeta.folders import claimed, writing
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.executor import check_execution
+from bayesmeta.many.store import run_fingerprint
 from bayesmeta.many.tasks import default_batch
 from bayesmeta.multiverse.choices import Multiverse, size, specifications
 from bayesmeta.multiverse.fit import Context, run_batch, schema
@@ -18,6 +20,9 @@ from bayesmeta.multiverse.report import write_outputs
 from bayesmeta.multiverse.summary import summarize
 
 PROGRESS = ".progress"
+RESUME_HINT = (
+    "the finished rows are kept in {out}/.progress: the same command with --resume continues"
+)
 
 
 def multiverse_data(spec: AnalysisSpec, multiverse: Multiverse):
@@ -102,7 +107,7 @@ def run_multiverse(
     data = multiverse_data(spec, multiverse)
     sample = sample if sample is not None else multiverse.sample
     seed = int(spec.sampler["seed"])
-    dims = multiverse.dimensions(data.studies)
+    dims = multiverse.dimensions(data)
     total = size(dims) if sample is None else min(sample, size(dims))
     columns = multiverse.choice_columns()
     nuts = {k: spec.sampler[k] for k in ("draws", "tune", "chains", "sampler")}
@@ -115,39 +120,43 @@ def run_multiverse(
     )
     out = Path(out)
     store = ChunkStore(out / PROGRESS / "chunks", schema=schema(columns))
-    fingerprint = {
-        "command": "multiverse",
-        "spec": spec.to_dict() | {"path": spec.path.name},
-        "multiverse": dataclasses.asdict(multiverse),
-        "sample": sample,
-        "studies": list(data.studies),
-    }
-    done = store.open(fingerprint=fingerprint, resume=resume)
-    progress = Progress(total, done=len(done), enabled=show_progress, label="specifications")
-    with make_executor(workers=workers, scheduler=scheduler) as executor:
-        ran = run_tasks(
-            specifications(dims, sample=sample, seed=seed),
-            worker=run_batch,
-            context=context,
-            executor=executor,
-            store=store,
-            done=done,
-            batch_size=batch_size or default_batch(total),
-            progress=progress,
-        )
-    frame = store.table(sort_by=["task"])
-    summary = summarize(frame, columns=columns, threshold=multiverse.threshold)
-    summary["excluded"] = data.excluded_records()
-    files = write_outputs(
-        frame,
-        summary,
-        columns=columns,
-        staging=out / PROGRESS / "final",
-        out=out,
-        title=spec.title,
-        description=spec.description,
+    fingerprint = run_fingerprint(
+        "multiverse",
+        seed=seed,
+        spec={"spec": spec.to_dict(), "multiverse": dataclasses.asdict(multiverse)},
+        data=read_frame(spec).to_csv(index=False),
+        sample=sample,
     )
-    store.remove()
-    (out / PROGRESS / "final").rmdir()
-    (out / PROGRESS).rmdir()
+    with claimed(out), writing(out, hint=RESUME_HINT.format(out=out)):
+        # the executor first: a scheduler that cannot be reached leaves nothing in --out
+        with make_executor(workers=workers, scheduler=scheduler) as executor:
+            done = store.open(fingerprint=fingerprint, resume=resume)
+            progress = Progress(
+                total, done=len(done), enabled=show_progress, label="specifications"
+            )
+            ran = run_tasks(
+                specifications(dims, sample=sample, seed=seed),
+                worker=run_batch,
+                context=context,
+                executor=executor,
+                store=store,
+                done=done,
+                batch_size=batch_size or default_batch(total),
+                progress=progress,
+            )
+        frame = store.table(sort_by=["task"])
+        summary = summarize(frame, columns=columns, threshold=multiverse.threshold)
+        summary["excluded"] = data.excluded_records()
+        files = write_outputs(
+            frame,
+            summary,
+            columns=columns,
+            staging=out / PROGRESS / "final",
+            out=out,
+            title=spec.title,
+            description=spec.description,
+        )
+        store.remove()
+        (out / PROGRESS / "final").rmdir()
+        (out / PROGRESS).rmdir()
     return {**summary, "files": files, "ran": ran}

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bayesmeta.folders import claimed, writing
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.executor import check_execution
+from bayesmeta.many.store import run_fingerprint
 from bayesmeta.many.tasks import default_batch
 from bayesmeta.simulate.metrics import metrics_table
 from bayesmeta.simulate.report import write_outputs
@@ -16,6 +18,9 @@ from bayesmeta.simulate.scenarios import Scenario, Study
 from bayesmeta.simulate.worker import SCHEMA, Context, run_batch, task_key
 
 PROGRESS = ".progress"
+RESUME_HINT = (
+    "the finished rows are kept in {out}/.progress: the same command with --resume continues"
+)
 
 
 def replicate_tasks(study: Study) -> Iterator[tuple[str, tuple[Scenario, int]]]:
@@ -73,13 +78,10 @@ def run_simulation(
     check_execution(workers=workers, scheduler=scheduler)
     out = Path(out)
     store = ChunkStore(out / PROGRESS / "chunks", schema=SCHEMA)
-    fingerprint = {
-        "command": "simulate",
-        "study": {**dataclasses.asdict(study), "path": study.path.name},
-    }
-    done = store.open(fingerprint=fingerprint, resume=resume)
+    fingerprint = run_fingerprint(
+        "simulate", seed=study.seed, spec={**dataclasses.asdict(study), "path": study.path.name}
+    )
     total = len(study.scenarios) * study.replicates
-    progress = Progress(total, done=len(done), enabled=show_progress, label="replicates")
     context = Context(
         seed=study.seed,
         methods=study.methods,
@@ -87,34 +89,38 @@ def run_simulation(
         priors=study.priors,
         nuts=study.nuts,
     )
-    with make_executor(workers=workers, scheduler=scheduler) as executor:
-        ran = run_tasks(
-            replicate_tasks(study),
-            worker=run_batch,
-            context=context,
-            executor=executor,
-            store=store,
-            done=done,
-            batch_size=batch_size or default_batch(total),
-            progress=progress,
+    with claimed(out), writing(out, hint=RESUME_HINT.format(out=out)):
+        # the executor first: a scheduler that cannot be reached leaves nothing in --out
+        with make_executor(workers=workers, scheduler=scheduler) as executor:
+            done = store.open(fingerprint=fingerprint, resume=resume)
+            progress = Progress(total, done=len(done), enabled=show_progress, label="replicates")
+            ran = run_tasks(
+                replicate_tasks(study),
+                worker=run_batch,
+                context=context,
+                executor=executor,
+                store=store,
+                done=done,
+                batch_size=batch_size or default_batch(total),
+                progress=progress,
+            )
+        replicates = store.table(sort_by=["task", "method"])
+        metrics = metrics_table(replicates, study.scenarios)
+        summary = {
+            "scenarios": len(study.scenarios),
+            "replicates": study.replicates,
+            "methods": list(study.methods),
+            "fits": len(replicates),
+        }
+        files = write_outputs(
+            replicates,
+            metrics,
+            study,
+            staging=out / PROGRESS / "final",
+            out=out,
+            summary={**summary, "metrics": metrics.to_dict("records")},
         )
-    replicates = store.table(sort_by=["task", "method"])
-    metrics = metrics_table(replicates, study.scenarios)
-    summary = {
-        "scenarios": len(study.scenarios),
-        "replicates": study.replicates,
-        "methods": list(study.methods),
-        "fits": len(replicates),
-    }
-    files = write_outputs(
-        replicates,
-        metrics,
-        study,
-        staging=out / PROGRESS / "final",
-        out=out,
-        summary={**summary, "metrics": metrics.to_dict("records")},
-    )
-    store.remove()
-    (out / PROGRESS / "final").rmdir()
-    (out / PROGRESS).rmdir()
+        store.remove()
+        (out / PROGRESS / "final").rmdir()
+        (out / PROGRESS).rmdir()
     return {**summary, "ran": ran, "files": files, "metrics": metrics.to_dict("records")}

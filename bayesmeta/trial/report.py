@@ -8,13 +8,8 @@ after), so an interrupted run leaves the previous folder or nothing, never half 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-from bayesmeta.errors import InputError
 
 Writer = Callable[[Path], object]
 
@@ -25,7 +20,8 @@ def write_folder(target: str | Path, files: dict[str, Writer]) -> list[str]:
     Parameters
     ----------
     target : str or Path
-        The report folder; replaced if it exists.
+        The report folder; replaced if it exists and holds only these files
+        (:func:`bayesmeta.folders.replaced_folder`).
     files : dict
         File name -> callable writing that file at the given path.
 
@@ -33,25 +29,18 @@ def write_folder(target: str | Path, files: dict[str, Writer]) -> list[str]:
     -------
     list of str
         The file names written.
+
+    Raises
+    ------
+    OutputError
+        ``target`` is a file or a folder of someone else's files, or writing failed (full
+        disk): the previous folder is left as it was.
     """
-    target = Path(target)
-    if target.exists() and not target.is_dir():
-        raise InputError(f"--out {target}: exists and is not a folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    from bayesmeta.folders import replaced_folder
+
+    with replaced_folder(target, known=frozenset(files)) as staging:
         for name, writer in files.items():
             writer(staging / name)
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            os.replace(target, old / target.name)
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return list(files)
 
 

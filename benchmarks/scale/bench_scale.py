@@ -82,7 +82,7 @@ def layer(options: dict) -> None:
     spec = load_spec(SPEC)
     multiverse = spec.multiverse
     data = multiverse_data(spec, multiverse)
-    dims = multiverse.dimensions(data.studies)
+    dims = multiverse.dimensions(data)
     covariates = [c for c, _ in multiverse.filters]
     context = Context.of(data, covariates=covariates, seed=1, min_studies=multiverse.min_studies)
     with tempfile.TemporaryDirectory() as folder:

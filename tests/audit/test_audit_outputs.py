@@ -137,11 +137,16 @@ def test_fit_out_rerun_leaves_no_stale_contrasts(tmp_path, capsys):
 
 
 def test_a_second_process_on_the_same_folder_is_refused(tmp_path, capsys):
-    from bayesmeta.folders import locked
+    import fcntl
 
     spec, out = write_spec(tmp_path / "specs", "m"), tmp_path / "out"
-    with locked(out):
+    # another process's lock (an in-process `locked` is re-entrant: the CLI holds it already)
+    handle = os.open(tmp_path / ".out.bayesmeta-lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         one_line_error(["run", str(spec), "--out", str(out)], capsys, "another bayesmeta process")
+    finally:
+        os.close(handle)
     assert not (out / "m").exists()
     assert main(["run", str(spec), "--out", str(out)]) == 0  # free again
     capsys.readouterr()

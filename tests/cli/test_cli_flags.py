@@ -570,6 +570,33 @@ CASES += [
 ]
 
 
+# several outcomes at once (issue 20): freq's multivariate GLMM on the bundled data
+FREQ_1 = ["freq", "cart_wu2025", "--events", "orr_events", "--total", "orr_total", "--json"]
+FREQ_J = ["freq", "cart_wu2025", "--outcomes", "orr,crr", "--json"]
+CASES += [
+    ("freq", "--outcomes", FREQ_1, FREQ_J, "changes"),
+    (
+        "freq",
+        "--outcomes",
+        FREQ_J,
+        ["freq", "cart_wu2025", "--outcomes", "orr,dead", "--json"],
+        "changes",
+    ),
+    ("freq", "--events", FREQ_J, [*FREQ_J, "--events", "orr_events"], "refused"),
+    ("freq", "--total", FREQ_J, [*FREQ_J, "--total", "orr_total"], "refused"),
+    ("freq", "--method", FREQ_J, [*FREQ_J, "--method", "REML"], "refused"),
+    ("freq", "--mods", FREQ_J, [*FREQ_J, "--mods", "age_median"], "changes"),
+    ("freq", "--level", FREQ_J, [*FREQ_J, "--level", "0.9"], "changes"),
+    ("freq", "--json", FREQ_J[:-1], FREQ_J, "changes"),
+    ("freq", "--by", FREQ_J, [*FREQ_J, "--by", "cancer_type"], "refused"),
+    ("freq", "--tau2", FREQ_J, [*FREQ_J, "--tau2", "common"], "refused"),
+    ("freq", "--bias", FREQ_J, [*FREQ_J, "--bias"], "refused"),
+    ("freq", "--pi", FREQ_J, [*FREQ_J, "--pi", "t"], "refused"),
+    ("freq", "--measure", FREQ_J, [*FREQ_J, "--measure", "PFT"], "refused"),
+    ("freq", "--ci", FREQ_J, [*FREQ_J, "--ci", "hk"], "refused"),
+]
+
+
 def _ids() -> list[str]:
     seen: dict[str, int] = {}
     ids = []

@@ -124,11 +124,14 @@ def test_report_folders(tmp_path, small_csv, map_json, capsys):
     assert "success" in stdout
     names = sorted(p.name for p in design_out.iterdir())
     assert names == ["design.json", "oc.csv", "oc.png", "report.md"]
-    (design_out / "stale.txt").write_text("from an older run")
-    argv[argv.index("30")] = "25"  # a second run replaces the folder as a whole
+    (design_out / "stale.txt").write_text("someone else's file")
+    argv[argv.index("30")] = "25"  # a folder with a file bayesmeta does not write: refused
     status, _, err = _run(argv, capsys)
+    assert status == 2 and "not written by bayesmeta" in err, err
+    assert (design_out / "stale.txt").exists()
+    (design_out / "stale.txt").unlink()
+    status, _, err = _run(argv, capsys)  # a second run replaces the folder as a whole
     assert status == 0, err
-    assert not (design_out / "stale.txt").exists()
     assert json.loads((design_out / "design.json").read_text())["n"] == 25
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 

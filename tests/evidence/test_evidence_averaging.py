@@ -165,3 +165,20 @@ def test_cli_compare_prints_posterior_model_probabilities_beside_weights(capsys)
     out = capsys.readouterr().out
     assert "P(M|y)" in out and "which model predicts the next study best" in out
     assert "which model is most probable" in out
+
+
+def test_average_lists_the_excluded_studies_in_text_and_json(capsys):
+    """Issue 24, defect 17: the 8 bundled studies without ORR are listed, not silently dropped."""
+    from bayesmeta.cli import main
+    from bayesmeta.data import cart_outcome
+
+    missing = {e.study for e in cart_outcome("orr").excluded}
+    assert len(missing) == 8
+    specs = [str(ROOT / "models" / f) for f in ("orr_pooled.toml", "orr_by_cancer_type.toml")]
+    assert main(["average", *specs, "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert {e["study"] for e in payload["excluded"]} == missing
+    assert all(e["reason"] for e in payload["excluded"])
+    assert main(["average", *specs]) == 0
+    text = capsys.readouterr().out
+    assert "excluded: 8 studies" in text and all(s in text for s in missing)

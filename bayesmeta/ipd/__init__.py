@@ -1,0 +1,1 @@
+"""One-stage individual patient data (IPD) meta-analysis: within- vs across-trial effects."""

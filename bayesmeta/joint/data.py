@@ -1,0 +1,347 @@
+"""`JointData`: several outcomes per study, each study contributing the outcomes it reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from bayesmeta.data.metadata import Exclusion, MetaData
+from bayesmeta.data.reader import _check_size, _count, _is_missing, _study_labels, read_table
+from bayesmeta.errors import InputError
+from bayesmeta.joint.columns import OutcomeColumns, parse_outcomes, resolve_columns
+
+__all__ = ["JointData", "joint_from_csv", "joint_from_frame"]
+
+
+def _frozen(values: np.ndarray, dtype: type) -> np.ndarray:
+    array = np.array(values, dtype=dtype, copy=True)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True)
+class JointData:
+    """Events and totals of several outcomes on the same studies.
+
+    Build it with :func:`joint_from_frame` or :func:`joint_from_csv`, which validate every
+    cell; the constructor trusts its arguments.
+
+    Attributes
+    ----------
+    studies : tuple of str
+        Studies reporting at least one outcome, in input order.
+    outcomes : tuple of OutcomeColumns
+        The outcomes and their columns, in the order asked for.
+    events, total : numpy.ndarray
+        Read-only int64 arrays ``(study, outcome)``; 0 where not reported.
+    reported : numpy.ndarray
+        Read-only bool array ``(study, outcome)``: the study reports the outcome.
+    covariates : pandas.DataFrame
+        Study-level covariates indexed by study label (a private copy).
+    excluded : tuple of Exclusion
+        Studies left out (no outcome reported, a missing covariate), with the reason.
+    """
+
+    studies: tuple[str, ...]
+    outcomes: tuple[OutcomeColumns, ...]
+    events: np.ndarray
+    total: np.ndarray
+    reported: np.ndarray
+    covariates: pd.DataFrame = field(repr=False)
+    excluded: tuple[Exclusion, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "events", _frozen(self.events, np.int64))
+        object.__setattr__(self, "total", _frozen(self.total, np.int64))
+        object.__setattr__(self, "reported", _frozen(self.reported, bool))
+        shape = (len(self.studies), len(self.outcomes))
+        if not (self.events.shape == self.total.shape == self.reported.shape == shape):
+            raise ValueError("events, total and reported must be (study, outcome) arrays")
+        if len(self.covariates) != len(self.studies):
+            raise ValueError("covariates must have one row per study")
+
+    @property
+    def k(self) -> int:
+        """Number of studies in the analysis."""
+        return len(self.studies)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The outcomes' names."""
+        return tuple(o.name for o in self.outcomes)
+
+    def index(self, name: str) -> int:
+        """Position of an outcome by name (``InputError`` naming it if unknown)."""
+        if name not in self.names:
+            raise InputError(f"unknown outcome '{name}' (outcomes: {', '.join(self.names)})")
+        return self.names.index(name)
+
+    def long(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The reported cells, study-major: (study index, outcome index, events, total).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+        """
+        study, outcome = np.nonzero(self.reported)
+        return study, outcome, self.events[study, outcome], self.total[study, outcome]
+
+    def to_long_frame(self) -> pd.DataFrame:
+        """One row per reported (study, outcome): ``study, outcome, events, total``.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        study, outcome, events, total = self.long()
+        return pd.DataFrame(
+            {
+                "study": [self.studies[i] for i in study],
+                "outcome": [self.names[o] for o in outcome],
+                "events": events,
+                "total": total,
+            }
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Number of studies reporting each outcome, and all of them (``"all"``)."""
+        out = {name: int(self.reported[:, j].sum()) for j, name in enumerate(self.names)}
+        out["all"] = int(self.reported.all(axis=1).sum())
+        return out
+
+    def outcome(self, name: str) -> MetaData:
+        """One outcome alone, as the single-outcome :class:`MetaData` (its own exclusions).
+
+        Parameters
+        ----------
+        name : str
+            The outcome's name.
+
+        Returns
+        -------
+        MetaData
+        """
+        j = self.index(name)
+        keep = self.reported[:, j]
+        absent = tuple(
+            Exclusion(s, f"outcome '{name}' not reported")
+            for s, k in zip(self.studies, keep, strict=True)
+            if not k
+        )
+        return MetaData(
+            studies=tuple(s for s, k in zip(self.studies, keep, strict=True) if k),
+            events=self.events[keep, j],
+            total=self.total[keep, j],
+            covariates=self.covariates.loc[keep].copy(),
+            excluded=self.excluded + absent,
+            outcome=name,
+        )
+
+    def complete_for(self, columns: Sequence[str]) -> JointData:
+        """Keep the studies that have every covariate in ``columns``; record the others.
+
+        Parameters
+        ----------
+        columns : sequence of str
+            Covariate columns.
+
+        Returns
+        -------
+        JointData
+        """
+        for column in columns:
+            if column not in self.covariates.columns:
+                available = ", ".join(map(str, self.covariates.columns)) or "none"
+                raise InputError(
+                    f"covariate '{column}' is not a column of the data (covariates: {available})"
+                )
+        keep = np.ones(self.k, dtype=bool)
+        dropped = []
+        for position, study in enumerate(self.studies):
+            missing = [c for c in columns if pd.isna(self.covariates.iloc[position][c])]
+            if missing:
+                keep[position] = False
+                dropped.append(Exclusion(study, f"missing covariate '{missing[0]}'"))
+        if not keep.any():
+            raise InputError(f"no study has every covariate of {', '.join(columns)}")
+        return self.subset(keep, exclusions=tuple(dropped))
+
+    def subset(self, keep: np.ndarray, *, exclusions: tuple[Exclusion, ...]) -> JointData:
+        """The studies selected by a boolean mask, with ``exclusions`` recorded for the others.
+
+        Parameters
+        ----------
+        keep : numpy.ndarray
+            Boolean mask over ``studies``.
+        exclusions : tuple of Exclusion
+            Why the others were left out.
+
+        Returns
+        -------
+        JointData
+        """
+        keep = np.asarray(keep, dtype=bool)
+        return JointData(
+            studies=tuple(s for s, k in zip(self.studies, keep, strict=True) if k),
+            outcomes=self.outcomes,
+            events=self.events[keep],
+            total=self.total[keep],
+            reported=self.reported[keep],
+            covariates=self.covariates.loc[keep].copy(),
+            excluded=self.excluded + exclusions,
+        )
+
+    def excluded_records(self) -> list[dict[str, str]]:
+        """Excluded studies as JSON-ready dictionaries."""
+        return [e.to_dict() for e in self.excluded]
+
+
+def joint_from_csv(
+    path: str,
+    *,
+    outcomes: str | Sequence[str] | Sequence[OutcomeColumns],
+    study: str = "study",
+    covariates: Sequence[str] | None = None,
+) -> JointData:
+    """Read and validate a CSV file; see :func:`joint_from_frame` for the options.
+
+    Parameters
+    ----------
+    path : str
+        The CSV file.
+    outcomes : str, sequence of str or sequence of OutcomeColumns
+        The outcomes (``"orr,crr,dead"`` or ``"resp=x1:n1,cr=x2:n2"``).
+    study : str, optional
+        Column with unique study labels.
+    covariates : sequence of str, optional
+        Covariate columns to keep (default: every other column).
+
+    Returns
+    -------
+    JointData
+    """
+    return joint_from_frame(read_table(path), outcomes=outcomes, study=study, covariates=covariates)
+
+
+def joint_from_frame(
+    frame: pd.DataFrame,
+    *,
+    outcomes: str | Sequence[str] | Sequence[OutcomeColumns],
+    study: str = "study",
+    covariates: Sequence[str] | None = None,
+) -> JointData:
+    """Validate a wide table (one row per study, two columns per outcome) into `JointData`.
+
+    A study contributes the outcomes it reports (both columns given); an outcome with both
+    columns empty is simply absent. A study reporting none of the outcomes is excluded and
+    listed in ``excluded``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per study. It is never modified.
+    outcomes : str, sequence of str or sequence of OutcomeColumns
+        ``"orr,crr,dead"`` (columns ``<name>_events``/``<name>_total``; ``death`` falls back to
+        the bundled ``dead_*`` columns) or ``"resp=x1:n1,cr=x2:n2"``.
+    study : str, default "study"
+        Column with unique study labels.
+    covariates : sequence of str, optional
+        Study-level covariate columns to keep; by default every column not used above.
+
+    Returns
+    -------
+    JointData
+
+    Raises
+    ------
+    InputError
+        One line naming the study and field (as :func:`bayesmeta.data.from_frame`), or the
+        outcome whose column does not exist.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    if frame.empty:
+        raise InputError("the data table has no rows")
+    if isinstance(outcomes, str) or not all(isinstance(o, OutcomeColumns) for o in outcomes):
+        outcomes = parse_outcomes(outcomes)  # type: ignore[arg-type]
+    outcomes = resolve_columns(outcomes, list(map(str, frame.columns)))
+    if study not in frame.columns:
+        raise InputError(f"study column '{study}' not found (columns: {', '.join(frame.columns)})")
+    used: dict[str, str] = {study: "the study label"}
+    for o in outcomes:
+        for role, column in (("events", o.events), ("total", o.total)):
+            if column not in frame.columns:
+                available = ", ".join(map(str, frame.columns))
+                raise InputError(
+                    f"outcome '{o.name}': {role} column '{column}' not found (columns: {available})"
+                )
+            if column in used:
+                raise InputError(f"outcome '{o.name}': column '{column}' is already {used[column]}")
+            used[column] = f"the {role} of '{o.name}'"
+    if covariates is None:
+        covariates = [c for c in frame.columns if c not in used]
+    for column in covariates:
+        if column not in frame.columns:
+            raise InputError(f"covariate column '{column}' not found")
+
+    labels = _study_labels(frame[study], study)
+    m = len(outcomes)
+    events = np.zeros((len(labels), m), dtype=np.int64)
+    total = np.zeros((len(labels), m), dtype=np.int64)
+    reported = np.zeros((len(labels), m), dtype=bool)
+    for position, label in enumerate(labels):
+        for j, o in enumerate(outcomes):
+            cell = _cell(frame, position, label, o)
+            if cell is not None:
+                events[position, j], total[position, j] = cell
+                reported[position, j] = True
+    keep = reported.any(axis=1)
+    if not keep.any():
+        raise InputError(
+            "no study reports any of the outcomes " + ", ".join(o.name for o in outcomes)
+        )
+    excluded = tuple(
+        Exclusion(label, "reports none of the outcomes " + ", ".join(o.name for o in outcomes))
+        for label, k in zip(labels, keep, strict=True)
+        if not k
+    )
+    covariate_frame = frame.loc[keep, list(covariates)].copy()
+    covariate_frame.index = pd.Index(
+        [label for label, k in zip(labels, keep, strict=True) if k], name="study"
+    )
+    return JointData(
+        studies=tuple(label for label, k in zip(labels, keep, strict=True) if k),
+        outcomes=tuple(outcomes),
+        events=events[keep],
+        total=total[keep],
+        reported=reported[keep],
+        covariates=covariate_frame,
+        excluded=excluded,
+    )
+
+
+def _cell(
+    frame: pd.DataFrame, position: int, label: str, o: OutcomeColumns
+) -> tuple[int, int] | None:
+    """One study's (events, total) of one outcome; None when both are missing."""
+    raw_events = frame[o.events].iloc[position]
+    raw_total = frame[o.total].iloc[position]
+    events_missing, total_missing = _is_missing(raw_events), _is_missing(raw_total)
+    if events_missing and total_missing:
+        return None
+    if events_missing or total_missing:
+        absent, present = (o.events, o.total) if events_missing else (o.total, o.events)
+        raise InputError(f"study '{label}': '{absent}' is missing but '{present}' is given")
+    n_events = _count(raw_events, label, o.events)
+    n_total = _count(raw_total, label, o.total)
+    if n_total < 1:
+        raise InputError(f"study '{label}': '{o.total}' is {n_total}; it must be at least 1")
+    if n_events > n_total:
+        raise InputError(
+            f"study '{label}': '{o.events}' = {n_events} exceeds '{o.total}' = {n_total}"
+        )
+    _check_size(n_total, label, o.total)
+    return n_events, n_total
