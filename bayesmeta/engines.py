@@ -1,62 +1,163 @@
-"""The engine boundary: which engine fits a model, and the one place that calls either.
+"""The engine boundary: the registry of engines, which engine fits a model, and the one place
+that calls them.
 
-Two engines fit a :class:`~bayesmeta.model.spec.ModelSpec` into a
-:class:`~bayesmeta.model.result.BayesResult`: the exact quadrature engine
-(:mod:`bayesmeta.quad`) and NUTS (:mod:`bayesmeta.nuts`). They share the model layer
-(:mod:`bayesmeta.model`) and never import each other; ``analysis``, ``sensitivity`` and the CLI
-reach them only through this module. :func:`supports` is the one capability rule,
-:func:`resolve` turns ``"auto"`` into the exact engine wherever it is supported and NUTS
-otherwise, and :func:`fit` runs the resolved engine (``result.engine`` says which one ran).
+Engines implement :class:`bayesmeta.model.engine_api.Engine` (a ``name``, declared
+:class:`~bayesmeta.model.engine_api.Capabilities`, ``fit``): the exact quadrature engine
+(:mod:`bayesmeta.quad.engine`) and NUTS (:mod:`bayesmeta.nuts.engine`) are built in and loaded
+lazily; more are added with :func:`register_engine`. They share the model layer
+(:mod:`bayesmeta.model`) and never import each other nor this module; every other package
+reaches them only through here. :func:`supports` asks the engine's declarations,
+:func:`resolve` turns ``"auto"`` into the first exact engine that supports the model (else the
+first that does), and :func:`fit` runs the resolved engine (``result.engine`` says which one).
+A model no engine declares is refused in one line, never handed to NUTS by default.
 
-Both engines are imported inside the functions that use them, so importing this module is cheap.
+Both built-in engines are imported inside the functions that use them, so importing this
+module is cheap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from bayesmeta.errors import InputError
-from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED
+from bayesmeta.model.options import NutsOptions
 
 if TYPE_CHECKING:
+    from bayesmeta.model.engine_api import Engine, FitOptions
     from bayesmeta.model.result import BayesResult
     from bayesmeta.model.spec import ModelSpec
 
-#: Engine names: ``auto`` resolves to ``quadrature`` or ``nuts`` per model (:func:`resolve`).
+#: Engine names of the built-in engines and ``auto`` (CLI and spec-file choices); engines
+#: registered later are accepted too (:func:`engine_names`).
 ENGINES: tuple[str, ...] = ("auto", "quadrature", "nuts")
 #: The engine every entry point (Python, CLI, spec files, sensitivity) uses unless told otherwise.
 DEFAULT_ENGINE = "auto"
-#: The concrete engines, preferred first.
+#: The built-in concrete engines, preferred first.
 CONCRETE: tuple[str, ...] = ("quadrature", "nuts")
 
+#: Built-in engines: name -> module holding ``ENGINE`` (imported on first use).
+_BUILTIN: dict[str, str] = {"quadrature": "bayesmeta.quad.engine", "nuts": "bayesmeta.nuts.engine"}
+#: Registered engines in preference order (None: a built-in not imported yet).
+_REGISTRY: dict[str, Engine | None] = dict.fromkeys(_BUILTIN)
 
-def _check_engine(engine: str, allowed: tuple[str, ...] = ENGINES) -> None:
+
+def register_engine(engine: Engine, *, replace: bool = False) -> Engine:
+    """Add an engine to the registry (after the engines already there, in preference order).
+
+    Parameters
+    ----------
+    engine : Engine
+        An object with ``name``, ``capabilities`` (:class:`~bayesmeta.model.engine_api.Capabilities`),
+        ``supports(spec)`` and ``fit(spec, options)``.
+    replace : bool, default False
+        Allow replacing a registered engine of the same name (keeping its place).
+
+    Returns
+    -------
+    Engine
+        ``engine``.
+
+    Raises
+    ------
+    ValueError
+        ``auto`` as a name, or a name already registered without ``replace``.
+    """
+    name = engine.name
+    if name == "auto" or not isinstance(name, str) or not name:
+        raise ValueError(f"an engine cannot be called {name!r}")
+    if name in _REGISTRY and not replace:
+        raise ValueError(f"engine '{name}' is already registered")
+    _REGISTRY[name] = engine
+    return engine
+
+
+def unregister_engine(name: str) -> None:
+    """Remove a registered engine that is not built in (tests and plug-ins).
+
+    Parameters
+    ----------
+    name : str
+        Its name.
+
+    Returns
+    -------
+    None
+    """
+    if name in _BUILTIN:
+        raise ValueError(f"the built-in engine '{name}' cannot be removed")
+    _REGISTRY.pop(name, None)
+
+
+def engine_names() -> tuple[str, ...]:
+    """The registered concrete engines, preferred first.
+
+    Returns
+    -------
+    tuple of str
+    """
+    return tuple(_REGISTRY)
+
+
+def get_engine(name: str) -> Engine:
+    """The registered engine called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A concrete engine name.
+
+    Returns
+    -------
+    Engine
+
+    Raises
+    ------
+    InputError
+        Not a registered engine.
+    """
+    _check_engine(name, engine_names())
+    engine = _REGISTRY[name]
+    if engine is None:
+        engine = import_module(_BUILTIN[name]).ENGINE
+        _REGISTRY[name] = engine
+    return engine
+
+
+def _check_engine(engine: str, allowed: tuple[str, ...] | None = None) -> None:
+    allowed = ("auto", *engine_names()) if allowed is None else allowed
     if engine not in allowed:
         raise InputError(f"unknown engine '{engine}' (choose from {', '.join(allowed)})")
 
 
+def _preferred() -> list[str]:
+    """Concrete engines in the order ``auto`` tries them: exact ones first, then the rest."""
+    names = engine_names()
+    exact = [n for n in names if get_engine(n).capabilities.exact]
+    return exact + [n for n in names if n not in exact]
+
+
 def supports(spec: ModelSpec, engine: str) -> bool:
-    """Whether ``engine`` can fit ``spec``: the one capability rule of the package.
+    """Whether ``engine`` can fit ``spec``: the engine's own declaration.
 
     Parameters
     ----------
     spec : ModelSpec
         The model.
-    engine : {"quadrature", "nuts"}
-        A concrete engine.
+    engine : str
+        A registered concrete engine (``"quadrature"``, ``"nuts"``, ...).
 
     Returns
     -------
     bool
-        NUTS fits every model; so does the exact engine: the random, common and subgroup
-        models (separate or common tau) on (mu, tau) grids, the meta-regression by nested
-        quadrature over (beta, log tau) (:mod:`bayesmeta.quad.regression`).
+        The built-in engines both fit every binomial model: the exact engine the random,
+        common and subgroup models (separate or common tau) on (mu, tau) grids and the
+        meta-regression by nested quadrature over (beta, log tau)
+        (:mod:`bayesmeta.quad.regression`); NUTS all of them by sampling.
     """
-    _check_engine(engine, CONCRETE)
-    if engine == "nuts":
-        return True
-    return spec.kind in ("random", "common", "subgroup", "regression")
+    _check_engine(engine, engine_names())
+    return bool(get_engine(engine).supports(spec))
 
 
 def resolve(spec: ModelSpec, engine: str = DEFAULT_ENGINE) -> str:
@@ -66,26 +167,34 @@ def resolve(spec: ModelSpec, engine: str = DEFAULT_ENGINE) -> str:
     ----------
     spec : ModelSpec
         The model.
-    engine : {"auto", "quadrature", "nuts"}
-        ``auto``: the exact engine wherever it is supported, NUTS otherwise.
+    engine : str
+        ``auto`` (the first exact engine that supports the model, else the first engine that
+        does) or a registered engine name.
 
     Returns
     -------
     str
-        ``"quadrature"`` or ``"nuts"``.
+        The engine's name.
 
     Raises
     ------
     InputError
-        An unknown engine, or an engine that cannot fit this model.
+        An unknown engine, an engine that cannot fit this model, or (``auto``) no engine that
+        can.
     """
     _check_engine(engine)
+    what = f"a '{spec.kind}' model" + (
+        "" if spec.likelihood.name == "binomial" else f" with the {spec.likelihood.name} likelihood"
+    )
     if engine == "auto":
-        return next(name for name in CONCRETE if supports(spec, name))
+        for name in _preferred():
+            if supports(spec, name):
+                return name
+        raise InputError(f"no engine can fit {what}")
     if not supports(spec, engine):
-        raise InputError(
-            f"the {engine} engine cannot fit a '{spec.kind}' model; use engine='nuts' or 'auto'"
-        )
+        able = [name for name in _preferred() if supports(spec, name)]
+        hint = f"; use engine='{able[0]}' or 'auto'" if able else ""
+        raise InputError(f"the {engine} engine cannot fit {what}{hint}")
     return engine
 
 
@@ -93,11 +202,12 @@ def fit(
     spec: ModelSpec,
     *,
     engine: str = DEFAULT_ENGINE,
-    draws: int = 1000,
-    tune: int = 1000,
-    chains: int = 4,
-    seed: int = DEFAULT_SEED,
-    sampler: str = DEFAULT_SAMPLER,
+    options: FitOptions | None = None,
+    draws: int | None = None,
+    tune: int | None = None,
+    chains: int | None = None,
+    seed: int | None = None,
+    sampler: str | None = None,
     hdi: bool = False,
     target_accept: float | None = None,
     thresholds: Sequence[float] = (),
@@ -109,14 +219,17 @@ def fit(
     ----------
     spec : ModelSpec
         From :func:`bayesmeta.model.spec.build_model`.
-    engine : {"auto", "quadrature", "nuts"}
-        ``auto`` (default): exact where supported, NUTS otherwise.
-    draws, tune, chains : int
-        Kept draws and tuning steps per chain, number of chains (NUTS only).
-    seed : int
-        Random seed; the same seed gives identical numbers (NUTS only; the exact engine is
-        deterministic).
-    sampler : {"pymc", "nutpie", "numpyro"}
+    engine : str
+        ``auto`` (default): exact where supported, else the first engine that supports the
+        model; or a registered engine name (``"quadrature"``, ``"nuts"``).
+    options : FitOptions, optional
+        All settings at once; the keywords below are ignored when given.
+    draws, tune, chains : int, optional
+        Kept draws and tuning steps per chain, number of chains (sampling engines; defaults in
+        :class:`~bayesmeta.model.options.NutsOptions`).
+    seed : int, optional
+        Random seed; the same seed gives identical numbers (the exact engine is deterministic).
+    sampler : {"pymc", "nutpie", "numpyro"}, optional
         NUTS implementation (nutpie and numpyro when installed).
     hdi : bool
         Highest-density instead of equal-tailed 95% intervals.
@@ -126,60 +239,73 @@ def fit(
         Rates X for ``result.prob_above`` (P(rate > X)): exact from the engine's CDFs, or from
         the draws with NUTS.
     benchmark : float, optional
-        Rate B for the one-sided Bayes factor ``pooled_vs_benchmark`` (exact engine only).
+        Rate B for the one-sided Bayes factor ``pooled_vs_benchmark`` (engines declaring
+        ``benchmark``: the exact engine).
 
     Returns
     -------
     BayesResult
         Exact fits carry ``bayes_factors`` (heterogeneity, each covariate, the benchmark; see
-        :mod:`bayesmeta.model.bayes_factor`). ``result.engine`` is the engine that ran (``"quadrature"`` or ``"nuts"``); NUTS results
-        carry the labelled InferenceData in ``idata``.
+        :mod:`bayesmeta.model.bayes_factor`). ``result.engine`` is the engine that ran; NUTS
+        results carry the labelled InferenceData in ``idata``.
 
     Warns
     -----
     ConvergenceWarning
         NUTS only: when R-hat > 1.01, bulk or tail ESS < 400, or any divergence.
     """
+    from bayesmeta.model.engine_api import FitOptions
     from bayesmeta.model.spec import ModelSpec
 
     if not isinstance(spec, ModelSpec):
         raise InputError(f"fit expects a ModelSpec from build_model, got {type(spec).__name__}")
     from bayesmeta.model.thresholds import check_thresholds
 
-    thresholds = check_thresholds(thresholds, name="thresholds")
-    if benchmark is not None:
-        check_thresholds(benchmark, name="benchmark")
-    if resolve(spec, engine) == "quadrature":
-        from bayesmeta.quad import fit_quadrature
-        from bayesmeta.quad.decisions import decide
-
-        result = fit_quadrature(spec, hdi=hdi)
-        return decide(spec, result, thresholds=thresholds, benchmark=benchmark)
-    if benchmark is not None:
-        raise InputError(
-            "benchmark: the one-sided Bayes factor needs the exact engine (engine='quadrature')"
-        )
-    from bayesmeta.nuts import fit_nuts
-
-    result = fit_nuts(
-        spec,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        seed=seed,
-        sampler=sampler,
-        hdi=hdi,
-        target_accept=target_accept,
-    )
-    if thresholds:
+    if options is None:
+        given = {
+            "draws": draws,
+            "tune": tune,
+            "chains": chains,
+            "seed": seed,
+            "sampler": sampler,
+            "target_accept": target_accept,
+        }
+        nuts = NutsOptions(**{key: value for key, value in given.items() if value is not None})
+        options = FitOptions(hdi=hdi, thresholds=tuple(thresholds), benchmark=benchmark, nuts=nuts)
+    checked = check_thresholds(options.thresholds, name="thresholds")
+    if options.benchmark is not None:
+        check_thresholds(options.benchmark, name="benchmark")
+    if tuple(checked) != options.thresholds:
         from dataclasses import replace
 
-        from bayesmeta.nuts.decisions import prob_above_draws
-
-        result = replace(
-            result, prob_above=prob_above_draws(spec, result.idata, thresholds, seed=seed)
+        options = replace(options, thresholds=tuple(checked))
+    chosen = get_engine(resolve(spec, engine))
+    if options.benchmark is not None and not chosen.capabilities.benchmark:
+        raise InputError(
+            f"benchmark: the one-sided Bayes factor needs the exact engine "
+            f"({', '.join(_able('benchmark'))}); the {chosen.name} engine does not compute it"
         )
-    return result
+    if options.thresholds and not chosen.capabilities.thresholds:
+        raise InputError(f"thresholds: the {chosen.name} engine does not compute P(rate > X)")
+    return chosen.fit(spec, options)
+
+
+def _able(capability: str) -> list[str]:
+    return [n for n in engine_names() if getattr(get_engine(n).capabilities, capability)]
+
+
+def _capable(spec: ModelSpec, capability: str, method: str) -> Any:
+    """The bound ``method`` of the preferred engine that declares ``capability``, has
+    ``method`` and supports ``spec`` (one-line InputError when there is none)."""
+    for name in _preferred():
+        chosen = get_engine(name)
+        bound = getattr(chosen, method, None)
+        if getattr(chosen.capabilities, capability) and bound is not None and chosen.supports(spec):
+            return bound
+    label = {"exact": "exact draws", "exact_loo": "exact leave-one-out"}.get(
+        capability, capability.replace("_", " ")
+    )
+    raise InputError(f"no engine computes {label} for a '{spec.kind}' model")
 
 
 def exact_draws(
@@ -203,10 +329,7 @@ def exact_draws(
     params : dict
         ``mu`` and ``tau`` draws.
     """
-    resolve(spec, "quadrature")
-    from bayesmeta.quad import posterior_draws
-
-    return posterior_draws(spec, chains=chains, draws=draws, seed=seed)
+    return _capable(spec, "exact", "draws")(spec, chains=chains, draws=draws, seed=seed)
 
 
 def exact_loo(spec: ModelSpec) -> Any:
@@ -222,10 +345,7 @@ def exact_loo(spec: ModelSpec) -> Any:
     numpy.ndarray
         log p(y_i | y_-i) per study.
     """
-    resolve(spec, "quadrature")
-    from bayesmeta.quad import loo_log_predictive
-
-    return loo_log_predictive(spec)
+    return _capable(spec, "exact_loo", "loo")(spec)
 
 
 def log_evidence(spec: ModelSpec) -> float:
@@ -241,10 +361,7 @@ def log_evidence(spec: ModelSpec) -> float:
     float
         The log marginal likelihood of the counts.
     """
-    resolve(spec, "quadrature")
-    from bayesmeta.quad import log_evidence as quad_log_evidence
-
-    return quad_log_evidence(spec)
+    return _capable(spec, "log_evidence", "log_evidence")(spec)
 
 
 def exact_loo_pooled(spec: ModelSpec) -> tuple[Any, tuple[Any, ...], tuple[str, ...]]:
@@ -266,10 +383,7 @@ def exact_loo_pooled(spec: ModelSpec) -> tuple[Any, tuple[Any, ...], tuple[str, 
     refitted : tuple of str
         Studies whose leave-one-out posterior needed a refit.
     """
-    resolve(spec, "quadrature")
-    from bayesmeta.quad.influence import loo_pooled_rates
-
-    return loo_pooled_rates(spec)
+    return _capable(spec, "exact_loo", "loo_pooled")(spec)
 
 
 def log_evidence_with_error(spec: ModelSpec) -> tuple[float, float]:
@@ -287,10 +401,7 @@ def log_evidence_with_error(spec: ModelSpec) -> tuple[float, float]:
     error : float
         Its change at a finer accuracy level.
     """
-    resolve(spec, "quadrature")
-    from bayesmeta.quad.decisions import evidence_with_error
-
-    return evidence_with_error(spec)
+    return _capable(spec, "log_evidence", "log_evidence_with_error")(spec)
 
 
 def rate_cdfs(spec: ModelSpec) -> dict[str, Any]:
@@ -306,7 +417,4 @@ def rate_cdfs(spec: ModelSpec) -> dict[str, Any]:
     dict
         See :func:`bayesmeta.quad.decisions.rate_cdfs`.
     """
-    resolve(spec, "quadrature")
-    from bayesmeta.quad.decisions import rate_cdfs as quad_rate_cdfs
-
-    return quad_rate_cdfs(spec)
+    return _capable(spec, "rate_cdfs", "rate_cdfs")(spec)

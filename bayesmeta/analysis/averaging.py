@@ -151,7 +151,7 @@ def features(spec: ModelSpec) -> set[str]:
     -------
     set of str
     """
-    from bayesmeta.design import parse_formula
+    from bayesmeta.formula import parse_formula
 
     found = set() if spec.kind == "common" else {"heterogeneity"}
     if spec.kind == "subgroup":

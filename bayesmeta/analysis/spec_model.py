@@ -61,7 +61,7 @@ class AnalysisSpec:
 
     def used_covariates(self) -> list[str]:
         """Covariates the model needs (studies missing them are excluded)."""
-        from bayesmeta.design import parse_formula
+        from bayesmeta.formula import parse_formula
 
         if self.model.get("formula"):
             return list(parse_formula(self.model["formula"]).covariates)

@@ -213,7 +213,7 @@ def _check_model_keys(path: Path, model: dict[str, Any]) -> None:
     if model["separate_tau"] and kind != "subgroup":
         raise _fail(path, "model", "separate_tau", "applies to the subgroup model only")
     if "formula" in model:
-        from bayesmeta.design import parse_formula
+        from bayesmeta.formula import parse_formula
 
         try:
             parse_formula(model["formula"])

@@ -7,10 +7,12 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from bayesmeta.data import MetaData, from_frame, load_dataset, read_table
-from bayesmeta.data.bundled import COVARIATES, DATASETS
+from bayesmeta.data.names import COVARIATES, DATASETS
+
+if TYPE_CHECKING:
+    from bayesmeta.data import MetaData
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -58,6 +60,8 @@ def load_data(args: argparse.Namespace) -> MetaData:
     -------
     MetaData
     """
+    from bayesmeta.data import from_frame, load_dataset, read_table
+
     path = Path(args.data)
     covariates = None  # a user's table: every other column is a covariate
     if not path.exists() and args.data in DATASETS:

@@ -103,11 +103,13 @@ def _table(p: dict[str, Any]) -> str:
     for r in f["rows"]:
         br = bayes_rows.get(r["k"])
         bt = "" if br is None else f"{br['pooled_median']:.3f} [{br['lo']:.3f}; {br['hi']:.3f}]"
-        lines.append(
-            f"  {r['study'][:25]:<26}{r['k']:>3}  "
-            f"{r['estimate']:.3f} [{r['ci'][0]:.3f}; {r['ci'][1]:.3f}]      "
-            f"{r['tau2']:>8.4f}  {bt}"
-        )
+        if r.get("note"):
+            freq_text = f"{'NA (' + r['note'][:60] + ')':<34}"
+        else:
+            freq_text = (
+                f"{r['estimate']:.3f} [{r['ci'][0]:.3f}; {r['ci'][1]:.3f}]      {r['tau2']:>8.4f}"
+            )
+        lines.append(f"  {r['study'][:25]:<26}{r['k']:>3}  {freq_text}  {bt}")
     if f["excluded"]:
         lines.append("Excluded:")
         lines += [f"  {e['study']}: {e['reason']}" for e in f["excluded"]]

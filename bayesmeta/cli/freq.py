@@ -82,7 +82,6 @@ def run(args: argparse.Namespace) -> int:
         which :func:`bayesmeta.cli.main` prints as one line with status 2.
     """
     from bayesmeta.errors import InputError
-    from bayesmeta.freq import metareg, rma, subgroup
     from bayesmeta.freq.effects import MEASURES
     from bayesmeta.freq.rma import METHODS
     from bayesmeta.freq.uni import CI_METHODS
@@ -112,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
     data = load_data(args)
     method = args.method or ("REML" if args.mods is not None else "DL")
     if args.by is not None:
+        from bayesmeta.freq.subgroup import subgroup
+
         result = subgroup(
             data,
             by=args.by,
@@ -124,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
         payload = result.to_dict()
         text = _subgroup_table(payload)
     elif args.mods is not None:  # an empty formula is refused, not the random model
+        from bayesmeta.freq.metareg import metareg
+
         result = metareg(
             data,
             formula=args.mods,
@@ -135,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
         payload = result.to_dict()
         text = _metareg_table(payload)
     else:
+        from bayesmeta.freq.rma import rma
+
         result = rma(data, method=method, measure=args.measure, ci=args.ci, level=args.level)
         if method == "GLMM" and data.k > 1:
             result = _with_profile_ci(result, data, level=args.level)

@@ -11,33 +11,9 @@ from importlib import resources
 import pandas as pd
 
 from bayesmeta.data.metadata import MetaData
+from bayesmeta.data.names import COVARIATES, DATASETS, OUTCOMES
 from bayesmeta.data.reader import from_frame
 from bayesmeta.errors import InputError
-
-#: Outcome name -> (events column, total column, readable label).
-OUTCOMES: dict[str, tuple[str, str, str]] = {
-    "orr": ("orr_events", "orr_total", "objective response"),
-    "crr": ("crr_events", "crr_total", "complete response"),
-    "death": ("dead_events", "dead_total", "death"),
-}
-
-#: Study-level covariates of the bundled data set.
-COVARIATES: tuple[str, ...] = (
-    "year",
-    "country",
-    "cancer_type",
-    "tumor",
-    "vector",
-    "antigen",
-    "costim_domain",
-    "phase",
-    "age_median",
-    "female",
-    "male",
-    "n",
-)
-
-DATASETS = ("cart_wu2025",)
 
 
 def _read(name: str) -> pd.DataFrame:

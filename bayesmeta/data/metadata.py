@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from bayesmeta.data.outcomes import BinomialCounts
 from bayesmeta.errors import InputError
 
 
@@ -74,6 +75,11 @@ class MetaData:
     def k(self) -> int:
         """Number of studies in the analysis."""
         return len(self.studies)
+
+    @property
+    def counts(self) -> BinomialCounts:
+        """The binomial data shape of the outcome layer (events and totals, no copy)."""
+        return BinomialCounts(self.studies, self.events, self.total)
 
     def complete_for(self, columns: Sequence[str]) -> MetaData:
         """Keep the studies that have every covariate in ``columns``; report the others.

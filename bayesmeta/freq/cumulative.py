@@ -37,6 +37,9 @@ class CumulativeRow:
         Its confidence interval.
     tau2, i2, q : float
         Heterogeneity of the studies so far.
+    note : str, optional
+        Why this step has no estimate (its numbers are NaN, null in JSON, "NA" in text), as
+        metafor's ``cumul`` leaves a row NA where the fit fails and carries on.
     """
 
     study: str
@@ -49,6 +52,7 @@ class CumulativeRow:
     tau2: float
     i2: float
     q: float
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON row ``{"study", "k", "estimate", "ci", "tau2", ...}``.
@@ -68,6 +72,7 @@ class CumulativeRow:
             "ci_mu": list(self.ci_mu),
             "i2": self.i2,
             "q": self.q,
+            **({"note": self.note} if self.note else {}),
         }
 
 
@@ -139,6 +144,11 @@ def study_order(data: MetaData, *, by: str | None) -> np.ndarray:
     return np.argsort(key.to_numpy(), kind="stable")
 
 
+def _missing_row(study: str, k: int, note: str) -> CumulativeRow:
+    nan = float("nan")
+    return CumulativeRow(study, k, nan, nan, (nan, nan), nan, (nan, nan), nan, nan, nan, note)
+
+
 def cumulative(
     data: MetaData,
     *,
@@ -172,6 +182,8 @@ def cumulative(
     Returns
     -------
     CumulativeResult
+        A step whose fit fails (e.g. an estimator that does not converge) is a row of NaN
+        with a ``note``, as metafor's ``cumul`` gives NA there and carries on.
     """
     check_method(method)
     if method == "GLMM":
@@ -182,16 +194,20 @@ def cumulative(
         keep = order[:k]
         if ci == "hk" and k == 1:
             continue  # metafor: no Hartung-Knapp fit on one study (a missing row)
-        fit = rma_arrays(
-            data.events[keep],
-            data.total[keep],
-            method=method,
-            measure=measure,
-            ci=ci,
-            add=add,
-            to=to,
-            level=level,
-        )
+        try:
+            fit = rma_arrays(
+                data.events[keep],
+                data.total[keep],
+                method=method,
+                measure=measure,
+                ci=ci,
+                add=add,
+                to=to,
+                level=level,
+            )
+        except InputError as error:  # metafor's cumul: an NA row, and carry on
+            rows.append(_missing_row(data.studies[order[k - 1]], k, str(error)))
+            continue
         rows.append(
             CumulativeRow(
                 study=data.studies[order[k - 1]],

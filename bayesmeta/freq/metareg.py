@@ -6,8 +6,8 @@ import numpy as np
 from scipy import stats
 
 from bayesmeta.data import MetaData
-from bayesmeta.design import design_matrix, parse_formula
 from bayesmeta.errors import InputError
+from bayesmeta.formula import design_matrix, parse_formula
 from bayesmeta.freq.effects import effect_sizes
 from bayesmeta.freq.results import MetaRegResult
 from bayesmeta.freq.rma import check_method
@@ -34,7 +34,7 @@ def metareg(
     data : MetaData
         Studies; those missing a covariate of ``formula`` are excluded and reported.
     formula : str
-        Covariates, e.g. ``"cancer_type + age_median"`` (see :mod:`bayesmeta.design`);
+        Covariates, e.g. ``"cancer_type + age_median"`` (see :mod:`bayesmeta.formula`);
         treatment coding with the first sorted level as reference unless ``reference`` says.
     method : str
         tau^2 estimator (REML default; DL, PM, ML, EB, SJ, HS, EE) or ``GLMM``.

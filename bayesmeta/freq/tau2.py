@@ -9,12 +9,14 @@ metafor's Fisher scoring / root finding approaches.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
 
 from bayesmeta.errors import InputError
+from bayesmeta.freq.roots import brentq
 
 ESTIMATORS = ("DL", "REML", "PM", "ML", "EB", "SJ", "HS", "EE")
 _MAXITER = 10_000
+#: Plain Fisher scoring steps before step halving takes over (an oscillation never converges).
+_PLAIN_STEPS = 1_000
 _THRESHOLD = 1e-12
 
 
@@ -275,7 +277,7 @@ def q_root(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, target: float) -> floa
         upper *= 10
         if upper > 1e12:
             return float("inf")
-    return float(optimize.brentq(f, 0.0, upper, xtol=1e-14, rtol=4 * np.finfo(float).eps))
+    return brentq(f, 0.0, upper, xtol=1e-14, rtol=4 * np.finfo(float).eps)
 
 
 def paule_mandel(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
@@ -302,22 +304,45 @@ def paule_mandel(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
 
 
 def _fisher_scoring(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, *, reml: bool) -> float:
-    tau2 = max(0.0, hedges(yi, vi, X))
-    for _ in range(_MAXITER):
-        w = 1.0 / (vi + tau2)
-        Py = w * weighted_residuals(yi, w, X)  # P y = W r
-        if reml:
-            trace, trace_squared = projection_traces(w, X)
-            adj = (np.sum(Py * Py) - trace) / trace_squared
-        else:
-            adj = (np.sum(Py * Py) - w.sum()) / np.sum(w * w)
-        while tau2 + adj < 0:
-            adj /= 2
+    """ML/REML tau^2: metafor's Fisher scoring; where it oscillates without converging (metafor
+    stops with "did not converge"), Fisher scoring again with step halving, each step halved
+    until the (restricted) likelihood increases (metafor's ``control = list(stepadj = ...)``,
+    adaptive), which converges to the maximum wherever one exists."""
+    start = max(0.0, hedges(yi, vi, X))
+    tau2 = start
+    for _ in range(_PLAIN_STEPS):
+        adj = _scoring_step(yi, vi, X, tau2, reml=reml)
         tau2_new = tau2 + adj
         if abs(tau2_new - tau2) < _THRESHOLD * max(1.0, tau2):
             return _boundary_check(yi, vi, X, float(tau2_new), reml=reml)
         tau2 = tau2_new
+    tau2 = start
+    value = _loglik(yi, vi, X, tau2, reml=reml)
+    for _ in range(_MAXITER):
+        adj = _scoring_step(yi, vi, X, tau2, reml=reml)
+        for _ in range(60):
+            new_value = _loglik(yi, vi, X, tau2 + adj, reml=reml)
+            if new_value >= value:
+                break
+            adj /= 2
+        if abs(adj) < _THRESHOLD * max(1.0, tau2):
+            return _boundary_check(yi, vi, X, float(tau2 + adj), reml=reml)
+        tau2, value = tau2 + adj, max(new_value, value)
     raise InputError("ML/REML estimation of tau^2 did not converge")
+
+
+def _scoring_step(yi, vi, X, tau2: float, *, reml: bool) -> float:
+    """One Fisher scoring step from ``tau2``, halved until tau^2 stays non-negative."""
+    w = 1.0 / (vi + tau2)
+    Py = w * weighted_residuals(yi, w, X)  # P y = W r
+    if reml:
+        trace, trace_squared = projection_traces(w, X)
+        adj = (np.sum(Py * Py) - trace) / trace_squared
+    else:
+        adj = (np.sum(Py * Py) - w.sum()) / np.sum(w * w)
+    while tau2 + adj < 0:
+        adj /= 2
+    return float(adj)
 
 
 def _loglik(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float, *, reml: bool) -> float:

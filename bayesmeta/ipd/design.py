@@ -1,7 +1,7 @@
 """The one-stage IPD design: each modifier split into its within-trial and across-trial parts.
 
 For every modifier column x (a numeric covariate, or one treatment-coded dummy of a
-categorical one, coded as :mod:`bayesmeta.design` does): ``within = x - (trial mean of x)`` and
+categorical one, coded as :mod:`bayesmeta.formula` does): ``within = x - (trial mean of x)`` and
 ``across = trial mean of x`` (uncentred, in the user's units). The model is then
 
     logit p_ij = alpha + u_i + sum_x (bW_x within_ij + bA_x across_i),   u_i ~ N(0, tau^2).
@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from bayesmeta.data.patients import PatientData
-from bayesmeta.design import INTERCEPT, design_matrix, parse_formula
 from bayesmeta.errors import InputError
+from bayesmeta.formula import INTERCEPT, design_matrix, parse_formula
 
 WITHIN = "within"
 ACROSS = "across"

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayesmeta.design import INTERCEPT, design_matrix
 from bayesmeta.errors import InputError
+from bayesmeta.formula import INTERCEPT, design_matrix
 from bayesmeta.joint.data import JointData
 
 __all__ = ["JointProblem", "joint_problem"]

@@ -156,7 +156,7 @@ def joint_glmm(
         When an outcome has fewer than two studies, or the fit does not converge.
     """
     if formula is not None:
-        from bayesmeta.design import parse_formula
+        from bayesmeta.formula import parse_formula
 
         data = data.complete_for(parse_formula(formula).covariates)
     for name, count in data.counts().items():

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from bayesmeta.design import parse_formula
+from bayesmeta.formula import parse_formula
 from bayesmeta.model.spec import ModelSpec
 
 

@@ -35,20 +35,11 @@ import numpy as np
 from scipy import stats
 
 from bayesmeta.errors import InputError
+from bayesmeta.model.prior_families import PRIOR_FAMILIES
 
-#: family -> (parameter names, role) where role is "location" or "scale".
+#: family -> (parameter names, role), a view of :data:`PRIOR_FAMILIES` (the one table).
 FAMILIES: dict[str, tuple[tuple[str, ...], str]] = {
-    "normal": (("mu", "sigma"), "location"),
-    "student_t": (("nu", "mu", "sigma"), "location"),
-    "halfnormal": (("sigma",), "scale"),
-    "halfcauchy": (("beta",), "scale"),
-    "halfstudentt": (("nu", "sigma"), "scale"),
-    "exponential": (("lam",), "scale"),
-    "uniform": (("lower", "upper"), "scale"),
-    "halft": (("nu", "sigma"), "scale"),
-    "lognormal": (("mu", "sigma"), "scale"),
-    "halflogistic": (("sigma",), "scale"),
-    "invgamma": (("alpha", "beta"), "scale"),
+    name: (family.params, family.role) for name, family in PRIOR_FAMILIES.items()
 }
 
 _PATTERN = re.compile(r"^\s*([a-z_]+)\s*\((.*)\)\s*$")
@@ -74,34 +65,11 @@ class Prior:
 
     @property
     def role(self) -> str:
-        return FAMILIES[self.family][1]
+        return PRIOR_FAMILIES[self.family].role
 
     def distribution(self) -> stats.rv_continuous:
-        """The frozen scipy distribution."""
-        p = self.params
-        match self.family:
-            case "normal":
-                return stats.norm(loc=p[0], scale=p[1])
-            case "student_t":
-                return stats.t(df=p[0], loc=p[1], scale=p[2])
-            case "halfnormal":
-                return stats.halfnorm(scale=p[0])
-            case "halfcauchy":
-                return stats.halfcauchy(scale=p[0])
-            case "halfstudentt" | "halft":
-                # |T| with T ~ t(nu, 0, s): density 2 t_pdf on [0, inf)
-                return _HalfT(p[0], p[1])
-            case "lognormal":
-                return stats.lognorm(s=p[1], scale=float(np.exp(p[0])))
-            case "halflogistic":
-                return stats.halflogistic(scale=p[0])
-            case "invgamma":
-                return _SqrtInvGamma(p[0], p[1])
-            case "exponential":
-                return stats.expon(scale=1.0 / p[0])
-            case "uniform":
-                return stats.uniform(loc=p[0], scale=p[1] - p[0])
-        raise AssertionError(self.family)
+        """The frozen scipy distribution (from :data:`PRIOR_FAMILIES`)."""
+        return PRIOR_FAMILIES[self.family].scipy(self.params)
 
     def logpdf(self, x: np.ndarray) -> np.ndarray:
         """Log density at ``x`` (``-inf`` outside the support)."""
@@ -117,29 +85,8 @@ class Prior:
 
     def to_pymc(self, name: str, **kwargs):
         """Create the PyMC random variable ``name`` inside the current model context."""
-        import pymc as pm
-
-        p = self.params
-        match self.family:
-            case "normal":
-                return pm.Normal(name, mu=p[0], sigma=p[1], **kwargs)
-            case "student_t":
-                return pm.StudentT(name, nu=p[0], mu=p[1], sigma=p[2], **kwargs)
-            case "halfnormal":
-                return pm.HalfNormal(name, sigma=p[0], **kwargs)
-            case "halfcauchy":
-                return pm.HalfCauchy(name, beta=p[0], **kwargs)
-            case "halfstudentt" | "halft":
-                return pm.HalfStudentT(name, nu=p[0], sigma=p[1], **kwargs)
-            case "lognormal":
-                return pm.LogNormal(name, mu=p[0], sigma=p[1], **kwargs)
-            case "halflogistic" | "invgamma":
-                return positive_with_logp(self, name, p, **kwargs)
-            case "exponential":
-                return pm.Exponential(name, lam=p[0], **kwargs)
-            case "uniform":
-                return pm.Uniform(name, lower=p[0], upper=p[1], **kwargs)
-        raise AssertionError(self.family)
+        distribution, options = PRIOR_FAMILIES[self.family].pymc(self.params)
+        return distribution(name, **options, **kwargs)
 
 
 class _HalfT:
@@ -288,22 +235,22 @@ def parse_prior(text: str | Prior, *, role: str, name: str = "prior") -> Prior:
         if not match:
             raise InputError(f"{name}: cannot read prior '{text}' (expected e.g. 'normal(0, 2.5)')")
         family, inside = match.group(1), match.group(2)
-        if family not in FAMILIES:
+        if family not in PRIOR_FAMILIES:
             raise InputError(
-                f"{name}: unknown prior family '{family}' (known: {', '.join(FAMILIES)})"
+                f"{name}: unknown prior family '{family}' (known: {', '.join(PRIOR_FAMILIES)})"
             )
         try:
             params = tuple(float(v) for v in inside.split(",")) if inside.strip() else ()
         except ValueError:
             raise InputError(f"{name}: prior '{text}' has a non-numeric parameter") from None
-        expected = FAMILIES[family][0]
+        expected = PRIOR_FAMILIES[family].params
         if len(params) != len(expected):
             raise InputError(
                 f"{name}: {family} takes {len(expected)} parameter(s) ({', '.join(expected)}), got {len(params)}"
             )
         prior = Prior(family, params)
     if prior.role != role:
-        allowed = ", ".join(f for f, (_, r) in FAMILIES.items() if r == role)
+        allowed = ", ".join(f for f, fam in PRIOR_FAMILIES.items() if fam.role == role)
         raise InputError(f"{name}: '{prior.family}' is not a {role} prior (use one of: {allowed})")
     _check_values(prior, name)
     return prior
@@ -312,24 +259,12 @@ def parse_prior(text: str | Prior, *, role: str, name: str = "prior") -> Prior:
 def _check_values(prior: Prior, name: str) -> None:
     if not all(np.isfinite(prior.params)):
         raise InputError(f"{name}: prior {prior} has a non-finite parameter")
-    family, p = prior.family, prior.params
-    positive = {
-        "normal": [p[1]] if family == "normal" else [],
-        "student_t": [p[0], p[2]] if family == "student_t" else [],
-        "halfnormal": list(p),
-        "halfcauchy": list(p),
-        "halfstudentt": list(p),
-        "halft": list(p),
-        "exponential": list(p),
-        "uniform": [],
-        "lognormal": [p[1]] if family == "lognormal" else [],
-        "halflogistic": list(p),
-        "invgamma": list(p),
-    }[family]
-    if any(v <= 0 for v in positive):
+    family = PRIOR_FAMILIES[prior.family]
+    if any(prior.params[i] <= 0 for i in family.positive):
         raise InputError(f"{name}: prior {prior} needs positive scale and degrees of freedom")
-    if family == "uniform" and not 0 <= p[0] < p[1]:
-        raise InputError(f"{name}: prior {prior} needs 0 <= lo < hi")
+    problem = family.check(prior.params) if family.check else None
+    if problem:
+        raise InputError(f"{name}: prior {prior} {problem}")
 
 
 @dataclass(frozen=True)

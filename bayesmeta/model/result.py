@@ -183,6 +183,9 @@ class BayesResult:
     prob_above : dict
         P(rate > X) per threshold ``"X"``: ``pooled_median``, ``pooled_mean``, ``new_study``,
         ``levels`` (exact from the engine's CDFs, or from draws for NUTS).
+    posterior : object or None
+        The engine's posterior (the exact engine's grids or nodes; NUTS: the InferenceData),
+        reused by draws, LOO, CDFs and evidence so they never rebuild it; not in the JSON.
     """
 
     engine: str
@@ -204,6 +207,7 @@ class BayesResult:
     log_evidence_error: float | None = None
     bayes_factors: dict[str, Any] = field(default_factory=dict)
     prob_above: dict[str, Any] = field(default_factory=dict)
+    posterior: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``bayesmeta fit --json``."""

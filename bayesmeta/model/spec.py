@@ -5,7 +5,7 @@ Kinds
 random
     y_i ~ Binomial(n_i, expit(mu + u_i)), u_i ~ Normal(0, tau).
 regression
-    mu replaced by x_i' beta from ``formula`` (see :mod:`bayesmeta.design`).
+    mu replaced by x_i' beta from ``formula`` (see :mod:`bayesmeta.formula`).
 subgroup
     mu_g per level g of ``by``; u_i ~ Normal(0, tau) with one tau, or tau_g per level when
     ``separate_tau`` (then each level is an independent random-intercept model).
@@ -20,12 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bayesmeta.data.metadata import MetaData
-from bayesmeta.design import Design, design_matrix, levels_with_reference, parse_formula
 from bayesmeta.errors import InputError
+from bayesmeta.formula import Design, design_matrix, levels_with_reference, parse_formula
+from bayesmeta.model.likelihoods import BINOMIAL, Likelihood, likelihood_named
 from bayesmeta.model.priors import DEFAULT_PRIORS, Prior, Priors
+from bayesmeta.model.structures import STRUCTURES, Structure
 
 Kind = Literal["random", "regression", "subgroup", "common"]
-KINDS: tuple[str, ...] = ("random", "regression", "subgroup", "common")
+#: The structure names (model kinds), from :data:`bayesmeta.model.structures.STRUCTURES`.
+KINDS: tuple[str, ...] = tuple(STRUCTURES)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class ModelSpec:
         Subgroup model: one tau per level instead of a shared one.
     reference : Mapping[str, Any], optional
         Covariate -> reference level for treatment coding.
+    likelihood : Likelihood, optional
+        The likelihood (:mod:`bayesmeta.model.likelihoods`; default binomial-logit-normal).
     """
 
     data: MetaData
@@ -60,6 +65,22 @@ class ModelSpec:
     by: str | None = None
     separate_tau: bool = False
     reference: Mapping[str, Any] = field(default_factory=dict)
+    likelihood: Likelihood = BINOMIAL
+
+    @property
+    def structure(self) -> Structure:
+        """The structure object of ``kind`` (:mod:`bayesmeta.model.structures`)."""
+        cls = STRUCTURES[self.kind]
+        if self.kind == "subgroup":
+            return cls(by=self.by, separate_tau=self.separate_tau)
+        if self.kind == "regression":
+            return cls(formula=self.formula)
+        return cls()
+
+    @property
+    def observations(self) -> Any:
+        """The data shape the likelihood reads (:mod:`bayesmeta.data.outcomes`)."""
+        return self.likelihood.observations(self.data)
 
     @property
     def design(self) -> Design | None:
@@ -106,6 +127,7 @@ def build_model(
     beta_prior: str | Prior | None = None,
     tau_prior: str | Prior | None = None,
     reference: Mapping[str, Any] | None = None,
+    likelihood: str | Likelihood = BINOMIAL,
 ) -> ModelSpec:
     """Specify a model; cheap and pure (the data are validated, nothing is sampled).
 
@@ -125,6 +147,8 @@ def build_model(
         Prior strings (see :mod:`bayesmeta.model.priors`); defaults are documented there.
     reference : mapping, optional
         Covariate -> reference level for treatment coding (default: first sorted level).
+    likelihood : str or Likelihood, default "binomial"
+        A registered likelihood name or object (:mod:`bayesmeta.model.likelihoods`).
 
     Returns
     -------
@@ -149,6 +173,7 @@ def build_model(
         raise InputError(f"a grouping covariate is only used by the subgroup model, not '{kind}'")
     if separate_tau and kind != "subgroup":
         raise InputError("separate_tau applies to the subgroup model only")
+    likelihood = likelihood_named(likelihood)
     priors = Priors.from_strings(mu=mu_prior, beta=beta_prior, tau=tau_prior)
     used = list(parse_formula(formula).covariates) if formula is not None else [by] if by else []
     subset = data.complete_for(used)
@@ -161,7 +186,9 @@ def build_model(
         by=by,
         separate_tau=separate_tau,
         reference=reference,
+        likelihood=likelihood,
     )
+    likelihood.check(subset, spec.structure)
     if subset.k < 1:
         raise InputError("no study left in the analysis")
     if kind == "regression":

@@ -15,8 +15,8 @@ from bayesmeta.many.executor import check_execution
 from bayesmeta.many.store import run_fingerprint
 from bayesmeta.many.tasks import default_batch
 from bayesmeta.multiverse.choices import Multiverse, size, specifications
-from bayesmeta.multiverse.fit import Context, run_batch, schema
 from bayesmeta.multiverse.report import write_outputs
+from bayesmeta.multiverse.specification import Context, run_batch, schema
 from bayesmeta.multiverse.summary import summarize
 
 PROGRESS = ".progress"

@@ -8,7 +8,7 @@ compiled-model cache), ``draws`` (labelled InferenceData), ``summarize`` (draws 
 imported only inside the functions that need them.
 """
 
-from bayesmeta.nuts.fit import fit_nuts
 from bayesmeta.nuts.predictive import prior_predictive
+from bayesmeta.nuts.sample_fit import fit_nuts
 
 __all__ = ["fit_nuts", "prior_predictive"]

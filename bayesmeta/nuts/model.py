@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from bayesmeta.design import INTERCEPT
+from bayesmeta.formula import INTERCEPT
 from bayesmeta.model.priors import Prior
 from bayesmeta.model.spec import ModelSpec
 
@@ -129,34 +129,11 @@ def layout(spec: ModelSpec) -> Layout:
 
 
 def _family(prior: Prior, params) -> tuple[Any, dict[str, Any]]:
-    """PyMC distribution class of ``prior`` and its parameters taken from the shared ``params``."""
-    import pymc as pm
+    """PyMC distribution of ``prior`` and its parameters taken from the shared ``params``
+    (the family's entry in :data:`bayesmeta.model.prior_families.PRIOR_FAMILIES`)."""
+    from bayesmeta.model.prior_families import PRIOR_FAMILIES
 
-    p = [params[i] for i in range(len(prior.params))]
-    match prior.family:
-        case "normal":
-            return pm.Normal, {"mu": p[0], "sigma": p[1]}
-        case "student_t":
-            return pm.StudentT, {"nu": p[0], "mu": p[1], "sigma": p[2]}
-        case "halfnormal":
-            return pm.HalfNormal, {"sigma": p[0]}
-        case "halfcauchy":
-            return pm.HalfCauchy, {"beta": p[0]}
-        case "halfstudentt" | "halft":
-            return pm.HalfStudentT, {"nu": p[0], "sigma": p[1]}
-        case "lognormal":
-            return pm.LogNormal, {"mu": p[0], "sigma": p[1]}
-        case "halflogistic" | "invgamma":
-            from functools import partial
-
-            from bayesmeta.model.priors import positive_with_logp
-
-            return partial(positive_with_logp, prior, params=p), {}
-        case "exponential":
-            return pm.Exponential, {"lam": p[0]}
-        case "uniform":
-            return pm.Uniform, {"lower": p[0], "upper": p[1]}
-    raise AssertionError(prior.family)
+    return PRIOR_FAMILIES[prior.family].pymc([params[i] for i in range(len(prior.params))])
 
 
 def _prior_rv(prior: Prior, name: str, params, **kwargs) -> Any:

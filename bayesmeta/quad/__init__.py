@@ -12,8 +12,8 @@ leave-one-study-out log predictive densities; ``posterior_draws`` resamples the 
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.draws import posterior_draws
 from bayesmeta.quad.evidence import log_evidence
-from bayesmeta.quad.fit import fit_quadrature, posterior_grid
 from bayesmeta.quad.grid import PosteriorGrid, build_grid
+from bayesmeta.quad.grid_fit import fit_quadrature, posterior_grid
 from bayesmeta.quad.loo import loo_log_predictive
 
 __all__ = [

@@ -23,8 +23,8 @@ from bayesmeta.model.thresholds import threshold_key
 from bayesmeta.quad.combine import ColumnCdf, linear_combination
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.evidence import refined
-from bayesmeta.quad.fit import check_supported, posterior_grid
 from bayesmeta.quad.grid import build_grid, frozen
+from bayesmeta.quad.grid_fit import check_supported, posterior_grid
 from bayesmeta.quad.groups import build_group_grids
 from bayesmeta.quad.marginals import cdf_of, fine_density
 from bayesmeta.quad.subgroup import _mean_columns, _mu_columns, _weights
@@ -147,8 +147,8 @@ def _regression_cdfs(spec: ModelSpec) -> dict[str, object]:
     at the other columns' means (the fit's ``rates``).
     """
     from bayesmeta.model.derived import population_mean
-    from bayesmeta.quad.regression.fit import MEAN_GH, _level_rows, regression_posterior
     from bayesmeta.quad.regression.marginals import mixture_of, new_study_mixture
+    from bayesmeta.quad.regression.nested_fit import MEAN_GH, _level_rows, regression_posterior
 
     design = spec.design
     post, _coarse = regression_posterior(spec, design=design)

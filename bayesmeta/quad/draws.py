@@ -12,7 +12,7 @@ import numpy as np
 
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
-from bayesmeta.quad.fit import posterior_grid
+from bayesmeta.quad.grid_fit import posterior_grid
 from bayesmeta.quad.groups import build_group_grids
 
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from bayesmeta.errors import InputError
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
-from bayesmeta.quad.fit import check_supported, posterior_grid
+from bayesmeta.quad.grid_fit import check_supported, posterior_grid
 from bayesmeta.quad.groups import build_group_grids
 
 
@@ -98,6 +98,6 @@ def log_evidence_with_error(
 
 def _regression_evidence(spec: ModelSpec) -> tuple[float, float]:
     """log p(y) of a regression and its change from the next coarser level."""
-    from bayesmeta.quad.regression.fit import evidence, regression_posterior
+    from bayesmeta.quad.regression.nested_fit import evidence, regression_posterior
 
     return evidence(*regression_posterior(spec))

@@ -11,7 +11,7 @@ import dataclasses
 
 from bayesmeta.model.result import Interval
 from bayesmeta.model.spec import ModelSpec
-from bayesmeta.quad.fit import accuracy_from, fit_quadrature, posterior_grid
+from bayesmeta.quad.grid_fit import accuracy_from, fit_quadrature, posterior_grid
 from bayesmeta.quad.loo import _inside
 from bayesmeta.quad.summaries import mu_interval
 

@@ -21,8 +21,8 @@ from bayesmeta.errors import InputError
 from bayesmeta.model.likelihood import study_loglik
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
-from bayesmeta.quad.fit import accuracy_from, check_supported, posterior_grid
 from bayesmeta.quad.grid import PosteriorGrid, _sd, build_grid
+from bayesmeta.quad.grid_fit import accuracy_from, check_supported, posterior_grid
 from bayesmeta.quad.groups import build_group_grids
 from bayesmeta.quad.lse import logsumexp
 

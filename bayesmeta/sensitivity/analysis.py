@@ -14,7 +14,7 @@ from bayesmeta.data.metadata import MetaData
 from bayesmeta.engines import DEFAULT_ENGINE
 from bayesmeta.errors import ConvergenceWarning, InputError
 from bayesmeta.model.spec import ModelSpec, build_model
-from bayesmeta.sensitivity.engine import Fitter, make_fitter
+from bayesmeta.sensitivity.fitter import Fitter, make_fitter
 from bayesmeta.sensitivity.frequentist import DEFAULT_CORRECTIONS, DEFAULT_METHODS, freq_rows
 from bayesmeta.sensitivity.grid import DEFAULT_MU_SCALES, DEFAULT_TAU_SCALES, TAU_FAMILIES
 from bayesmeta.sensitivity.rows import COLUMNS, bayes_row, empty_row

@@ -75,7 +75,7 @@ def pattern_row(design, values: dict[str, str]) -> np.ndarray:
 
     Parameters
     ----------
-    design : bayesmeta.design.Design
+    design : bayesmeta.formula.Design
         The regression's design (column names ``intercept``, ``x[level]``, ``x``).
     values : dict
         Covariate -> value (a level for a factor, a number for a numeric covariate); every

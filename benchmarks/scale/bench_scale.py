@@ -76,8 +76,8 @@ def layer(options: dict) -> None:
     from bayesmeta.many import ChunkStore, make_executor, run_tasks
     from bayesmeta.many.tasks import default_batch
     from bayesmeta.multiverse.choices import size, specifications
-    from bayesmeta.multiverse.fit import Context, run_batch, schema
     from bayesmeta.multiverse.run import multiverse_data
+    from bayesmeta.multiverse.specification import Context, run_batch, schema
 
     spec = load_spec(SPEC)
     multiverse = spec.multiverse

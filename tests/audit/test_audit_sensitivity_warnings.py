@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 
-import bayesmeta.sensitivity.engine
+import bayesmeta.sensitivity.fitter
 from bayesmeta.cli import main
 from bayesmeta.errors import ConvergenceWarning
 
@@ -26,7 +26,7 @@ def fake_nuts(model, *, engine, **options):
 
 
 def test_every_convergence_warning_names_its_refit(monkeypatch, capsys):
-    monkeypatch.setattr(bayesmeta.sensitivity.engine, "fit", fake_nuts)
+    monkeypatch.setattr(bayesmeta.sensitivity.fitter, "fit", fake_nuts)
     argv = ["sensitivity", "cart_wu2025", "--events", "dead_events", "--total", "dead_total"]
     status = main([*argv, "--engine", "nuts", "--what", "loo,small", "--min-n", "20"])
     assert status == 0

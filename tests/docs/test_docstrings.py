@@ -142,7 +142,7 @@ def test_public_names_are_found():
     for qualified in (
         "bayesmeta.freq.rma.rma",
         "bayesmeta.model.spec.build_model",
-        "bayesmeta.quad.fit.fit_quadrature",
+        "bayesmeta.quad.grid_fit.fit_quadrature",
         "bayesmeta.data.reader.from_frame",
         "bayesmeta.plots.forest.forest_plot",
         "bayesmeta.sensitivity.analysis.sensitivity",

@@ -87,12 +87,12 @@ def test_the_walker_sees_function_level_and_relative_imports(tmp_path):
     package.mkdir(parents=True)
     source = package / "probe.py"
     source.write_text(
-        "def f():\n    from bayesmeta.nuts.fit import fit_nuts\n    from ..nuts import sampling\n"
+        "def f():\n    from bayesmeta.nuts.sample_fit import fit_nuts\n    from ..nuts import sampling\n"
     )
     global ROOT
     saved, ROOT = ROOT, tmp_path / "bayesmeta"
     try:
-        assert {"bayesmeta.nuts.fit", "bayesmeta.nuts"} <= imports_of(source)
+        assert {"bayesmeta.nuts.sample_fit", "bayesmeta.nuts"} <= imports_of(source)
         assert "bayesmeta.nuts.sampling" in imports_of(source)
     finally:
         ROOT = saved

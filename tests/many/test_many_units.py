@@ -125,8 +125,8 @@ def test_progress_bar_silent_off_a_terminal_and_counts_on_one():
 
 def test_a_specification_fits_exactly_the_studies_its_choices_select(multiverse_spec):
     from bayesmeta.analysis.specfile import load_spec
-    from bayesmeta.multiverse.fit import Context, fit_specification
     from bayesmeta.multiverse.run import multiverse_data
+    from bayesmeta.multiverse.specification import Context, fit_specification
 
     spec = load_spec(multiverse_spec)
     data = multiverse_data(spec, spec.multiverse)

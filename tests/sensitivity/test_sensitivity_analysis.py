@@ -16,7 +16,7 @@ import pytest
 from bayesmeta.bayes import build_model
 from bayesmeta.errors import InputError
 from bayesmeta.sensitivity import COLUMNS, sensitivity
-from bayesmeta.sensitivity.engine import make_fitter
+from bayesmeta.sensitivity.fitter import make_fitter
 
 VALIDATION = Path(__file__).parents[2] / "validation"
 

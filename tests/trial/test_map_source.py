@@ -119,7 +119,7 @@ def test_signed_weights_as_smolyak_nodes_give_the_same_mixture():
 
 
 def test_pattern_row_follows_the_design_columns(orr):
-    from bayesmeta.design import design_matrix
+    from bayesmeta.formula import design_matrix
     from bayesmeta.trial.pattern import pattern_row
 
     data = orr.complete_for(["cancer_type", "country", "age_median"])

@@ -1,7 +1,7 @@
 # Reference posterior from brms/Stan for bayesmeta's meta-regression (issue 4).
 #
 # death outcome: y | trials(n) ~ 0 + Intercept + cancer_type + (1 | study), treatment coding
-# with the first sorted level (leukemia) as reference, as bayesmeta.design does.
+# with the first sorted level (leukemia) as reference, as bayesmeta.formula does.
 # Priors as bayesmeta's defaults: intercept ~ normal(0, 2.5) (mu prior), slopes ~ normal(0, 2.5)
 # (beta prior), tau ~ halfnormal(1.5). "0 + Intercept" keeps brms from centring the design, so
 # the intercept prior applies to the reference level's logit, as in bayesmeta.

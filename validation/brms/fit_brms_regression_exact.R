@@ -4,7 +4,7 @@
 #   orr: y | trials(n) ~ 0 + Intercept + age_median + (1 | study)
 #
 # Treatment coding with the first sorted level as reference, uncentred ("0 + Intercept"), as
-# bayesmeta.design; priors as bayesmeta's defaults: every coefficient normal(0, 2.5) (the
+# bayesmeta.formula; priors as bayesmeta's defaults: every coefficient normal(0, 2.5) (the
 # intercept gets the mu prior, the slopes the beta prior, both normal(0, 2.5)), tau ~
 # halfnormal(1.5). 4 chains x 5000 draws after 1000 warmup, adapt_delta 0.95.
 # Pinned: median, 2.5%, 97.5% quantiles and their MCSEs (posterior::mcse_quantile) of every
@@ -51,7 +51,7 @@ summ <- function(x) {
        mcse_lo = mcse_quantile(x, 0.025), mcse_hi = mcse_quantile(x, 0.975))
 }
 bm_name <- function(col) {
-  # model.matrix name -> bayesmeta.design name
+  # model.matrix name -> bayesmeta.formula name
   if (col == "(Intercept)") return("intercept")
   for (f in c("cancer_type", "country")) {
     if (startsWith(col, f)) return(paste0(f, "[", substring(col, nchar(f) + 1), "]"))

@@ -8,7 +8,7 @@
 #   subgroup  y | trials(n) ~ 0 + cancer_type + (1 | study)                     (one tau)
 #   separate  y | trials(n) ~ 0 + cancer_type + (1 | gr(study, by = cancer_type)) (tau per level)
 #   subgroup_common  y | trials(n) ~ 0 + cancer_type                             (tau = 0)
-# and two regressions (treatment coding, uncentred, as bayesmeta.design):
+# and two regressions (treatment coding, uncentred, as bayesmeta.formula):
 #   crr ~ 0 + Intercept + cancer_type + country + (1 | study)
 #   orr ~ 0 + Intercept + age_median + (1 | study)
 # Stan's binomial_logit_lpmf and brms' normalized priors (normalize = TRUE, the default) keep every

@@ -8,12 +8,12 @@ plain arrays and callables.
 """
 
 from bayesmeta.quad.regression.draws import regression_draws
-from bayesmeta.quad.regression.fit import fit_regression_quadrature, regression_posterior
 from bayesmeta.quad.regression.integrate import (
     RegressionAccuracy,
     RegressionPosterior,
     integrate,
 )
+from bayesmeta.quad.regression.nested_fit import fit_regression_quadrature, regression_posterior
 from bayesmeta.quad.regression.posterior import RegressionProblem
 
 __all__ = [

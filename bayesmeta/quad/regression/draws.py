@@ -83,7 +83,7 @@ def study_draws(spec, *, chains: int, draws: int, seed: int) -> tuple[np.ndarray
     params : dict
         ``beta`` ``(chains, draws, p)`` and ``tau`` ``(chains, draws)``.
     """
-    from bayesmeta.quad.regression.fit import regression_posterior
+    from bayesmeta.quad.regression.nested_fit import regression_posterior
     from bayesmeta.quad.regression.problem import regression_problem
 
     problem = regression_problem(spec)

@@ -43,7 +43,7 @@ def regression_loo(spec, *, refit: bool | None = None) -> np.ndarray:
     numpy.ndarray
         Shape (k,), binomial coefficients included.
     """
-    from bayesmeta.quad.regression.fit import regression_posterior
+    from bayesmeta.quad.regression.nested_fit import regression_posterior
     from bayesmeta.quad.regression.problem import regression_problem
 
     design = spec.design
@@ -76,7 +76,7 @@ def regression_loo(spec, *, refit: bool | None = None) -> np.ndarray:
 
 
 def _refit(spec, i: int, log_evidence: float) -> float:
-    from bayesmeta.quad.regression.fit import regression_posterior
+    from bayesmeta.quad.regression.nested_fit import regression_posterior
 
     study = spec.data.studies[i]
     reduced = dataclasses.replace(spec, data=spec.data.without(study, reason="left out"))

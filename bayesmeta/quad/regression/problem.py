@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bayesmeta.design import INTERCEPT, Design
+from bayesmeta.formula import INTERCEPT, Design
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.regression.posterior import RegressionProblem
 from bayesmeta.quad.regression.priors import log_density

@@ -1,0 +1,173 @@
+"""Likelihoods as objects: what a study's data say about its rate, and the registry of them.
+
+A :class:`~bayesmeta.model.spec.ModelSpec` pairs one likelihood with one structure
+(:mod:`bayesmeta.model.structures`). A likelihood declares its name, the data shape it reads
+(:mod:`bayesmeta.data.outcomes`), the structures it combines with, and its own parameters and
+their prior roles; engines declare which likelihood names they fit
+(:class:`bayesmeta.model.engine_api.Capabilities`). A new likelihood is a subclass registered with
+:func:`register_likelihood`.
+
+Likelihoods
+-----------
+binomial
+    y_i ~ Binomial(n_i, expit(eta_i + u_i)), u_i ~ Normal(0, tau): the binomial-logit-normal
+    model (eta_i from the structure; u_i = 0 in the common-effect structure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from bayesmeta.errors import InputError
+
+
+@dataclass(frozen=True)
+class Likelihood:
+    """Base class of the likelihoods (subclasses are frozen dataclasses).
+
+    Attributes
+    ----------
+    name : str
+        The name in ``build_model(likelihood=...)``, spec files, the CLI and the JSON.
+    data_shape : str
+        The :mod:`bayesmeta.data.outcomes` shape it reads (``"binomial"``).
+    structures : frozenset of str
+        Structure names it combines with (:mod:`bayesmeta.model.structures`).
+    """
+
+    name: ClassVar[str] = ""
+    data_shape: ClassVar[str] = "binomial"
+    structures: ClassVar[frozenset[str]] = frozenset()
+
+    def parameters(self) -> tuple[str, ...]:
+        """Its own parameters beyond the structure's (e.g. ``("phi",)``); none by default.
+
+        Returns
+        -------
+        tuple of str
+        """
+        return ()
+
+    def prior_roles(self) -> dict[str, str]:
+        """The prior role of each own parameter (see :mod:`bayesmeta.model.prior_families`).
+
+        Returns
+        -------
+        dict of str to str
+        """
+        return {}
+
+    def observations(self, data: Any) -> Any:
+        """The data shape this likelihood reads from a study table.
+
+        Parameters
+        ----------
+        data : MetaData
+            The study table of the spec.
+
+        Returns
+        -------
+        BinomialCounts
+            For the binomial data shape.
+        """
+        return data.counts
+
+    def check(self, data: Any, structure: Any) -> None:
+        """Raise a one-line InputError when this likelihood cannot be used here.
+
+        Parameters
+        ----------
+        data : MetaData
+            The study table.
+        structure : Structure
+            The structure it is combined with.
+
+        Returns
+        -------
+        None
+        """
+        if structure.name not in self.structures:
+            allowed = ", ".join(sorted(self.structures))
+            raise InputError(
+                f"the {self.name} likelihood does not combine with the '{structure.name}' "
+                f"model (choose from {allowed})"
+            )
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready description.
+
+        Returns
+        -------
+        dict
+        """
+        return {"likelihood": self.name}
+
+
+@dataclass(frozen=True)
+class BinomialLogitNormal(Likelihood):
+    """The binomial likelihood with logit-normal study effects (the package's original model)."""
+
+    name: ClassVar[str] = "binomial"
+    data_shape: ClassVar[str] = "binomial"
+    structures: ClassVar[frozenset[str]] = frozenset({"common", "random", "subgroup", "regression"})
+
+
+#: The default likelihood.
+BINOMIAL = BinomialLogitNormal()
+
+#: name -> likelihood; filled by :func:`register_likelihood`.
+LIKELIHOODS: dict[str, Likelihood] = {}
+
+
+def register_likelihood(likelihood: Likelihood, *, replace: bool = False) -> Likelihood:
+    """Make a likelihood known by name (``build_model(likelihood=name)``, spec files, CLI).
+
+    Parameters
+    ----------
+    likelihood : Likelihood
+        An instance.
+    replace : bool, default False
+        Allow replacing one of the same name.
+
+    Returns
+    -------
+    Likelihood
+        ``likelihood``.
+
+    Raises
+    ------
+    ValueError
+        The name is taken and ``replace`` is False.
+    """
+    if likelihood.name in LIKELIHOODS and not replace:
+        raise ValueError(f"likelihood '{likelihood.name}' is already registered")
+    LIKELIHOODS[likelihood.name] = likelihood
+    return likelihood
+
+
+def likelihood_named(name: str | Likelihood) -> Likelihood:
+    """The registered likelihood called ``name`` (a Likelihood is returned as is).
+
+    Parameters
+    ----------
+    name : str or Likelihood
+        A likelihood name, e.g. ``"binomial"``.
+
+    Returns
+    -------
+    Likelihood
+
+    Raises
+    ------
+    InputError
+        An unknown name.
+    """
+    if isinstance(name, Likelihood):
+        return name
+    if name not in LIKELIHOODS:
+        raise InputError(f"unknown likelihood '{name}' (choose from {', '.join(LIKELIHOODS)})")
+    return LIKELIHOODS[name]
+
+
+register_likelihood(BINOMIAL)

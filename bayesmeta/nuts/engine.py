@@ -1,0 +1,87 @@
+"""NUTS behind the :class:`~bayesmeta.model.engine_api.Engine` protocol."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bayesmeta.errors import InputError
+from bayesmeta.model.engine_api import Capabilities, FitOptions
+from bayesmeta.model.result import BayesResult
+from bayesmeta.model.spec import ModelSpec
+
+
+class NutsEngine:
+    """Hamiltonian Monte Carlo with PyMC, nutpie or numpyro (:mod:`bayesmeta.nuts`).
+
+    Attributes
+    ----------
+    name : str
+        ``"nuts"``.
+    capabilities : Capabilities
+        Binomial likelihood, every structure; P(rate > X) from the draws.
+    """
+
+    name = "nuts"
+    capabilities = Capabilities(
+        likelihoods=frozenset({"binomial"}),
+        structures=frozenset({"common", "random", "subgroup", "regression"}),
+        thresholds=True,
+        draws=True,
+    )
+
+    def supports(self, spec: ModelSpec) -> bool:
+        """Whether the declared capabilities cover ``spec``.
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+
+        Returns
+        -------
+        bool
+        """
+        return self.capabilities.covers(spec)
+
+    def fit(self, spec: ModelSpec, options: FitOptions) -> BayesResult:
+        """Sample, summarize, and add P(rate > X) from the draws.
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            A model this engine supports.
+        options : FitOptions
+            ``hdi``, ``thresholds`` and the NUTS settings.
+
+        Returns
+        -------
+        BayesResult
+            ``engine="nuts"`` with the InferenceData in ``idata``.
+        """
+        from bayesmeta.nuts import fit_nuts
+
+        if options.benchmark is not None:
+            raise InputError(
+                "benchmark: the one-sided Bayes factor needs the exact engine (engine='quadrature')"
+            )
+        nuts = options.nuts
+        result = fit_nuts(
+            spec,
+            draws=nuts.draws,
+            tune=nuts.tune,
+            chains=nuts.chains,
+            seed=nuts.seed,
+            sampler=nuts.sampler,
+            hdi=options.hdi,
+            target_accept=nuts.target_accept,
+        )
+        if options.thresholds:
+            from bayesmeta.nuts.decisions import prob_above_draws
+
+            probs = prob_above_draws(spec, result.idata, options.thresholds, seed=nuts.seed)
+            result = replace(result, prob_above=probs)
+        return result
+
+
+#: The instance the boundary registers.
+ENGINE = NutsEngine()

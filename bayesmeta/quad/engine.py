@@ -1,0 +1,190 @@
+"""The exact quadrature engine behind the :class:`~bayesmeta.model.engine_api.Engine` protocol."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bayesmeta.model.engine_api import Capabilities, FitOptions
+from bayesmeta.model.result import BayesResult
+from bayesmeta.model.spec import ModelSpec
+
+
+class QuadratureEngine:
+    """Deterministic posteriors by numerical integration (:mod:`bayesmeta.quad`).
+
+    Attributes
+    ----------
+    name : str
+        ``"quadrature"``.
+    capabilities : Capabilities
+        Binomial likelihood; common, random, subgroup and regression structures; exact; log
+        evidence and Bayes factors; exact LOO; exact rate CDFs; benchmark factors.
+    """
+
+    name = "quadrature"
+    capabilities = Capabilities(
+        likelihoods=frozenset({"binomial"}),
+        structures=frozenset({"common", "random", "subgroup", "regression"}),
+        exact=True,
+        log_evidence=True,
+        exact_loo=True,
+        rate_cdfs=True,
+        thresholds=True,
+        benchmark=True,
+        draws=True,
+    )
+
+    def supports(self, spec: ModelSpec) -> bool:
+        """Whether the declared capabilities cover ``spec``.
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+
+        Returns
+        -------
+        bool
+        """
+        return self.capabilities.covers(spec)
+
+    def fit(self, spec: ModelSpec, options: FitOptions) -> BayesResult:
+        """The exact fit, its Bayes factors and threshold probabilities.
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            A model this engine supports.
+        options : FitOptions
+            ``hdi``, ``thresholds``, ``benchmark`` (NUTS settings are ignored).
+
+        Returns
+        -------
+        BayesResult
+            ``engine="quadrature"``.
+        """
+        from bayesmeta.quad import fit_quadrature
+        from bayesmeta.quad.decisions import decide
+
+        result = fit_quadrature(spec, hdi=options.hdi)
+        return decide(spec, result, thresholds=options.thresholds, benchmark=options.benchmark)
+
+    def draws(
+        self, spec: ModelSpec, *, chains: int, draws: int, seed: int, result: Any = None
+    ) -> tuple[Any, Any, dict[str, Any]]:
+        """Draws resampled from the exact posterior (:func:`bayesmeta.quad.posterior_draws`).
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        chains, draws : int
+            Shape of the draws.
+        seed : int
+            Random seed.
+        result : BayesResult, optional
+            A fit of ``spec`` whose posterior is reused.
+
+        Returns
+        -------
+        tuple
+            ``(eta, tau_study, params)``.
+        """
+        from bayesmeta.quad import posterior_draws
+
+        return posterior_draws(spec, chains=chains, draws=draws, seed=seed)
+
+    def loo(self, spec: ModelSpec, *, result: Any = None) -> Any:
+        """Exact leave-one-study-out log predictive densities.
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        result : BayesResult, optional
+            A fit of ``spec`` whose posterior is reused.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        from bayesmeta.quad import loo_log_predictive
+
+        return loo_log_predictive(spec)
+
+    def rate_cdfs(self, spec: ModelSpec, *, result: Any = None) -> dict[str, Any]:
+        """Exact posterior CDFs of the rates (:func:`bayesmeta.quad.decisions.rate_cdfs`).
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        result : BayesResult, optional
+            A fit of ``spec`` whose posterior is reused.
+
+        Returns
+        -------
+        dict
+        """
+        from bayesmeta.quad.decisions import rate_cdfs
+
+        return rate_cdfs(spec)
+
+    def log_evidence(self, spec: ModelSpec, *, result: Any = None) -> float:
+        """log p(y), binomial coefficients included.
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        result : BayesResult, optional
+            A fit of ``spec`` whose posterior is reused.
+
+        Returns
+        -------
+        float
+        """
+        from bayesmeta.quad import log_evidence
+
+        return log_evidence(spec)
+
+    def log_evidence_with_error(
+        self, spec: ModelSpec, *, result: Any = None
+    ) -> tuple[float, float]:
+        """log p(y) and its numerical error (two accuracy levels).
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        result : BayesResult, optional
+            A fit of ``spec`` whose posterior is reused.
+
+        Returns
+        -------
+        tuple of float
+        """
+        from bayesmeta.quad.decisions import evidence_with_error
+
+        return evidence_with_error(spec)
+
+    def loo_pooled(self, spec: ModelSpec) -> tuple[Any, tuple[Any, ...], tuple[str, ...]]:
+        """The pooled median rate with every study and without each one, exactly.
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            A random-intercept or common-effect model.
+
+        Returns
+        -------
+        tuple
+            See :func:`bayesmeta.quad.influence.loo_pooled_rates`.
+        """
+        from bayesmeta.quad.influence import loo_pooled_rates
+
+        return loo_pooled_rates(spec)
+
+
+#: The instance the boundary registers.
+ENGINE = QuadratureEngine()

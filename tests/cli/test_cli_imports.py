@@ -1,0 +1,84 @@
+"""Which modules the CLI loads: ``import bayesmeta.cli`` (so ``--version`` and ``--help``) loads
+nothing outside the standard library and a few light bayesmeta modules, and ``freq`` loads
+neither scipy.stats, scipy.optimize nor any plotting or sampling library. Checked in a fresh
+interpreter through ``sys.modules`` (a statement about imports, not a timing)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("numpy", "pandas", "scipy", "matplotlib", "pymc", "arviz", "xarray", "pytensor")
+#: the only bayesmeta modules outside bayesmeta.cli that building the parser may load
+LIGHT = {
+    "bayesmeta",
+    "bayesmeta.errors",
+    "bayesmeta.engines",
+    "bayesmeta.model",
+    "bayesmeta.model.options",
+    "bayesmeta.data",
+    "bayesmeta.data.names",
+}
+
+
+def _modules_after(code: str) -> set[str]:
+    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    process = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(process.stdout.strip().splitlines()[-1]))
+
+
+def _third_party(modules: set[str]) -> set[str]:
+    tops = {m.split(".")[0] for m in modules}
+    return {t for t in tops if t not in sys.stdlib_module_names and not t.startswith("_")} - {
+        "bayesmeta"
+    }
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import bayesmeta.cli",
+        "from bayesmeta.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass",
+        "from bayesmeta.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass",
+    ],
+    ids=["import", "help", "version"],
+)
+def test_cli_start_loads_only_the_standard_library(code):
+    modules = _modules_after(code)
+    assert _third_party(modules) == set()
+    own = {m for m in modules if m.startswith("bayesmeta") and not m.startswith("bayesmeta.cli")}
+    assert own <= LIGHT, sorted(own - LIGHT)
+
+
+def test_freq_loads_no_plotting_sampling_or_scipy_stats():
+    modules = _modules_after(
+        "from bayesmeta.cli import main\n"
+        "main(['freq', 'cart_wu2025', '--events', 'orr_events', '--total', 'orr_total', '--json'])"
+    )
+    assert "bayesmeta.freq.rma" in modules  # it did run
+    loaded = {m for m in modules if m.split(".")[0] in HEAVY}
+    for name in ("scipy.stats", "scipy.optimize", "matplotlib", "pymc", "arviz", "xarray"):
+        assert name not in loaded
+    # the GLMM, GOSH and the bias tests are not loaded for a DL fit
+    assert not {"bayesmeta.freq.glmm", "bayesmeta.freq.gosh", "bayesmeta.freq.trimfill"} & modules
+
+
+def test_brentq_takes_scipys_steps():
+    from scipy import optimize
+
+    from bayesmeta.freq.roots import brentq
+
+    cases = [
+        (lambda x: x**3 - 2 * x - 5, 2.0, 3.0),
+        (lambda x: (x - 0.3) * (x + 4) ** 2 - 1e-3, 0.0, 10.0),
+        (lambda x: 68.0 / (1 + x) - 23.0, 0.0, 100.0),  # Q(tau^2) = k - 1, the PM root's shape
+    ]
+    for f, a, b in cases:
+        ours = brentq(f, a, b, xtol=1e-14, rtol=8.881784197001252e-16)
+        theirs = optimize.brentq(f, a, b, xtol=1e-14, rtol=8.881784197001252e-16)
+        assert ours == pytest.approx(theirs, rel=1e-15, abs=1e-14)
