@@ -203,6 +203,7 @@ def loo_of(
         draws.eta,
         draws.tau,
         exact=exact_refit(spec, model),
+        likelihood=model.likelihood,
     )
 
 

@@ -47,6 +47,7 @@ def model_bullets(fitted: Fitted) -> list[str]:
         priors.pop("beta")
     if model.kind == "common":
         priors.pop("tau")
+    priors = model.likelihood.report_priors(priors)
     items.append("Priors: " + "; ".join(f"{k} ~ {v}" for k, v in priors.items()))
     if fitted.result.engine == "quadrature":
         items.append(
@@ -57,7 +58,7 @@ def model_bullets(fitted: Fitted) -> list[str]:
             f"Engine: NUTS ({s['sampler']}), {s['chains']} chains x {s['draws']} draws after {s['tune']} tuning steps, seed {s['seed']}"
         )
     items.append(
-        f"Likelihood: events ~ Binomial(total, expit(eta + u)), u ~ Normal(0, tau) per study ({model.data.k} studies)"
+        f"Likelihood ({model.likelihood.name}): {model.likelihood.formula_text} ({model.data.k} studies)"
     )
     line = evidence_line(fitted.result)
     if line:
@@ -167,6 +168,12 @@ def analysis_blocks(
             "The pooled median rate expit(mu) is the rate of the median study (what metafor and meta report); "
             "the pooled mean rate averages over the between-study distribution. Frequentist rows use the "
             "logit transformation; the GLMM is what the paper's numbers are (meta::metaprop's default)."
+            + (
+                ""
+                if fitted.model.likelihood.name == "binomial"
+                else f" The Bayesian rows here use the {fitted.model.likelihood.name} likelihood: "
+                f"{fitted.model.likelihood.formula_text}."
+            )
         )
     )
     blocks.append(

@@ -14,11 +14,24 @@ both are mixed over the posterior by the engines.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
 import numpy as np
 from scipy.special import betainc, betaincinv, betaln, expit, gammaln, polygamma, psi
 
+from bayesmeta.errors import InputError
+from bayesmeta.model.likelihoods import Likelihood, register_likelihood
+from bayesmeta.model.prior_families import PRIOR_FAMILIES, PriorFamily, register_prior_family
+from bayesmeta.model.priors import Prior, parse_prior
+
 __all__ = [
+    "BETABINOMIAL",
+    "DEFAULT_PHI_PRIOR",
+    "BetaBinomial",
     "beta_params",
+    "describe",
+    "design_of",
     "icc",
     "logit_beta_raw_moments",
     "median_rate",
@@ -133,16 +146,20 @@ def mixture_quantiles(
 ) -> np.ndarray:
     """Quantiles of mixtures of Beta distributions, one mixture per row.
 
+    Safeguarded Newton steps on the logit scale (bisection where a step leaves the bracket),
+    started from the normal approximation of the mixture's logit (its exact first two moments).
+    Components with negligible weight (below 1e-14 of the largest) are left out.
+
     Parameters
     ----------
     a, b : numpy.ndarray
         Component shapes, shape (F, C).
     weight : numpy.ndarray
-        Component weights, shape (C,) or (F, C), each row summing to one (non-negative).
+        Component weights, shape (C,) or (F, C), each row summing to one.
     probs : numpy.ndarray
         Probabilities, shape (m,).
     tol : float
-        Bisection stops when the bracket is this narrow on the logit scale.
+        Stop when every step is below this on the logit scale.
 
     Returns
     -------
@@ -151,17 +168,310 @@ def mixture_quantiles(
     """
     a, b = np.atleast_2d(a), np.atleast_2d(b)
     weight = np.broadcast_to(weight, a.shape)
+    keep = np.any(np.abs(weight) > 1e-14 * np.abs(weight).max(), axis=0)
+    a, b, weight = a[:, keep], b[:, keep], weight[:, keep]
     probs = np.asarray(probs, dtype=float)
-    shape = (a.shape[0], probs.size)
-    lo = np.full(shape, -40.0)
-    hi = np.full(shape, 40.0)
-    for _ in range(200):  # bisection on the logit scale: monotone, no derivative needed
-        mid = 0.5 * (lo + hi)
-        x = expit(mid)[:, :, None]
+    m1, m2, _ = logit_beta_raw_moments(a, b)
+    mean = np.einsum("fc,fc->f", m1, weight)
+    sd = np.sqrt(np.maximum(np.einsum("fc,fc->f", m2, weight) - mean**2, 1e-12))
+    from scipy.special import ndtri
+
+    z = np.clip(mean[:, None] + sd[:, None] * ndtri(probs)[None, :], -39.0, 39.0)
+    lo = np.full(z.shape, -40.0)
+    hi = np.full(z.shape, 40.0)
+    log_norm = betaln(a, b)[:, None, :]
+    for _ in range(100):
+        x = expit(z)[:, :, None]
         cdf = np.einsum("fmc,fc->fm", betainc(a[:, None, :], b[:, None, :], x), weight)
-        below = cdf < probs[None, :]
-        lo = np.where(below, mid, lo)
-        hi = np.where(below, hi, mid)
-        if np.max(hi - lo) < tol:
+        f = cdf - probs[None, :]
+        lo = np.where(f < 0, z, lo)
+        hi = np.where(f < 0, hi, z)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            log_x, log_1mx = np.log(x), np.log1p(-x)
+            dens = np.exp(a[:, None, :] * log_x + b[:, None, :] * log_1mx - log_norm)
+            slope = np.einsum("fmc,fc->fm", np.nan_to_num(dens), weight)
+            step = z - f / slope
+        inside = np.isfinite(step) & (step >= lo) & (step <= hi)
+        new = np.where(inside, step, 0.5 * (lo + hi))
+        done = np.max(np.abs(new - z)) < tol
+        z = new
+        if done:
             break
-    return expit(0.5 * (lo + hi))
+    return expit(z)
+
+
+def _gamma_scipy(p):
+    from scipy import stats
+
+    return stats.gamma(a=p[0], scale=1.0 / p[1])
+
+
+def _gamma_pymc(p):
+    import pymc as pm
+
+    return pm.Gamma, {"alpha": p[0], "beta": p[1]}
+
+
+if "gamma" not in PRIOR_FAMILIES:  # gamma(shape, rate): a prior of a positive parameter
+    register_prior_family(
+        PriorFamily("gamma", ("alpha", "beta"), "scale", (0, 1), _gamma_scipy, _gamma_pymc)
+    )
+
+#: brms's default prior of phi for ``beta_binomial``: gamma(shape 0.01, rate 0.01).
+DEFAULT_PHI_PRIOR = Prior("gamma", (0.01, 0.01))
+
+
+@dataclass(frozen=True)
+class BetaBinomial(Likelihood):
+    """The beta-binomial likelihood (brms's ``beta_binomial``) with the prior of its phi.
+
+    With the ``random`` structure logit(mu) = mu is one intercept (the study rates scatter as
+    Beta(mu phi, (1 - mu) phi) around it: the beta distribution is the random effect); with
+    ``regression`` logit(mu_i) = x_i' beta. The intercept (or the first factor's cell means)
+    gets the mu prior, the slopes the beta prior, phi ``phi_prior`` (any prior of a positive
+    parameter: gamma, exponential, halfnormal, lognormal, ...).
+
+    Attributes
+    ----------
+    phi_prior : Prior
+        Prior of the precision phi (default gamma(0.01, 0.01), brms's).
+    """
+
+    name: ClassVar[str] = "betabinomial"
+    data_shape: ClassVar[str] = "binomial"
+    structures: ClassVar[frozenset[str]] = frozenset({"random", "regression"})
+    #: No logit-normal study effects: a tau prior has no use.
+    has_tau: ClassVar[bool] = False
+    phi_prior: Prior = DEFAULT_PHI_PRIOR
+
+    def parameters(self) -> tuple[str, ...]:
+        """Its own parameter, phi.
+
+        Returns
+        -------
+        tuple of str
+        """
+        return ("phi",)
+
+    def prior_roles(self) -> dict[str, str]:
+        """phi takes a prior of a positive parameter (role "scale").
+
+        Returns
+        -------
+        dict of str to str
+        """
+        return {"phi": "scale"}
+
+    formula_text: ClassVar[str] = (
+        "events ~ BetaBinomial(total, mu phi, (1 - mu) phi), logit(mu) = eta; study rates "
+        "~ Beta(mu phi, (1 - mu) phi), intra-class correlation 1 / (1 + phi)"
+    )
+    median_label: ClassVar[str] = "pooled median-study rate (median of the Beta)"
+    mean_label: ClassVar[str] = "pooled mean rate mu"
+
+    def report_priors(self, priors: dict[str, str]) -> dict[str, str]:
+        """The spec's priors without tau (unused), with phi's.
+
+        Parameters
+        ----------
+        priors : dict of str to str
+            Parameter -> prior string.
+
+        Returns
+        -------
+        dict of str to str
+        """
+        kept = {name: text for name, text in priors.items() if name != "tau"}
+        return {**kept, "phi": str(self.phi_prior)}
+
+    #: phi per study in saved draws (one value for every study).
+    scale_name: ClassVar[str] = "phi_study"
+
+    def study_loglik(self, events: Any, total: Any, eta: Any, scale: Any) -> np.ndarray:
+        """Closed-form log p(y_i | eta_i, phi) per draw.
+
+        Parameters
+        ----------
+        events, total : numpy.ndarray
+            Shape (k,).
+        eta, scale : numpy.ndarray
+            Shape (..., k): linear predictor and phi of each study per draw.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (..., k), binomial coefficients included.
+        """
+        eta = np.asarray(eta, dtype=float)
+        a, b = beta_params(eta, np.asarray(scale, dtype=float))
+        y = np.asarray(events, dtype=float)
+        n = np.asarray(total, dtype=float)
+        coef = gammaln(n + 1.0) - gammaln(y + 1.0) - gammaln(n - y + 1.0)
+        return coef + betaln(y + a, n - y + b) - betaln(a, b)
+
+    def with_priors(self, **priors: str | Prior | None) -> BetaBinomial:
+        """A copy with its own priors set from strings (``phi=...``; None keeps the default).
+
+        Parameters
+        ----------
+        **priors : str, Prior or None
+            ``phi``.
+
+        Returns
+        -------
+        BetaBinomial
+
+        Raises
+        ------
+        InputError
+            An unknown parameter or a bad prior string.
+        """
+        unknown = sorted(set(priors) - {"phi"})
+        if unknown:
+            raise InputError(f"the {self.name} likelihood has no parameter {unknown[0]!r}")
+        phi = priors.get("phi")
+        if phi is None:
+            return self
+        return BetaBinomial(phi_prior=parse_prior(phi, role="scale", name="phi prior"))
+
+    def check(self, data: Any, structure: Any) -> None:
+        """Refuse structures other than random and regression, in one line.
+
+        Parameters
+        ----------
+        data : MetaData
+            The study table.
+        structure : Structure
+            The structure it is combined with.
+
+        Returns
+        -------
+        None
+        """
+        if structure.name not in self.structures:
+            raise InputError(
+                f"the {self.name} likelihood combines with the random model (its beta "
+                "distribution of the study rates is the random effect) or a regression "
+                f"(formula), not '{structure.name}'"
+            )
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready description: the name and the phi prior.
+
+        Returns
+        -------
+        dict
+        """
+        return {"likelihood": self.name, "phi_prior": str(self.phi_prior)}
+
+    def implementation(self, engine: str) -> str | None:
+        """The module implementing this likelihood for ``engine`` (the engine delegates to it).
+
+        Parameters
+        ----------
+        engine : str
+            An engine name.
+
+        Returns
+        -------
+        str or None
+        """
+        return {
+            "quadrature": "bayesmeta.quad.betabinomial.engine",
+            "nuts": "bayesmeta.nuts.betabinomial_engine",
+        }.get(engine)
+
+
+#: The beta-binomial likelihood with its default phi prior.
+BETABINOMIAL = register_likelihood(BetaBinomial())
+
+
+def design_of(spec: Any) -> tuple[np.ndarray, tuple[str, ...], list[Prior], Any]:
+    """Design matrix, coefficient names, each coefficient's prior, and the Design.
+
+    The random structure has one intercept; a regression its formula's columns. The intercept
+    (or, without one, the first factor's cell means) gets the mu prior, the slopes the beta
+    prior, as for the binomial likelihood.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A beta-binomial spec.
+
+    Returns
+    -------
+    tuple
+        X (k, p), names, priors, and the Design (None for the random structure).
+    """
+    from bayesmeta.formula import INTERCEPT
+
+    if spec.kind != "regression":
+        return np.ones((spec.data.k, 1)), (INTERCEPT,), [spec.priors.mu], None
+    design = spec.design
+    if design.has_intercept:
+        means = {design.columns.index(INTERCEPT)}
+    else:
+        first = design.covariates[0] if design.covariates else None
+        prefix = f"{first}["
+        means = {
+            i
+            for i, c in enumerate(design.columns)
+            if first in design.factors and c.startswith(prefix)
+        }
+    priors = [
+        spec.priors.mu if j in means else spec.priors.beta for j in range(len(design.columns))
+    ]
+    return np.asarray(design.matrix, float), tuple(design.columns), priors, design
+
+
+def level_rows(design: Any) -> tuple[dict[str, np.ndarray], list[list[str]]]:
+    """The design row of each level of each factor (other columns at their study mean).
+
+    Parameters
+    ----------
+    design : Design or None
+        A regression's design.
+
+    Returns
+    -------
+    tuple
+        Level name -> row (``factor[level]`` when there are several factors), and the level
+        names of each factor.
+    """
+    from bayesmeta.model.derived import level_profile
+
+    rows: dict[str, np.ndarray] = {}
+    groups: list[list[str]] = []
+    if design is None:
+        return rows, groups
+    several = len(design.factors) > 1
+    for factor, levels in design.factors.items():
+        names = []
+        for level in levels:
+            name = f"{factor}[{level}]" if several else str(level)
+            rows[name] = level_profile(design.matrix, design.columns, factor, levels, level)
+            names.append(name)
+        groups.append(names)
+    return rows, groups
+
+
+def describe(spec: Any) -> dict[str, Any]:
+    """The spec's description with the priors this likelihood uses (phi instead of tau).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A beta-binomial spec.
+
+    Returns
+    -------
+    dict
+    """
+    model = spec.describe()
+    priors = dict(model["priors"])
+    priors.pop("tau", None)
+    if spec.kind != "regression":
+        priors.pop("beta", None)
+    priors["phi"] = str(spec.likelihood.phi_prior)
+    model["priors"] = priors
+    return model

@@ -183,6 +183,9 @@ class BayesResult:
     prob_above : dict
         P(rate > X) per threshold ``"X"``: ``pooled_median``, ``pooled_mean``, ``new_study``,
         ``levels`` (exact from the engine's CDFs, or from draws for NUTS).
+    parameters : dict of str to Interval
+        A likelihood's own parameters and what derives from them (beta-binomial: ``phi`` and
+        the intra-class correlation ``icc``), each a top-level key of the JSON.
     posterior : object or None
         The engine's posterior (the exact engine's grids or nodes; NUTS: the InferenceData),
         reused by draws, LOO, CDFs and evidence so they never rebuild it; not in the JSON.
@@ -207,12 +210,14 @@ class BayesResult:
     log_evidence_error: float | None = None
     bayes_factors: dict[str, Any] = field(default_factory=dict)
     prob_above: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Interval] = field(default_factory=dict)
     posterior: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``bayesmeta fit --json``."""
         result: dict[str, Any] = {
             "engine": self.engine,
+            "likelihood": self.model.get("likelihood", "binomial"),
             "model": self.model,
             "k": int(len(self.study_rates)),
             "pooled_median": self.pooled_median.to_dict(),
@@ -247,4 +252,6 @@ class BayesResult:
             result["bayes_factors"] = {n: bf.to_dict() for n, bf in self.bayes_factors.items()}
         if self.prob_above:
             result["prob_above"] = self.prob_above
+        for name, iv in self.parameters.items():
+            result[name] = iv.to_dict()
         return result

@@ -7,8 +7,9 @@ prior for the slopes -- and ``phi`` with its prior (PyMC samples log phi). Data 
 parameters are ``pm.Data``, so refits of one structure reuse the compiled model (the cache of
 :mod:`bayesmeta.nuts.sampling`, keyed by :func:`betabinomial_key`).
 
-The InferenceData holds ``beta`` [coef], ``phi``, ``eta`` [study] (= x_i' beta), the
-beta-binomial log likelihood of each study per draw (``log_likelihood.y``), the counts and the
+The InferenceData holds ``beta`` [coef], ``phi``, ``eta`` [study] (= x_i' beta), ``theta``
+[study] (each study's rate given the data, one Beta variate per draw), the beta-binomial log
+likelihood of each study per draw (``log_likelihood.y``), the counts and the
 divergences.
 """
 
@@ -142,6 +143,7 @@ def to_inference_data(
     events: np.ndarray,
     total: np.ndarray,
     X: np.ndarray,
+    theta: np.ndarray | None = None,
     attrs: dict | None = None,
 ):
     """The labelled InferenceData of a beta-binomial fit.
@@ -160,6 +162,9 @@ def to_inference_data(
         Counts (k,).
     X : numpy.ndarray
         Design matrix (k, p).
+    theta : numpy.ndarray, optional
+        Draws of each study's rate given the data, (chain, draw, k) (the posterior predictive
+        check replicates the counts from them).
     attrs : dict, optional
         Attributes of the posterior group.
 
@@ -171,17 +176,29 @@ def to_inference_data(
 
     eta = beta @ np.asarray(X, float).T  # (chain, draw, k)
     chains, draws, k = eta.shape
-    loglik = bb.study_loglik_rows(
-        events, total, eta.reshape(-1, k).T, phi.reshape(-1)
-    ).T.reshape(chains, draws, k)
+    loglik = bb.study_loglik_rows(events, total, eta.reshape(-1, k).T, phi.reshape(-1)).T.reshape(
+        chains, draws, k
+    )
+    phi_study = np.repeat(np.asarray(phi, float)[..., None], k, axis=-1)
+    posterior = {"beta": beta, "phi": phi, "eta": eta, "phi_study": phi_study}
+    dims = {
+        "beta": ["coef"],
+        "eta": ["study"],
+        "phi_study": ["study"],
+        "y": ["study"],
+        "n": ["study"],
+    }
+    if theta is not None:
+        posterior["theta"] = theta
+        dims["theta"] = ["study"]
     return az.from_dict(
-        posterior={"beta": beta, "phi": phi, "eta": eta},
+        posterior=posterior,
         log_likelihood={"y": loglik},
         observed_data={"y": np.asarray(events)},
         constant_data={"n": np.asarray(total)},
         sample_stats={"diverging": diverging},
         coords={"study": list(studies), "coef": list(columns)},
-        dims={"beta": ["coef"], "eta": ["study"], "y": ["study"], "n": ["study"]},
+        dims=dims,
         attrs={"likelihood": "betabinomial", **(attrs or {})},
     )
 
@@ -273,7 +290,9 @@ def sample_betabinomial(
     from bayesmeta.nuts.sampling import RawDraws, _cache, _quiet_pymc, _remember
 
     if sampler not in ("pymc", "nutpie"):
-        raise InputError(f"sampler '{sampler}': the beta-binomial model samples with pymc or nutpie")
+        raise InputError(
+            f"sampler '{sampler}': the beta-binomial model samples with pymc or nutpie"
+        )
     key = (sampler, pytensor_mode(), target_accept, *betabinomial_key(priors, phi_prior))
     entry = _cache.get(key)
     seeds = np.random.SeedSequence(seed).generate_state(chains + 1)
