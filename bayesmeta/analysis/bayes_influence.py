@@ -137,7 +137,11 @@ def bayes_influence(
     k = None
     if draws is not None:
         k = pareto_k_of(
-            draws.events, draws.total, draws.eta, draws.tau, likelihood=draws.likelihood
+            draws.events,
+            draws.total,
+            draws.eta,
+            draws.tau,
+            likelihood=getattr(draws, "likelihood", None),
         )
     return BayesInfluence(
         studies=data.studies,

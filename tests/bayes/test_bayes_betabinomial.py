@@ -4,7 +4,7 @@ Tolerance (issue 19): each quantile of the mean rate, phi, the ICC and every coe
 3 combined Monte Carlo SEs, ``sqrt(mcse_ours^2 + mcse_brms^2)`` (ArviZ's quantile MCSE for our
 draws, ``posterior::mcse_quantile`` for brms's).
 
-* ``test_long_nuts_equals_brms``: a long run of bayesmeta's own PyMC model (4 x 10000 draws,
+* ``test_long_nuts_equals_brms``: a long run of bayesmeta's own PyMC model (4 x 10000 draws, pritz1997 4 x 25000,
   ``validation/brms_betabinomial/long_nuts.py``, pinned ``long_nuts.json``) on the three data
   sets of ``reference.json`` (33 comparisons each side small: the test has power).
 * ``test_nuts_betabinomial_live``: the code as it runs today, a short run (2 chains x 1000

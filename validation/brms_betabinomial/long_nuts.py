@@ -64,11 +64,16 @@ def main() -> None:
     from scipy.special import expit
 
     ref = json.loads((HERE / "reference.json").read_text())
+    path = HERE / "long_nuts.json"
+    names, draws = ("crr", "pritz1997", "debruin2009"), DRAWS
     out = {"meta": {"draws": DRAWS, "tune": TUNE, "chains": CHAINS, "seed": SEED}}
-    for name in ("crr", "pritz1997", "debruin2009"):
+    if len(sys.argv) == 3:
+        names, draws = (sys.argv[1],), int(sys.argv[2])
+        out = json.loads(path.read_text())
+    for name in names:
         start = time.time()
         spec = spec_of(ref[name])
-        result = engines.fit(spec, engine="nuts", draws=DRAWS, tune=TUNE, chains=CHAINS, seed=SEED)
+        result = engines.fit(spec, engine="nuts", draws=draws, tune=TUNE, chains=CHAINS, seed=SEED)
         post = result.idata.posterior
         beta = post["beta"].to_numpy()  # (chain, draw, p)
         phi = post["phi"].to_numpy()
