@@ -232,7 +232,7 @@ def average(specs: dict[str, ModelSpec], *, prior_prob=None, thresholds=()) -> A
     check_same_data(specs)
     prior = _prior(prior_prob, len(names))
     for name in names:
-        if not engines.supports(specs[name], "quadrature"):
+        if not engines.can(specs[name], "log_evidence"):
             raise InputError(
                 f"model averaging needs the exact engine's log evidence; {name} "
                 f"('{specs[name].kind}') is not supported by the exact engine"
@@ -337,6 +337,11 @@ def average_specs(paths, *, prior_prob=None, thresholds=()) -> Averaging:
     specs: dict[str, ModelSpec] = {}
     for path in paths:
         spec = load_spec(path)
+        if spec.multiverse is not None:
+            raise InputError(
+                f"{path}: [multiverse]: a multiverse spec is many analyses, not one model to "
+                "average; run it with bayesmeta multiverse, or remove the table"
+            )
         if spec.name in specs:
             raise InputError(f"{path}: two specs are named '{spec.name}'; names must differ")
         specs[spec.name] = to_model(spec)

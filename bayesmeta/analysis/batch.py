@@ -292,7 +292,9 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
     describing other folders than those on disk.
 
     Multiverse specs (a ``[multiverse]`` table) are not single analyses: they are left out here
-    (``bayesmeta run`` runs them only when asked, through :mod:`bayesmeta.multiverse`).
+    (``bayesmeta run`` runs them only when asked, through :mod:`bayesmeta.multiverse`). IPD
+    specs (``kind = "ipd"``) are left out too: ``bayesmeta run`` runs them through
+    :mod:`bayesmeta.ipd.specfile`.
 
     Parameters
     ----------
@@ -314,7 +316,11 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
     InputError
         When several spec files share a name (or a spec is invalid).
     """
-    specs = [load_spec(p) for p in spec_paths(target)]  # validate all before fitting any
+    # validate all before fitting any; IPD specs (kind = "ipd") are run by bayesmeta.ipd
+    from bayesmeta.analysis.joint_spec import is_joint_spec  # several outcomes: joint_run
+    from bayesmeta.ipd.specfile import is_ipd_spec
+
+    specs = [load_spec(p) for p in spec_paths(target) if not (is_ipd_spec(p) or is_joint_spec(p))]
     specs = [s for s in specs if s.multiverse is None]
     names = [s.name for s in specs]
     duplicated = sorted({n for n in names if names.count(n) > 1})

@@ -1,5 +1,5 @@
 """The ``bayesmeta`` console command: subcommands ``freq``, ``fit``, ``run``, ``compare``, ``sensitivity``,
-``cumulative``, ``multiverse``, ``simulate``, ``map``, ``design`` and ``average``.
+``cumulative``, ``multiverse``, ``simulate``, ``map``, ``design``, ``average`` and ``ipd``.
 
 Each subcommand lives in its own module with ``register(subparsers)`` and ``run(args) -> int``.
 Input errors print one line on stderr and exit with status 2, never a traceback.
@@ -21,6 +21,7 @@ from bayesmeta.cli import (
     design,
     fit,
     freq,
+    ipd,
     mapprior,
     multiverse,
     run,
@@ -44,6 +45,7 @@ SUBCOMMANDS = (
     mapprior,
     design,
     average,
+    ipd,
 )
 
 

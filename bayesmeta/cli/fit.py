@@ -7,9 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
+from bayesmeta.cli.joint_fit import JOINT_FILES, add_joint_fit_arguments
+from bayesmeta.cli.joint_options import add_outcomes_argument, check_single_outcome
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
-from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, SAMPLERS
+from bayesmeta.model.options import DEFAULT_SAMPLER, SAMPLERS, NutsOptions
+
+_NUTS = NutsOptions()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "the predictive rate of a new study, tau, per-level rates and contrasts."
         ),
     )
-    add_data_arguments(parser)
+    add_data_arguments(parser, outcome_required=False)
+    add_outcomes_argument(parser)
     model = parser.add_mutually_exclusive_group()
     model.add_argument(
         "--formula", metavar="F", help="meta-regression, e.g. 'cancer_type + age_median'"
@@ -56,12 +61,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="with --likelihood betabinomial: prior of phi, default 'gamma(0.01, 0.01)'",
     )
     parser.add_argument(
-        "--draws", type=int, default=None, metavar="N", help="NUTS draws per chain (1000)"
+        "--draws", type=int, default=None, metavar="N", help=f"NUTS draws per chain ({_NUTS.draws})"
     )
     parser.add_argument(
-        "--tune", type=int, default=None, metavar="N", help="NUTS tuning steps per chain (1000)"
+        "--tune",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"NUTS tuning steps per chain ({_NUTS.tune})",
     )
-    parser.add_argument("--chains", type=int, default=None, metavar="N", help="NUTS chains (4)")
+    parser.add_argument(
+        "--chains", type=int, default=None, metavar="N", help=f"NUTS chains ({_NUTS.chains})"
+    )
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="NUTS random seed")
     parser.add_argument(
         "--sampler", choices=SAMPLERS, default=None, help=f"NUTS sampler ({DEFAULT_SAMPLER})"
@@ -87,9 +98,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="B",
         help="one-sided Bayes factor of the pooled rate being above B (exact engine)",
     )
+    add_joint_fit_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_output_argument(
-        parser, known=KNOWN_FILES, metavar="DIR", help="write posterior.nc and CSV tables here"
+        parser,
+        known=KNOWN_FILES | JOINT_FILES,
+        metavar="DIR",
+        help="write posterior.nc and CSV tables here",
     )
     parser.set_defaults(handler=run)
 
@@ -111,12 +126,21 @@ def run(args: argparse.Namespace) -> int:
     int
         Exit status (0; errors are raised as :class:`~bayesmeta.errors.InputError`).
     """
-    from bayesmeta.engines import fit, resolve
+    from bayesmeta.engines import declares, fit, resolve
     from bayesmeta.errors import InputError
     from bayesmeta.folders import check_writable
     from bayesmeta.model.spec import build_model
     from bayesmeta.model.thresholds import check_thresholds
 
+    check_single_outcome(args)
+    if args.outcomes is not None:
+        from bayesmeta.cli.joint_fit import run_joint_fit
+
+        check_options(args)
+        return run_joint_fit(args)
+    from bayesmeta.cli.joint_fit import check_joint_only
+
+    check_joint_only(args)
     if args.out:
         check_writable(args.out)  # before any work
     check_options(args)
@@ -135,8 +159,9 @@ def run(args: argparse.Namespace) -> int:
         likelihood=likelihood,
     )
     engine = resolve(spec, args.engine)
+    sampling = not declares(engine, "exact")
     given = [f"--{name}" for name in NUTS_ONLY if getattr(args, name) is not None]
-    if engine == "quadrature" and given:
+    if not sampling and given:
         raise InputError(
             f"{', '.join(given)}: NUTS option(s), not used by the exact engine this model is "
             "fitted with; add --engine nuts to sample"
@@ -149,13 +174,13 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.benchmark is not None:
         check_thresholds(args.benchmark, name="--benchmark")
-    if engine == "nuts":
+    if sampling:  # None keeps the NutsOptions default
         options.update(
-            draws=1000 if args.draws is None else args.draws,
-            tune=1000 if args.tune is None else args.tune,
-            chains=4 if args.chains is None else args.chains,
-            seed=DEFAULT_SEED if args.seed is None else args.seed,
-            sampler=args.sampler or DEFAULT_SAMPLER,
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            seed=args.seed,
+            sampler=args.sampler,
         )
     if args.out:
         from bayesmeta.folders import locked
@@ -346,7 +371,7 @@ def write_outputs(result, folder: Path) -> None:
     from bayesmeta.model.storage import save
 
     payload = result.to_dict()
-    with replaced_folder(folder, known=KNOWN_FILES) as temporary:
+    with replaced_folder(folder, known=KNOWN_FILES | JOINT_FILES) as temporary:
         if result.idata is not None:
             save(result, temporary / "posterior.nc")
         write_json(temporary / "result.json", _json_ready(with_versions(payload)))

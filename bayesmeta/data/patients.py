@@ -172,7 +172,7 @@ class PatientData:
         """Leave out (and record) patient rows missing any of ``columns``.
 
         Aggregate rows are not checked here (their columns are the reported means, checked by
-        :mod:`bayesmeta.ipd.design`).
+        :mod:`bayesmeta.ipd.within_across`).
 
         Parameters
         ----------
@@ -381,7 +381,7 @@ def patients_from_frame(
                 continue
             count = _count(value, where, outcome)
             if count > 1:
-                raise InputError(f"{where}: '{outcome}' = {value!r} is not 0 or 1")
+                raise InputError(f"{where}: '{outcome}' = {count} is not 0 or 1")
             n_events, n_total = count, 1
         else:
             raw_e, raw_t = frame[events].iloc[position], frame[total].iloc[position]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bayesmeta.ipd.design import ACROSS, WITHIN, IpdDesign
+from bayesmeta.ipd.within_across import ACROSS, WITHIN, IpdDesign
 
 
 def difference_rows(design: IpdDesign) -> dict[str, np.ndarray]:

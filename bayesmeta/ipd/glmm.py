@@ -19,8 +19,8 @@ import numpy as np
 from scipy import stats
 
 from bayesmeta.freq.glmm_fit import common_effect_logistic, fit_glmm
-from bayesmeta.ipd.design import IpdDesign
 from bayesmeta.ipd.differences import difference_rows
+from bayesmeta.ipd.within_across import IpdDesign
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def fit_ipd_glmm(design: IpdDesign, *, level: float = 0.95) -> IpdGlmmResult:
     Parameters
     ----------
     design : IpdDesign
-        From :func:`bayesmeta.ipd.design.ipd_design`.
+        From :func:`bayesmeta.ipd.within_across.ipd_design`.
     level : float
         Confidence level of the Wald intervals.
 

@@ -20,8 +20,8 @@ from scipy.stats import norm
 from bayesmeta.data.metadata import Exclusion
 from bayesmeta.errors import InputError
 from bayesmeta.joint.data import JointData
-from bayesmeta.joint.design import JointProblem, joint_problem
 from bayesmeta.joint.laplace import covariance_parts, laplace_loglik, n_covariance
+from bayesmeta.joint.problem import JointProblem, joint_problem
 
 __all__ = ["JointGlmmResult", "joint_glmm"]
 

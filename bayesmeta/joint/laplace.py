@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, gammaln, log1p
 
-from bayesmeta.joint.design import JointProblem
+from bayesmeta.joint.problem import JointProblem
 
 __all__ = ["cholesky_from_vector", "covariance_parts", "laplace_loglik", "n_covariance"]
 

@@ -22,7 +22,6 @@ from scipy.special import betainc, betaincinv, betaln, expit, gammaln, polygamma
 
 from bayesmeta.errors import InputError
 from bayesmeta.model.likelihoods import Likelihood, register_likelihood
-from bayesmeta.model.prior_families import PRIOR_FAMILIES, PriorFamily, register_prior_family
 from bayesmeta.model.priors import Prior, parse_prior
 
 __all__ = [
@@ -199,23 +198,6 @@ def mixture_quantiles(
             break
     return expit(z)
 
-
-def _gamma_scipy(p):
-    from scipy import stats
-
-    return stats.gamma(a=p[0], scale=1.0 / p[1])
-
-
-def _gamma_pymc(p):
-    import pymc as pm
-
-    return pm.Gamma, {"alpha": p[0], "beta": p[1]}
-
-
-if "gamma" not in PRIOR_FAMILIES:  # gamma(shape, rate): a prior of a positive parameter
-    register_prior_family(
-        PriorFamily("gamma", ("alpha", "beta"), "scale", (0, 1), _gamma_scipy, _gamma_pymc)
-    )
 
 #: brms's default prior of phi for ``beta_binomial``: gamma(shape 0.01, rate 0.01).
 DEFAULT_PHI_PRIOR = Prior("gamma", (0.01, 0.01))

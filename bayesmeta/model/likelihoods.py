@@ -251,11 +251,28 @@ def likelihood_named(name: str | Likelihood) -> Likelihood:
     if isinstance(name, Likelihood):
         return name
     if name not in LIKELIHOODS:
+        load_builtin_likelihoods()
+    if name not in LIKELIHOODS:
         raise InputError(f"unknown likelihood '{name}' (choose from {', '.join(LIKELIHOODS)})")
     return LIKELIHOODS[name]
 
 
 register_likelihood(BINOMIAL)
 
-# Likelihoods defined in their own modules register themselves on import.
-from bayesmeta.model import betabinomial as _betabinomial  # noqa: E402, F401
+#: Modules of the built-in likelihoods defined outside this file; each registers itself when
+#: imported, which happens on the first lookup by name (a plugin list, so that this module, which
+#: they import for the base class, does not import them back).
+BUILTIN_MODULES: tuple[str, ...] = ("bayesmeta.model.betabinomial",)
+
+
+def load_builtin_likelihoods() -> None:
+    """Import the modules of :data:`BUILTIN_MODULES` (each registers its likelihood once).
+
+    Returns
+    -------
+    None
+    """
+    import importlib
+
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)

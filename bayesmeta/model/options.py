@@ -61,6 +61,9 @@ class NutsOptions:
         return dict(self.__dict__)
 
 
-#: The lighter preset of spec files, sensitivity and simulation studies (2 chains of 1000 draws
-#: after 1000 tuning steps in spec files; see their schemas).
+#: The lighter preset of spec files and sensitivity analyses: 2 chains of 1000 draws after 1000
+#: tuning steps.
 NUTS_LIGHT = NutsOptions(chains=2)
+#: The preset of the ``nuts`` method of simulation studies (one fit per replicate): 2 chains of
+#: 500 draws after 500 tuning steps.
+NUTS_SIMULATION = NutsOptions(draws=500, tune=500, chains=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import replace
+from typing import Any
 
 from bayesmeta.errors import InputError
 from bayesmeta.model.engine_api import Capabilities, FitOptions
@@ -90,6 +91,61 @@ class NutsEngine:
             probs = prob_above_draws(spec, result.idata, options.thresholds, seed=nuts.seed)
             result = replace(result, prob_above=probs)
         return result
+
+    def prior_predictive(self, spec: ModelSpec, *, draws: int, seed: int):
+        """Parameters and data sets simulated from the prior (numpy; no sampling).
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        draws : int
+            Number of simulated data sets.
+        seed : int
+            Random seed.
+
+        Returns
+        -------
+        arviz.InferenceData
+        """
+        from bayesmeta.nuts import prior_predictive
+
+        return prior_predictive(spec, draws=draws, seed=seed)
+
+    def fit_grouped(self, model: Any, options: FitOptions) -> Any:
+        """NUTS draws of a grouped model (one-stage IPD, optionally a random slope).
+
+        Parameters
+        ----------
+        model : GroupedModel
+            From :mod:`bayesmeta.model.grouped`.
+        options : FitOptions
+            ``options.nuts``: draws, tune, chains, seed, target_accept.
+
+        Returns
+        -------
+        tuple
+            :class:`~bayesmeta.nuts.ipd.GroupedDraws` and their diagnostics.
+        """
+        from bayesmeta.nuts import ipd
+
+        nuts = options.nuts
+        draws = ipd.sample_grouped(
+            model.X,
+            model.events,
+            model.total,
+            model.starts,
+            coef_priors=list(model.coef_priors),
+            tau_prior=model.tau_prior,
+            slope_column=model.slope_column,
+            slope_prior=model.slope_prior,
+            draws=nuts.draws,
+            tune=nuts.tune,
+            chains=nuts.chains,
+            seed=nuts.seed,
+            target_accept=nuts.target_accept,
+        )
+        return draws, ipd.grouped_diagnostics(draws)
 
 
 #: The instance the boundary registers.

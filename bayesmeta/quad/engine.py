@@ -187,6 +187,37 @@ class QuadratureEngine:
 
         return evidence_with_error(spec)
 
+    def posterior(self, spec: ModelSpec, *, accuracy: Any = None) -> Any:
+        """The posterior grid(s) or nodes of ``spec`` (built once per spec and accuracy).
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        accuracy : Accuracy or RegressionAccuracy, optional
+            Accuracy controls (None: the defaults).
+
+        Returns
+        -------
+        PosteriorGrid, GroupGrids or RegressionPosterior
+            Random and common models: the (mu, tau) grid; subgroup models: the per-level grids;
+            regressions: the (beta, tau) nodes (``nodes()``).
+        """
+        if spec.kind == "regression":
+            from bayesmeta.quad.regression import regression_posterior
+
+            return regression_posterior(spec, accuracy=accuracy)[0]
+        from bayesmeta.quad.controls import Accuracy
+
+        acc = accuracy or Accuracy()
+        if spec.kind == "subgroup":
+            from bayesmeta.quad.groups import build_group_grids
+
+            return build_group_grids(spec, accuracy=acc)
+        from bayesmeta.quad.posterior import posterior_grid
+
+        return posterior_grid(spec, accuracy=acc)
+
     def loo_pooled(self, spec: ModelSpec) -> tuple[Any, tuple[Any, ...], tuple[str, ...]]:
         """The pooled median rate with every study and without each one, exactly.
 
@@ -213,6 +244,40 @@ class QuadratureEngine:
 
         return loo_pooled_rates(spec)
 
+    #: The instance the boundary registers.
 
-#: The instance the boundary registers.
+    def fit_grouped(self, model: Any, options: FitOptions) -> Any:
+        """The exact fit of a grouped model (one-stage IPD, random intercept only).
+
+        Parameters
+        ----------
+        model : GroupedModel
+            From :mod:`bayesmeta.model.grouped`; ``slope_column`` must be None.
+        options : FitOptions
+            Unused (the exact engine has no settings here).
+
+        Returns
+        -------
+        GroupedExact
+            Coefficient and contrast intervals, P(< 0), tau, log evidence.
+        """
+        from bayesmeta.errors import InputError
+        from bayesmeta.quad.regression.grouped_fit import fit_grouped_exact
+
+        if model.slope_column is not None:
+            raise InputError(
+                "--random-slope needs NUTS: the exact engine integrates one effect per trial"
+            )
+        return fit_grouped_exact(
+            model.X,
+            model.events,
+            model.total,
+            model.starts,
+            columns=list(model.columns),
+            coef_priors=list(model.coef_priors),
+            tau_prior=model.tau_prior,
+            contrasts=model.contrasts,
+        )
+
+
 ENGINE = QuadratureEngine()

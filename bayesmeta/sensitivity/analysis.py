@@ -204,7 +204,7 @@ def sensitivity(
         "what": list(what),
         "model": base_spec.describe(),
         "engine": engine_used,
-        "fit_options": dict(fit_options or {}) if engine_used == "nuts" else {},
+        "fit_options": {} if _exact(engine_used) else dict(fit_options or {}),
         "min_n": list(min_n) if not isinstance(min_n, int) else [min_n],
     }
     return SensitivityResult(
@@ -213,3 +213,9 @@ def sensitivity(
         excluded=base_spec.data.excluded_records(),
         options=options,
     )
+
+
+def _exact(engine: str) -> bool:
+    from bayesmeta.engines import declares
+
+    return declares(engine, "exact") or engine == "custom"

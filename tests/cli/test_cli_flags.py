@@ -16,6 +16,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bayesmeta.cli import build_parser, main
@@ -86,6 +87,29 @@ def mock_nuts(monkeypatch):
         return predictive.prior_draws(spec, draws=draws, chains=chains, seed=seed)
 
     monkeypatch.setattr(sampling, "sample", fake_sample)
+    # the joint model of several outcomes (issue 20): its sampler, likewise
+    from bayesmeta.joint import fit as joint_fit
+    from bayesmeta.joint import prior as joint_prior
+
+    def fake_joint(spec, *, draws, tune, chains, seed, sampler="pymc", target_accept=0.95):
+        return joint_prior.prior_draws(spec, draws=draws, chains=chains, seed=seed)
+
+    monkeypatch.setattr(joint_fit, "sample_joint", fake_joint)
+
+    from bayesmeta.nuts import ipd as nuts_ipd
+
+    def fake_grouped(X, events, total, starts, *, draws, tune, chains, seed, **options):
+        rng = np.random.default_rng(seed)
+        p = X.shape[1]
+        slope = options.get("slope_column") is not None
+        return nuts_ipd.GroupedDraws(
+            beta=rng.normal(0.0, 0.1, size=(chains, draws, p)),
+            tau=np.abs(rng.normal(0.5, 0.1, size=(chains, draws))),
+            slope_sd=np.abs(rng.normal(0.3, 0.1, size=(chains, draws))) if slope else None,
+            diverging=np.zeros((chains, draws), dtype=bool),
+        )
+
+    monkeypatch.setattr(nuts_ipd, "sample_grouped", fake_grouped)
 
 
 @pytest.fixture(scope="module")
@@ -498,6 +522,10 @@ for _cmd, _base, _positional, _other in (
             "refused",
         ),
     ]
+CASES += [  # --force: a grid above the resource limits is refused, naming --force
+    ("multiverse", "--force", MV, ["multiverse", "{tmp}/mvbig.toml", *MV[2:]], "refused"),
+    ("simulate", "--force", SIM, ["simulate", "{tmp}/scbig.toml", *SIM[2:]], "refused"),
+]
 CASES += [
     ("multiverse", "--sample", MV, [*MV, "--sample", "2"], "changes"),
     ("multiverse", "--sample", MV, [*MV, "--sample", "0"], "refused"),
@@ -621,6 +649,105 @@ CASES += [
 ]
 
 
+# one-stage IPD (issue 21): a tiny patient file and its aggregate trials (tests/cli/ipd_*.csv)
+IPD_P = str(ROOT / "tests" / "cli" / "ipd_patients.csv")
+IPD_A = str(ROOT / "tests" / "cli" / "ipd_aggregate.csv")
+IPD = ["ipd", IPD_P, "--outcome", "y", "--modifiers", "x + z"]
+IPD_G = [*IPD, "--method", "GLMM", "--json"]
+IPD_B = [*IPD, "--json"]
+IPD_N = [*IPD_B, "--engine", "nuts"]
+IPD_AG = [*IPD_G, "--aggregate", IPD_A, "--events", "e", "--total", "n"]
+IPD_SIM = ["ipd", "ipd_lalu2025_simulated", "--outcome", "cr", "--modifiers", "bridging"]
+CASES += [
+    ("ipd", "PATIENTS", IPD_G, [*IPD_SIM, "--method", "GLMM", "--json"], "changes"),
+    ("ipd", "--trial", IPD_G, [*IPD_G, "--trial", "site"], "changes"),
+    ("ipd", "--outcome", IPD_G, ["ipd", IPD_P, "--outcome", "y2", *IPD_G[4:]], "changes"),
+    ("ipd", "--aggregate", IPD_G, IPD_AG, "changes"),
+    ("ipd", "--aggregate", IPD_G, [*IPD_G, "--aggregate", IPD_A], "refused"),
+    ("ipd", "--events", IPD_AG, [*IPD_AG[:-3], "e2", *IPD_AG[-2:]], "changes"),
+    ("ipd", "--events", IPD_G, [*IPD_G, "--events", "e"], "refused"),
+    ("ipd", "--total", IPD_AG, [*IPD_AG[:-1], "n2"], "changes"),
+    ("ipd", "--total", IPD_G, [*IPD_G, "--total", "n"], "refused"),
+    ("ipd", "--modifiers", IPD_G, [*IPD[:-1], "x", *IPD_G[6:]], "changes"),
+    ("ipd", "--method", IPD_B, IPD_G, "changes"),
+    ("ipd", "--engine", IPD_B, IPD_N, "changes"),
+    ("ipd", "--engine", IPD_G, [*IPD_G, "--engine", "nuts"], "refused"),
+    ("ipd", "--random-slope", IPD_N, [*IPD_N, "--random-slope", "x"], "changes"),
+    (
+        "ipd",
+        "--random-slope",
+        IPD_B,
+        [*IPD_B, "--engine", "quadrature", "--random-slope", "x"],
+        "refused",
+    ),
+    ("ipd", "--random-slope", IPD_G, [*IPD_G, "--random-slope", "x"], "refused"),
+    ("ipd", "--level", IPD_G, [*IPD_G, "--level", "0.9"], "changes"),
+    ("ipd", "--level", IPD_B, [*IPD_B, "--level", "0.9"], "refused"),
+    ("ipd", "--json", IPD_G[:-1], IPD_G, "changes"),
+    ("ipd", "--out", IPD_G, [*IPD_G, "--out", "{tmp}/ipd"], "changes"),
+]
+for _flag, _value in (
+    ("--intercept-prior", "normal(0, 1)"),
+    ("--beta-prior", "normal(0, 1)"),
+    ("--tau-prior", "halfnormal(0.5)"),
+):
+    CASES += [
+        ("ipd", _flag, IPD_B, [*IPD_B, _flag, _value], "changes"),
+        ("ipd", _flag, IPD_G, [*IPD_G, _flag, _value], "refused"),
+    ]
+for _flag, _value in (("--draws", "300"), ("--tune", "300"), ("--chains", "3"), ("--seed", "11")):
+    CASES += [
+        ("ipd", _flag, IPD_N, [*IPD_N, _flag, _value], "changes"),
+        ("ipd", _flag, IPD_B, [*IPD_B, _flag, _value], "refused"),
+        ("ipd", _flag, IPD_G, [*IPD_G, _flag, _value], "refused"),
+    ]
+
+
+# the joint model (issue 20): fit --outcomes on the bundled data, NUTS replaced by prior draws
+FIT_1 = ["fit", "cart_wu2025", "--events", "orr_events", "--total", "orr_total", "--json"]
+FIT_J = ["fit", "cart_wu2025", "--outcomes", "orr,crr,dead", "--draws", "30", "--chains", "2"]
+FIT_J = [*FIT_J, "--json"]
+CASES += [
+    ("fit", "--outcomes", FIT_1, FIT_J, "changes"),
+    ("fit", "--events", FIT_J, [*FIT_J, "--events", "orr_events"], "refused"),
+    ("fit", "--total", FIT_J, [*FIT_J, "--total", "orr_total"], "refused"),
+    ("fit", "--formula", FIT_J, [*FIT_J, "--formula", "age_median"], "changes"),
+    ("fit", "--by", FIT_J, [*FIT_J, "--by", "cancer_type"], "refused"),
+    ("fit", "--common", FIT_J, [*FIT_J, "--common"], "refused"),
+    ("fit", "--separate-tau", FIT_J, [*FIT_J, "--separate-tau"], "refused"),
+    ("fit", "--mu-prior", FIT_J, [*FIT_J, "--mu-prior", "normal(0, 1)"], "changes"),
+    (
+        "fit",
+        "--beta-prior",
+        [*FIT_J, "--formula", "age_median"],
+        [*FIT_J, "--formula", "age_median", "--beta-prior", "normal(0, 1)"],
+        "changes",
+    ),
+    ("fit", "--beta-prior", FIT_J, [*FIT_J, "--beta-prior", "normal(0, 1)"], "refused"),
+    ("fit", "--tau-prior", FIT_J, [*FIT_J, "--tau-prior", "halfnormal(1)"], "changes"),
+    ("fit", "--cor-prior", FIT_J, [*FIT_J, "--cor-prior", "lkj(1)"], "changes"),
+    ("fit", "--cor-prior", FIT_1, [*FIT_1, "--cor-prior", "lkj(1)"], "refused"),
+    ("fit", "--nested", FIT_J, [*FIT_J, "--nested", "crr<orr"], "changes"),
+    ("fit", "--nested", FIT_1, [*FIT_1, "--nested", "crr<orr"], "refused"),
+    ("fit", "--joint", FIT_J, [*FIT_J, "--joint", "orr>0.8,dead<0.25"], "changes"),
+    ("fit", "--joint", FIT_1, [*FIT_1, "--joint", "orr>0.8"], "refused"),
+    ("fit", "--given", FIT_J, [*FIT_J, "--given", "orr=0.9"], "changes"),
+    ("fit", "--given", FIT_1, [*FIT_1, "--given", "orr=0.9"], "refused"),
+    ("fit", "--draws", FIT_J, [*FIT_J, "--draws", "40"], "changes"),
+    ("fit", "--tune", FIT_J, [*FIT_J, "--tune", "300"], "changes"),
+    ("fit", "--chains", FIT_J, [*FIT_J, "--chains", "3"], "changes"),
+    ("fit", "--seed", FIT_J, [*FIT_J, "--seed", "11"], "changes"),
+    ("fit", "--sampler", FIT_J, [*FIT_J, "--sampler", "nutpie"], "changes"),
+    ("fit", "--sampler", FIT_J, [*FIT_J, "--sampler", "numpyro"], "refused"),
+    ("fit", "--engine", FIT_J, [*FIT_J, "--engine", "quadrature"], "refused"),
+    ("fit", "--hdi", FIT_J, [*FIT_J, "--hdi"], "refused"),
+    ("fit", "--threshold", FIT_J, [*FIT_J, "--threshold", "0.5"], "refused"),
+    ("fit", "--benchmark", FIT_J, [*FIT_J, "--benchmark", "0.5"], "refused"),
+    ("fit", "--json", FIT_J[:-1], FIT_J, "changes"),
+    ("fit", "--out", FIT_J, [*FIT_J, "--out", "{tmp}/joint"], "changes"),
+]
+
+
 def _ids() -> list[str]:
     seen: dict[str, int] = {}
     ids = []
@@ -662,6 +789,13 @@ def test_flag_is_honoured_or_refused(
     (tmp_path / "mvdir" / "mv.toml").write_text(MULTIVERSE.format(methods='["DL"]'), "utf-8")
     for name, k in (("sc", 5), ("sc2", 8)):
         (tmp_path / f"{name}.toml").write_text(SCENARIOS.format(k=k), encoding="utf-8")
+    big = SCENARIOS.format(k=5).replace("replicates = 2", "replicates = 900000")
+    (tmp_path / "scbig.toml").write_text(big.replace('["DL"]', '["DL", "nuts"]'), "utf-8")
+    grid = [f"normal(0, {1 + i / 100:g})" for i in range(100)]  # x 100: 10^4 NUTS analyses
+    big = MULTIVERSE.format(methods='["nuts"]') + f"mu_priors = {grid}\n".replace("'", '"')
+    big += "tau_priors = " + str([f"halfnormal({1 + i / 100:g})" for i in range(100)]) + "\n"
+    big = big.replace("'", '"')
+    (tmp_path / "mvbig.toml").write_text(big, encoding="utf-8")
     # an interrupted run of something else, for --resume to refuse
     (tmp_path / "other" / ".progress" / "chunks").mkdir(parents=True)
     (tmp_path / "other" / ".progress" / "chunks" / "manifest.json").write_text("{}", "utf-8")

@@ -11,7 +11,7 @@ from bayesmeta.data.patients import (
     patients_from_frame,
 )
 from bayesmeta.errors import InputError
-from bayesmeta.ipd.design import ipd_design
+from bayesmeta.ipd.within_across import ipd_design
 
 
 def _frame():

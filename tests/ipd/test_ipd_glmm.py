@@ -14,8 +14,8 @@ import pytest
 
 from bayesmeta.data.patients import patients_from_frame
 from bayesmeta.errors import InputError
-from bayesmeta.ipd.design import ipd_design
 from bayesmeta.ipd.glmm import fit_ipd_glmm
+from bayesmeta.ipd.within_across import ipd_design
 from tests.ipd.conftest import VALIDATION
 
 REL = 1e-4

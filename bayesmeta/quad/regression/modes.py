@@ -9,11 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from bayesmeta.errors import InputError
-from bayesmeta.quad.regression.posterior import (
-    RegressionProblem,
-    conditional_derivs,
-    joint_derivs,
-)
+from bayesmeta.quad.regression.posterior import RegressionProblem
 
 NEWTON_STEPS = 40
 
@@ -72,13 +68,13 @@ def joint_mode(problem: RegressionProblem) -> tuple[np.ndarray, np.ndarray, floa
         If the search does not converge (a posterior without a proper mode).
     """
     theta = start_point(problem)
-    value, grad, hess = joint_derivs(problem, theta)
+    value, grad, hess = problem.joint_derivs(theta)
     for _ in range(NEWTON_STEPS):
         step = _newton_step(grad, hess)
         scale = min(1.0, 3.0 / max(np.abs(step).max(), 1e-300))
         for _ in range(30):
             cand = theta + scale * step
-            new_value, new_grad, new_hess = joint_derivs(problem, cand)
+            new_value, new_grad, new_hess = problem.joint_derivs(cand)
             if np.isfinite(new_value) and new_value >= value - 1e-10:
                 break
             scale /= 2
@@ -118,17 +114,17 @@ def conditional_modes(
         Modes (T, p), negative Hessians (T, p, p) and log posterior values (T,).
     """
     beta = np.array(start, dtype=float)
-    value, grad, hess = conditional_derivs(problem, beta, s)
+    value, grad, hess = problem.conditional_derivs(beta, s)
     for _ in range(steps):
         step = np.stack([_newton_step(g, h) for g, h in zip(grad, hess, strict=True)])
         big = np.abs(step).max(axis=1, keepdims=True)
         step *= np.minimum(1.0, 3.0 / np.maximum(big, 1e-300))
         cand = beta + step
-        new_value, new_grad, new_hess = conditional_derivs(problem, cand, s)
+        new_value, new_grad, new_hess = problem.conditional_derivs(cand, s)
         worse = ~(new_value >= value - 1e-10)
         if worse.any():  # halve the step where it overshot
             cand[worse] = beta[worse] + 0.5 * step[worse]
-            new_value, new_grad, new_hess = conditional_derivs(problem, cand, s)
+            new_value, new_grad, new_hess = problem.conditional_derivs(cand, s)
         converged = np.abs(cand - beta).max() < 1e-7
         beta, value, grad, hess = cand, new_value, new_grad, new_hess
         if converged:

@@ -154,6 +154,40 @@ class RegressionProblem:
         """
         return self.loglik(beta, s) + self.log_prior_beta(beta) + self.log_prior_s(s)
 
+    def conditional_derivs(
+        self, beta: np.ndarray, s: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`conditional_derivs` of this problem (a subclass may derive them otherwise).
+
+        Parameters
+        ----------
+        beta : numpy.ndarray
+            Shape (T, p).
+        s : numpy.ndarray
+            Shape (T,).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Values (T,), gradients (T, p), Hessians (T, p, p).
+        """
+        return conditional_derivs(self, beta, s)
+
+    def joint_derivs(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """:func:`joint_derivs` of this problem (a subclass may derive them otherwise).
+
+        Parameters
+        ----------
+        theta : numpy.ndarray
+            Shape (p + 1,).
+
+        Returns
+        -------
+        tuple
+            Value, gradient (p + 1,) and Hessian (p + 1, p + 1).
+        """
+        return joint_derivs(self, theta)
+
 
 def _prior_derivs(problem: RegressionProblem, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First and second derivatives of each coefficient's log prior, shape (N, p) each."""

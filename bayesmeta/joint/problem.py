@@ -38,6 +38,11 @@ class JointProblem:
         Outcome names.
     k : int
         Number of studies.
+    mode : numpy.ndarray or None
+        Observation mode per cell in the nested mode (:mod:`bayesmeta.joint.nesting`);
+        None: every cell is Bin(total, p).
+    outer : int or None
+        The outer outcome's index in the nested mode.
     """
 
     study: np.ndarray
@@ -49,6 +54,8 @@ class JointProblem:
     columns: tuple[str, ...]
     names: tuple[str, ...]
     k: int
+    mode: np.ndarray | None = None
+    outer: int | None = None
 
     @property
     def m(self) -> int:
