@@ -75,7 +75,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="NUTS random seed")
     parser.add_argument(
-        "--sampler", choices=SAMPLERS, default=None, help=f"NUTS sampler ({DEFAULT_SAMPLER})"
+        "--sampler",
+        choices=SAMPLERS,
+        default=None,
+        help=f"NUTS sampler (default {DEFAULT_SAMPLER}; auto: nutpie where installed, else pymc)",
     )
     parser.add_argument(
         "--engine",
@@ -190,10 +193,13 @@ def run(args: argparse.Namespace) -> int:
             write_outputs(result, Path(args.out))
     else:
         result = fit(spec, **options)
+    payload = result.to_dict()
+    if result.diagnostics.timing() is not None:  # NUTS: not in to_dict (saved files reproducible)
+        payload["timing"] = result.diagnostics.timing()
     if args.json:
-        print_json(result.to_dict())
+        print_json(payload)
     else:
-        print(format_result(result.to_dict()))
+        print(format_result(payload))
     return 0
 
 
@@ -436,6 +442,12 @@ def format_result(payload: dict[str, Any]) -> str:
         f"ESS bulk min {num(d['ess_bulk_min'], '.0f')}, tail min {num(d['ess_tail_min'], '.0f')}, "
         f"divergences {d['divergences']}"
     )
+    if payload.get("timing"):
+        t = payload["timing"]
+        lines.append(
+            f"sampling ({payload['model'].get('sampler')}): {t['sampling_seconds']:.2f} s, "
+            f"{t['ess_bulk_per_second']:.0f} bulk ESS/s (min over parameters)"
+        )
     if payload.get("log_evidence") is not None:
         error = payload.get("log_evidence_error")
         lines.append(

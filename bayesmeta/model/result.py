@@ -100,6 +100,9 @@ class Diagnostics:
         Number of divergent transitions.
     engine_note : str, optional
         A note from the engine (e.g. the exact engine's accuracy controls).
+    sampling_seconds : float, optional
+        NUTS: wall-clock seconds of the sampling (compiling excluded); not part of
+        :meth:`to_dict` nor of equality, so saved results stay reproducible.
     """
 
     rhat_max: float | None
@@ -107,6 +110,31 @@ class Diagnostics:
     ess_tail_min: float | None
     divergences: int
     engine_note: str = ""
+    sampling_seconds: float | None = field(default=None, compare=False)
+
+    @property
+    def ess_per_second(self) -> float | None:
+        """Smallest bulk ESS per second of sampling (NUTS only; None otherwise)."""
+        if self.ess_bulk_min is None or not self.sampling_seconds:
+            return None
+        return float(self.ess_bulk_min / self.sampling_seconds)
+
+    def timing(self) -> dict[str, float] | None:
+        """Sampling time and ESS per second (NUTS), or None (exact engine).
+
+        Returns
+        -------
+        dict or None
+            ``sampling_seconds``, ``ess_bulk_per_second``, ``ess_tail_per_second``.
+        """
+        if self.ess_per_second is None or self.ess_tail_min is None:
+            return None
+        seconds = float(self.sampling_seconds)
+        return {
+            "sampling_seconds": seconds,
+            "ess_bulk_per_second": self.ess_per_second,
+            "ess_tail_per_second": float(self.ess_tail_min / seconds),
+        }
 
     def problems(self) -> list[str]:
         """Human-readable list of failed checks (empty when all pass)."""
