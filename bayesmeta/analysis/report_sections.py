@@ -34,7 +34,12 @@ def pooled_rows(fitted: Fitted) -> list[list[str]]:
     likelihood = fitted.model.likelihood
     rows = [
         [
-            f"{engine}: {likelihood.median_label}",
+            f"{engine}: "
+            + (
+                likelihood.median_label_average
+                if r.rates or r.coefficients
+                else likelihood.median_label
+            ),
             rate(r.pooled_median.median),
             span(r.pooled_median.lo, r.pooled_median.hi),
             span(r.new_study.lo, r.new_study.hi),

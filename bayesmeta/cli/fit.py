@@ -12,6 +12,7 @@ from bayesmeta.cli.joint_options import add_outcomes_argument, check_single_outc
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
 from bayesmeta.model.options import DEFAULT_SAMPLER, SAMPLERS, NutsOptions
+from bayesmeta.plural import plural
 
 _NUTS = NutsOptions()
 
@@ -406,17 +407,20 @@ def format_result(payload: dict[str, Any]) -> str:
 
     model = payload["model"]
     likelihood = payload.get("likelihood", "binomial")
+    # subgroup and regression models have no single mu: their pooled value is at the
+    # study-weighted average linear predictor
+    no_single_mu = bool(payload.get("rates") or payload.get("coefficients"))
+    pooled_label = "pooled rate at the average study" if no_single_mu else "pooled rate expit(mu)"
+    mean_label = "mean rate E[expit(mu + u)]"
+    named = ""
+    if likelihood != "binomial":
+        pooled_label, mean_label = "pooled rate (median study)", "mean rate mu"
+        named = f", {likelihood} likelihood"
     lines = [
-        f"{model['kind']} model of '{model['outcome']}', {likelihood} likelihood, "
-        f"k = {payload['k']} studies ({payload['engine']}); median [95% interval]",
-        row(
-            "pooled rate expit(mu)" if likelihood == "binomial" else "pooled rate (median study)",
-            payload["pooled_median"],
-        ),
-        row(
-            "mean rate E[expit(mu + u)]" if likelihood == "binomial" else "mean rate mu",
-            payload["pooled_mean"],
-        ),
+        f"{model['kind']} model of '{model['outcome']}'{named}, k = {plural(payload['k'], 'study')} "
+        f"({payload['engine']}); median [95% interval]",
+        row(pooled_label, payload["pooled_median"]),
+        row(mean_label, payload["pooled_mean"]),
         row("new study", payload["new_study"]),
     ]
     if payload["tau"] is not None or likelihood == "binomial":
@@ -437,11 +441,14 @@ def format_result(payload: dict[str, Any]) -> str:
     def num(value: float | None, fmt: str) -> str:
         return "-" if value is None else format(value, fmt)
 
-    lines.append(
-        f"diagnostics {status}: R-hat max {num(d['rhat_max'], '.3f')}, "
-        f"ESS bulk min {num(d['ess_bulk_min'], '.0f')}, tail min {num(d['ess_tail_min'], '.0f')}, "
-        f"divergences {d['divergences']}"
-    )
+    if d.get("sampled", True):
+        lines.append(
+            f"diagnostics {status}: R-hat max {num(d['rhat_max'], '.3f')}, "
+            f"ESS bulk min {num(d['ess_bulk_min'], '.0f')}, "
+            f"tail min {num(d['ess_tail_min'], '.0f')}, divergences {d['divergences']}"
+        )
+    else:
+        lines.append("diagnostics: Exact (no sampling)")
     if payload.get("timing"):
         t = payload["timing"]
         lines.append(

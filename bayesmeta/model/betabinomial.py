@@ -245,10 +245,11 @@ class BetaBinomial(Likelihood):
         return {"phi": "scale"}
 
     formula_text: ClassVar[str] = (
-        "events ~ BetaBinomial(total, mu phi, (1 - mu) phi), logit(mu) = eta; study rates "
+        "beta-binomial, events ~ BetaBinomial(total, mu phi, (1 - mu) phi), logit(mu) = eta; study rates "
         "~ Beta(mu phi, (1 - mu) phi), intra-class correlation 1 / (1 + phi)"
     )
     median_label: ClassVar[str] = "pooled median-study rate (median of the Beta)"
+    median_label_average: ClassVar[str] = "pooled median-study rate at the average study"
     mean_label: ClassVar[str] = "pooled mean rate mu"
 
     def report_priors(self, priors: dict[str, str]) -> dict[str, str]:

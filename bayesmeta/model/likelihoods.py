@@ -100,6 +100,7 @@ class Likelihood:
         "events ~ Binomial(total, expit(eta + u)), u ~ Normal(0, tau) per study"
     )
     median_label: ClassVar[str] = "pooled median rate expit(mu)"
+    median_label_average: ClassVar[str] = "pooled median rate at the average study"
     mean_label: ClassVar[str] = "pooled mean rate E[expit(mu + u)]"
 
     def report_priors(self, priors: dict[str, str]) -> dict[str, str]:

@@ -153,6 +153,12 @@ class Diagnostics:
     def ok(self) -> bool:
         return not self.problems()
 
+    @property
+    def sampled(self) -> bool:
+        """Whether anything was sampled (False for the exact engine: no R-hat, no ESS)."""
+        values = (self.rhat_max, self.ess_bulk_min, self.ess_tail_min)
+        return any(v is not None and math.isfinite(v) for v in values)
+
     def to_dict(self) -> dict[str, Any]:
         def number(value: float | None) -> float | None:
             return None if value is None or not math.isfinite(value) else float(value)
@@ -163,6 +169,7 @@ class Diagnostics:
             "ess_tail_min": number(self.ess_tail_min),
             "divergences": int(self.divergences),
             "ok": self.ok,
+            "sampled": self.sampled,
         }
 
 
