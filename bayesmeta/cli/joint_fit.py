@@ -8,6 +8,7 @@ from typing import Any
 
 from bayesmeta.cli.common import print_json
 from bayesmeta.cli.joint_options import load_joint_data, refuse_with_outcomes
+from bayesmeta.plural import plural
 
 JOINT_ONLY = ("cor_prior", "nested", "joint", "given")
 """``fit`` options that only the joint model (``--outcomes``) reads."""
@@ -174,6 +175,7 @@ def write_joint_outputs(result, folder: Path) -> None:
     from bayesmeta.atomic import write_bytes, write_json, write_with
     from bayesmeta.cli.common import _json_ready, with_versions
     from bayesmeta.folders import replaced_folder
+    from bayesmeta.joint.draws import SUMMARY_ATTR
     from bayesmeta.joint.tables import joint_tables
     from bayesmeta.model.storage import netcdf_bytes
 
@@ -182,7 +184,7 @@ def write_joint_outputs(result, folder: Path) -> None:
 
     with replaced_folder(folder, known=KNOWN_FILES | JOINT_FILES) as temporary:
         idata = result.idata.copy()
-        idata.posterior.attrs["bayesmeta_joint_summary"] = json.dumps(payload)
+        idata.posterior.attrs[SUMMARY_ATTR] = json.dumps(payload)
         write_bytes(temporary / "posterior.nc", netcdf_bytes(idata))
         write_json(temporary / "result.json", payload)
         for name, records in joint_tables(payload).items():
@@ -211,7 +213,7 @@ def format_joint(payload: dict[str, Any]) -> str:
     model = payload["model"]
     nested = f", nested {model['nested']}" if model.get("nested") else ""
     lines = [
-        f"joint model of {', '.join(model['outcomes'])}{nested}, k = {payload['k']} studies "
+        f"joint model of {', '.join(model['outcomes'])}{nested}, k = {plural(payload['k'], 'study')} "
         f"({payload['engine']}); median [95% interval]"
     ]
     for name, entry in payload["outcomes"].items():
