@@ -57,11 +57,10 @@ def model_bullets(fitted: Fitted) -> list[str]:
         priors.pop("beta")
     if model.kind == "common":
         priors.pop("tau")
+    priors = model.likelihood.report_priors(priors)
     items.append("Priors: " + "; ".join(f"{k} ~ {v}" for k, v in priors.items()))
     items.append(_engine_line(fitted.result.engine, s))
-    items.append(
-        f"Likelihood: events ~ Binomial(total, expit(eta + u)), u ~ Normal(0, tau) per study ({plural(model.data.k, 'study')})"
-    )
+    items.append(f"Likelihood: {model.likelihood.formula_text} ({plural(model.data.k, 'study')})")
     line = evidence_line(fitted.result)
     if line:
         items.append(line)
@@ -171,6 +170,12 @@ def analysis_blocks(
             "The pooled median rate expit(mu) is the rate of the median study (what metafor and meta report); "
             "the pooled mean rate averages over the between-study distribution. Frequentist rows use the "
             "logit transformation; the GLMM is what the paper's numbers are (meta::metaprop's default)."
+            + (
+                ""
+                if fitted.model.likelihood.name == "binomial"
+                else f" The Bayesian rows here use the {fitted.model.likelihood.name} likelihood: "
+                f"{fitted.model.likelihood.formula_text}."
+            )
         )
     )
     blocks.append(

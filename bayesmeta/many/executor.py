@@ -84,7 +84,16 @@ def executor_slots(executor: Executor) -> int:
     return default_workers()
 
 
-WARM_UP = ("scipy.stats", "scipy.special", "pandas", "bayesmeta.freq", "bayesmeta.quad")
+#: what a worker's batches import (``bayesmeta.freq`` loads its names on first use, so the
+#: modules themselves are named: the lean pooled rate, the GLMM and the exact engine)
+WARM_UP = (
+    "scipy.stats",
+    "scipy.special",
+    "pandas",
+    "bayesmeta.many.pooled",
+    "bayesmeta.freq.glmm",
+    "bayesmeta.quad",
+)
 
 
 def warm_up() -> None:
