@@ -11,10 +11,9 @@ appears more than once (the flagship run is in the README and twice in the guide
 Small settings (the only changes to what is written; each keeps the code path the line takes):
 
 - ``multiverse``: ``--sample 20`` (a seeded sample of 20 specifications instead of all or N);
-- the scratch copy of ``models/`` holds :data:`SPECS` (10 of the 15 flagship specs: every spec a
-  line names, the three outcomes, a subgroup model per outcome, the regression, a model on fewer
-  studies for ``--common-studies``, a GLMM refused for separation) and the three multiverse
-  specs; each spec's ``[sampler] draws`` set to 400 (the exact
+- the scratch copy of ``models/`` holds :data:`SPECS` (8 of the flagship specs: every spec a
+  line names, the three outcomes, a model on fewer studies for ``--common-studies``, a GLMM
+  refused for separation) and the three multiverse specs; each spec's ``[sampler] draws`` set to 400 (the exact
   engine's resampled draws for LOO and the plots; the fits themselves are exact either way),
   and each multiverse spec's ``[multiverse] sample = 20`` (what ``run --multiverse`` and a
   ``multiverse`` line without ``--sample`` then fit);
@@ -61,8 +60,6 @@ SPECS = (
     "crr_by_cancer_type",
     "crr_by_country",
     "crr_by_costim_domain",
-    "crr_regression_cancer_type_country",
-    "death_pooled",
     "death_by_antigen",
     "multiverse_orr",
     "multiverse_crr",
