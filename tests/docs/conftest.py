@@ -202,6 +202,9 @@ def to_argv(line: str, workspace: Path) -> tuple[list[str], str | None]:
 def _prepare(workspace: Path) -> None:
     shutil.copytree(ROOT / "examples", workspace / "examples")
     (workspace / "models").mkdir()
+    for folder in (ROOT / "models").iterdir():  # joint/, ipd/: named by path, never by `run models`
+        if folder.is_dir():
+            shutil.copytree(folder, workspace / "models" / folder.name)
     for name in SPECS:
         text = (ROOT / "models" / f"{name}.toml").read_text(encoding="utf-8")
         spec = workspace / "models" / f"{name}.toml"
