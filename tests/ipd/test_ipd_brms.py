@@ -6,7 +6,7 @@ each within-minus-across difference) within 3 combined Monte Carlo SEs: for the 
 which has no Monte Carlo error, 3 brms MCSEs; for NUTS, ``3 sqrt(mcse_ours^2 + mcse_brms^2)``
 with both MCSEs of the quantile (Vehtari et al. 2021; arviz here, posterior::mcse_quantile in R).
 The exact engine is compared for IPD alone and IPD + aggregate; NUTS runs here on IPD +
-aggregate (2 chains x 1000 draws, to keep the suite short); both cases at full settings are in
+aggregate (2 chains x 800 draws, to keep the suite short); both cases at full settings are in
 ``validation/ipd/engines.json`` (``validation/ipd/check_engines.py``).
 """
 
@@ -65,7 +65,7 @@ def test_nuts_agrees_with_brms_ipd_and_aggregate(validation_patients, validation
     from validation.ipd.check_engines import nuts_draws
 
     design = _design("ipd_ad", validation_patients, validation_aggregate)
-    draws, diagnostics = nuts_draws(design, draws=1000, tune=700, chains=2, seed=7)
+    draws, diagnostics = nuts_draws(design, draws=800, tune=500, chains=2, seed=7)
     assert diagnostics.divergences == 0 and diagnostics.rhat_max < 1.01
     ref = REFERENCE["ipd_ad"]
     for name, values in draws.items():
