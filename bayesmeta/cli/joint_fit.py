@@ -89,7 +89,6 @@ def run_joint_fit(args: argparse.Namespace) -> int:
     """
     from bayesmeta.errors import InputError
     from bayesmeta.folders import check_writable
-    from bayesmeta.joint.fit import fit_joint
     from bayesmeta.joint.spec import build_joint_model
     from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED
 
@@ -106,11 +105,11 @@ def run_joint_fit(args: argparse.Namespace) -> int:
             "--benchmark": None,
         },
     )
-    if args.engine == "quadrature":
-        raise InputError(
-            "--engine quadrature: the exact engine does not fit the joint model yet; "
-            "auto and nuts sample it with NUTS"
-        )
+    import bayesmeta.joint  # noqa: F401  (registers the joint likelihood and its engine)
+    from bayesmeta.engines import get_engine, resolve
+    from bayesmeta.model.engine_api import FitOptions
+    from bayesmeta.model.options import NutsOptions
+
     data = load_joint_data(args)
     spec = build_joint_model(
         data,
@@ -120,19 +119,23 @@ def run_joint_fit(args: argparse.Namespace) -> int:
         tau_prior=args.tau_prior,
         cor_prior=args.cor_prior,
         nested=args.nested,
+        joint=args.joint,
+        given=args.given,
+    )
+    # "nuts" asks for sampling: whichever sampling engine fits this model (the joint one)
+    engine = resolve(spec, "auto" if args.engine == "nuts" else args.engine)
+    if args.engine == "nuts" and get_engine(engine).capabilities.exact:
+        raise InputError("--engine nuts: no sampling engine fits the joint model")
+    nuts = NutsOptions(
+        draws=1000 if args.draws is None else args.draws,
+        tune=1000 if args.tune is None else args.tune,
+        chains=4 if args.chains is None else args.chains,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
+        sampler=args.sampler or DEFAULT_SAMPLER,
     )
 
     def fitted():
-        return fit_joint(
-            spec,
-            joint=args.joint,
-            given=args.given,
-            draws=1000 if args.draws is None else args.draws,
-            tune=1000 if args.tune is None else args.tune,
-            chains=4 if args.chains is None else args.chains,
-            seed=DEFAULT_SEED if args.seed is None else args.seed,
-            sampler=args.sampler or DEFAULT_SAMPLER,
-        )
+        return get_engine(engine).fit(spec, FitOptions(nuts=nuts))
 
     if args.out:
         from bayesmeta.folders import locked

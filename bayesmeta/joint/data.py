@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,34 @@ from bayesmeta.data.reader import _check_size, _count, _is_missing, _study_label
 from bayesmeta.errors import InputError
 from bayesmeta.joint.columns import OutcomeColumns, parse_outcomes, resolve_columns
 
-__all__ = ["JointData", "joint_from_csv", "joint_from_frame"]
+__all__ = ["JointCounts", "JointData", "joint_from_csv", "joint_from_frame"]
+
+
+@dataclass(frozen=True)
+class JointCounts:
+    """The data shape ``"joint"`` (:mod:`bayesmeta.data.outcomes`): several counts per study.
+
+    Attributes
+    ----------
+    studies : tuple of str
+        Study labels.
+    names : tuple of str
+        Outcome names.
+    events, total, reported : numpy.ndarray
+        ``(study, outcome)`` arrays (read-only; 0 where not reported).
+    """
+
+    shape: ClassVar[str] = "joint"
+    studies: tuple[str, ...]
+    names: tuple[str, ...]
+    events: np.ndarray
+    total: np.ndarray
+    reported: np.ndarray
+
+    @property
+    def k(self) -> int:
+        """Number of studies."""
+        return len(self.studies)
 
 
 def _frozen(values: np.ndarray, dtype: type) -> np.ndarray:
@@ -73,6 +101,49 @@ class JointData:
         """The outcomes' names."""
         return tuple(o.name for o in self.outcomes)
 
+    @property
+    def outcome(self) -> str:
+        """The outcomes as one label (``orr,crr,dead``), as ``MetaData.outcome``."""
+        return ",".join(self.names)
+
+    @property
+    def observations(self) -> JointCounts:
+        """The data shape the joint likelihood reads (no copy)."""
+        return JointCounts(self.studies, self.names, self.events, self.total, self.reported)
+
+    def without(self, study: str, *, reason: str) -> JointData:
+        """Leave one study out (leave-one-out analyses), recording why.
+
+        Parameters
+        ----------
+        study : str
+            Its label.
+        reason : str
+            Why it is left out.
+
+        Returns
+        -------
+        JointData
+        """
+        if study not in self.studies:
+            raise InputError(f"study '{study}' is not in the analysis")
+        keep = np.array([s != study for s in self.studies])
+        return self.subset(keep, exclusions=(Exclusion(study, reason),))
+
+    def where(self, mask: np.ndarray) -> JointData:
+        """The studies selected by a boolean mask (a partition: no exclusion recorded).
+
+        Parameters
+        ----------
+        mask : numpy.ndarray
+            Boolean mask over ``studies``.
+
+        Returns
+        -------
+        JointData
+        """
+        return self.subset(np.asarray(mask, dtype=bool), exclusions=())
+
     def index(self, name: str) -> int:
         """Position of an outcome by name (``InputError`` naming it if unknown)."""
         if name not in self.names:
@@ -112,7 +183,7 @@ class JointData:
         out["all"] = int(self.reported.all(axis=1).sum())
         return out
 
-    def outcome(self, name: str) -> MetaData:
+    def single(self, name: str) -> MetaData:
         """One outcome alone, as the single-outcome :class:`MetaData` (its own exclusions).
 
         Parameters

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from bayesmeta.errors import InputError
-from bayesmeta.joint.decisions import Condition, Given, parse_conditions, parse_given
 from bayesmeta.joint.nuts import sample_joint
 from bayesmeta.joint.spec import JointSpec
-from bayesmeta.joint.summary import JointResult, rate_map, summarize_joint
+from bayesmeta.joint.summary import JointResult, summarize_joint
 from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, TARGET_ACCEPT
 
 __all__ = ["fit_joint"]
@@ -15,8 +14,6 @@ __all__ = ["fit_joint"]
 def fit_joint(
     spec: JointSpec,
     *,
-    joint: tuple[str, ...] | list[str] = (),
-    given: tuple[str, ...] | list[str] = (),
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
@@ -29,11 +26,7 @@ def fit_joint(
     Parameters
     ----------
     spec : JointSpec
-        The joint model (:func:`~bayesmeta.joint.spec.build_joint_model`).
-    joint : sequence of str, optional
-        ``--joint`` options, e.g. ``"orr>0.8,dead<0.25"`` (checked before sampling).
-    given : sequence of str, optional
-        ``--given`` options, e.g. ``"orr=0.9"`` or ``"orr=27/30"``.
+        The joint model with its decisions (:func:`~bayesmeta.joint.spec.build_joint_model`).
     draws, tune, chains : int, optional
         Draws and tuning steps per chain, chains.
     seed : int, optional
@@ -49,11 +42,6 @@ def fit_joint(
     """
     if sampler not in ("pymc", "nutpie"):
         raise InputError(f"--sampler: the joint model samples with pymc or nutpie, not '{sampler}'")
-    mapping = rate_map(spec)
-    conditions: tuple[tuple[Condition, ...], ...] = tuple(
-        parse_conditions(text, spec.names) for text in joint
-    )
-    known: tuple[Given, ...] = tuple(parse_given(text, mapping) for text in given)
     sampled = sample_joint(
         spec,
         draws=draws,
@@ -63,7 +51,7 @@ def fit_joint(
         sampler=sampler,
         target_accept=target_accept,
     )
-    result = summarize_joint(spec, sampled, conditions=conditions, given=known, seed=seed)
+    result = summarize_joint(spec, sampled, conditions=spec.conditions, given=spec.given, seed=seed)
     result.sampling = {
         "draws": draws,
         "tune": tune,

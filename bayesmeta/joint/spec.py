@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from bayesmeta.errors import InputError
 from bayesmeta.formula import parse_formula
 from bayesmeta.joint.data import JointData
+from bayesmeta.joint.decisions import Condition, Given, parse_conditions, parse_given
+from bayesmeta.joint.likelihood import JOINT_BINOMIAL, JointBinomialLogitNormal
 from bayesmeta.joint.nesting import Nesting, parse_nested
 from bayesmeta.joint.problem import JointProblem, joint_problem
 from bayesmeta.model.priors import Priors
@@ -81,6 +83,12 @@ class JointSpec:
         Study-level covariates (coefficients per outcome).
     nesting : Nesting or None
         The nested mode (``crr<orr``), with the studies whose inner count was left out.
+    conditions : tuple of tuple of Condition
+        The joint decisions (``--joint``), each a group of conditions that hold together.
+    given : tuple of Given
+        The conditional predictions (``--given``).
+    likelihood : JointBinomialLogitNormal
+        The model family (registered as ``joint_binomial``).
     """
 
     data: JointData
@@ -89,6 +97,21 @@ class JointSpec:
     cor_eta: float
     formula: str | None = None
     nesting: Nesting | None = None
+    conditions: tuple[tuple[Condition, ...], ...] = ()
+    given: tuple[Given, ...] = ()
+    likelihood: JointBinomialLogitNormal = JOINT_BINOMIAL
+
+    @property
+    def kind(self) -> str:
+        """The structure's name: ``regression`` with covariates, else ``random``."""
+        return "random" if self.formula is None else "regression"
+
+    @property
+    def structure(self):
+        """The structure object (:mod:`bayesmeta.model.structures`)."""
+        from bayesmeta.model.structures import Random, Regression
+
+        return Random() if self.formula is None else Regression(formula=self.formula)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -109,6 +132,8 @@ class JointSpec:
         """
         return {
             "kind": "joint",
+            "likelihood": self.likelihood.name,
+            "structure": self.kind,
             "outcomes": list(self.names),
             "formula": self.formula,
             "nested": None if self.nesting is None else self.nesting.text,
@@ -125,6 +150,8 @@ def build_joint_model(
     tau_prior: str | None = None,
     cor_prior: str | None = None,
     nested: str | None = None,
+    joint: tuple[str, ...] | list[str] = (),
+    given: tuple[str, ...] | list[str] = (),
 ) -> JointSpec:
     """Validate the joint model's options (pure, cheap: nothing is compiled or sampled).
 
@@ -142,6 +169,10 @@ def build_joint_model(
         ``"lkj(eta)"`` (default ``lkj(2)``).
     nested : str, optional
         ``"crr<orr"``: the first outcome is nested in the second.
+    joint : sequence of str, optional
+        Joint decisions, e.g. ``"orr>0.8,dead<0.25"``: P(all hold) pooled and for a new study.
+    given : sequence of str, optional
+        Conditional predictions of a new study, e.g. ``"orr=0.9"`` or ``"orr=27/30"``.
 
     Returns
     -------
@@ -170,11 +201,21 @@ def build_joint_model(
     problem = joint_problem(data, formula=formula)
     if nesting is not None:
         problem = nesting.latent_problem(problem)
-    return JointSpec(
+    spec = JointSpec(
         data=data,
         problem=problem,
         priors=priors,
         cor_eta=cor_eta,
         formula=formula,
         nesting=nesting,
+    )
+    from dataclasses import replace
+
+    from bayesmeta.joint.summary import rate_map
+
+    spec.likelihood.check(data, spec.structure)
+    return replace(
+        spec,
+        conditions=tuple(parse_conditions(text, spec.names) for text in joint),
+        given=tuple(parse_given(text, rate_map(spec)) for text in given),
     )

@@ -70,7 +70,10 @@ def data():
 
 def test_dummy_follows_the_protocol(dummy):
     assert isinstance(dummy, Engine)
-    assert engines.engine_names() == ("quadrature", "nuts", "dummy")
+    # built-ins first, an engine registered later after them (bayesmeta.joint registers its
+    # own when imported, so the test does not fix the whole tuple)
+    names = engines.engine_names()
+    assert names[:2] == ("quadrature", "nuts") and names[-1] == "dummy"
     assert engines.get_engine("dummy") is dummy
 
 

@@ -74,8 +74,8 @@ def test_a_study_reporting_no_outcome_is_excluded_and_reported():
     assert data.studies == ("a", "c")
     assert [e.study for e in data.excluded] == ["b"]
     assert "none of the outcomes" in data.excluded[0].reason
-    assert data.outcome("c").studies == ("a",)
-    assert "not reported" in data.outcome("c").excluded[-1].reason
+    assert data.single("c").studies == ("a",)
+    assert "not reported" in data.single("c").excluded[-1].reason
 
 
 @pytest.mark.parametrize(

@@ -184,3 +184,16 @@ def test_summary_on_prior_draws_has_the_issue_keys(cart):
         index="study", columns="outcome", values="median"
     )
     assert (rates["crr"] <= rates["orr"]).all()
+
+
+def test_the_joint_engine_is_registered_and_picked_by_auto(cart):
+    import bayesmeta.joint  # noqa: F401  (registers)
+    from bayesmeta import engines
+
+    spec = build_joint_model(cart, joint=["orr>0.8"], given=["orr=0.9"])
+    assert spec.likelihood.name == "joint_binomial" and spec.kind == "random"
+    assert engines.resolve(spec) == "joint_nuts"
+    assert not engines.supports(spec, "nuts") and not engines.supports(spec, "quadrature")
+    assert engines.get_engine("joint_nuts").capabilities.exact is False
+    assert cart.observations.shape == "joint" and cart.observations.k == 32
+    assert build_joint_model(cart, formula="age_median").kind == "regression"
