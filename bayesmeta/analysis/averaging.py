@@ -337,6 +337,11 @@ def average_specs(paths, *, prior_prob=None, thresholds=()) -> Averaging:
     specs: dict[str, ModelSpec] = {}
     for path in paths:
         spec = load_spec(path)
+        if spec.multiverse is not None:
+            raise InputError(
+                f"{path}: [multiverse]: a multiverse spec is many analyses, not one model to "
+                "average; run it with bayesmeta multiverse, or remove the table"
+            )
         if spec.name in specs:
             raise InputError(f"{path}: two specs are named '{spec.name}'; names must differ")
         specs[spec.name] = to_model(spec)

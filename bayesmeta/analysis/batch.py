@@ -316,10 +316,11 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
     InputError
         When several spec files share a name (or a spec is invalid).
     """
+    # validate all before fitting any; IPD specs (kind = "ipd") are run by bayesmeta.ipd
+    from bayesmeta.analysis.joint_spec import is_joint_spec  # several outcomes: joint_run
     from bayesmeta.ipd.specfile import is_ipd_spec
 
-    # validate all before fitting any; IPD specs (kind = "ipd") are run by bayesmeta.ipd
-    specs = [load_spec(p) for p in spec_paths(target) if not is_ipd_spec(p)]
+    specs = [load_spec(p) for p in spec_paths(target) if not (is_ipd_spec(p) or is_joint_spec(p))]
     specs = [s for s in specs if s.multiverse is None]
     names = [s.name for s in specs]
     duplicated = sorted({n for n in names if names.count(n) > 1})

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from bayesmeta.cli.common import print_json
 from bayesmeta.cli.outputs import add_output_argument
 
+MAX_PRIOR_BYTES = 10_000_000  # a MAP file is a few hundred bytes
+MAX_N = 100_000  # patients in a one-sample trial (--n, --n-max)
 DESIGN_FILES = frozenset({"design.json", "oc.csv", "oc.png", "report.md"})
 """Every file ``design --out`` writes (a folder of only these is replaced whole)."""
 
@@ -92,13 +95,23 @@ def read_prior(path: str):
     from bayesmeta.trial import BetaMixture
 
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:  # bounded: --prior /dev/zero must not read forever
+            raw = handle.read(MAX_PRIOR_BYTES + 1)
+        document = None if len(raw) > MAX_PRIOR_BYTES else json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise InputError(f"--prior {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"--prior {path}: cannot read ({error.__class__.__name__})") from None
     except json.JSONDecodeError as error:
         raise InputError(f"--prior {path}: not JSON (line {error.lineno}: {error.msg})") from None
+    except RecursionError:
+        raise InputError(f"--prior {path}: JSON nested too deeply; not a MAP file") from None
+    except ValueError as error:  # an integer of more than 4300 digits
+        raise InputError(f"--prior {path}: not a MAP file ({error})") from None
+    if document is None:
+        raise InputError(
+            f"--prior {path}: larger than {MAX_PRIOR_BYTES // 1_000_000} MB; not a MAP file"
+        )
     if not isinstance(document, dict) or not isinstance(document.get("mixture"), list):
         raise InputError(f"{path}: no 'mixture' list (write it with `bayesmeta map --json`)")
     return BetaMixture.from_records(document["mixture"], source=f"{path}: mixture")
@@ -129,8 +142,15 @@ def design(args: argparse.Namespace) -> dict[str, Any]:
     if args.nogo_confidence is not None and args.nogo_rate is None:
         raise InputError("--nogo-confidence applies with --nogo-rate (the NO-GO rule)")
     n_max = 400 if args.n_max is None else args.n_max
-    if args.vague[0] <= 0 or args.vague[1] <= 0:
-        raise InputError("--vague: the shapes A and B must be positive")
+    if not 1 <= n_max <= MAX_N:
+        raise InputError(f"--n-max {n_max}: the largest n searched, from 1 to {MAX_N:,}")
+    if args.n > MAX_N:
+        raise InputError(f"--n {args.n}: at most {MAX_N:,} patients")
+    if not all(math.isfinite(v) and 1e-3 <= v <= 1e6 for v in args.vague):
+        raise InputError(
+            f"--vague {args.vague[0]:g} {args.vague[1]:g}: the shapes A and B of the vague "
+            "Beta prior must be finite numbers from 0.001 to 1e6"
+        )
     prior = read_prior(args.prior)
     vague = BetaMixture(weight=[1.0], a=[args.vague[0]], b=[args.vague[1]])
     rates = None
@@ -141,6 +161,9 @@ def design(args: argparse.Namespace) -> dict[str, Any]:
             raise InputError(f"--rates {args.rates}: comma-separated numbers in [0, 1]") from None
         if not rates:
             raise InputError("--rates: no rate given")
+        bad = [r for r in rates if not (math.isfinite(r) and 0 <= r <= 1)]
+        if bad:
+            raise InputError(f"--rates {args.rates}: {bad[0]:g} is not a rate in [0, 1]")
     rule = {
         "rates": rates,
         "n": args.n,

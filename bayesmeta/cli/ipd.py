@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.errors import InputError
 
 NUTS_ONLY = ("draws", "tune", "chains", "seed")
@@ -74,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, metavar="N", help="NUTS random seed")
     parser.add_argument("--level", type=float, metavar="L", help="GLMM confidence level (0.95)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--out", metavar="DIR", help="write tables, forests and a report here")
+    add_output_argument(parser, metavar="DIR", help="write tables, forests and a report here")
     parser.set_defaults(handler=run)
 
 

@@ -153,37 +153,6 @@ def run_joint_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def joint_tables(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Tidy tables (name -> records) of a joint result's JSON payload.
-
-    Parameters
-    ----------
-    payload : dict
-        :meth:`~bayesmeta.joint.summary.JointResult.to_dict`.
-
-    Returns
-    -------
-    dict
-    """
-    summary = []
-    for name, entry in payload["outcomes"].items():
-        for quantity, iv in entry.items():
-            if iv is not None:
-                summary.append({"outcome": name, "quantity": quantity, **iv})
-    for name, iv in payload.get("coefficients", {}).items():
-        summary.append({"outcome": name.split(":")[0], "quantity": f"coef {name}", **iv})
-    out = {
-        "summary": summary,
-        "correlations": [{"pair": pair, **iv} for pair, iv in payload["correlations"].items()],
-        "study_rates": payload["study_rates"],
-        "diagnostics": [payload["diagnostics"]],
-    }
-    for name in ("joint", "conditional", "excluded"):
-        if payload.get(name):
-            out[name] = payload[name]
-    return out
-
-
 def write_joint_outputs(result, folder: Path) -> None:
     """posterior.nc, result.json and one CSV per table, the folder replaced whole.
 
@@ -205,6 +174,7 @@ def write_joint_outputs(result, folder: Path) -> None:
     from bayesmeta.atomic import write_bytes, write_json, write_with
     from bayesmeta.cli.common import _json_ready, with_versions
     from bayesmeta.folders import replaced_folder
+    from bayesmeta.joint.tables import joint_tables
     from bayesmeta.model.storage import netcdf_bytes
 
     payload = _json_ready(with_versions(result.to_dict()))

@@ -6,7 +6,7 @@ import argparse
 
 
 def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--workers``, ``--scheduler``, ``--resume`` and ``--json`` (same in both commands).
+    """``--workers``, ``--scheduler``, ``--resume``, ``--json`` and ``--force`` (same in both).
 
     Parameters
     ----------
@@ -38,6 +38,12 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--json", action="store_true", help="print the summary as JSON (and no progress bar)"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="run even when the estimated cost is above the resource limits (24 CPU-hours, "
+        "50 million fits)",
     )
 
 

@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             resume=args.resume,
+            force=args.force,
             show_progress=False if args.json else None,
         )
     except KeyboardInterrupt:

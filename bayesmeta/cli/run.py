@@ -44,10 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _multiverse_specs(args: argparse.Namespace) -> list:
     from bayesmeta.analysis.batch import spec_paths
+    from bayesmeta.analysis.joint_spec import is_joint_spec
     from bayesmeta.analysis.specfile import read_spec
     from bayesmeta.ipd.specfile import is_ipd_spec
 
-    paths = [p for p in spec_paths(args.target) if not is_ipd_spec(p)]
+    paths = [p for p in spec_paths(args.target) if not (is_ipd_spec(p) or is_joint_spec(p))]
     specs = [s for s in map(read_spec, paths) if s.multiverse is not None]
     return specs if (args.multiverse or Path(args.target).is_file()) else []
 
@@ -58,10 +59,12 @@ def _run_multiverses(specs: list, out: str) -> None:
 
     for spec in specs:
         s = run_multiverse(load_spec(spec.path), out=Path(out) / spec.name)
-        print(
-            f"{spec.name}: multiverse of {s['specifications']} specifications, median pooled "
-            f"rate {s['median']:.3f} [range {s['min']:.3f} to {s['max']:.3f}]"
+        estimate = (
+            "none could be fitted"
+            if s["median"] is None
+            else f"median pooled rate {s['median']:.3f} [range {s['min']:.3f} to {s['max']:.3f}]"
         )
+        print(f"{spec.name}: multiverse of {s['specifications']} specifications, {estimate}")
         print(f"report: {out}/{spec.name}/report.html", file=sys.stderr)
 
 
@@ -88,6 +91,34 @@ def _run_ipd(specs: list, out: str) -> None:
             print(f"report: {out}/{spec.name}/report.md", file=sys.stderr)
 
 
+def _joint_specs(target: str) -> list:
+    from bayesmeta.analysis.batch import spec_paths
+    from bayesmeta.analysis.joint_spec import is_joint_spec, load_joint_spec
+
+    return [load_joint_spec(p) for p in spec_paths(target) if is_joint_spec(p)]
+
+
+def _run_joint(specs: list, out: str) -> None:
+    from bayesmeta.analysis.joint_run import run_joint_spec
+    from bayesmeta.folders import locked
+
+    if not specs:
+        return
+    with locked(out):
+        for spec in specs:
+            payload = run_joint_spec(spec, out).to_dict()
+            rates = ", ".join(
+                f"{name} {entry['pooled_median']['median']:.3f}"
+                for name, entry in payload["outcomes"].items()
+            )
+            print(f"{spec.name}: joint model, pooled rates {rates}, {payload['k']} studies")
+            for j in payload["joint"]:
+                print(
+                    f"  P({j['condition']}): pooled {j['pooled']:.3f}, new study {j['new_study']:.3f}"
+                )
+            print(f"report: {out}/{spec.name}/report.html", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``bayesmeta run``.
 
@@ -112,8 +143,10 @@ def run(args: argparse.Namespace) -> int:
         _run_multiverses(multiverses, args.out)  # one multiverse spec, named
         return 0
     ipd_specs = _ipd_specs(args.target)
+    joint_specs = _joint_specs(args.target)
     fitted, comparisons = run_folder(args.target, args.out)
     _run_ipd(ipd_specs, args.out)
+    _run_joint(joint_specs, args.out)
     for f in fitted:
         r = f.result
         print(
@@ -142,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
             else f"{args.out}/{fitted[0].spec.name}/report.html"
         )
         print(f"report: {where}", file=sys.stderr)
-    elif not multiverses and not ipd_specs:
+    elif not multiverses and not ipd_specs and not joint_specs:
         print("nothing to run: only multiverse specs here (add --multiverse)", file=sys.stderr)
     _run_multiverses(multiverses, args.out)
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -99,9 +100,41 @@ def warm_up() -> None:
         importlib.import_module(name)
 
 
-def _pool_worker_start() -> None:
-    """Pool workers leave Ctrl-C to the parent, which cancels the run and keeps what is done."""
+def die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` ends, even by SIGKILL (no orphaned workers).
+
+    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``);
+    a parent already gone before that call ends this process at once. Elsewhere, nothing.
+
+    Parameters
+    ----------
+    parent : int
+        The pid of the process that started this one.
+
+    Returns
+    -------
+    None
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        except (OSError, AttributeError):  # no libc prctl: leave it to the executor
+            return
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _pool_worker_start(parent: int | None = None) -> None:
+    """Pool workers leave Ctrl-C to the parent, which cancels the run and keeps what is done;
+    they die with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        die_with_parent(parent)
     warm_up()
 
 
@@ -255,7 +288,9 @@ def make_executor(
     if count == 1:
         yield SerialExecutor()
         return
-    pool = ProcessPoolExecutor(max_workers=count, initializer=_pool_worker_start)
+    pool = ProcessPoolExecutor(
+        max_workers=count, initializer=_pool_worker_start, initargs=(os.getpid(),)
+    )
     try:
         yield pool
     finally:

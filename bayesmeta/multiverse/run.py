@@ -4,13 +4,15 @@ stream the rows to ``OUT/.progress``, then write the table, summary, plot and re
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
 from bayesmeta.analysis.specfile import AnalysisSpec, read_frame
-from bayesmeta.errors import SpecError
+from bayesmeta.errors import InputError, SpecError
 from bayesmeta.folders import claimed, writing
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
+from bayesmeta.many.budget import check_budget, fit_seconds
 from bayesmeta.many.executor import check_execution
 from bayesmeta.many.store import run_fingerprint
 from bayesmeta.many.tasks import default_batch
@@ -64,6 +66,58 @@ def multiverse_data(spec: AnalysisSpec, multiverse: Multiverse):
     return data
 
 
+MAX_SUBSETS = 10_000_000  # subsets are enumerated in memory, --force or not
+
+
+def check_multiverse_budget(spec: AnalysisSpec, data, *, sample: int | None, force: bool) -> None:
+    """Refuse, before anything is enumerated, a multiverse above the resource limits.
+
+    The count is an upper bound (every filter level x minimum size x study left out x
+    analysis); the cost of each analysis is estimated at the number of studies in the data.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        With a ``[multiverse]`` table.
+    data : MetaData
+        Its studies.
+    sample : int, optional
+        The number of specifications sampled.
+    force : bool
+        ``--force``.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        Too many subsets to enumerate, or (without ``force``) above the limits of
+        :func:`bayesmeta.many.budget.check_budget`.
+    """
+    multiverse = spec.multiverse
+    subsets = math.prod(1 + len(levels) for _, levels in multiverse.filters)
+    subsets *= len(multiverse.min_total) * ((1 + data.k) if multiverse.leave_one_out else 1)
+    if subsets > MAX_SUBSETS:
+        raise InputError(
+            f"{spec.path}: [multiverse]: {subsets:,} subsets (filter levels x min_total x "
+            f"studies left out), more than the {MAX_SUBSETS:,} that can be enumerated; use "
+            "fewer filter levels or min_total values"
+        )
+    analyses = multiverse.analyses
+    fits = subsets * len(analyses)
+    fits = fits if sample is None else min(sample, fits)
+    mean = sum(fit_seconds(a["method"], data.k) for a in analyses) / max(1, len(analyses))
+    check_budget(
+        what=f"{spec.path}: [multiverse]",
+        fits=fits,
+        seconds=fits * mean,
+        force=force,
+        hint="the choices or use --sample N",
+    )
+
+
 def run_multiverse(
     spec: AnalysisSpec,
     *,
@@ -74,6 +128,7 @@ def run_multiverse(
     resume: bool = False,
     show_progress: bool | None = None,
     batch_size: int | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Run the multiverse of a spec file into ``out``.
 
@@ -96,17 +151,25 @@ def run_multiverse(
         Specifications per task sent to a worker.
         Default: about 1/64 of the tasks, between 16 and 1024 (tasks take milliseconds: a
         batch must outweigh the executor's overhead per future, largest on Dask).
+    force : bool, default False
+        Run even above the resource limits (:mod:`bayesmeta.many.budget`).
 
     Returns
     -------
     dict
         The summary, with ``files`` and ``ran`` (specifications fitted by this call).
+
+    Raises
+    ------
+    InputError
+        Above the resource limits without ``force``; a bad executor option.
     """
     check_execution(workers=workers, scheduler=scheduler)
     multiverse: Multiverse = spec.multiverse
     data = multiverse_data(spec, multiverse)
     sample = sample if sample is not None else multiverse.sample
     seed = int(spec.sampler["seed"])
+    check_multiverse_budget(spec, data, sample=sample, force=force)
     dims = multiverse.dimensions(data)
     total = size(dims) if sample is None else min(sample, size(dims))
     columns = multiverse.choice_columns()

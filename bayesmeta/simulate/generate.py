@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from bayesmeta.simulate.scenarios import Scenario, parse_sizes
+from bayesmeta.simulate.scenarios import MAX_SIZE, Scenario, parse_sizes
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def draw_sizes(sizes: str, k: int, rng: np.random.Generator) -> np.ndarray:
     if family == "uniform":
         return rng.integers(int(params[0]), int(params[1]), endpoint=True, size=k)
     draws = np.exp(np.log(params[0]) + params[1] * rng.standard_normal(k))
-    return np.maximum(1, np.round(draws)).astype(int)
+    return np.clip(np.round(draws), 1, MAX_SIZE).astype(int)  # the rare far tail: MAX_SIZE
 
 
 def draw_replicate(scenario: Scenario, rng: np.random.Generator) -> Replicate:

@@ -9,6 +9,7 @@ from typing import Any
 
 from bayesmeta.folders import claimed, writing
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
+from bayesmeta.many.budget import check_budget, fit_seconds
 from bayesmeta.many.executor import check_execution
 from bayesmeta.many.store import run_fingerprint
 from bayesmeta.many.tasks import default_batch
@@ -49,6 +50,7 @@ def run_simulation(
     resume: bool = False,
     show_progress: bool | None = None,
     batch_size: int | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Run a simulation study into ``out``.
 
@@ -69,13 +71,29 @@ def run_simulation(
         Default: about 1/64 of the tasks, between 16 and 1024 (tasks take milliseconds: a
         batch must outweigh the executor's overhead per future, largest on Dask).
 
+    force : bool, default False
+        Run even above the resource limits (:mod:`bayesmeta.many.budget`).
+
     Returns
     -------
     dict
         ``scenarios``, ``replicates``, ``methods``, ``fits``, ``ran`` (replicates run by this
         call), ``files`` and ``metrics`` (the metrics table as records).
+
+    Raises
+    ------
+    InputError
+        Above the resource limits without ``force``; a bad executor option.
     """
     check_execution(workers=workers, scheduler=scheduler)
+    per_replicate = sum(fit_seconds(m, s.k) for s in study.scenarios for m in study.methods)
+    check_budget(
+        what=str(study.path),
+        fits=study.replicates * len(study.scenarios) * len(study.methods),
+        seconds=study.replicates * per_replicate,
+        force=force,
+        hint="replicates, the [grid] or the methods",
+    )
     out = Path(out)
     store = ChunkStore(out / PROGRESS / "chunks", schema=SCHEMA)
     fingerprint = run_fingerprint(

@@ -40,6 +40,10 @@ SIZES = re.compile(r"^\s*(uniform|lognormal|fixed)\(\s*([^)]*)\)\s*$")
 TOP = {"seed", "replicates", "methods", "level", "grid", "priors", "nuts"}
 GRID = {"k", "sizes", "rate", "mu", "tau"}
 NUTS_KEYS = {"draws": 500, "tune": 500, "chains": 2, "sampler": "pymc"}
+MAX_SIZE = 10_000_000  # patients per simulated study
+MAX_K = 1_000_000  # studies per simulated meta-analysis
+MAX_REPLICATES = 999_999  # task keys hold 6 digits
+MAX_SCENARIOS = 999  # and 3
 
 
 @dataclass(frozen=True)
@@ -131,10 +135,20 @@ def parse_sizes(text: str) -> tuple[str, tuple[float, ...]]:
     except ValueError:
         raise ValueError("parameters must be numbers") from None
     wanted = {"uniform": 2, "lognormal": 2, "fixed": 1}[family]
-    if len(params) != wanted or any(v <= 0 for v in params):
-        raise ValueError(f"{family} takes {wanted} positive numbers")
+    if len(params) != wanted or not all(math.isfinite(v) and v > 0 for v in params):
+        raise ValueError(f"{family} takes {wanted} positive finite numbers")
+    if family in ("uniform", "fixed") and not all(v == int(v) and v >= 1 for v in params):
+        raise ValueError(f"{family}: study sizes are whole numbers of patients, at least 1")
+    if family == "lognormal" and params[0] < 1:
+        raise ValueError("lognormal(median, sdlog): the median is at least 1 patient")
     if family == "uniform" and params[0] > params[1]:
         raise ValueError("uniform(a, b) needs a <= b")
+    largest = params[0] * math.exp(3.72 * params[1]) if family == "lognormal" else max(params)
+    if largest > MAX_SIZE:
+        raise ValueError(
+            f"studies of more than {MAX_SIZE:,} patients"
+            + (" (the 99.99% quantile)" if family == "lognormal" else "")
+        )
     return family, params
 
 
@@ -149,6 +163,8 @@ def _numbers(path: Path, key: str, value: Any, *, integer: bool = False) -> list
     for item in value:
         if not isinstance(item, ok_type) or isinstance(item, bool):
             raise _fail(path, key, f"expected {'integers' if integer else 'numbers'}, got {item!r}")
+        if not math.isfinite(item):
+            raise _fail(path, key, f"expected finite numbers, got {item!r}")
     return value
 
 
@@ -188,9 +204,16 @@ def parse_study(document: dict[str, Any], *, path: Path) -> Study:
                 key,
                 f"expected a {'non-negative' if key == 'seed' else 'positive'} integer, got {value!r}",
             )
+    if document["replicates"] > MAX_REPLICATES:
+        raise _fail(path, "replicates", f"at most {MAX_REPLICATES:,}")
     methods = document.get("methods", ["DL", "DL-HK", "GLMM", "bayes"])
-    if not isinstance(methods, list) or not methods or len(set(methods)) != len(methods):
-        raise _fail(path, "methods", "expected a non-empty array of distinct methods")
+    if (
+        not isinstance(methods, list)
+        or not methods
+        or not all(isinstance(m, str) for m in methods)
+        or len(set(methods)) != len(methods)
+    ):
+        raise _fail(path, "methods", "expected a non-empty array of distinct method names")
     for method in methods:
         if method not in METHODS:
             raise _fail(path, "methods", f"unknown method {method!r} (known: {', '.join(METHODS)})")
@@ -209,11 +232,11 @@ def parse_study(document: dict[str, Any], *, path: Path) -> Study:
         if key not in grid:
             raise _fail(path, f"[grid] {key}", "missing required key")
     ks = _numbers(path, "[grid] k", grid["k"], integer=True)
-    if any(k < 2 for k in ks):
-        raise _fail(path, "[grid] k", "at least 2 studies")
+    if any(not 2 <= k <= MAX_K for k in ks):
+        raise _fail(path, "[grid] k", f"between 2 and {MAX_K:,} studies")
     taus = _numbers(path, "[grid] tau", grid["tau"])
-    if any(t < 0 for t in taus):
-        raise _fail(path, "[grid] tau", "a standard deviation is 0 or more")
+    if any(not 0 <= t <= 10 for t in taus):
+        raise _fail(path, "[grid] tau", "a standard deviation from 0 to 10 (logit scale)")
     if "rate" in grid:
         rates = _numbers(path, "[grid] rate", grid["rate"])
         if any(not 0 < r < 1 for r in rates):
@@ -221,6 +244,9 @@ def parse_study(document: dict[str, Any], *, path: Path) -> Study:
         mus = [math.log(r / (1 - r)) for r in rates]
     else:
         mus = [float(m) for m in _numbers(path, "[grid] mu", grid["mu"])]
+    if any(abs(m) > 20 for m in mus):
+        key = "[grid] rate" if "rate" in grid else "[grid] mu"
+        raise _fail(path, key, "logit means from -20 to 20 (rates 2e-9 to 1 - 2e-9)")
     sizes = grid["sizes"]
     if not isinstance(sizes, list) or not sizes or not all(isinstance(s, str) for s in sizes):
         raise _fail(path, "[grid] sizes", "expected a non-empty array of strings")
@@ -239,10 +265,10 @@ def parse_study(document: dict[str, Any], *, path: Path) -> Study:
             parse_prior(text, role="location" if key == "mu" else "scale", name=f"{key} prior")
         except BayesmetaError as error:
             raise _fail(path, f"[priors] {key}", str(error)) from None
-    nuts = {**NUTS_KEYS, **document.get("nuts", {})}
-    for key in nuts:
-        if key not in NUTS_KEYS:
-            raise _fail(path, f"[nuts] {key}", f"unknown key (known: {', '.join(NUTS_KEYS)})")
+    nuts = _nuts_settings(path, document.get("nuts", {}))
+    count = len(ks) * len(sizes) * len(mus) * len(taus)
+    if count > MAX_SCENARIOS:
+        raise _fail(path, "[grid]", f"{count:,} scenarios, at most {MAX_SCENARIOS}")
     grid_points = itertools.product(ks, sizes, mus, taus)
     scenarios = tuple(
         Scenario(index=i, k=k, sizes=s, mu=float(m), tau=float(t))
@@ -258,6 +284,27 @@ def parse_study(document: dict[str, Any], *, path: Path) -> Study:
         priors=dict(priors),
         nuts=nuts,
     )
+
+
+def _nuts_settings(path: Path, table: Any) -> dict[str, Any]:
+    from bayesmeta.model.options import SAMPLERS
+
+    if not isinstance(table, dict):
+        raise _fail(
+            path, "[nuts]", f"expected a table (draws, tune, chains, sampler), got {table!r}"
+        )
+    nuts = {**NUTS_KEYS, **table}
+    for key, value in nuts.items():
+        if key not in NUTS_KEYS:
+            raise _fail(path, f"[nuts] {key}", f"unknown key (known: {', '.join(NUTS_KEYS)})")
+        if key == "sampler":
+            if value not in SAMPLERS:
+                raise _fail(path, "[nuts] sampler", f"expected one of {', '.join(SAMPLERS)}")
+        elif not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100_000:
+            raise _fail(
+                path, f"[nuts] {key}", f"expected an integer from 1 to 100000, got {value!r}"
+            )
+    return nuts
 
 
 def read_study(path: str | Path) -> Study:

@@ -8,6 +8,7 @@ beta-binomials. Everything the design and conflict code needs is therefore exact
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from bayesmeta.errors import InputError
+
+SHAPES = (1e-3, 1e7)  # the Beta shapes a MAP file may hold
 
 
 @dataclass(frozen=True)
@@ -259,12 +262,30 @@ class BetaMixture:
         -------
         BetaMixture
         """
-        try:
-            rows = [(float(r["weight"]), float(r["a"]), float(r["b"])) for r in records]
-        except (KeyError, TypeError, ValueError) as error:
-            raise InputError(
-                f"{source}: each component needs numeric 'weight', 'a' and 'b' ({error})"
-            ) from None
+        rows = []
+        for index, record in enumerate(records):
+            if not isinstance(record, Mapping):
+                raise InputError(f"{source}[{index}]: expected {{'weight', 'a', 'b'}}")
+            row = []
+            for key in ("weight", "a", "b"):
+                value = record.get(key)
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                try:
+                    value = float(value) if number else None
+                except OverflowError:
+                    value = None
+                if value is None or not math.isfinite(value):
+                    raise InputError(
+                        f"{source}[{index}] {key}: each component needs numeric 'weight', 'a' and "
+                        f"'b' (finite numbers), got {str(record.get(key))[:40]!r}"
+                    )
+                if key != "weight" and not SHAPES[0] <= value <= SHAPES[1]:
+                    raise InputError(
+                        f"{source}[{index}] {key}: a Beta shape must be positive, from "
+                        f"{SHAPES[0]:g} to {SHAPES[1]:g}; got {value:g}"
+                    )
+                row.append(value)
+            rows.append(tuple(row))
         if not rows:
             raise InputError(f"{source}: the mixture has no components")
         w, a, b = (np.array(col) for col in zip(*rows, strict=True))

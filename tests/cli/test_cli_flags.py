@@ -498,6 +498,10 @@ for _cmd, _base, _positional, _other in (
             "refused",
         ),
     ]
+CASES += [  # --force: a grid above the resource limits is refused, naming --force
+    ("multiverse", "--force", MV, ["multiverse", "{tmp}/mvbig.toml", *MV[2:]], "refused"),
+    ("simulate", "--force", SIM, ["simulate", "{tmp}/scbig.toml", *SIM[2:]], "refused"),
+]
 CASES += [
     ("multiverse", "--sample", MV, [*MV, "--sample", "2"], "changes"),
     ("multiverse", "--sample", MV, [*MV, "--sample", "0"], "refused"),
@@ -761,6 +765,13 @@ def test_flag_is_honoured_or_refused(
     (tmp_path / "mvdir" / "mv.toml").write_text(MULTIVERSE.format(methods='["DL"]'), "utf-8")
     for name, k in (("sc", 5), ("sc2", 8)):
         (tmp_path / f"{name}.toml").write_text(SCENARIOS.format(k=k), encoding="utf-8")
+    big = SCENARIOS.format(k=5).replace("replicates = 2", "replicates = 900000")
+    (tmp_path / "scbig.toml").write_text(big.replace('["DL"]', '["DL", "nuts"]'), "utf-8")
+    grid = [f"normal(0, {1 + i / 100:g})" for i in range(100)]  # x 100: 10^4 NUTS analyses
+    big = MULTIVERSE.format(methods='["nuts"]') + f"mu_priors = {grid}\n".replace("'", '"')
+    big += "tau_priors = " + str([f"halfnormal({1 + i / 100:g})" for i in range(100)]) + "\n"
+    big = big.replace("'", '"')
+    (tmp_path / "mvbig.toml").write_text(big, encoding="utf-8")
     # an interrupted run of something else, for --resume to refuse
     (tmp_path / "other" / ".progress" / "chunks").mkdir(parents=True)
     (tmp_path / "other" / ".progress" / "chunks" / "manifest.json").write_text("{}", "utf-8")
