@@ -103,7 +103,9 @@ def main() -> None:
     print("| engine | seconds | x:within |")
     print("|---|---|---|")
     print(f"| exact (quadrature) | {exact_s:.2f} | {exact.coefficients['x:within'].median:.4f} |")
-    print(f"| NUTS 4 x 1000 | {results['nuts_seconds']:.1f} | {nuts.coefficients['x:within'].median:.4f} |")
+    print(
+        f"| NUTS 4 x 1000 | {results['nuts_seconds']:.1f} | {nuts.coefficients['x:within'].median:.4f} |"
+    )
     print(f"| GLMM (ours) | {glmm_s:.3f} | {glmm.coefficients['x:within']['estimate']:.4f} |")
     print(f"| glmer nAGQ=7 | {results['glmer_seconds']} | {glmer.get('x_within')} |")
 

@@ -50,7 +50,14 @@ def simulate(rng: np.random.Generator, delta: float) -> pd.DataFrame:
         for level in (0, 1):
             at = x == level
             if at.any():
-                rows.append({"trial": f"T{i}", "x": level, "events": int(y[at].sum()), "total": int(at.sum())})
+                rows.append(
+                    {
+                        "trial": f"T{i}",
+                        "x": level,
+                        "events": int(y[at].sum()),
+                        "total": int(at.sum()),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -67,7 +74,9 @@ def one_replicate(task: tuple[str, float]) -> dict:
     out = {"key": key, "scenario": key.split("/")[0]}
     try:
         fit = fit_ipd_glmm(
-            ipd_design(patients_from_frame(frame, trial="trial", events="events", total="total"), "x")
+            ipd_design(
+                patients_from_frame(frame, trial="trial", events="events", total="total"), "x"
+            )
         )
         c = fit.coefficients["x:within"]
         out.update(glmm=c["estimate"], glmm_lo=c["ci"][0], glmm_hi=c["ci"][1])
@@ -86,7 +95,10 @@ def one_replicate(task: tuple[str, float]) -> dict:
 def metrics(results: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for scenario, group in results.groupby("scenario", sort=False):
-        for method, label in (("glmm", "one-stage within (GLMM)"), ("naive", "naive pooled log OR")):
+        for method, label in (
+            ("glmm", "one-stage within (GLMM)"),
+            ("naive", "naive pooled log OR"),
+        ):
             est = group[method].dropna()
             n = len(est)
             cover = ((group[f"{method}_lo"] <= BW) & (BW <= group[f"{method}_hi"]))[est.index]
