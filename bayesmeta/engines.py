@@ -41,6 +41,9 @@ CONCRETE: tuple[str, ...] = ("quadrature", "nuts")
 _BUILTIN: dict[str, str] = {"quadrature": "bayesmeta.quad.engine", "nuts": "bayesmeta.nuts.engine"}
 #: Registered engines in preference order (None: a built-in not imported yet).
 _REGISTRY: dict[str, Engine | None] = dict.fromkeys(_BUILTIN)
+#: Changes with every (un)registration: a decision of :func:`resolve` kept with a spec is valid
+#: while the registry is the same.
+_VERSION = [0]
 
 
 def register_engine(engine: Engine, *, replace: bool = False) -> Engine:
@@ -70,6 +73,7 @@ def register_engine(engine: Engine, *, replace: bool = False) -> Engine:
     if name in _REGISTRY and not replace:
         raise ValueError(f"engine '{name}' is already registered")
     _REGISTRY[name] = engine
+    _VERSION[0] += 1
     return engine
 
 
@@ -88,6 +92,7 @@ def unregister_engine(name: str) -> None:
     if name in _BUILTIN:
         raise ValueError(f"the built-in engine '{name}' cannot be removed")
     _REGISTRY.pop(name, None)
+    _VERSION[0] += 1
 
 
 def engine_names() -> tuple[str, ...]:
@@ -181,8 +186,23 @@ def resolve(spec: ModelSpec, engine: str = DEFAULT_ENGINE) -> str:
     InputError
         An unknown engine, an engine that cannot fit this model, or (``auto``) no engine that
         can.
+
+    Notes
+    -----
+    Decided once per spec object and choice (kept in
+    :func:`~bayesmeta.model.spec.engine_cache`); asking again costs a dictionary look-up.
     """
     _check_engine(engine)
+    from bayesmeta.model.spec import engine_cache
+
+    cache = engine_cache(spec)
+    key = ("engines.resolve", engine, _VERSION[0])
+    if key not in cache:
+        cache[key] = _resolve(spec, engine)
+    return cache[key]
+
+
+def _resolve(spec: ModelSpec, engine: str) -> str:
     what = f"a '{spec.kind}' model" + (
         "" if spec.likelihood.name == "binomial" else f" with the {spec.likelihood.name} likelihood"
     )
@@ -196,6 +216,91 @@ def resolve(spec: ModelSpec, engine: str = DEFAULT_ENGINE) -> str:
         hint = f"; use engine='{able[0]}' or 'auto'" if able else ""
         raise InputError(f"the {engine} engine cannot fit {what}{hint}")
     return engine
+
+
+def declares(engine: str, capability: str) -> bool:
+    """Whether the engine called ``engine`` declares ``capability`` (False for unknown names,
+    e.g. a saved fit of an engine not registered in this process).
+
+    Parameters
+    ----------
+    engine : str
+        An engine name (``result.engine``).
+    capability : str
+        A :class:`~bayesmeta.model.engine_api.Capabilities` flag, e.g. ``"exact"``.
+
+    Returns
+    -------
+    bool
+    """
+    if engine not in _REGISTRY:
+        return False
+    return bool(getattr(get_engine(engine).capabilities, capability))
+
+
+def can(spec: ModelSpec, capability: str) -> bool:
+    """Whether some registered engine that supports ``spec`` declares ``capability``.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model.
+    capability : str
+        A :class:`~bayesmeta.model.engine_api.Capabilities` flag, e.g. ``"log_evidence"``.
+
+    Returns
+    -------
+    bool
+    """
+    return any(declares(n, capability) and supports(spec, n) for n in engine_names())
+
+
+def exact_engine(spec: ModelSpec) -> str:
+    """The preferred exact engine that fits ``spec``.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model.
+
+    Returns
+    -------
+    str
+        Its name.
+
+    Raises
+    ------
+    InputError
+        No exact engine fits the model.
+    """
+    for name in _preferred():
+        if declares(name, "exact") and supports(spec, name):
+            return name
+    raise InputError(f"no exact engine can fit a '{spec.kind}' model")
+
+
+def sampling_engine(spec: ModelSpec) -> str:
+    """The preferred engine that fits ``spec`` by drawing from its posterior (not exact).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model.
+
+    Returns
+    -------
+    str
+        Its name.
+
+    Raises
+    ------
+    InputError
+        No sampling engine fits the model.
+    """
+    for name in engine_names():
+        if not declares(name, "exact") and supports(spec, name):
+            return name
+    raise InputError(f"no sampling engine can fit a '{spec.kind}' model")
 
 
 def fit(
@@ -330,6 +435,53 @@ def exact_draws(
         ``mu`` and ``tau`` draws.
     """
     return _capable(spec, "exact", "draws")(spec, chains=chains, draws=draws, seed=seed)
+
+
+def prior_predictive(spec: ModelSpec, *, draws: int = 1000, seed: int | None = None) -> Any:
+    """Parameters and data sets simulated from the prior (the engine that provides it: NUTS's
+    numpy simulation, shaped as its fits' InferenceData; see
+    :func:`bayesmeta.nuts.predictive.prior_predictive`).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model.
+    draws : int
+        Number of simulated data sets.
+    seed : int, optional
+        Random seed (default :data:`~bayesmeta.model.options.DEFAULT_SEED`).
+
+    Returns
+    -------
+    arviz.InferenceData
+    """
+    from bayesmeta.model.options import DEFAULT_SEED
+
+    for name in _preferred():
+        chosen = get_engine(name)
+        simulate = getattr(chosen, "prior_predictive", None)
+        if simulate is not None and chosen.supports(spec):
+            return simulate(spec, draws=draws, seed=DEFAULT_SEED if seed is None else seed)
+    raise InputError(f"no engine simulates the prior predictive of a '{spec.kind}' model")
+
+
+def exact_posterior(spec: ModelSpec, *, accuracy: Any = None) -> Any:
+    """The exact engine's posterior of ``spec``: its grid(s) or nodes (see
+    :meth:`bayesmeta.quad.engine.QuadratureEngine.posterior`), built once per spec.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A model an exact engine supports.
+    accuracy : object, optional
+        That engine's accuracy controls (None: its defaults).
+
+    Returns
+    -------
+    object
+        The engine's posterior object.
+    """
+    return _capable(spec, "exact", "posterior")(spec, accuracy=accuracy)
 
 
 def exact_loo(spec: ModelSpec) -> Any:

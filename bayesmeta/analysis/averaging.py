@@ -232,7 +232,7 @@ def average(specs: dict[str, ModelSpec], *, prior_prob=None, thresholds=()) -> A
     check_same_data(specs)
     prior = _prior(prior_prob, len(names))
     for name in names:
-        if not engines.supports(specs[name], "quadrature"):
+        if not engines.can(specs[name], "log_evidence"):
             raise InputError(
                 f"model averaging needs the exact engine's log evidence; {name} "
                 f"('{specs[name].kind}') is not supported by the exact engine"

@@ -283,7 +283,9 @@ def _comparison_table(comparison: Comparison) -> Block:
     )
 
 
-def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[OutcomeComparison]]:
+def run_folder(
+    target: str | Path, out: str | Path, *, show_progress: bool | None = None
+) -> tuple[list[Fitted], list[OutcomeComparison]]:
     """Run every spec of ``target``; with several specs, compare per outcome and write the index.
 
     ``out`` is checked before any fitting and locked for the whole run. Each analysis folder is
@@ -303,6 +305,8 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
     out : str or Path
         Output folder; each spec gets ``out/<name>/``, and with several specs the index
         (``comparison.json``, ``index.md``, ``index.html``) is written in ``out``.
+    show_progress : bool or None, default None
+        A progress bar of the specs on stderr (None: when stderr is a terminal).
 
     Returns
     -------
@@ -332,7 +336,14 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
         with locked(out):
             if len(specs) > 1:
                 _remove_index(Path(out))
-            fitted = [run_spec(spec, out)[0] for spec in specs]
+            from bayesmeta.many.progress import Progress
+
+            progress = Progress(len(specs), enabled=show_progress, label="specs")
+            fitted = []
+            for spec in specs:
+                fitted.append(run_spec(spec, out)[0])
+                progress.advance(1)
+            progress.close()
             comparisons: list[OutcomeComparison] = []
             if len(specs) > 1:
                 outcomes: dict[str, list[Fitted]] = {}

@@ -107,7 +107,7 @@ def pareto_k_of(events, total, eta: np.ndarray, tau: np.ndarray) -> np.ndarray:
 
 
 def bayes_influence(
-    data: MetaData, *, priors: Priors | None = None, draws: Any = None
+    data: MetaData, *, priors: Priors | None = None, draws: Any = None, model: Any = None
 ) -> BayesInfluence:
     """Leave-one-out shift of the pooled rate (exact engine) and Pareto k per study.
 
@@ -119,6 +119,9 @@ def bayes_influence(
         Priors of mu and tau (the defaults when omitted).
     draws : StudyDraws, optional
         The analysis's posterior (eta, tau) draws, for the Pareto k.
+    model : ModelSpec, optional
+        The analysis's model: when it is this random-intercept model on ``data``, its exact
+        posterior (already built by the fit) is reused.
 
     Returns
     -------
@@ -129,6 +132,9 @@ def bayes_influence(
 
     priors = priors or Priors.from_strings()
     spec = build_model(data, kind="random", mu_prior=priors.mu, tau_prior=priors.tau)
+    same = model is not None and model.kind == "random" and model.data is data
+    if same and model.priors == spec.priors and model.likelihood == spec.likelihood:
+        spec = model  # the same model: its grid is already built
     pooled, without, refitted = exact_loo_pooled(spec)
     k = None
     if draws is not None:

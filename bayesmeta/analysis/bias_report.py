@@ -95,7 +95,9 @@ def compute(fitted: Any) -> BiasInfluence:
         "begg": lambda: rank_test(data),
         "trimfill": lambda: trim_fill(data, method="DL", estimator="L0"),
         "influence": lambda: influence(data, method="DL"),
-        "bayes": lambda: bayes_influence(data, priors=fitted.model.priors, draws=fitted.draws),
+        "bayes": lambda: bayes_influence(
+            data, priors=fitted.model.priors, draws=fitted.draws, model=fitted.model
+        ),
     }
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}

@@ -16,10 +16,10 @@ from bayesmeta.analysis.common import restrict_to_common
 from bayesmeta.analysis.compare import Row, check_same_studies, compare_loo
 from bayesmeta.analysis.draws import StudyDraws, from_idata
 from bayesmeta.analysis.exact import nuts_exact, quadrature_exact
-from bayesmeta.analysis.fitting import posterior_draws, to_model
+from bayesmeta.analysis.fitting import engine_of, posterior_draws, to_model
 from bayesmeta.analysis.loo import LooResult, integrated_loo
 from bayesmeta.analysis.specfile import AnalysisSpec
-from bayesmeta.engines import supports
+from bayesmeta.engines import can
 from bayesmeta.errors import InputError
 from bayesmeta.model.spec import ModelSpec
 
@@ -153,11 +153,12 @@ def exact_refit(spec: AnalysisSpec, model: ModelSpec):
         :func:`~bayesmeta.analysis.exact.quadrature_exact` when the exact engine supports the
         model, else :func:`~bayesmeta.analysis.exact.nuts_exact`.
     """
-    if supports(model, "quadrature"):
+    if can(model, "exact_loo"):
         return quadrature_exact(model)
     s = spec.sampler
     return nuts_exact(
         model,
+        engine=engine_of(spec, model),
         draws=s["draws"],
         tune=s["tune"],
         chains=s["chains"],
@@ -353,7 +354,7 @@ def posterior_probs(names: Sequence[str], models: Sequence[ModelSpec]) -> dict[s
     from bayesmeta.analysis.averaging import posterior_probabilities
     from bayesmeta.engines import log_evidence_with_error
 
-    if not all(supports(model, "quadrature") for model in models):
+    if not all(can(model, "log_evidence") for model in models):
         return {}
     log_z = [log_evidence_with_error(model)[0] for model in models]
     probs = posterior_probabilities(log_z, [1.0 / len(models)] * len(models))

@@ -74,7 +74,9 @@ def decision_section(result: Any) -> list[Block]:
             ),
         ]
     if result.prob_above:
-        exact = result.engine == "quadrature"
+        from bayesmeta.engines import declares
+
+        exact = declares(result.engine, "rate_cdfs")
         rows = []
         for x, entry in result.prob_above.items():
             for name, label in LABELS.items():

@@ -88,9 +88,16 @@ def without_likelihood(data: MetaData, study: str) -> MetaData:
 
 
 def nuts_exact(
-    spec: ModelSpec, *, draws: int, tune: int, chains: int, seed: int, sampler: str
+    spec: ModelSpec,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    seed: int,
+    sampler: str,
+    engine: str | None = None,
 ) -> Callable[[str], float]:
-    """``exact(study)`` by a NUTS refit without the study's likelihood (through the boundary).
+    """``exact(study)`` by a sampling refit without the study's likelihood (through the boundary).
 
     Each call refits the model with the study's events and total set to 0 (see
     :func:`without_likelihood`), NUTS convergence warnings of the refit silenced, and averages
@@ -111,12 +118,17 @@ def nuts_exact(
         Random seed of each refit.
     sampler : {"pymc", "nutpie", "numpyro"}
         NUTS implementation used by :func:`bayesmeta.engines.fit`.
+    engine : str, optional
+        The engine of the refits (the one that fitted ``spec``; default the preferred sampling
+        engine, :func:`bayesmeta.engines.sampling_engine`).
 
     Returns
     -------
     Callable[[str], float]
         ``exact(study)``: log p(y_i | y_-i) for the study labelled ``study``.
     """
+
+    chosen = engine or engines.sampling_engine(spec)
 
     def exact(study: str) -> float:
         from bayesmeta.analysis.draws import from_idata
@@ -128,7 +140,7 @@ def nuts_exact(
             warnings.simplefilter("ignore", ConvergenceWarning)
             result = engines.fit(
                 held_out,
-                engine="nuts",
+                engine=chosen,
                 draws=draws,
                 tune=tune,
                 chains=chains,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +9,8 @@ from bayesmeta.analysis.draws import StudyDraws, from_idata, from_quadrature, to
 from bayesmeta.analysis.specfile import AnalysisSpec, read_frame
 from bayesmeta.data.metadata import MetaData
 from bayesmeta.errors import BayesmetaError, SpecError
+from bayesmeta.model.engine_api import FitOptions
+from bayesmeta.model.options import NutsOptions
 from bayesmeta.model.result import BayesResult
 from bayesmeta.model.spec import ModelSpec
 
@@ -61,7 +62,7 @@ def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
     ModelSpec
     """
     from bayesmeta.data import from_frame
-    from bayesmeta.engines import resolve
+    from bayesmeta.engines import get_engine, resolve
     from bayesmeta.model.spec import build_model
 
     try:
@@ -89,13 +90,13 @@ def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
     except BayesmetaError as error:
         raise SpecError(f"{spec.path}: {error}") from None
     try:
-        engine = resolve(model, spec.sampler["engine"])
+        engine = get_engine(resolve(model, spec.sampler["engine"]))
     except BayesmetaError as error:
         raise SpecError(f"{spec.path}: [sampler] engine: {error}") from None
-    if spec.decisions["benchmark"] is not None and engine != "quadrature":
+    if spec.decisions["benchmark"] is not None and not engine.capabilities.benchmark:
         raise SpecError(
             f"{spec.path}: [decisions] benchmark: the one-sided Bayes factor needs the exact "
-            f"engine, and a '{model.kind}' model is fitted by {engine}"
+            f"engine, and a '{model.kind}' model is fitted by {engine.name}"
         )
     return model
 
@@ -106,25 +107,54 @@ def engine_of(spec: AnalysisSpec, model: ModelSpec) -> str:
     Parameters
     ----------
     spec : AnalysisSpec
-        The analysis spec; its ``[sampler] engine`` is "auto", "quadrature" or "nuts".
+        The analysis spec; its ``[sampler] engine`` is "auto" or an engine name.
     model : ModelSpec
         The model specification built from the spec.
 
     Returns
     -------
     str
-        "quadrature" or "nuts", as resolved by :func:`bayesmeta.engines.resolve`.
+        The engine's name, as resolved by :func:`bayesmeta.engines.resolve` (which decides
+        once per model and choice: :func:`to_model` already did).
     """
     from bayesmeta.engines import resolve
 
     return resolve(model, spec.sampler["engine"])
 
 
+def fit_options(spec: AnalysisSpec) -> FitOptions:
+    """The spec's ``[sampler]`` and ``[decisions]`` as the engines' options.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The analysis spec.
+
+    Returns
+    -------
+    FitOptions
+    """
+    settings = spec.sampler
+    nuts = NutsOptions(
+        draws=settings["draws"],
+        tune=settings["tune"],
+        chains=settings["chains"],
+        seed=settings["seed"],
+        sampler=settings["sampler"],
+    )
+    return FitOptions(
+        thresholds=tuple(spec.decisions["thresholds"]),
+        benchmark=spec.decisions["benchmark"],
+        nuts=nuts,
+    )
+
+
 def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyDraws]:
     """Fit with the spec's engine; the result always carries an InferenceData.
 
-    Quadrature results get draws resampled from the exact posterior grid (see
-    :mod:`bayesmeta.analysis.draws`), so every result can be saved, plotted and compared alike.
+    An exact engine's result gets draws resampled from its posterior (see
+    :mod:`bayesmeta.analysis.draws`), so every result can be saved, plotted and compared alike;
+    a sampling engine's result carries its own draws.
 
     Parameters
     ----------
@@ -137,36 +167,24 @@ def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyD
     -------
     tuple[BayesResult, StudyDraws]
     """
-    from bayesmeta.engines import fit
+    from bayesmeta.engines import fit, get_engine
 
+    name = engine_of(spec, model)
+    result = fit(model, engine=name, options=fit_options(spec))
+    if result.idata is not None:
+        return result, from_idata(model, result.idata)
+    if not get_engine(name).capabilities.exact:
+        raise SpecError(f"{spec.path}: the {name} engine returned no posterior draws")
     settings = spec.sampler
-    if engine_of(spec, model) == "quadrature":
-        result = fit(
-            model,
-            engine="quadrature",
-            thresholds=spec.decisions["thresholds"],
-            benchmark=spec.decisions["benchmark"],
-        )
-        draws, params = from_quadrature(
-            model, chains=settings["chains"], draws=settings["draws"], seed=settings["seed"]
-        )
-        idata = to_idata(model, draws, params, attrs={"spec": spec.name})
-        return dataclasses.replace(result, idata=idata), draws
-    result = fit(
-        model,
-        engine="nuts",
-        draws=settings["draws"],
-        tune=settings["tune"],
-        chains=settings["chains"],
-        seed=settings["seed"],
-        sampler=settings["sampler"],
-        thresholds=spec.decisions["thresholds"],
+    draws, params = from_quadrature(
+        model, chains=settings["chains"], draws=settings["draws"], seed=settings["seed"]
     )
-    return result, from_idata(model, result.idata)
+    idata = to_idata(model, draws, params, attrs={"spec": spec.name})
+    return result.updated(idata=idata), draws
 
 
 def posterior_draws(spec: AnalysisSpec, model: ModelSpec) -> StudyDraws:
-    """Only the study draws LOO needs (the exact engine skips its summaries).
+    """Only the study draws LOO needs (an exact engine skips its summaries).
 
     Parameters
     ----------
@@ -179,8 +197,10 @@ def posterior_draws(spec: AnalysisSpec, model: ModelSpec) -> StudyDraws:
     -------
     StudyDraws
     """
+    from bayesmeta.engines import get_engine
+
     settings = spec.sampler
-    if engine_of(spec, model) == "quadrature":
+    if get_engine(engine_of(spec, model)).capabilities.exact:
         draws, _params = from_quadrature(
             model, chains=settings["chains"], draws=settings["draws"], seed=settings["seed"]
         )

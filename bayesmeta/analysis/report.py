@@ -14,6 +14,15 @@ from bayesmeta.analysis.report_format import rate, span
 from bayesmeta.analysis.report_sections import coefficient_section, level_section, pooled_rows
 
 
+def _engine_line(engine: str, s: dict) -> str:
+    from bayesmeta.engines import declares
+
+    if declares(engine, "exact"):
+        return f"Engine: exact {engine} (deterministic); {s['chains']} x {s['draws']} draws resampled from the grid for plots and LOO (seed {s['seed']})"
+    label = "NUTS" if engine == "nuts" else engine
+    return f"Engine: {label} ({s['sampler']}), {s['chains']} chains x {s['draws']} draws after {s['tune']} tuning steps, seed {s['seed']}"
+
+
 def model_bullets(fitted: Fitted) -> list[str]:
     """The report's description of the model: kind, covariates, priors, engine and data.
 
@@ -48,14 +57,7 @@ def model_bullets(fitted: Fitted) -> list[str]:
     if model.kind == "common":
         priors.pop("tau")
     items.append("Priors: " + "; ".join(f"{k} ~ {v}" for k, v in priors.items()))
-    if fitted.result.engine == "quadrature":
-        items.append(
-            f"Engine: exact quadrature (deterministic); {s['chains']} x {s['draws']} draws resampled from the grid for plots and LOO (seed {s['seed']})"
-        )
-    else:
-        items.append(
-            f"Engine: NUTS ({s['sampler']}), {s['chains']} chains x {s['draws']} draws after {s['tune']} tuning steps, seed {s['seed']}"
-        )
+    items.append(_engine_line(fitted.result.engine, s))
     items.append(
         f"Likelihood: events ~ Binomial(total, expit(eta + u)), u ~ Normal(0, tau) per study ({model.data.k} studies)"
     )

@@ -7,7 +7,7 @@ from typing import Any
 from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
 from bayesmeta.freq.rma import METHODS
 from bayesmeta.model.options import DEFAULT_SAMPLER as NUTS_SAMPLER
-from bayesmeta.model.options import DEFAULT_SEED, SAMPLERS
+from bayesmeta.model.options import DEFAULT_SEED, NUTS_LIGHT, SAMPLERS
 from bayesmeta.model.spec import KINDS
 
 #: Frequentist baselines a spec may name: every method but the common-effect "EE".
@@ -83,9 +83,9 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
 
 DEFAULT_SAMPLER: dict[str, Any] = {
     "engine": DEFAULT_ENGINE,
-    "draws": 1000,
-    "tune": 1000,
-    "chains": 2,
+    "draws": NUTS_LIGHT.draws,
+    "tune": NUTS_LIGHT.tune,
+    "chains": NUTS_LIGHT.chains,
     "sampler": NUTS_SAMPLER,
     "seed": DEFAULT_SEED,
 }

@@ -113,17 +113,18 @@ def bayes_cumulative(
     import numpy as np
 
     from bayesmeta.bayes import build_model
-    from bayesmeta.engines import fit
+    from bayesmeta.engines import exact_engine, fit
 
     priors = priors or Priors.from_strings()
     order = study_order(data, by=order_by)
     full = build_model(data, kind="random", mu_prior=priors.mu, tau_prior=priors.tau)
+    engine = exact_engine(full)
     rows = []
     for k in range(1, data.k + 1):
         mask = np.zeros(data.k, dtype=bool)
         mask[order[:k]] = True
         spec = dataclasses.replace(full, data=data.where(mask))
-        iv = fit(spec, engine="quadrature").pooled_median
+        iv = fit(spec, engine=engine).pooled_median
         rows.append(
             SequentialRow(
                 study=data.studies[order[k - 1]], k=k, median=iv.median, lo=iv.lo, hi=iv.hi

@@ -37,7 +37,7 @@ class AnalysisSpec:
     decisions : dict
         ``thresholds`` (tuple of rates X for P(rate > X)) and ``benchmark`` (rate or None).
     multiverse : Multiverse or None
-        The validated ``[multiverse]`` table (see :mod:`bayesmeta.multiverse.choices`); a spec
+        The validated ``[multiverse]`` table (see :mod:`bayesmeta.analysis.multiverse_choices`); a spec
         with one is run by ``bayesmeta multiverse`` (and by ``run`` only when asked).
     """
 

@@ -179,7 +179,7 @@ def _multiverse(path: Path, document: dict[str, Any], model: dict[str, Any]) -> 
     """The validated ``[multiverse]`` table, or None (see :mod:`bayesmeta.multiverse`)."""
     if "multiverse" not in document:
         return None
-    from bayesmeta.multiverse.choices import parse_multiverse
+    from bayesmeta.analysis.multiverse_choices import parse_multiverse
 
     if model["kind"] != "random":
         raise _fail(

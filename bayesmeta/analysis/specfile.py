@@ -131,7 +131,17 @@ def read_frame(spec: AnalysisSpec):
     Returns
     -------
     pandas.DataFrame
+        Read once per spec object and kept with it (callers do not modify it: the data layer
+        never mutates a caller's frame).
     """
+    kept = spec.__dict__.get("_frame")
+    if kept is None:
+        kept = _read_frame(spec)
+        object.__setattr__(spec, "_frame", kept)
+    return kept
+
+
+def _read_frame(spec: AnalysisSpec):
     from bayesmeta.data import load_dataset, read_table
 
     try:

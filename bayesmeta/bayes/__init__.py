@@ -10,13 +10,12 @@ functions that sample or build InferenceData.
 """
 
 from bayesmeta.bayes.side_by_side import side_by_side
-from bayesmeta.engines import DEFAULT_ENGINE, ENGINES, fit, resolve, supports
+from bayesmeta.engines import DEFAULT_ENGINE, ENGINES, fit, prior_predictive, resolve, supports
 from bayesmeta.model.options import DEFAULT_SEED
 from bayesmeta.model.priors import DEFAULT_PRIORS, Prior, Priors, parse_prior
 from bayesmeta.model.result import BayesResult, Contrast, Diagnostics, Interval
 from bayesmeta.model.spec import ModelSpec, build_model
 from bayesmeta.model.storage import load, save
-from bayesmeta.nuts.predictive import prior_predictive
 
 __all__ = [
     "DEFAULT_ENGINE",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
 from bayesmeta.cli.outputs import add_output_argument
+
+PLOT_FORMATS = ("png", "pdf", "svg")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -68,6 +71,11 @@ def run(args: argparse.Namespace) -> int:
     from bayesmeta.freq.cumulative import cumulative
     from bayesmeta.model.priors import Priors
 
+    suffix = "png"
+    if args.plot and "." in Path(args.plot).name:
+        suffix = Path(args.plot).suffix.lower().lstrip(".")
+        if suffix not in PLOT_FORMATS:
+            raise InputError(f"--plot {args.plot}: a .png, .pdf or .svg file")
     if not 0 < args.level < 1:
         raise InputError(f"--level must be between 0 and 1, got {args.level}")
     data = load_data(args)
@@ -76,11 +84,12 @@ def run(args: argparse.Namespace) -> int:
     bayes = bayes_cumulative(data, order_by=args.order, priors=priors)
     if args.plot:
         from bayesmeta.atomic import write_with
+        from bayesmeta.folders import writing
         from bayesmeta.plots.cumulative import cumulative_plot
 
         figure = cumulative_plot(freq, bayes)
-        suffix = args.plot.rsplit(".", 1)[-1].lower() if "." in args.plot else "png"
-        write_with(args.plot, lambda tmp: figure.savefig(tmp, dpi=110, format=suffix))
+        with writing(args.plot, option="--plot"):
+            write_with(args.plot, lambda tmp: figure.savefig(tmp, dpi=110, format=suffix))
     payload = {"frequentist": freq.to_dict(), "bayesian": bayes.to_dict()}
     if args.json:
         print_json(payload)

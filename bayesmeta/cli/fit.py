@@ -11,7 +11,9 @@ from bayesmeta.cli.joint_fit import JOINT_FILES, add_joint_fit_arguments
 from bayesmeta.cli.joint_options import add_outcomes_argument, check_single_outcome
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
-from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, SAMPLERS
+from bayesmeta.model.options import DEFAULT_SAMPLER, SAMPLERS, NutsOptions
+
+_NUTS = NutsOptions()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,15 +49,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--tau-prior", metavar="S", help="prior of tau, default 'halfnormal(1.5)'")
     parser.add_argument(
-        "--draws", type=int, default=None, metavar="N", help="NUTS draws per chain (1000)"
+        "--draws", type=int, default=None, metavar="N", help=f"NUTS draws per chain ({_NUTS.draws})"
     )
     parser.add_argument(
-        "--tune", type=int, default=None, metavar="N", help="NUTS tuning steps per chain (1000)"
+        "--tune",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"NUTS tuning steps per chain ({_NUTS.tune})",
     )
-    parser.add_argument("--chains", type=int, default=None, metavar="N", help="NUTS chains (4)")
+    parser.add_argument(
+        "--chains", type=int, default=None, metavar="N", help=f"NUTS chains ({_NUTS.chains})"
+    )
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="NUTS random seed")
     parser.add_argument(
-        "--sampler", choices=SAMPLERS, default=None, help=f"NUTS sampler ({DEFAULT_SAMPLER})"
+        "--sampler",
+        choices=SAMPLERS,
+        default=None,
+        help=f"NUTS sampler (default {DEFAULT_SAMPLER}; auto: nutpie where installed, else pymc)",
     )
     parser.add_argument(
         "--engine",
@@ -106,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     int
         Exit status (0; errors are raised as :class:`~bayesmeta.errors.InputError`).
     """
-    from bayesmeta.engines import fit, resolve
+    from bayesmeta.engines import declares, fit, resolve
     from bayesmeta.errors import InputError
     from bayesmeta.folders import check_writable
     from bayesmeta.model.spec import build_model
@@ -137,8 +148,9 @@ def run(args: argparse.Namespace) -> int:
         tau_prior=args.tau_prior,
     )
     engine = resolve(spec, args.engine)
+    sampling = not declares(engine, "exact")
     given = [f"--{name}" for name in NUTS_ONLY if getattr(args, name) is not None]
-    if engine == "quadrature" and given:
+    if not sampling and given:
         raise InputError(
             f"{', '.join(given)}: NUTS option(s), not used by the exact engine this model is "
             "fitted with; add --engine nuts to sample"
@@ -151,13 +163,13 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.benchmark is not None:
         check_thresholds(args.benchmark, name="--benchmark")
-    if engine == "nuts":
+    if sampling:  # None keeps the NutsOptions default
         options.update(
-            draws=1000 if args.draws is None else args.draws,
-            tune=1000 if args.tune is None else args.tune,
-            chains=4 if args.chains is None else args.chains,
-            seed=DEFAULT_SEED if args.seed is None else args.seed,
-            sampler=args.sampler or DEFAULT_SAMPLER,
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            seed=args.seed,
+            sampler=args.sampler,
         )
     if args.out:
         from bayesmeta.folders import locked
@@ -167,10 +179,13 @@ def run(args: argparse.Namespace) -> int:
             write_outputs(result, Path(args.out))
     else:
         result = fit(spec, **options)
+    payload = result.to_dict()
+    if result.diagnostics.timing() is not None:  # NUTS: not in to_dict (saved files reproducible)
+        payload["timing"] = result.diagnostics.timing()
     if args.json:
-        print_json(result.to_dict())
+        print_json(payload)
     else:
-        print(format_result(result.to_dict()))
+        print(format_result(payload))
     return 0
 
 
@@ -349,6 +364,12 @@ def format_result(payload: dict[str, Any]) -> str:
         f"ESS bulk min {num(d['ess_bulk_min'], '.0f')}, tail min {num(d['ess_tail_min'], '.0f')}, "
         f"divergences {d['divergences']}"
     )
+    if payload.get("timing"):
+        t = payload["timing"]
+        lines.append(
+            f"sampling ({payload['model'].get('sampler')}): {t['sampling_seconds']:.2f} s, "
+            f"{t['ess_bulk_per_second']:.0f} bulk ESS/s (min over parameters)"
+        )
     if payload.get("log_evidence") is not None:
         error = payload.get("log_evidence_error")
         lines.append(

@@ -125,19 +125,24 @@ def run(args: argparse.Namespace) -> int:
     nuts_only = [
         f"--{n}" for n in ("draws", "tune", "chains", "seed") if getattr(args, n) is not None
     ]
-    if nuts_only and args.engine != "nuts":
+    from bayesmeta.engines import declares
+
+    if nuts_only and (args.engine == "auto" or declares(args.engine, "exact")):
         raise InputError(
             f"{', '.join(nuts_only)}: NUTS option(s), used only with --engine nuts (the random-"
             "intercept model is fitted by the exact quadrature engine otherwise)"
         )
+    from bayesmeta.model.options import NUTS_LIGHT
+
     fit_options = {
-        "draws": 1000 if args.draws is None else args.draws,
-        "tune": 1000 if args.tune is None else args.tune,
-        "chains": 2 if args.chains is None else args.chains,
+        "draws": NUTS_LIGHT.draws if args.draws is None else args.draws,
+        "tune": NUTS_LIGHT.tune if args.tune is None else args.tune,
+        "chains": NUTS_LIGHT.chains if args.chains is None else args.chains,
     }
     if args.seed is not None:
         fit_options["seed"] = args.seed
     options = {"what": what, "min_n": min_n, "engine": args.engine, "fit_options": fit_options}
+    options["show_progress"] = False if args.json else None  # a bar on a terminal only
     if args.by:
         options |= {"kind": "subgroup", "by": args.by}
     if args.out:

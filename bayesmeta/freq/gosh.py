@@ -3,16 +3,13 @@
 
 The DerSimonian-Laird model is fitted to every subset of the studies (sizes 1 to k) when
 k <= :data:`MAX_EXACT` (2^k - 1 subsets), else to a seeded random sample of subsets (each
-study in with probability 1/2, as metafor samples), vectorised over subsets. The exact
-Bayesian engine is fitted to a seeded sample of at most ``n_bayes`` of those subsets (each fit
-takes tens of milliseconds): the posterior median of the pooled rate, optionally through any
-:class:`concurrent.futures.Executor` (serial by default), submitted in batches.
+study in with probability 1/2, as metafor samples), vectorised over subsets. A seeded sample of
+at most ``n_bayes`` of those subsets is set aside for the exact Bayesian engine, which
+:func:`bayesmeta.analysis.gosh.gosh` fits (this package sits below the engines and fits none).
 """
 
 from __future__ import annotations
 
-import itertools
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +38,10 @@ class GoshResult:
     exhaustive : bool
         True when every subset was fitted.
     bayes_rows : numpy.ndarray
-        Indices (into ``subsets``) of the subsets fitted by the exact Bayesian engine.
+        Indices (into ``subsets``) of the subsets for the exact Bayesian engine.
     bayes_median : numpy.ndarray
-        Posterior median of the pooled rate for those subsets.
+        Posterior median of the pooled rate for those subsets (NaN until
+        :func:`bayesmeta.analysis.gosh.gosh` fits them).
     seed : int
         Seed of the sampling.
     """
@@ -153,37 +151,16 @@ def dl_subsets(yi: np.ndarray, vi: np.ndarray, masks: np.ndarray) -> tuple[np.nd
     return mu, tau2, i2
 
 
-def _bayes_batch(events, total, masks, mu_prior: str, tau_prior: str) -> list[float]:
-    import pandas as pd
-
-    from bayesmeta.bayes import build_model
-    from bayesmeta.data import from_frame
-    from bayesmeta.engines import fit
-
-    out = []
-    for mask in masks:
-        frame = pd.DataFrame(
-            {"study": np.flatnonzero(mask).astype(str), "x": events[mask], "n": total[mask]}
-        )
-        data = from_frame(frame, events="x", total="n", study="study", covariates=[])
-        spec = build_model(data, kind="random", mu_prior=mu_prior, tau_prior=tau_prior)
-        out.append(fit(spec, engine="quadrature").pooled_median.median)
-    return out
-
-
 def gosh(
     data: MetaData,
     *,
     n_subsets: int = 10000,
-    n_bayes: int = 200,
+    n_bayes: int = 0,
     seed: int = 1,
-    mu_prior: str = "normal(0, 2.5)",
-    tau_prior: str = "halfnormal(1.5)",
-    executor: Executor | None = None,
-    batch: int = 25,
     measure: str = "PLO",
 ) -> GoshResult:
-    """GOSH analysis: DL on all (k <= 15) or ``n_subsets`` sampled subsets; exact Bayes on a sample.
+    """GOSH analysis: DL on all (k <= 15) or ``n_subsets`` sampled subsets; a sample set aside
+    for the Bayesian fits of :func:`bayesmeta.analysis.gosh.gosh`.
 
     Parameters
     ----------
@@ -192,15 +169,9 @@ def gosh(
     n_subsets : int
         Subsets fitted by DL when k > 15.
     n_bayes : int
-        Subsets fitted by the exact Bayesian engine (0 for none).
+        Subsets set aside for the exact Bayesian engine (0 for none).
     seed : int
         Seed of every sample.
-    mu_prior, tau_prior : str
-        Priors of the Bayesian fits.
-    executor : concurrent.futures.Executor, optional
-        Runs the Bayesian batches (serially in this process when None).
-    batch : int
-        Subsets per submitted batch.
     measure : str
         Analysis scale of the DL fits (logit by default).
 
@@ -211,8 +182,8 @@ def gosh(
     k = data.k
     if k < 2:
         raise InputError("GOSH needs at least two studies")
-    if n_subsets < 1 or n_bayes < 0 or batch < 1:
-        raise InputError("GOSH: n_subsets and batch must be positive, n_bayes non-negative")
+    if n_subsets < 1 or n_bayes < 0:
+        raise InputError("GOSH: n_subsets must be positive, n_bayes non-negative")
     rng = np.random.default_rng(seed)
     exhaustive = k <= MAX_EXACT
     masks = all_subsets(k) if exhaustive else sampled_subsets(k, n_subsets, rng=rng)
@@ -220,16 +191,7 @@ def gosh(
     mu, tau2, i2 = dl_subsets(yi, vi, masks)
     n_b = min(n_bayes, len(masks))
     rows = np.sort(rng.choice(len(masks), size=n_b, replace=False)) if n_b else np.zeros(0, int)
-    events = np.asarray(data.events, dtype=float)
-    total = np.asarray(data.total, dtype=float)
-    chunks = [rows[i : i + batch] for i in range(0, len(rows), batch)]
-    args = [(events, total, masks[c], mu_prior, tau_prior) for c in chunks]
-    if executor is None:
-        results = [_bayes_batch(*a) for a in args]
-    else:
-        futures = [executor.submit(_bayes_batch, *a) for a in args]
-        results = [f.result() for f in futures]
-    medians = np.array(list(itertools.chain.from_iterable(results)), dtype=float)
+    medians = np.full(len(rows), np.nan)
     return GoshResult(
         studies=data.studies,
         subsets=masks,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bayesmeta.joint.draws import draws_from_arrays
 from bayesmeta.joint.nuts import JointDraws
 from bayesmeta.joint.spec import JointSpec
 
@@ -68,8 +69,6 @@ def prior_draws(spec: JointSpec, *, draws: int, chains: int, seed: int) -> Joint
     -------
     JointDraws
     """
-    import arviz as az
-
     rng = np.random.default_rng(seed)
     problem = spec.problem
     m, k, p = problem.m, problem.k, problem.p
@@ -84,33 +83,13 @@ def prior_draws(spec: JointSpec, *, draws: int, chains: int, seed: int) -> Joint
     def shaped(values: np.ndarray) -> np.ndarray:
         return values.reshape(chains, draws, *values.shape[1:])
 
-    posterior = {"mu": shaped(mu), "tau": shaped(tau), "corr": shaped(corr), "u": shaped(u)}
-    if p > 1:
-        posterior["slopes"] = shaped(slopes)
-    diverging = np.zeros((chains, draws), dtype=bool)
-    idata = az.from_dict(
-        posterior=posterior,
-        sample_stats={"diverging": diverging},
-        coords={
-            "outcome": list(problem.names),
-            "outcome_bis": list(problem.names),
-            "study": list(spec.data.studies),
-            "slope": list(problem.columns[1:]),
-        },
-        dims={
-            "mu": ["outcome"],
-            "tau": ["outcome"],
-            "corr": ["outcome", "outcome_bis"],
-            "u": ["study", "outcome"],
-            "slopes": ["outcome", "slope"],
-        },
-    )
-    return JointDraws(
-        mu=shaped(mu),
+    return draws_from_arrays(
+        shaped(mu),
+        shaped(tau),
+        shaped(corr),
+        names=problem.names,
+        studies=spec.data.studies,
         slopes=shaped(slopes),
-        tau=shaped(tau),
-        corr=shaped(corr),
         u=shaped(u),
-        diverging=diverging,
-        idata=idata,
+        slope_names=problem.columns[1:],
     )

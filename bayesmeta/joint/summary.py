@@ -284,6 +284,8 @@ def summarize_joint(
 
 
 def _study_rates(spec: JointSpec, draws: JointDraws, mapping: RateMap) -> list[dict[str, Any]]:
+    if draws.u.shape[-2] != spec.problem.k:
+        return []  # saved draws without the study effects (load_draws): pooled quantities only
     S = draws.mu.shape[0] * draws.mu.shape[1]
     L = draws.mu.shape[-1]
     problem = spec.problem

@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass, replace
 
 from bayesmeta.formula import parse_formula
+from bayesmeta.model.deferred import DeferredField
 from bayesmeta.model.spec import ModelSpec
 
 
@@ -37,7 +38,8 @@ class BayesFactor:
     log_bf : float
         log BF of the first hypothesis against the second.
     error : float
-        Numerical error of ``log_bf`` (absolute, log scale).
+        Numerical error of ``log_bf`` (absolute, log scale); may be given as a
+        :class:`~bayesmeta.model.deferred.Deferred`, computed when first read (finer grids).
     against : str
         What the factor compares, in words (e.g. "random vs common (tau = 0)").
 
@@ -48,7 +50,7 @@ class BayesFactor:
     """
 
     log_bf: float
-    error: float
+    error: float = DeferredField(math.nan)
     against: str = ""
 
     @property

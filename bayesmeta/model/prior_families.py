@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -105,34 +106,145 @@ def _positive_with_logp(family: str) -> Callable[[Any], tuple[Any, dict[str, Any
     def make(params):
         from functools import partial
 
-        from bayesmeta.model.priors import Prior, positive_with_logp
-
-        prior = Prior(family, (0.0,) * len(PRIOR_FAMILIES[family].params))
-        return partial(positive_with_logp, prior, params=params), {}
+        return partial(positive_with_logp, _Family(family), params=params), {}
 
     return make
 
 
-def _stats() -> Any:
-    from scipy import stats
+@dataclass(frozen=True)
+class _Family:
+    """Stands for a prior of ``family`` where only the family matters (its PyTensor density)."""
 
-    return stats
+    family: str
 
 
 def _half_t(p):
-    from bayesmeta.model.priors import _HalfT
-
     return _HalfT(p[0], p[1])
 
 
 def _sqrt_invgamma(p):
-    from bayesmeta.model.priors import _SqrtInvGamma
-
     return _SqrtInvGamma(p[0], p[1])
 
 
 def _uniform_order(p: tuple[float, ...]) -> str | None:
     return None if 0 <= p[0] < p[1] else "needs 0 <= lo < hi"
+
+
+class _HalfT:
+    """Half Student-t with ``nu`` degrees of freedom and scale ``sigma`` (scipy-like)."""
+
+    def __init__(self, nu: float, sigma: float) -> None:
+        self._t = stats.t(df=nu, scale=sigma)
+
+    def logpdf(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore"):
+            return np.where(x >= 0, np.log(2.0) + self._t.logpdf(x), -np.inf)
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        return np.exp(self.logpdf(x))
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return np.where(x >= 0, 2.0 * self._t.cdf(x) - 1.0, 0.0)
+
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        return self._t.ppf((np.asarray(q, dtype=float) + 1.0) / 2.0)
+
+    def rvs(self, size=None, random_state=None) -> np.ndarray:
+        return np.abs(self._t.rvs(size=size, random_state=random_state))
+
+
+class _SqrtInvGamma:
+    """tau = sqrt(tau^2) with tau^2 ~ InvGamma(alpha, beta) (scipy-like)."""
+
+    def __init__(self, alpha: float, beta: float) -> None:
+        self._ig = stats.invgamma(alpha, scale=beta)
+
+    def support(self) -> tuple[float, float]:
+        return 0.0, np.inf
+
+    def logpdf(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside = self._ig.logpdf(x * x) + np.log(2.0 * x)
+        return np.where(x > 0, inside, -np.inf)
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        return np.exp(self.logpdf(x))
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return np.where(x > 0, self._ig.cdf(np.maximum(x, 0.0) ** 2), 0.0)
+
+    def sf(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 - self.cdf(x)
+
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        return np.sqrt(self._ig.ppf(np.asarray(q, dtype=float)))
+
+    def rvs(self, size=None, random_state=None) -> np.ndarray:
+        return np.sqrt(self._ig.rvs(size=size, random_state=random_state))
+
+
+def log_density_pt(prior: Any, x, params):
+    """The log density of a ``halflogistic`` or ``invgamma`` tau prior as a PyTensor expression.
+
+    Parameters
+    ----------
+    prior : Prior
+        Its family picks the formula.
+    x : pytensor variable
+        tau (positive).
+    params : sequence
+        The prior's parameters (numbers or shared variables), in the order of the string.
+
+    Returns
+    -------
+    pytensor variable
+        Elementwise log density of tau.
+    """
+    import pytensor.tensor as pt
+
+    if prior.family == "halflogistic":
+        s = params[0]
+        z = x / s
+        return pt.log(2.0) - pt.log(s) - z - 2.0 * pt.log1p(pt.exp(-z))
+    if prior.family == "invgamma":
+        a, b = params[0], params[1]
+        t2 = x * x
+        log_ig = a * pt.log(b) - pt.gammaln(a) - (a + 1.0) * pt.log(t2) - b / t2
+        return log_ig + pt.log(2.0 * x)
+    raise AssertionError(prior.family)
+
+
+def positive_with_logp(prior: Any, name: str, params, **kwargs):
+    """A positive PyMC variable ``name`` (``HalfFlat``) with the prior's log density added.
+
+    PyMC has no half-logistic distribution, nor one for tau whose square is inverse-gamma; a
+    flat positive variable plus a ``Potential`` of the log density is the same posterior.
+
+    Parameters
+    ----------
+    prior : Prior
+        A ``halflogistic`` or ``invgamma`` prior.
+    name : str
+        The variable's name.
+    params : sequence
+        Its parameters (numbers or shared variables).
+    **kwargs
+        ``shape``/``dims`` of the variable.
+
+    Returns
+    -------
+    pymc variable
+        The positive variable.
+    """
+    import pymc as pm
+
+    var = pm.HalfFlat(name, **kwargs)
+    pm.Potential(f"{name}_prior_logp", log_density_pt(prior, var, params).sum())
+    return var
 
 
 for _family in (
@@ -141,7 +253,7 @@ for _family in (
         ("mu", "sigma"),
         "location",
         (1,),
-        lambda p: _stats().norm(loc=p[0], scale=p[1]),
+        lambda p: stats.norm(loc=p[0], scale=p[1]),
         _pymc("Normal", "mu", "sigma"),
     ),
     PriorFamily(
@@ -149,7 +261,7 @@ for _family in (
         ("nu", "mu", "sigma"),
         "location",
         (0, 2),
-        lambda p: _stats().t(df=p[0], loc=p[1], scale=p[2]),
+        lambda p: stats.t(df=p[0], loc=p[1], scale=p[2]),
         _pymc("StudentT", "nu", "mu", "sigma"),
     ),
     PriorFamily(
@@ -157,7 +269,7 @@ for _family in (
         ("sigma",),
         "scale",
         (0,),
-        lambda p: _stats().halfnorm(scale=p[0]),
+        lambda p: stats.halfnorm(scale=p[0]),
         _pymc("HalfNormal", "sigma"),
     ),
     PriorFamily(
@@ -165,7 +277,7 @@ for _family in (
         ("beta",),
         "scale",
         (0,),
-        lambda p: _stats().halfcauchy(scale=p[0]),
+        lambda p: stats.halfcauchy(scale=p[0]),
         _pymc("HalfCauchy", "beta"),
     ),
     PriorFamily(
@@ -181,7 +293,7 @@ for _family in (
         ("lam",),
         "scale",
         (0,),
-        lambda p: _stats().expon(scale=1.0 / p[0]),
+        lambda p: stats.expon(scale=1.0 / p[0]),
         _pymc("Exponential", "lam"),
     ),
     PriorFamily(
@@ -189,7 +301,7 @@ for _family in (
         ("lower", "upper"),
         "scale",
         (),
-        lambda p: _stats().uniform(loc=p[0], scale=p[1] - p[0]),
+        lambda p: stats.uniform(loc=p[0], scale=p[1] - p[0]),
         _pymc("Uniform", "lower", "upper"),
         _uniform_order,
     ),
@@ -206,7 +318,7 @@ for _family in (
         ("mu", "sigma"),
         "scale",
         (1,),
-        lambda p: _stats().lognorm(s=p[1], scale=float(np.exp(p[0]))),
+        lambda p: stats.lognorm(s=p[1], scale=float(np.exp(p[0]))),
         _pymc("LogNormal", "mu", "sigma"),
     ),
     PriorFamily(
@@ -214,7 +326,7 @@ for _family in (
         ("sigma",),
         "scale",
         (0,),
-        lambda p: _stats().halflogistic(scale=p[0]),
+        lambda p: stats.halflogistic(scale=p[0]),
         _positive_with_logp("halflogistic"),
     ),
     PriorFamily(

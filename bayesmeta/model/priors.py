@@ -35,7 +35,13 @@ import numpy as np
 from scipy import stats
 
 from bayesmeta.errors import InputError
-from bayesmeta.model.prior_families import PRIOR_FAMILIES
+from bayesmeta.model.prior_families import (  # noqa: F401 (re-exported)
+    PRIOR_FAMILIES,
+    _HalfT,
+    _SqrtInvGamma,
+    log_density_pt,
+    positive_with_logp,
+)
 
 #: family -> (parameter names, role), a view of :data:`PRIOR_FAMILIES` (the one table).
 FAMILIES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -87,123 +93,6 @@ class Prior:
         """Create the PyMC random variable ``name`` inside the current model context."""
         distribution, options = PRIOR_FAMILIES[self.family].pymc(self.params)
         return distribution(name, **options, **kwargs)
-
-
-class _HalfT:
-    """Half Student-t with ``nu`` degrees of freedom and scale ``sigma`` (scipy-like)."""
-
-    def __init__(self, nu: float, sigma: float) -> None:
-        self._t = stats.t(df=nu, scale=sigma)
-
-    def logpdf(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        with np.errstate(divide="ignore"):
-            return np.where(x >= 0, np.log(2.0) + self._t.logpdf(x), -np.inf)
-
-    def pdf(self, x: np.ndarray) -> np.ndarray:
-        return np.exp(self.logpdf(x))
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        return np.where(x >= 0, 2.0 * self._t.cdf(x) - 1.0, 0.0)
-
-    def ppf(self, q: np.ndarray) -> np.ndarray:
-        return self._t.ppf((np.asarray(q, dtype=float) + 1.0) / 2.0)
-
-    def rvs(self, size=None, random_state=None) -> np.ndarray:
-        return np.abs(self._t.rvs(size=size, random_state=random_state))
-
-
-class _SqrtInvGamma:
-    """tau = sqrt(tau^2) with tau^2 ~ InvGamma(alpha, beta) (scipy-like)."""
-
-    def __init__(self, alpha: float, beta: float) -> None:
-        self._ig = stats.invgamma(alpha, scale=beta)
-
-    def support(self) -> tuple[float, float]:
-        return 0.0, np.inf
-
-    def logpdf(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inside = self._ig.logpdf(x * x) + np.log(2.0 * x)
-        return np.where(x > 0, inside, -np.inf)
-
-    def pdf(self, x: np.ndarray) -> np.ndarray:
-        return np.exp(self.logpdf(x))
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        return np.where(x > 0, self._ig.cdf(np.maximum(x, 0.0) ** 2), 0.0)
-
-    def sf(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 - self.cdf(x)
-
-    def ppf(self, q: np.ndarray) -> np.ndarray:
-        return np.sqrt(self._ig.ppf(np.asarray(q, dtype=float)))
-
-    def rvs(self, size=None, random_state=None) -> np.ndarray:
-        return np.sqrt(self._ig.rvs(size=size, random_state=random_state))
-
-
-def log_density_pt(prior: Prior, x, params):
-    """The log density of a ``halflogistic`` or ``invgamma`` tau prior as a PyTensor expression.
-
-    Parameters
-    ----------
-    prior : Prior
-        Its family picks the formula.
-    x : pytensor variable
-        tau (positive).
-    params : sequence
-        The prior's parameters (numbers or shared variables), in the order of the string.
-
-    Returns
-    -------
-    pytensor variable
-        Elementwise log density of tau.
-    """
-    import pytensor.tensor as pt
-
-    if prior.family == "halflogistic":
-        s = params[0]
-        z = x / s
-        return pt.log(2.0) - pt.log(s) - z - 2.0 * pt.log1p(pt.exp(-z))
-    if prior.family == "invgamma":
-        a, b = params[0], params[1]
-        t2 = x * x
-        log_ig = a * pt.log(b) - pt.gammaln(a) - (a + 1.0) * pt.log(t2) - b / t2
-        return log_ig + pt.log(2.0 * x)
-    raise AssertionError(prior.family)
-
-
-def positive_with_logp(prior: Prior, name: str, params, **kwargs):
-    """A positive PyMC variable ``name`` (``HalfFlat``) with the prior's log density added.
-
-    PyMC has no half-logistic distribution, nor one for tau whose square is inverse-gamma; a
-    flat positive variable plus a ``Potential`` of the log density is the same posterior.
-
-    Parameters
-    ----------
-    prior : Prior
-        A ``halflogistic`` or ``invgamma`` prior.
-    name : str
-        The variable's name.
-    params : sequence
-        Its parameters (numbers or shared variables).
-    **kwargs
-        ``shape``/``dims`` of the variable.
-
-    Returns
-    -------
-    pymc variable
-        The positive variable.
-    """
-    import pymc as pm
-
-    var = pm.HalfFlat(name, **kwargs)
-    pm.Potential(f"{name}_prior_logp", log_density_pt(prior, var, params).sum())
-    return var
 
 
 def parse_prior(text: str | Prior, *, role: str, name: str = "prior") -> Prior:

@@ -6,6 +6,7 @@ These are plain containers with JSON conversion; the numbers are computed by the
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from bayesmeta.data.metadata import Exclusion
+from bayesmeta.model.deferred import EMPTY, DeferredField
 
 #: Thresholds behind :attr:`Diagnostics.ok`; documented in the README.
 RHAT_MAX = 1.01
@@ -98,6 +100,9 @@ class Diagnostics:
         Number of divergent transitions.
     engine_note : str, optional
         A note from the engine (e.g. the exact engine's accuracy controls).
+    sampling_seconds : float, optional
+        NUTS: wall-clock seconds of the sampling (compiling excluded); not part of
+        :meth:`to_dict` nor of equality, so saved results stay reproducible.
     """
 
     rhat_max: float | None
@@ -105,6 +110,31 @@ class Diagnostics:
     ess_tail_min: float | None
     divergences: int
     engine_note: str = ""
+    sampling_seconds: float | None = field(default=None, compare=False)
+
+    @property
+    def ess_per_second(self) -> float | None:
+        """Smallest bulk ESS per second of sampling (NUTS only; None otherwise)."""
+        if self.ess_bulk_min is None or not self.sampling_seconds:
+            return None
+        return float(self.ess_bulk_min / self.sampling_seconds)
+
+    def timing(self) -> dict[str, float] | None:
+        """Sampling time and ESS per second (NUTS), or None (exact engine).
+
+        Returns
+        -------
+        dict or None
+            ``sampling_seconds``, ``ess_bulk_per_second``, ``ess_tail_per_second``.
+        """
+        if self.ess_per_second is None or self.ess_tail_min is None:
+            return None
+        seconds = float(self.sampling_seconds)
+        return {
+            "sampling_seconds": seconds,
+            "ess_bulk_per_second": self.ess_per_second,
+            "ess_tail_per_second": float(self.ess_tail_min / seconds),
+        }
 
     def problems(self) -> list[str]:
         """Human-readable list of failed checks (empty when all pass)."""
@@ -176,10 +206,12 @@ class BayesResult:
         included (exact engine; None for NUTS).
     log_evidence_error : float or None
         Its numerical error: the change of ``log_evidence`` between two accuracy levels of the
-        exact engine.
+        exact engine. Computed when first read (a finer grid; see
+        :mod:`bayesmeta.model.deferred`).
     bayes_factors : dict of str to BayesFactor
         Exact engine: ``heterogeneity``, one per covariate, ``pooled_vs_benchmark`` (see
-        :mod:`bayesmeta.model.bayes_factor`); empty for NUTS.
+        :mod:`bayesmeta.model.bayes_factor`); empty for NUTS. Computed when first read (a fit
+        of every companion model).
     prob_above : dict
         P(rate > X) per threshold ``"X"``: ``pooled_median``, ``pooled_mean``, ``new_study``,
         ``levels`` (exact from the engine's CDFs, or from draws for NUTS).
@@ -204,10 +236,30 @@ class BayesResult:
     idata: Any = None
     rates_mean: dict[str, Interval] = field(default_factory=dict)
     log_evidence: float | None = None
-    log_evidence_error: float | None = None
-    bayes_factors: dict[str, Any] = field(default_factory=dict)
+    log_evidence_error: float | None = DeferredField(None)
+    bayes_factors: dict[str, Any] = DeferredField(EMPTY)
     prob_above: dict[str, Any] = field(default_factory=dict)
     posterior: Any = field(default=None, repr=False, compare=False)
+
+    def updated(self, **changes: Any) -> BayesResult:
+        """A copy with ``changes``, leaving deferred values deferred (unlike ``dataclasses.replace``,
+        which reads, and so computes, every field).
+
+        Parameters
+        ----------
+        **changes
+            Field values to set.
+
+        Returns
+        -------
+        BayesResult
+        """
+        new = copy.copy(self)
+        for name, value in changes.items():
+            if name not in self.__dataclass_fields__:
+                raise TypeError(f"BayesResult has no field '{name}'")
+            setattr(new, name, value)
+        return new
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``bayesmeta fit --json``."""

@@ -103,6 +103,12 @@ class ModelSpec:
         lookup = {level: i for i, level in enumerate(self.groups)}
         return [lookup[str(v)] for v in self.data.covariates[self.by]]
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the engines' cache (grids) stays in this process: a pickled spec is the spec
+        state = dict(self.__dict__)
+        state.pop(_CACHE, None)
+        return state
+
     def describe(self) -> dict[str, Any]:
         """JSON-ready description for results and reports."""
         return {
@@ -114,6 +120,34 @@ class ModelSpec:
             "priors": self.priors.to_dict(),
             "k": self.data.k,
         }
+
+
+_CACHE = "_engine_cache"
+
+
+def engine_cache(spec: ModelSpec) -> dict[Any, Any]:
+    """The scratch dictionary engines keep derived numerics of ``spec`` in (its grids).
+
+    A spec is immutable, so what an engine derives from it (a posterior grid at given accuracy
+    controls) is valid for its lifetime: the engine keeps it here and every later reader (the
+    draws, LOO, CDFs, evidence of the same spec object) reuses it. Not a field: not compared,
+    not shown, not pickled; ``dataclasses.replace`` gives a new spec with an empty cache.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model.
+
+    Returns
+    -------
+    dict
+        Keys are owned by the engines (the exact engine prefixes them with ``"quad"``).
+    """
+    cache = spec.__dict__.get(_CACHE)
+    if cache is None:
+        cache = {}
+        object.__setattr__(spec, _CACHE, cache)
+    return cache
 
 
 def build_model(

@@ -5,7 +5,7 @@ times every method and prior, fitted on any executor (see :mod:`bayesmeta.many`)
 the specifications and writes the tidy table, the summary, the specification curve and a report.
 """
 
-from bayesmeta.multiverse.choices import Multiverse, parse_multiverse, specifications
+from bayesmeta.analysis.multiverse_choices import Multiverse, parse_multiverse, specifications
 from bayesmeta.multiverse.run import run_multiverse
 from bayesmeta.multiverse.summary import summarize, variance_shares
 

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from bayesmeta.analysis.multiverse_choices import Multiverse, size, specifications
 from bayesmeta.analysis.specfile import AnalysisSpec, read_frame
 from bayesmeta.errors import InputError, SpecError
 from bayesmeta.folders import claimed, writing
@@ -16,7 +17,6 @@ from bayesmeta.many.budget import check_budget, fit_seconds
 from bayesmeta.many.executor import check_execution
 from bayesmeta.many.store import run_fingerprint
 from bayesmeta.many.tasks import default_batch
-from bayesmeta.multiverse.choices import Multiverse, size, specifications
 from bayesmeta.multiverse.report import write_outputs
 from bayesmeta.multiverse.specification import Context, run_batch, schema
 from bayesmeta.multiverse.summary import summarize
@@ -135,7 +135,7 @@ def run_multiverse(
     Parameters
     ----------
     spec : AnalysisSpec
-        With a ``[multiverse]`` table (see :mod:`bayesmeta.multiverse.choices`).
+        With a ``[multiverse]`` table (see :mod:`bayesmeta.analysis.multiverse_choices`).
     out : path
         Output folder; until the run is done it holds only ``.progress/`` (the chunks).
     sample : int, optional

@@ -149,9 +149,9 @@ def _bayes(data: MetaData, choices: dict[str, Any], *, seed: int, nuts: dict) ->
         data, kind="random", mu_prior=choices["mu_prior"], tau_prior=choices["tau_prior"]
     )
     if choices["method"] == "bayes":
-        from bayesmeta.quad import fit_quadrature
+        from bayesmeta.engines import exact_engine, fit
 
-        r = fit_quadrature(spec)
+        r = fit(spec, engine=exact_engine(spec))
     else:
         from bayesmeta.bayes import fit
 

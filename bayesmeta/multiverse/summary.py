@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayesmeta.multiverse.choices import NA
+from bayesmeta.analysis.multiverse_choices import NA
 
 
 def variance_shares(

@@ -83,7 +83,25 @@ class NutsEngine:
             result = replace(result, prob_above=probs)
         return result
 
-    #: The instance the boundary registers.
+    def prior_predictive(self, spec: ModelSpec, *, draws: int, seed: int):
+        """Parameters and data sets simulated from the prior (numpy; no sampling).
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        draws : int
+            Number of simulated data sets.
+        seed : int
+            Random seed.
+
+        Returns
+        -------
+        arviz.InferenceData
+        """
+        from bayesmeta.nuts import prior_predictive
+
+        return prior_predictive(spec, draws=draws, seed=seed)
 
     def fit_grouped(self, model: Any, options: FitOptions) -> Any:
         """NUTS draws of a grouped model (one-stage IPD, optionally a random slope).
@@ -121,4 +139,5 @@ class NutsEngine:
         return draws, ipd.grouped_diagnostics(draws)
 
 
+#: The instance the boundary registers.
 ENGINE = NutsEngine()

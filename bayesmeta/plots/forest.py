@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import bayesmeta.plots.inputs as inputs
 from bayesmeta.data.metadata import MetaData
-from bayesmeta.plots import inputs
 from bayesmeta.plots.forest_draw import legend_handles, rows_figure
 from bayesmeta.plots.forest_rows import pooled_rows, study_rows
 from bayesmeta.plots.style import COLORS, footnote, styled_plot

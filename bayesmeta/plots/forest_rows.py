@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import bayesmeta.plots.inputs as inputs
 from bayesmeta.data.metadata import MetaData
-from bayesmeta.plots import inputs
 from bayesmeta.plots.style import (
     COLORS,
     color_for,

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import special, stats
 
+import bayesmeta.plots.inputs as inputs
 from bayesmeta.data.metadata import MetaData
 from bayesmeta.errors import InputError
-from bayesmeta.plots import inputs
 from bayesmeta.plots.style import COLORS, footnote, new_figure, styled_plot
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import special, stats
 
-from bayesmeta.plots import inputs
+import bayesmeta.plots.inputs as inputs
 from bayesmeta.plots.style import color_for, format_interval, new_figure, styled_plot
 
 if TYPE_CHECKING:  # pragma: no cover

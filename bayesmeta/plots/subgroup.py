@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import bayesmeta.plots.inputs as inputs
 from bayesmeta.data.metadata import MetaData
 from bayesmeta.errors import InputError
-from bayesmeta.plots import inputs
 from bayesmeta.plots.forest_draw import legend_handles, rows_figure
 from bayesmeta.plots.forest_rows import Row, study_rows
 from bayesmeta.plots.style import COLORS, color_for, footnote, styled_plot

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import stats
 
+import bayesmeta.plots.inputs as inputs
 from bayesmeta.errors import InputError
 from bayesmeta.model.priors import parse_prior
-from bayesmeta.plots import inputs
 from bayesmeta.plots.style import COLORS, CYCLE, format_interval, new_figure, styled_plot
 
 if TYPE_CHECKING:  # pragma: no cover

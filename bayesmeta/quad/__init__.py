@@ -13,8 +13,9 @@ from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.draws import posterior_draws
 from bayesmeta.quad.evidence import log_evidence
 from bayesmeta.quad.grid import PosteriorGrid, build_grid
-from bayesmeta.quad.grid_fit import fit_quadrature, posterior_grid
+from bayesmeta.quad.grid_fit import fit_quadrature
 from bayesmeta.quad.loo import loo_log_predictive
+from bayesmeta.quad.posterior import posterior_grid
 
 __all__ = [
     "Accuracy",

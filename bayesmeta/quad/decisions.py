@@ -10,13 +10,14 @@ exact engine (milliseconds); their numerical errors come from two accuracy level
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import expit, logit
 
 from bayesmeta.errors import InputError
-from bayesmeta.model.bayes_factor import BayesFactor, companions, from_evidence, one_sided
+from bayesmeta.model.bayes_factor import BayesFactor, companions, one_sided
 from bayesmeta.model.result import BayesResult
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.model.thresholds import threshold_key
@@ -24,9 +25,9 @@ from bayesmeta.quad.combine import ColumnCdf, linear_combination
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.evidence import refined
 from bayesmeta.quad.grid import build_grid, frozen
-from bayesmeta.quad.grid_fit import check_supported, posterior_grid
 from bayesmeta.quad.groups import build_group_grids
 from bayesmeta.quad.marginals import cdf_of, fine_density
+from bayesmeta.quad.posterior import check_supported, posterior_grid
 from bayesmeta.quad.subgroup import _mean_columns, _mu_columns, _weights
 from bayesmeta.quad.summaries import mu_log_density, new_study_cdf, pooled_mean_cdf
 
@@ -221,12 +222,28 @@ def evidence_with_error(
     error : float
         Its change at :func:`refined` accuracy.
     """
+    value, error = _evidence(spec, tau_zero=tau_zero, accuracy=accuracy)
+    return value, error()
+
+
+def _evidence(
+    spec: ModelSpec, *, tau_zero: bool, accuracy: Accuracy | None
+) -> tuple[float, Callable[[], float]]:
+    """log p(y) now (the grid at ``accuracy``), its error as a function (refined grids, built
+    when called)."""
+    from bayesmeta.quad.evidence import evidence_error, log_evidence, log_evidence_with_error
+
     acc = accuracy or Accuracy()
     if not tau_zero:
-        from bayesmeta.quad.evidence import log_evidence_with_error
+        if spec.kind == "regression":  # both levels come with the regression's posterior
+            found, error = log_evidence_with_error(spec, accuracy=acc)
+            return found, lambda: float(error)
 
-        found, error = log_evidence_with_error(spec, accuracy=acc)
-        return found, float("nan") if error is None else float(error)
+        def own_error() -> float:
+            error = evidence_error(spec, accuracy=acc)
+            return float("nan") if error is None else float(error)
+
+        return log_evidence(spec, accuracy=acc), own_error
 
     def value(a: Accuracy) -> float:
         index = np.asarray(spec.group_index())
@@ -241,7 +258,7 @@ def evidence_with_error(
         )
 
     base = value(acc)
-    return base, abs(value(refined(acc)) - base)
+    return base, lambda: abs(value(refined(acc)) - base)
 
 
 def prior_prob_above(spec: ModelSpec, benchmark: float) -> float:
@@ -291,8 +308,11 @@ def bayes_factors(
     ----------
     spec : ModelSpec
         A random, common or subgroup model.
-    log_evidence, error : float
-        The model's own log p(y) and numerical error (from its fit).
+    log_evidence : float
+        The model's own log p(y) (from its fit).
+    error : float or callable
+        Its numerical error, or a function computing it (called only when a factor's ``error``
+        is read: each factor's error is deferred, see :mod:`bayesmeta.model.deferred`).
     benchmark : float, optional
         Adds ``pooled_vs_benchmark``: pooled rate above ``benchmark`` against at or below.
     accuracy : Accuracy, optional
@@ -304,29 +324,29 @@ def bayes_factors(
         See :mod:`bayesmeta.model.bayes_factor`. The benchmark factor's error is its change at
         :func:`refined` accuracy with twice the fine CDF points.
     """
+    from bayesmeta.model.deferred import Deferred
+
     acc = accuracy or Accuracy()
+    own_error = error if callable(error) else (lambda: error)
     found = {}
     for name, companion in companions(spec).items():
-        other, other_error = evidence_with_error(
-            companion.spec, tau_zero=companion.tau_zero, accuracy=acc
-        )
-        if companion.reverse:
-            found[name] = from_evidence(
-                other, other_error, log_evidence, error, against=companion.against
-            )
-        else:
-            found[name] = from_evidence(
-                log_evidence, error, other, other_error, against=companion.against
-            )
+        other, other_error = _evidence(companion.spec, tau_zero=companion.tau_zero, accuracy=acc)
+        log_bf = other - log_evidence if companion.reverse else log_evidence - other
+        both = Deferred(lambda e=other_error: float(own_error() + e()))
+        found[name] = BayesFactor(float(log_bf), both, companion.against)
     if benchmark is not None:
         prior = prior_prob_above(spec, benchmark)
         post = rate_cdfs(spec, accuracy=acc)["pooled_median"].prob_above(benchmark)
-        finer = replace(refined(acc), n_fine=2 * acc.n_fine)
-        fine = rate_cdfs(spec, accuracy=finer)["pooled_median"].prob_above(benchmark)
         against = f"pooled rate > {benchmark:g} vs <= {benchmark:g}"
         value = one_sided(post, prior, error=0.0, against=against)
-        check = one_sided(fine, prior, error=0.0, against=against)
-        found["pooled_vs_benchmark"] = replace(value, error=abs(check.log_bf - value.log_bf))
+
+        def benchmark_error(value: BayesFactor = value) -> float:
+            finer = replace(refined(acc), n_fine=2 * acc.n_fine)
+            fine = rate_cdfs(spec, accuracy=finer)["pooled_median"].prob_above(benchmark)
+            check = one_sided(fine, prior, error=0.0, against=against)
+            return abs(check.log_bf - value.log_bf)
+
+        found["pooled_vs_benchmark"] = BayesFactor(value.log_bf, Deferred(benchmark_error), against)
     return found
 
 
@@ -356,15 +376,24 @@ def decide(
     Returns
     -------
     BayesResult
-        A copy with ``bayes_factors`` and ``prob_above``.
+        A copy with ``prob_above`` and ``bayes_factors`` (computed when first read).
     """
+    from bayesmeta.model.deferred import Deferred
+
     thresholds = tuple(thresholds)
-    factors = bayes_factors(
-        spec,
-        log_evidence=result.log_evidence,
-        error=result.log_evidence_error or 0.0,
-        benchmark=benchmark,
-        accuracy=accuracy,
-    )
+    if benchmark is not None:
+        prior_prob_above(spec, benchmark)  # a benchmark the model cannot take fails now
     probs = prob_above_from(rate_cdfs(spec, accuracy=accuracy), thresholds) if thresholds else {}
-    return replace(result, bayes_factors=factors, prob_above=probs)
+    out = result.updated(prob_above=probs)
+
+    def factors() -> dict[str, BayesFactor]:
+        return bayes_factors(
+            spec,
+            log_evidence=out.log_evidence,
+            error=lambda: out.log_evidence_error or 0.0,
+            benchmark=benchmark,
+            accuracy=accuracy,
+        )
+
+    out.bayes_factors = Deferred(factors)
+    return out

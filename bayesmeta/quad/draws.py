@@ -12,8 +12,8 @@ import numpy as np
 
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
-from bayesmeta.quad.grid_fit import posterior_grid
 from bayesmeta.quad.groups import build_group_grids
+from bayesmeta.quad.posterior import posterior_grid
 
 
 def _group_masks(spec: ModelSpec) -> list[tuple[str | None, np.ndarray]]:

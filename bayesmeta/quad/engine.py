@@ -168,6 +168,37 @@ class QuadratureEngine:
 
         return evidence_with_error(spec)
 
+    def posterior(self, spec: ModelSpec, *, accuracy: Any = None) -> Any:
+        """The posterior grid(s) or nodes of ``spec`` (built once per spec and accuracy).
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        accuracy : Accuracy or RegressionAccuracy, optional
+            Accuracy controls (None: the defaults).
+
+        Returns
+        -------
+        PosteriorGrid, GroupGrids or RegressionPosterior
+            Random and common models: the (mu, tau) grid; subgroup models: the per-level grids;
+            regressions: the (beta, tau) nodes (``nodes()``).
+        """
+        if spec.kind == "regression":
+            from bayesmeta.quad.regression import regression_posterior
+
+            return regression_posterior(spec, accuracy=accuracy)[0]
+        from bayesmeta.quad.controls import Accuracy
+
+        acc = accuracy or Accuracy()
+        if spec.kind == "subgroup":
+            from bayesmeta.quad.groups import build_group_grids
+
+            return build_group_grids(spec, accuracy=acc)
+        from bayesmeta.quad.posterior import posterior_grid
+
+        return posterior_grid(spec, accuracy=acc)
+
     def loo_pooled(self, spec: ModelSpec) -> tuple[Any, tuple[Any, ...], tuple[str, ...]]:
         """The pooled median rate with every study and without each one, exactly.
 

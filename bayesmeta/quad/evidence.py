@@ -16,8 +16,8 @@ from dataclasses import replace
 from bayesmeta.errors import InputError
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
-from bayesmeta.quad.grid_fit import check_supported, posterior_grid
 from bayesmeta.quad.groups import build_group_grids
+from bayesmeta.quad.posterior import check_supported, posterior_grid
 
 
 def log_evidence(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> float:
@@ -94,6 +94,24 @@ def log_evidence_with_error(
     except InputError:
         return value, None
     return value, abs(finer - value)
+
+
+def evidence_error(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> float | None:
+    """The numerical error of log p(y) at ``accuracy``: its change at the :func:`refined` level.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A model of the exact engine.
+    accuracy : Accuracy, optional
+        The fit's grid controls (default :class:`Accuracy`).
+
+    Returns
+    -------
+    float or None
+        None if the refined grid cannot be built (the fit itself stands).
+    """
+    return log_evidence_with_error(spec, accuracy=accuracy)[1]
 
 
 def _regression_evidence(spec: ModelSpec) -> tuple[float, float]:

@@ -17,6 +17,7 @@ coverage (mass in the outermost cells below ``edge_tol``, expanding otherwise) a
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -237,10 +238,44 @@ def build_grid(
     ------
     InputError
         If the grid cannot hold the posterior mass within ``accuracy.max_expansions`` expansions.
+
+    Notes
+    -----
+    The last :data:`KEEP` grids are kept by content (counts, priors, model, accuracy): a refit
+    of the same data (a companion model of a Bayes factor equal to another analysis's model, a
+    leave-one-out refit another analysis repeats) reuses the grid. Kept grids are read-only.
     """
     acc = accuracy or Accuracy()
     events = np.asarray(events, dtype=float)
     total = np.asarray(total, dtype=float)
+    key = (events.tobytes(), total.tobytes(), priors, bool(common), acc)
+    grid = _KEPT.get(key)
+    if grid is None:
+        grid = _read_only(_build_grid(events, total, priors, common=bool(common), acc=acc))
+        _KEPT[key] = grid
+        if len(_KEPT) > KEEP:
+            _KEPT.popitem(last=False)
+    else:
+        _KEPT.move_to_end(key)
+    return grid
+
+
+#: How many grids :func:`build_grid` keeps by content.
+KEEP = 32
+_KEPT: OrderedDict = OrderedDict()
+
+
+def _read_only(grid: PosteriorGrid) -> PosteriorGrid:
+    for value in grid.__dict__.values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return grid
+
+
+def _build_grid(
+    events: np.ndarray, total: np.ndarray, priors: Priors, *, common: bool, acc: Accuracy
+) -> PosteriorGrid:
+    """The grid itself (see :func:`build_grid`)."""
     c = tau_scale(priors)
     mu_box, v_box = _initial_box(events, total, priors, c, common)
     v_floor, v_ceiling = (0.0, 0.0) if common else _v_support(priors, c)

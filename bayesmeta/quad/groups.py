@@ -74,7 +74,14 @@ def build_group_grids(spec: ModelSpec, *, accuracy: Accuracy) -> GroupGrids:
     Returns
     -------
     GroupGrids
+        Built once per spec and accuracy (:mod:`bayesmeta.quad.posterior`).
     """
+    from bayesmeta.quad.posterior import cached
+
+    return cached(spec, ("groups", accuracy), lambda: _build(spec, accuracy))
+
+
+def _build(spec: ModelSpec, accuracy: Accuracy) -> GroupGrids:
     index = np.asarray(spec.group_index())
     members = tuple(np.flatnonzero(index == g) for g in range(len(spec.groups)))
     events, total = np.asarray(spec.data.events), np.asarray(spec.data.total)

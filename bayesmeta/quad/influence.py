@@ -11,8 +11,9 @@ import dataclasses
 
 from bayesmeta.model.result import Interval
 from bayesmeta.model.spec import ModelSpec
-from bayesmeta.quad.grid_fit import accuracy_from, fit_quadrature, posterior_grid
+from bayesmeta.quad.grid_fit import fit_quadrature
 from bayesmeta.quad.loo import _inside
+from bayesmeta.quad.posterior import accuracy_from, posterior_grid
 from bayesmeta.quad.summaries import mu_interval
 
 

@@ -22,9 +22,9 @@ from bayesmeta.model.likelihood import study_loglik
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.controls import Accuracy
 from bayesmeta.quad.grid import PosteriorGrid, _sd, build_grid
-from bayesmeta.quad.grid_fit import accuracy_from, check_supported, posterior_grid
 from bayesmeta.quad.groups import build_group_grids
 from bayesmeta.quad.lse import logsumexp
+from bayesmeta.quad.posterior import accuracy_from, check_supported, posterior_grid
 
 
 def _inside(grid: PosteriorGrid, log_w: np.ndarray, acc: Accuracy) -> bool:

@@ -124,7 +124,7 @@ def fit_subgroup(spec: ModelSpec, *, accuracy: Accuracy, hdi: bool, note) -> Bay
     -------
     BayesResult
     """
-    from bayesmeta.quad.grid_fit import describe, diagnostics
+    from bayesmeta.quad.notes import describe, diagnostics
 
     groups = build_group_grids(spec, accuracy=accuracy)
     n_fine = accuracy.n_fine

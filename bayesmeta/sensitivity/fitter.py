@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bayesmeta.engines import fit, resolve
+from bayesmeta.engines import declares, fit, resolve
 from bayesmeta.model.spec import ModelSpec
 
 Fitter = Callable[[ModelSpec], Any]
@@ -22,25 +22,25 @@ def make_fitter(
 
     Parameters
     ----------
-    engine : {"auto", "quadrature", "nuts"} or callable
+    engine : str or callable
         An engine name (resolved by :func:`bayesmeta.engines.resolve`), or itself a
         ``spec -> BayesResult`` callable (a custom sampler, or a fake in tests).
     spec : ModelSpec
         The baseline model (every setting has the same kind).
     fit_options : mapping, optional
-        draws, tune, chains, seed, ... for NUTS (the exact engine ignores them).
+        draws, tune, chains, seed, ... for a sampling engine (exact engines ignore them).
 
     Returns
     -------
     name : str
-        "quadrature", "nuts" or "custom".
+        The engine's name, or "custom".
     fitter : callable
         ``spec -> BayesResult``.
     """
     if callable(engine):
         return "custom", engine
     name = resolve(spec, engine)
-    options = dict(fit_options or {}) if name == "nuts" else {}
+    options = {} if declares(name, "exact") else dict(fit_options or {})
 
     def fitter(model: ModelSpec) -> Any:
         return fit(model, engine=name, **options)

@@ -92,9 +92,9 @@ def _bayes(
     data = from_frame(frame, events="events", total="total", covariates=[])
     spec = build_model(data, kind="random", mu_prior=priors.get("mu"), tau_prior=priors.get("tau"))
     if method == "bayes":
-        from bayesmeta.quad import fit_quadrature
+        from bayesmeta.engines import exact_engine, fit
 
-        r = fit_quadrature(spec)
+        r = fit(spec, engine=exact_engine(spec))
     else:
         from bayesmeta.bayes import fit
 

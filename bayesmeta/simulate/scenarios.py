@@ -33,13 +33,19 @@ from pathlib import Path
 from typing import Any
 
 from bayesmeta.errors import BayesmetaError, SpecError
+from bayesmeta.model.options import NUTS_SIMULATION
 
 IV = ("EE", "DL", "REML", "PM", "ML", "SJ", "HS", "EB")
 METHODS = (*IV, *(f"{m}-HK" for m in IV if m != "EE"), "GLMM", "bayes", "nuts")
 SIZES = re.compile(r"^\s*(uniform|lognormal|fixed)\(\s*([^)]*)\)\s*$")
 TOP = {"seed", "replicates", "methods", "level", "grid", "priors", "nuts"}
 GRID = {"k", "sizes", "rate", "mu", "tau"}
-NUTS_KEYS = {"draws": 500, "tune": 500, "chains": 2, "sampler": "pymc"}
+NUTS_KEYS = {
+    "draws": NUTS_SIMULATION.draws,
+    "tune": NUTS_SIMULATION.tune,
+    "chains": NUTS_SIMULATION.chains,
+    "sampler": NUTS_SIMULATION.sampler,
+}
 MAX_SIZE = 10_000_000  # patients per simulated study
 MAX_K = 1_000_000  # studies per simulated meta-analysis
 MAX_REPLICATES = 999_999  # task keys hold 6 digits

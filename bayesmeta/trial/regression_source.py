@@ -116,33 +116,3 @@ def pattern_mixture(
     added = taus**2 if predictive else 0.0
     scale = np.sqrt(omega**2 * (1.0 - delta**2) + added)[:, None] * np.ones_like(u)[None, :]
     return NormalMixture(weight=(mass[:, None] * wu[None, :]), loc=loc, scale=scale)
-
-
-def regression_source(spec, values: dict[str, str], *, accuracy=None):
-    """The exact MAP source of a meta-regression at the covariate pattern ``values``.
-
-    Parameters
-    ----------
-    spec : ModelSpec
-        Kind "regression".
-    values : dict
-        Covariate -> value of the new study (every covariate of the formula).
-    accuracy : bayesmeta.quad.regression.RegressionAccuracy, optional
-        Accuracy controls of the exact regression engine.
-
-    Returns
-    -------
-    MapSource
-    """
-    from bayesmeta.quad.regression import regression_posterior
-    from bayesmeta.trial.pattern import pattern_row
-    from bayesmeta.trial.source import MapSource
-
-    design = spec.design
-    row = pattern_row(design, values)
-    post, _ = regression_posterior(spec, accuracy=accuracy, design=design)
-    mix = pattern_mixture(*post.nodes(), row)
-    label = ", ".join(f"{name}={values[name]}" for name in design.covariates)
-    model = spec.describe()
-    model["pattern"] = dict(zip(design.columns, map(float, row), strict=True))
-    return MapSource(mixture=mix, label=label, k=len(spec.data.studies), model=model)

@@ -146,27 +146,25 @@ def map_source(spec, *, level: str | dict | None = None, accuracy=None) -> MapSo
     level : str or dict, optional
         The level of ``spec.by`` (required for a subgroup model), or for a regression the new
         study's covariate values (``{"cancer_type": "myeloma", "age_median": "60"}``).
-    accuracy : bayesmeta.quad.Accuracy or RegressionAccuracy, optional
-        Accuracy controls of the exact engine.
+    accuracy : object, optional
+        Accuracy controls of the exact engine (``bayesmeta.quad.Accuracy`` or
+        ``RegressionAccuracy``; None: its defaults).
 
     Returns
     -------
     MapSource
     """
-    from bayesmeta.quad import Accuracy, posterior_grid
+    from bayesmeta.engines import exact_posterior
 
     if spec.kind == "regression":
-        from bayesmeta.trial.regression_source import regression_source
-
         if not isinstance(level, dict):
             raise InputError("a meta-regression MAP prior needs the new study's --pattern")
-        return regression_source(spec, level, accuracy=accuracy)
-    acc = accuracy or Accuracy()
+        return _regression_source(spec, level, accuracy=accuracy)
     model = {**spec.describe(), "excluded": spec.data.excluded_records()}
     if spec.kind in ("random", "common"):
         if level is not None:
             raise InputError("--level needs a subgroup model (--by COLUMN)")
-        grid = posterior_grid(spec, accuracy=acc)
+        grid = exact_posterior(spec, accuracy=accuracy)
         mix = grid_mixture(grid.mu, grid.tau, grid.log_weight)
         return MapSource(mixture=mix, label="all studies", k=len(spec.data.studies), model=model)
     if spec.kind != "subgroup":
@@ -178,11 +176,26 @@ def map_source(spec, *, level: str | dict | None = None, accuracy=None) -> MapSo
             f"--level {level}: no studies at this level of '{spec.by}' "
             f"(levels with studies: {', '.join(spec.groups)})"
         )
-    from bayesmeta.quad.groups import build_group_grids
-
-    grids = build_group_grids(spec, accuracy=acc)
+    grids = exact_posterior(spec, accuracy=accuracy)
     g = grids.levels.index(level)
     grid = grids.grids[g]
     mix = grid_mixture(grid.mu, grid.tau, grid.log_weight)
     label = f"{spec.by}={level}"
     return MapSource(mixture=mix, label=label, k=int(grids.members[g].size), model=model)
+
+
+def _regression_source(spec, values: dict[str, str], *, accuracy=None) -> MapSource:
+    """The exact MAP source of a meta-regression at the covariate pattern ``values``
+    (:func:`bayesmeta.trial.regression_source.pattern_mixture` over the engine's nodes)."""
+    from bayesmeta.engines import exact_posterior
+    from bayesmeta.trial.pattern import pattern_row
+    from bayesmeta.trial.regression_source import pattern_mixture
+
+    design = spec.design
+    row = pattern_row(design, values)
+    post = exact_posterior(spec, accuracy=accuracy)
+    mix = pattern_mixture(*post.nodes(), row)
+    label = ", ".join(f"{name}={values[name]}" for name in design.covariates)
+    model = spec.describe()
+    model["pattern"] = dict(zip(design.columns, map(float, row), strict=True))
+    return MapSource(mixture=mix, label=label, k=len(spec.data.studies), model=model)

@@ -18,13 +18,13 @@ import time
 import numpy as np
 
 from bayesmeta.analysis.bayes_influence import bayes_influence
+from bayesmeta.analysis.gosh import gosh
 from bayesmeta.analysis.sequential import bayes_cumulative
 from bayesmeta.data import cart_outcome
 from bayesmeta.freq import (
     cumulative,
     egger,
     glmm_profile_ci,
-    gosh,
     influence,
     peters,
     rank_test,

@@ -72,10 +72,10 @@ def measure(label: str, extra: list[str]) -> dict:
 
 def layer(options: dict) -> None:
     """Time the execution layer alone: executor start-up, then fitting every specification."""
+    from bayesmeta.analysis.multiverse_choices import size, specifications
     from bayesmeta.analysis.specfile import load_spec
     from bayesmeta.many import ChunkStore, make_executor, run_tasks
     from bayesmeta.many.tasks import default_batch
-    from bayesmeta.multiverse.choices import size, specifications
     from bayesmeta.multiverse.run import multiverse_data
     from bayesmeta.multiverse.specification import Context, run_batch, schema
 

@@ -21,6 +21,7 @@ LIGHT = {
     "bayesmeta.model.options",
     "bayesmeta.data",
     "bayesmeta.data.names",
+    "bayesmeta.ipd",  # its package module: the choices only
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import importlib
 import os
 from pathlib import Path
 
@@ -173,3 +174,21 @@ def test_an_unreachable_scheduler_leaves_no_out_folder(tmp_path, capsys, monkeyp
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "cannot connect" in err, err
     assert not (tmp_path / "new").exists()
+
+
+def test_a_plot_format_matplotlib_cannot_write_is_refused_before_any_work(
+    tmp_path, capsys, monkeypatch
+):
+    from bayesmeta.cli import main
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("fitted before --plot was checked")
+
+    module = importlib.import_module("bayesmeta.freq.cumulative")
+    monkeypatch.setattr(module, "cumulative", no_work)
+    plot = tmp_path / "plot.xyz"
+    argv = ["cumulative", "cart_wu2025", "--events", "crr_events", "--total", "crr_total"]
+    assert main([*argv, "--plot", str(plot)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--plot" in err and ".svg" in err, err
+    assert list(tmp_path.iterdir()) == []

@@ -7,6 +7,7 @@ Every ``import`` and ``from ... import`` in the package is read with :mod:`ast`,
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,7 @@ def imports_of(path: Path) -> set[str]:
     return names
 
 
+@functools.lru_cache(maxsize=1)
 def _graph() -> dict[str, set[str]]:
     assert (ROOT / "engines.py").is_file(), ROOT
     return {_module_name(p): imports_of(p) for p in ROOT.rglob("*.py")}
@@ -76,10 +78,120 @@ def test_layer_does_not_import(source, target):
     assert _offending(source, target) == []
 
 
-@pytest.mark.parametrize("front", ["bayesmeta.analysis", "bayesmeta.sensitivity", "bayesmeta.cli"])
+#: Every package and top-level module but the engines and their boundary.
+FRONTS = sorted(
+    f"bayesmeta.{p.stem if p.suffix else p.name}"
+    for p in ROOT.iterdir()
+    if (p.suffix == ".py" or (p / "__init__.py").is_file())
+    and p.stem not in ("quad", "nuts", "engines", "__init__")
+)
+
+
+def test_every_package_is_checked():
+    assert {"bayesmeta.analysis", "bayesmeta.trial", "bayesmeta.multiverse"} <= set(FRONTS)
+    assert {"bayesmeta.simulate", "bayesmeta.freq", "bayesmeta.bayes", "bayesmeta.cli"} <= set(
+        FRONTS
+    )
+    assert len(FRONTS) >= 20
+
+
+#: Known imports of an engine's internals past the boundary, and known file cycles, each with its
+#: owner, to be removed (not to be added to).
+KNOWN_PAST_BOUNDARY = {
+    # joint/nuts.py: PyTensor backend settings of the joint NUTS model (helper joint)
+    "bayesmeta.joint.nuts imports bayesmeta.nuts.backend",
+    "bayesmeta.joint.nuts imports bayesmeta.nuts.backend.compile_mode",
+    "bayesmeta.joint.nuts imports bayesmeta.nuts.backend.declare_no_blas",
+}
+KNOWN_CYCLES = [
+    # helper joint: the joint spec, its NUTS model and its summaries import each other
+    ["bayesmeta.joint.nuts", "bayesmeta.joint.spec", "bayesmeta.joint.summary"],
+    # helper joint: the fit subcommand and its --outcomes part import each other
+    ["bayesmeta.cli.fit", "bayesmeta.cli.joint_fit"],
+]
+
+
+@pytest.mark.parametrize("front", FRONTS)
 @pytest.mark.parametrize("engine", ["bayesmeta.quad", "bayesmeta.nuts"])
 def test_front_ends_reach_the_engines_only_through_the_boundary(front, engine):
-    assert _offending(front, engine) == []
+    assert [o for o in _offending(front, engine) if o not in KNOWN_PAST_BOUNDARY] == []
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(edges.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def _module_edges() -> dict[str, set[str]]:
+    graph = _graph()
+    modules = set(graph)
+
+    def owner(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    return {
+        m: {owner(n) for n in names if n.startswith("bayesmeta.")} - {m, None}
+        for m, names in graph.items()
+    }
+
+
+def test_no_import_cycle_between_files():
+    assert [c for c in _cycles(_module_edges()) if c not in KNOWN_CYCLES] == []
+
+
+def test_no_import_cycle_between_packages():
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    edges: dict[str, set[str]] = {}
+    for module, targets in _module_edges().items():
+        edges.setdefault(package(module), set()).update(
+            package(t) for t in targets if package(t) != package(module)
+        )
+    known = [  # helper ipd: ipd/report.py imports cli.common's JSON helpers (see test_architecture)
+        [
+            "bayesmeta.analysis",
+            "bayesmeta.cli",
+            "bayesmeta.ipd",
+            "bayesmeta.multiverse",
+            "bayesmeta.simulate",
+        ]
+    ]
+    assert [c for c in _cycles(edges) if c not in known] == []
+
+
+def test_the_cycle_finder_finds_cycles():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
 def test_the_walker_sees_function_level_and_relative_imports(tmp_path):

@@ -38,9 +38,14 @@ def test_dl_subset_fits_equal_rma_on_the_same_studies():
 
 def test_bayes_sample_equals_the_exact_engine_and_executor_changes_nothing():
     data = cart_outcome("orr").where(np.arange(24) < 7)
-    serial = gosh(data, n_bayes=4, seed=5, batch=3)
+    from bayesmeta.analysis.gosh import gosh as bayes_gosh
+
+    serial = bayes_gosh(data, n_bayes=4, seed=5, batch=3)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        threaded = gosh(data, n_bayes=4, seed=5, batch=3, executor=pool)
+        threaded = bayes_gosh(data, n_bayes=4, seed=5, batch=3, executor=pool)
+    freq_only = gosh(data, n_bayes=4, seed=5)  # the same subsets, set aside, not fitted
+    assert np.array_equal(freq_only.bayes_rows, serial.bayes_rows)
+    assert np.isnan(freq_only.bayes_median).all()
     assert np.array_equal(serial.bayes_rows, threaded.bayes_rows)
     assert np.array_equal(serial.bayes_median, threaded.bayes_median)
     row = serial.bayes_rows[0]

@@ -22,7 +22,7 @@ import pytest
 from bayesmeta.data import load_cart_wu2025
 from bayesmeta.joint.data import joint_from_csv, joint_from_frame
 from bayesmeta.joint.decisions import conditional_effects, parse_conditions, parse_given
-from bayesmeta.joint.nuts import JointDraws
+from bayesmeta.joint.draws import load_draws
 from bayesmeta.joint.rates import new_study_effects, population_mean
 from bayesmeta.joint.spec import build_joint_model
 from bayesmeta.joint.summary import rate_map, summarize_joint
@@ -52,24 +52,10 @@ class Ours:
     """Our summaries and the (chain, draw) arrays behind them."""
 
     def __init__(self, name: str):
-        import arviz as az
-
-        pinned = np.load(HERE / f"long_nuts_{name}.npz")
         spec = build_joint_model(_data(name))
-        mu, tau, corr = (pinned[key].astype(float) for key in ("mu", "tau", "corr"))
-        chains, draws, m = mu.shape
-        idata = az.from_dict(
-            posterior={"mu": mu, "tau": tau, "corr": corr},
-            sample_stats={"diverging": np.zeros((chains, draws), dtype=bool)},
-        )
-        self.draws = JointDraws(
-            mu=mu,
-            slopes=np.zeros((chains, draws, m, 0)),
-            tau=tau,
-            corr=corr,
-            u=np.zeros((chains, draws, spec.data.k, m)),
-            diverging=np.zeros((chains, draws), dtype=bool),
-            idata=idata,
+        self.draws = load_draws(HERE / f"long_nuts_{name}.npz")
+        assert self.draws.idata.posterior["mu"].coords["outcome"].values.tolist() == list(
+            spec.names
         )
         reference = BRMS[name]
         conditions = tuple(parse_conditions(j["condition"], spec.names) for j in reference["joint"])
@@ -81,7 +67,7 @@ class Ours:
         self.result = summarize_joint(
             spec, self.draws, conditions=conditions, given=given, seed=SEED
         )
-        self.chains = chains
+        self.chains = self.draws.mu.shape[0]
 
 
 @pytest.fixture(scope="module", params=["cart_wu2025", "sim_joint"])

@@ -61,8 +61,8 @@ def test_old_rule_would_have_credited_hartung_knapp():
 
 
 def test_impossible_subsets_are_not_generated(multiverse_spec):
+    from bayesmeta.analysis.multiverse_choices import size, specifications
     from bayesmeta.analysis.specfile import load_spec
-    from bayesmeta.multiverse.choices import size, specifications
     from bayesmeta.multiverse.run import multiverse_data
     from bayesmeta.multiverse.specification import Context, subset
 

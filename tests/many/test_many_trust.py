@@ -82,21 +82,35 @@ def test_resume_after_the_seed_changed_is_refused(tmp_path, capsys, monkeypatch)
 # --- defect 5: damaged partials ---------------------------------------------------------------
 
 
-def _reference(tmp_path, capsys, argv):
-    out = tmp_path / "reference"
-    assert main([str(a) for a in [*argv, "--out", out]]) == 0
-    capsys.readouterr()
-    return (out / "replicates.csv").read_bytes()
+@pytest.fixture(scope="module")
+def partial(tmp_path_factory):
+    """A simulation's reference table and the chunks of the same run interrupted at the end."""
+    import contextlib
+    import io
+
+    import bayesmeta.simulate.run
+
+    folder = tmp_path_factory.mktemp("partial")
+    _, argv = _simulation(folder)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main([str(a) for a in [*argv, "--out", folder / "reference"]]) == 0
+
+        def stop(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(bayesmeta.simulate.run, "write_outputs", stop)
+            assert main([str(a) for a in [*argv, "--out", folder / "out"]]) == 130
+    return argv, (folder / "reference" / "replicates.csv").read_bytes(), folder / "out"
 
 
 @pytest.mark.parametrize("damage", ["truncated", "duplicated", "foreign"])
-def test_a_damaged_chunk_is_set_aside_and_its_tasks_run_again(
-    tmp_path, capsys, monkeypatch, damage
-):
-    _, argv = _simulation(tmp_path)
-    reference = _reference(tmp_path, capsys, argv)
+def test_a_damaged_chunk_is_set_aside_and_its_tasks_run_again(tmp_path, capsys, partial, damage):
+    import shutil
+
+    argv, reference, interrupted_out = partial
     out = tmp_path / "out"
-    interrupted(monkeypatch, "bayesmeta.simulate.run", [*argv, "--out", out], capsys)
+    shutil.copytree(interrupted_out, out)
     chunks = sorted((out / ".progress" / "chunks").glob("chunk-*.parquet"))
     assert len(chunks) >= 3
     if damage == "truncated":

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bayesmeta.analysis.multiverse_choices import choice_at, size, specifications
 from bayesmeta.freq.rma import rma_arrays
 from bayesmeta.many import Progress, SerialExecutor, batched, make_executor, task_rng, task_seed
 from bayesmeta.many.pooled import pooled_logit
-from bayesmeta.multiverse.choices import choice_at, size, specifications
 from bayesmeta.multiverse.summary import variance_shares
 from bayesmeta.simulate.metrics import performance
 

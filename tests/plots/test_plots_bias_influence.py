@@ -12,12 +12,12 @@ import pytest
 from matplotlib.collections import PathCollection
 from scipy import special
 
+from bayesmeta.analysis.gosh import gosh
 from bayesmeta.analysis.sequential import bayes_cumulative
 from bayesmeta.data import cart_outcome, from_frame
 from bayesmeta.freq import rma
 from bayesmeta.freq.cumulative import cumulative
 from bayesmeta.freq.effects import effect_sizes
-from bayesmeta.freq.gosh import gosh
 from bayesmeta.freq.trimfill import trim_fill
 from bayesmeta.plots.baujat import baujat_coordinates, baujat_plot
 from bayesmeta.plots.contour_funnel import contour_funnel_plot

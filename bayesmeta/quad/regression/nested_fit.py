@@ -60,9 +60,15 @@ def regression_posterior(
     """
     if spec.kind != "regression":
         raise InputError(f"regression_posterior handles the regression model, not '{spec.kind}'")
+    from bayesmeta.quad.posterior import cached
+
     acc = accuracy or RegressionAccuracy()
-    problem = regression_problem(spec, n_gh=acc.n_gh, design=design)
-    return integrate(problem, accuracy=acc)
+
+    def build() -> tuple[RegressionPosterior, RegressionPosterior]:
+        problem = regression_problem(spec, n_gh=acc.n_gh, design=design)
+        return integrate(problem, accuracy=acc)
+
+    return cached(spec, ("regression", acc), build)
 
 
 def _intervals(mix: SkewMixture, *, hdi: bool) -> list[Interval]:
