@@ -174,6 +174,7 @@ def write_joint_outputs(result, folder: Path) -> None:
     from bayesmeta.atomic import write_bytes, write_json, write_with
     from bayesmeta.cli.common import _json_ready, with_versions
     from bayesmeta.folders import replaced_folder
+    from bayesmeta.joint.draws import SUMMARY_ATTR
     from bayesmeta.joint.tables import joint_tables
     from bayesmeta.model.storage import netcdf_bytes
 
@@ -182,7 +183,7 @@ def write_joint_outputs(result, folder: Path) -> None:
 
     with replaced_folder(folder, known=KNOWN_FILES | JOINT_FILES) as temporary:
         idata = result.idata.copy()
-        idata.posterior.attrs["bayesmeta_joint_summary"] = json.dumps(payload)
+        idata.posterior.attrs[SUMMARY_ATTR] = json.dumps(payload)
         write_bytes(temporary / "posterior.nc", netcdf_bytes(idata))
         write_json(temporary / "result.json", payload)
         for name, records in joint_tables(payload).items():

@@ -127,6 +127,7 @@ def die_with_parent(parent: int) -> None:
 
 
 PR_SET_PDEATHSIG = 1
+MAX_WORKERS_PER_CORE = 8  # local worker processes: more only exhaust memory
 
 
 def _pool_worker_start(parent: int | None = None) -> None:
@@ -173,6 +174,11 @@ def parse_scheduler(scheduler: str) -> tuple[str, Any]:
         count = scheduler.removeprefix("local:")
         if not count.isdigit() or int(count) < 1:
             raise InputError(f"--scheduler {scheduler}: expected local:N with N >= 1 workers")
+        if int(count) > MAX_WORKERS_PER_CORE * default_workers():
+            raise InputError(
+                f"--scheduler {scheduler}: at most {MAX_WORKERS_PER_CORE} local workers per core "
+                f"({MAX_WORKERS_PER_CORE * default_workers()} here)"
+            )
         return "local", int(count)
     if "://" in scheduler and _address_ok(scheduler):
         return "address", scheduler
@@ -226,6 +232,11 @@ def check_execution(*, workers: int | None = None, scheduler: str | None = None)
             raise InputError(INSTALL_HINT) from None
     elif workers is not None and workers < 1:
         raise InputError(f"--workers {workers}: expected at least 1")
+    elif workers is not None and workers > MAX_WORKERS_PER_CORE * default_workers():
+        raise InputError(
+            f"--workers {workers}: at most {MAX_WORKERS_PER_CORE} per core "
+            f"({MAX_WORKERS_PER_CORE * default_workers()} here; a cluster: --scheduler)"
+        )
 
 
 @contextmanager
@@ -282,8 +293,7 @@ def make_executor(
             client.register_worker_callbacks(warm_up)  # workers that join later, too
             yield client.get_executor(pure=False)
         return
-    if workers is not None and workers < 1:
-        raise InputError(f"--workers {workers}: expected at least 1")
+    check_execution(workers=workers)
     count = default_workers() if workers is None else workers
     if count == 1:
         yield SerialExecutor()
