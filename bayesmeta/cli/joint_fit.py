@@ -8,6 +8,7 @@ from typing import Any
 
 from bayesmeta.cli.common import print_json
 from bayesmeta.cli.joint_options import load_joint_data, refuse_with_outcomes
+from bayesmeta.plural import plural
 
 JOINT_ONLY = ("cor_prior", "nested", "joint", "given")
 """``fit`` options that only the joint model (``--outcomes``) reads."""
@@ -212,7 +213,7 @@ def format_joint(payload: dict[str, Any]) -> str:
     model = payload["model"]
     nested = f", nested {model['nested']}" if model.get("nested") else ""
     lines = [
-        f"joint model of {', '.join(model['outcomes'])}{nested}, k = {payload['k']} studies "
+        f"joint model of {', '.join(model['outcomes'])}{nested}, k = {plural(payload['k'], 'study')} "
         f"({payload['engine']}); median [95% interval]"
     ]
     for name, entry in payload["outcomes"].items():
