@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         from bayesmeta.cli.joint_fit import run_joint_fit
 
         check_options(args)
-        return run_joint_fit(args)
+        return run_joint_fit(args, replaceable=KNOWN_FILES)
     from bayesmeta.cli.joint_fit import check_joint_only
 
     check_joint_only(args)

@@ -75,13 +75,15 @@ def check_joint_only(args: argparse.Namespace) -> None:
             raise InputError(f"{flag}: only with --outcomes (the joint model of several outcomes)")
 
 
-def run_joint_fit(args: argparse.Namespace) -> int:
+def run_joint_fit(args: argparse.Namespace, *, replaceable: frozenset[str] = JOINT_FILES) -> int:
     """Fit the joint model with NUTS and print or write it.
 
     Parameters
     ----------
     args : argparse.Namespace
         Parsed ``fit`` arguments with ``--outcomes``.
+    replaceable : frozenset of str, optional
+        Files of an earlier ``--out`` folder that may be replaced (``fit`` adds its own).
 
     Returns
     -------
@@ -143,7 +145,7 @@ def run_joint_fit(args: argparse.Namespace) -> int:
 
         with locked(args.out):
             result = fitted()
-            write_joint_outputs(result, Path(args.out))
+            write_joint_outputs(result, Path(args.out), replaceable=replaceable)
     else:
         result = fitted()
     payload = result.to_dict()
@@ -154,7 +156,7 @@ def run_joint_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_joint_outputs(result, folder: Path) -> None:
+def write_joint_outputs(result, folder: Path, *, replaceable: frozenset[str] = JOINT_FILES) -> None:
     """posterior.nc, result.json and one CSV per table, the folder replaced whole.
 
     Parameters
@@ -163,6 +165,8 @@ def write_joint_outputs(result, folder: Path) -> None:
         The joint fit.
     folder : Path
         ``--out``.
+    replaceable : frozenset of str, optional
+        File names an earlier folder may hold to be replaced.
 
     Returns
     -------
@@ -180,9 +184,7 @@ def write_joint_outputs(result, folder: Path) -> None:
     from bayesmeta.model.storage import netcdf_bytes
 
     payload = _json_ready(with_versions(result.to_dict()))
-    from bayesmeta.cli.fit import KNOWN_FILES  # a single-outcome fit's folder may be replaced
-
-    with replaced_folder(folder, known=KNOWN_FILES | JOINT_FILES) as temporary:
+    with replaced_folder(folder, known=replaceable | JOINT_FILES) as temporary:
         idata = result.idata.copy()
         idata.posterior.attrs[SUMMARY_ATTR] = json.dumps(payload)
         write_bytes(temporary / "posterior.nc", netcdf_bytes(idata))

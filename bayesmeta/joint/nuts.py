@@ -7,6 +7,9 @@ outcome; ``R ~ LKJ(eta)``), as brms parameterizes ``(0 + outcome | id)``.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +74,40 @@ def _sd_dist(prior: Prior, m: int):
         f"tau prior: '{prior.family}' is not available for the joint model "
         f"(use one of: {', '.join(SD_FAMILIES)})"
     )
+
+
+def declare_no_blas() -> None:
+    """Tell PyTensor to link no BLAS unless the user configured one (numba needs none).
+
+    The same rule as the NUTS engine's backend (``bayesmeta/nuts/backend.py``, which this
+    package may not import: the engine boundary): PyTensor decides ``blas__ldflags`` lazily and
+    warns when it finds no system BLAS; the joint model compiles with numba.
+
+    Returns
+    -------
+    None
+    """
+    from pytensor import config
+
+    param = config._config_var_dict.get("blas__ldflags")
+    if param is None or hasattr(param, "val"):
+        return
+    try:
+        config.fetch_val_for_key("blas__ldflags")
+    except KeyError:
+        config.blas__ldflags = ""
+
+
+@contextmanager
+def _numba_mode() -> Iterator[None]:
+    """Compile PyMC's sampler with numba (``BAYESMETA_PYTENSOR_MODE=C``: PyTensor's C backend)."""
+    if os.environ.get("BAYESMETA_PYTENSOR_MODE", "NUMBA").upper() == "C":
+        yield
+        return
+    import pytensor
+
+    with pytensor.config.change_flags(mode="NUMBA"):
+        yield
 
 
 def build_pymc_joint(spec: JointSpec):
@@ -194,11 +231,7 @@ _COMPILED: dict[tuple, object] = {}
 
 
 def _sample_nutpie(spec: JointSpec, *, draws, tune, chains, seed, target_accept):
-    import os
-
     import nutpie
-
-    from bayesmeta.nuts.backend import declare_no_blas
 
     key = structure_key(spec)
     compiled = _COMPILED.get(key)
@@ -252,8 +285,6 @@ def sample_joint(
 
     import pymc as pm
 
-    from bayesmeta.nuts.backend import compile_mode, declare_no_blas
-
     if sampler not in ("pymc", "nutpie"):
         raise InputError(f"--sampler: the joint model samples with pymc or nutpie, not '{sampler}'")
     if sampler == "nutpie":
@@ -267,7 +298,7 @@ def sample_joint(
         logger.setLevel(logging.ERROR)
         declare_no_blas()
         try:
-            with model, compile_mode():
+            with model, _numba_mode():
                 idata = pm.sample(
                     draws=draws,
                     tune=tune,
