@@ -22,6 +22,7 @@ LIGHT = {
     "bayesmeta.data",
     "bayesmeta.data.names",
     "bayesmeta.ipd",  # its package module: the choices only
+    "bayesmeta.plural",  # "1 study", "2 studies": the standard library only
 }
 
 
