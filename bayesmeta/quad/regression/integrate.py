@@ -409,7 +409,7 @@ def integrate(
             grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zwc)
         )
     coarse = _assemble(coarse_block, 2 * h, zc, zwc, rule_c, mode)
-    patterns = np.unique(problem.X, axis=0)
+    patterns = problem.patterns()
     skew = line_skewness(problem.log_post, grid.s, grid.mode, grid.chol, fine.s_mass, patterns)
 
     def skew_of(rows):
