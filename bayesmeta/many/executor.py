@@ -84,7 +84,16 @@ def executor_slots(executor: Executor) -> int:
     return default_workers()
 
 
-WARM_UP = ("scipy.stats", "scipy.special", "pandas", "bayesmeta.freq", "bayesmeta.quad")
+#: what a worker's batches import (``bayesmeta.freq`` loads its names on first use, so the
+#: modules themselves are named: the lean pooled rate, the GLMM and the exact engine)
+WARM_UP = (
+    "scipy.stats",
+    "scipy.special",
+    "pandas",
+    "bayesmeta.many.pooled",
+    "bayesmeta.freq.glmm",
+    "bayesmeta.quad",
+)
 
 
 def warm_up() -> None:
@@ -98,6 +107,27 @@ def warm_up() -> None:
 
     for name in WARM_UP:
         importlib.import_module(name)
+
+
+def warm_up_plugin() -> Any:
+    """A Dask worker plugin that runs :func:`warm_up` on every worker, those joining later too.
+
+    ``distributed`` is imported here (only ``--scheduler`` needs it); the plugin travels to the
+    workers with cloudpickle.
+
+    Returns
+    -------
+    distributed.WorkerPlugin
+    """
+    from distributed import WorkerPlugin
+
+    class WarmUp(WorkerPlugin):
+        name = "bayesmeta-warm-up"
+
+        def setup(self, worker: Any) -> None:
+            warm_up()
+
+    return WarmUp()
 
 
 def die_with_parent(parent: int) -> None:
@@ -280,7 +310,7 @@ def make_executor(
                 ) as cluster,
                 Client(cluster) as client,
             ):
-                client.run(warm_up)
+                client.register_plugin(warm_up_plugin())
                 yield client.get_executor(pure=False)
             return
         try:
@@ -289,8 +319,7 @@ def make_executor(
             reason = " ".join(str(error).split()) or type(error).__name__
             raise InputError(f"--scheduler {value}: cannot connect ({reason})") from None
         with client:
-            client.run(warm_up)
-            client.register_worker_callbacks(warm_up)  # workers that join later, too
+            client.register_plugin(warm_up_plugin())  # every worker, and those that join later
             yield client.get_executor(pure=False)
         return
     check_execution(workers=workers)

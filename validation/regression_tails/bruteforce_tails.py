@@ -26,6 +26,7 @@ writes ``bruteforce_tails.json`` beside this file (about a minute per data set).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,11 +35,13 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.special import gammaln, logsumexp
 
-OUT = Path(__file__).with_name("bruteforce_tails.json")
+OUT = Path(os.environ.get("BRUTEFORCE_OUT", Path(__file__).with_name("bruteforce_tails.json")))
 PROBS = (0.025, 0.5, 0.975)
 SD_MU = SD_BETA = 2.5
 SD_TAU = 1.5
 ETA_BOX = (-32.0, 14.0)
+#: a level where every patient had the event reaches high logits instead
+ETA_BOXES = {"all_events_level": (-20.0, 32.0)}
 S_BOX = (-10.0, 3.0)
 N_THETA = 121
 
@@ -171,13 +174,13 @@ def _quantiles(
     return [float(np.interp(q, cdf, grid)) for q in PROBS], mean, sd
 
 
-def posterior(data: dict, *, h: float, ds: float) -> dict:
+def posterior(data: dict, *, h: float, ds: float, box=ETA_BOX) -> dict:
     """Quantiles of every coefficient, level logit and tau, and the log evidence."""
     level = np.array(data["level"])
     y = np.array(data["events"], float)
     n = np.array(data["total"], float)
     levels = sorted(set(level))
-    E = np.arange(ETA_BOX[0], ETA_BOX[1] + h / 2, h)
+    E = np.arange(box[0], box[1] + h / 2, h)
     S = np.arange(S_BOX[0], S_BOX[1] + ds / 2, ds)
     tau = np.exp(S)
     tables = [
@@ -252,8 +255,9 @@ def main() -> None:
         if only and name not in only:
             continue
         start = time.time()
-        fine = posterior(data, h=0.02, ds=0.05)
-        coarse = posterior(data, h=0.04, ds=0.1)
+        box = ETA_BOXES.get(name, ETA_BOX)
+        fine = posterior(data, h=0.02, ds=0.05, box=box)
+        coarse = posterior(data, h=0.04, ds=0.1, box=box)
         err = {
             key: max(
                 abs(a - b) / fine["quantiles"][key]["sd"]

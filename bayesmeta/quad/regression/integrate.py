@@ -47,6 +47,8 @@ LOG_2PI = np.log(2.0 * np.pi)
 #: A refined rule with more nodes per log-tau node than this is not built (an AccuracyWarning
 #: names the skewed linear predictor instead): many coefficients times the grid.
 MAX_REFINED_NODES = 2000
+#: Fewest grid points along a skewed direction (its range spans at least ~10 conditional SDs).
+MIN_GRID = 30
 #: Refined rules skip log-tau nodes with less than this share of the largest mass.
 NEGLIGIBLE = 1e-13
 
@@ -319,6 +321,14 @@ def _refined(problem, acc, grid: _Block, h, rows, rule: str, mode, s_mass):
     None when that rule would have more than ``MAX_REFINED_NODES`` nodes per log-tau node."""
     m, p, T = len(rows), problem.p, grid.s.size
     step = V_STEP[m]
+    up = W_LEVEL_UP[m] if (2 * (acc.level + W_LEVEL_UP[m]) - 1) ** (p - m) <= acc.max_product else 0
+    n_w = (
+        standard_rule(p - m, acc.level + up, max_product=acc.max_product)[0].shape[0]
+        if p > m
+        else 1
+    )
+    if n_w * MIN_GRID**m > MAX_REFINED_NODES:  # too large whatever the range: skip the probes
+        return None
     basis = rotations(grid.chol, rows)  # (T, p, p): z = basis @ r
     probe = np.arange(-40.0, 40.0 + 0.25, 0.5)
     ranges, per_node = [], []
@@ -329,7 +339,6 @@ def _refined(problem, acc, grid: _Block, h, rows, rule: str, mode, s_mass):
         logp = logp.reshape(T, probe.size)
         ranges.append(line_range(logp, probe, step))
         per_node.append([line_range(row[None], probe, step) for row in logp])
-    up = W_LEVEL_UP[m] if (2 * (acc.level + W_LEVEL_UP[m]) - 1) ** (p - m) <= acc.max_product else 0
     r, rw, shape = reference_rule(
         p, ranges, step, level=acc.level + up, max_product=acc.max_product
     )
@@ -400,7 +409,7 @@ def integrate(
             grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zwc)
         )
     coarse = _assemble(coarse_block, 2 * h, zc, zwc, rule_c, mode)
-    patterns = np.unique(problem.X, axis=0)
+    patterns = problem.patterns()
     skew = line_skewness(problem.log_post, grid.s, grid.mode, grid.chol, fine.s_mass, patterns)
 
     def skew_of(rows):

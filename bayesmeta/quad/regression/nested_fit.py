@@ -296,8 +296,9 @@ def warn_unrefined(post: RegressionPosterior, columns) -> None:
         warnings.warn(
             f"quadrature: the linear predictor {_pattern_name(row, columns)} is strongly skewed "
             f"given tau (skewness {g:+.2f}) and was not refined (too many coefficients or a "
-            "second skewed direction): the tail quantiles of its "
-            "coefficients, rates and contrasts may be off by a few hundredths of a posterior SD",
+            "second skewed direction): the tails of its coefficients, rates and contrasts may "
+            "be off by up to half a posterior SD, other tails by a few hundredths, and the log "
+            "evidence (and Bayes factors) by more than its reported error",
             AccuracyWarning,
             stacklevel=3,
         )

@@ -154,6 +154,17 @@ class RegressionProblem:
         """
         return self.loglik(beta, s) + self.log_prior_beta(beta) + self.log_prior_s(s)
 
+    def patterns(self) -> np.ndarray:
+        """The linear predictors whose skewness given tau is checked (and refined if strong):
+        the distinct design rows.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (U, p).
+        """
+        return np.unique(self.X, axis=0)
+
     def conditional_derivs(
         self, beta: np.ndarray, s: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
