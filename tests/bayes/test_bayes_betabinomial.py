@@ -64,7 +64,7 @@ def _summ(draws: np.ndarray) -> dict:
     return out
 
 
-def test_nuts_betabinomial_live():
+def test_nuts_betabinomial_live(tmp_path):
     spec = build_model(cart_outcome("crr"), likelihood="betabinomial")
     options = {"engine": "nuts", "chains": 2, "draws": 1000, "tune": 1000, "seed": 7}
     result = engines.fit(spec, **options)
@@ -84,3 +84,9 @@ def test_nuts_betabinomial_live():
     # same seed, same numbers (the compiled model is reused)
     again = engines.fit(spec, **options)
     assert again.to_dict()["phi"] == payload["phi"]
+    # the saved posterior round-trips, phi and ICC included
+    from bayesmeta.model.storage import load, save
+
+    loaded = load(save(result, tmp_path / "posterior.nc"))
+    assert loaded.parameters == result.parameters
+    assert loaded.to_dict()["icc"] == payload["icc"]
