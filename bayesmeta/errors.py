@@ -6,7 +6,7 @@ CLI can print it as is and exit with status 2.
 
 from __future__ import annotations
 
-__all__ = ["BayesmetaError", "ConvergenceWarning", "InputError", "SpecError"]
+__all__ = ["AccuracyWarning", "BayesmetaError", "ConvergenceWarning", "InputError", "SpecError"]
 
 
 class BayesmetaError(Exception):
@@ -46,6 +46,17 @@ class ConvergenceWarning(UserWarning):
     ----------
     message : str
         Which diagnostics failed, with their values.
+    """
+
+
+class AccuracyWarning(UserWarning):
+    """A deterministic (quadrature) result whose numerical accuracy is below the usual: the
+    message names the quantity and the size of the doubt.
+
+    Parameters
+    ----------
+    message : str
+        Which quantity, and why.
     """
 
 

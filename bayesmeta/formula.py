@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from bayesmeta.errors import InputError
+from bayesmeta.plural import plural
 
 _FACTOR = re.compile(r"^C\((?P<name>[^()]+)\)$")
 INTERCEPT = "intercept"
@@ -187,7 +188,7 @@ def design_matrix(
     if np.linalg.matrix_rank(matrix) < matrix.shape[1]:
         raise InputError(
             f"formula gives a rank-deficient design ({matrix.shape[1]} columns, "
-            f"{np.linalg.matrix_rank(matrix)} independent) on the {k} studies"
+            f"{np.linalg.matrix_rank(matrix)} independent) on the {plural(k, 'study')}"
         )
     return Design(
         matrix=matrix,

@@ -16,21 +16,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bayesmeta.analysis.averaging import Averaging, average_or_none
-from bayesmeta.analysis.blocks import Block, Heading, Link, Paragraph, table, to_html, to_markdown
+from bayesmeta.analysis.blocks import Block, Heading, Paragraph, table, to_html, to_markdown
 from bayesmeta.analysis.compare import compare_loo
 from bayesmeta.analysis.comparison import Comparison, compare_models, loo_of, posterior_probs
 from bayesmeta.analysis.decision_report import averaging_blocks
-from bayesmeta.analysis.fitting import Fitted, overall
+from bayesmeta.analysis.fitting import Fitted
+from bayesmeta.analysis.index_page import compact_table, index_figure_block, write_index_figure
 from bayesmeta.analysis.report import software_section
-from bayesmeta.analysis.report_format import num, pareto_k, rate, span
+from bayesmeta.analysis.report_format import num, pareto_k
 from bayesmeta.analysis.runner import json_ready, run_spec
-from bayesmeta.analysis.specfile import AnalysisSpec, load_spec
+from bayesmeta.analysis.specfile import load_spec
 from bayesmeta.atomic import write_json, write_text
 from bayesmeta.errors import InputError, OutputError
 from bayesmeta.folders import check_writable, locked
+from bayesmeta.plural import plural
 from bayesmeta.versions import stack_versions
 
-INDEX_FILES = ("index.md", "index.html", "comparison.json")
+INDEX_FILES = ("index.md", "index.html", "comparison.json", "index_forest.png")
 
 
 @dataclass
@@ -102,7 +104,7 @@ def compare_outcome(outcome: str, fitted: Sequence[Fitted]) -> OutcomeComparison
         sets.setdefault(tuple(sorted(f.model.data.studies)), []).append(f)
     main = max(sets.values(), key=len)
     left_out = {
-        f.spec.name: f"uses {f.model.data.k} of the {main[0].model.data.k} studies of the other {outcome} models"
+        f.spec.name: f"uses {f.model.data.k} of the {plural(main[0].model.data.k, 'study')} of the other {outcome} models"
         for group in sets.values()
         if group is not main
         for f in group
@@ -127,30 +129,6 @@ def compare_outcome(outcome: str, fitted: Sequence[Fitted]) -> OutcomeComparison
     )
 
 
-def _paper_cell(spec: AnalysisSpec) -> str:
-    paper = spec.paper
-    if "estimate" in paper and "ci" in paper:
-        text = f"{rate(paper['estimate'])} ({span(*paper['ci'])})"
-    elif paper.get("groups"):
-        text = "; ".join(f"{g} {rate(v.get('estimate'))}" for g, v in paper["groups"].items())
-    else:
-        text = "not analysed" if not paper else "no pooled number printed"
-    if "q_between" in paper:
-        text += f"; Q between {paper['q_between']} (df {paper.get('df_between', '?')})"
-    return text
-
-
-def _baseline_cell(fitted: Fitted, method: str) -> str:
-    fit = fitted.baselines.get(method)
-    if fit is None:
-        return "failed" if method in fitted.baseline_errors else ""
-    o = overall(fit)
-    text = f"{rate(o.estimate)} ({span(*o.ci)})"
-    if hasattr(fit, "q_between"):
-        text += f"; Q between {num(fit.q_between, 2)} (df {fit.df_between})"
-    return text
-
-
 def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparison]) -> list[Block]:
     """The index report: every analysis beside the paper, then the comparisons.
 
@@ -167,48 +145,14 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
     """
     blocks: list[Block] = [
         Heading("Bayesian re-analysis of the flagship meta-analysis", 1),
+        index_figure_block(),
         Paragraph(
-            "Each row is one spec file: the paper's published number (meta::metaprop GLMM, logit), our "
-            "frequentist DL and GLMM fits on the same studies, and the Bayesian pooled median rate expit(mu) "
-            "with its 95% credible interval. Subgroup rows give the pooled rate over all studies (frequentist) or "
-            "at the studies' average linear predictor (Bayesian), the frequentist test for subgroup differences, "
-            "and the Bayesian median rate of each level; each report has the full per-level tables."
+            "One line per spec file (its name opens its report): the paper's published number, "
+            "our DL and GLMM fits on the same studies, and the Bayesian median rate (expit(mu); "
+            "for subgroup and regression models at the average study), each with its 95% "
+            "interval. Subgroup results per level are in each report."
         ),
-    ]
-    rows = []
-    for f in fitted:
-        r = f.result
-        rows.append(
-            [
-                f.spec.name,
-                f.model.data.k,
-                len(f.model.data.excluded),
-                _paper_cell(f.spec),
-                _baseline_cell(f, "DL"),
-                _baseline_cell(f, "GLMM"),
-                f"{rate(r.pooled_median.median)} ({span(r.pooled_median.lo, r.pooled_median.hi)})",
-                "; ".join(f"{level} {rate(iv.median)}" for level, iv in r.rates.items()),
-                "ok" if r.diagnostics.ok else "; ".join(r.diagnostics.problems()),
-            ]
-        )
-    blocks.append(
-        table(
-            [
-                "analysis",
-                "studies",
-                "excluded",
-                "paper",
-                "DL",
-                "GLMM",
-                "Bayesian",
-                "Bayesian by level",
-                "diagnostics",
-            ],
-            rows,
-        )
-    )
-    blocks += [
-        Link(f"{f.spec.name}/report.html", f"{f.spec.title} ({f.spec.name})") for f in fitted
+        *compact_table(fitted),
     ]
     blocks.append(Heading("Model comparison (leave-one-study-out)"))
     blocks.append(
@@ -225,7 +169,7 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
         if c.comparison is not None:
             blocks.append(
                 Paragraph(
-                    f"The {len(c.comparison.rows)} models on the same {c.comparison.k} studies:"
+                    f"The {len(c.comparison.rows)} models on the same {plural(c.comparison.k, 'study')}:"
                 )
             )
             blocks.append(_comparison_table(c.comparison))
@@ -239,10 +183,10 @@ def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparis
             dropped = c.common.all_left_out
             blocks.append(
                 Paragraph(
-                    f"All {len(c.common.rows)} {c.outcome} models on the {c.common.k} studies they all "
-                    f"use (each refitted there; {len(dropped)} studies left out because not every "
+                    f"All {len(c.common.rows)} {c.outcome} models on the {plural(c.common.k, 'study')} they all "
+                    f"use (each refitted there; {plural(len(dropped), 'study')} left out because not every "
                     f"model uses them: {', '.join(dropped)}). These elpd values are on "
-                    f"{c.common.k} studies and not comparable with the table above."
+                    f"{plural(c.common.k, 'study')} and not comparable with the table above."
                 )
             )
             blocks.append(_comparison_table(c.common))
@@ -283,7 +227,9 @@ def _comparison_table(comparison: Comparison) -> Block:
     )
 
 
-def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[OutcomeComparison]]:
+def run_folder(
+    target: str | Path, out: str | Path, *, show_progress: bool | None = None
+) -> tuple[list[Fitted], list[OutcomeComparison]]:
     """Run every spec of ``target``; with several specs, compare per outcome and write the index.
 
     ``out`` is checked before any fitting and locked for the whole run. Each analysis folder is
@@ -303,6 +249,8 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
     out : str or Path
         Output folder; each spec gets ``out/<name>/``, and with several specs the index
         (``comparison.json``, ``index.md``, ``index.html``) is written in ``out``.
+    show_progress : bool or None, default None
+        A progress bar of the specs on stderr (None: when stderr is a terminal).
 
     Returns
     -------
@@ -332,7 +280,14 @@ def run_folder(target: str | Path, out: str | Path) -> tuple[list[Fitted], list[
         with locked(out):
             if len(specs) > 1:
                 _remove_index(Path(out))
-            fitted = [run_spec(spec, out)[0] for spec in specs]
+            from bayesmeta.many.progress import Progress
+
+            progress = Progress(len(specs), enabled=show_progress, label="specs")
+            fitted = []
+            for spec in specs:
+                fitted.append(run_spec(spec, out)[0])
+                progress.advance(1)
+            progress.close()
             comparisons: list[OutcomeComparison] = []
             if len(specs) > 1:
                 outcomes: dict[str, list[Fitted]] = {}
@@ -398,6 +353,7 @@ def write_index(
     payload["versions"] = stack_versions()  # beside the outcomes: the stack of the comparison
     blocks = index_blocks(fitted, comparisons) + software_section()
     try:
+        write_index_figure(fitted, {c.outcome: c.averaging for c in comparisons}, out)
         write_json(out / "comparison.json", json_ready(payload))
         write_text(out / "index.md", to_markdown(blocks))
         write_text(out / "index.html", to_html(blocks, title="bayesmeta: flagship analysis"))

@@ -84,7 +84,7 @@ class BayesInfluence:
         }
 
 
-def pareto_k_of(events, total, eta: np.ndarray, tau: np.ndarray) -> np.ndarray:
+def pareto_k_of(events, total, eta: np.ndarray, tau: np.ndarray, *, likelihood=None) -> np.ndarray:
     """Pareto k of every study from draws of (eta, tau), shape ``(chains, draws, k)``.
 
     Parameters
@@ -93,6 +93,8 @@ def pareto_k_of(events, total, eta: np.ndarray, tau: np.ndarray) -> np.ndarray:
         Counts per study.
     eta, tau : numpy.ndarray
         Posterior draws (thinned to at most :data:`MAX_DRAWS`).
+    likelihood : Likelihood, optional
+        Whose ``study_loglik`` applies (default the binomial-logit-normal).
 
     Returns
     -------
@@ -103,7 +105,9 @@ def pareto_k_of(events, total, eta: np.ndarray, tau: np.ndarray) -> np.ndarray:
 
     chains, n = eta.shape[:2]
     step = max(1, int(np.ceil(chains * n / MAX_DRAWS)))
-    return psis_loo(integrated_loglik(events, total, eta[:, ::step], tau[:, ::step]))[1]
+    if likelihood is None:
+        return psis_loo(integrated_loglik(events, total, eta[:, ::step], tau[:, ::step]))[1]
+    return psis_loo(likelihood.study_loglik(events, total, eta[:, ::step], tau[:, ::step]))[1]
 
 
 def bayes_influence(
@@ -138,7 +142,13 @@ def bayes_influence(
     pooled, without, refitted = exact_loo_pooled(spec)
     k = None
     if draws is not None:
-        k = pareto_k_of(draws.events, draws.total, draws.eta, draws.tau)
+        k = pareto_k_of(
+            draws.events,
+            draws.total,
+            draws.eta,
+            draws.tau,
+            likelihood=getattr(draws, "likelihood", None),
+        )
     return BayesInfluence(
         studies=data.studies,
         pooled=pooled,

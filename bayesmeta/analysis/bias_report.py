@@ -139,7 +139,13 @@ def small_study_blocks(bi: BiasInfluence, *, figure: bool = True) -> list[Block]
     ]
     rows = []
     if bi.egger is not None:
-        rows.append(["Egger's regression", f"z = {bi.egger.statistic:.2f}", _p(bi.egger.p_value)])
+        rows.append(
+            [
+                "Egger's regression, mixed-effects (metafor's regtest)",
+                f"z = {bi.egger.statistic:.2f}",
+                _p(bi.egger.p_value),
+            ]
+        )
     if bi.peters is not None:
         rows.append(["Peters' test", f"t = {bi.peters.statistic:.2f}", _p(bi.peters.p_value)])
     if bi.begg is not None:

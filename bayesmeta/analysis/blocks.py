@@ -7,6 +7,7 @@ so both files always say the same thing.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -63,10 +64,13 @@ class Table:
         Column headers.
     rows : tuple of tuple of str
         Table rows, one cell per column.
+    compact : bool, optional
+        Keep every cell on one line (HTML), for a summary table whose details are elsewhere.
     """
 
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    compact: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,9 @@ class Link:
 Block = Heading | Paragraph | Bullets | Table | Image | Link
 
 
-def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
+def table(
+    columns: Sequence[str], rows: Sequence[Sequence[object]], *, compact: bool = False
+) -> Table:
     """Build a table, turning every cell into text.
 
     Parameters
@@ -113,13 +119,17 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
         Column headers.
     rows : Sequence[Sequence[object]]
         Table rows, one value per column.
+    compact : bool, optional
+        Cells kept on one line (see :class:`Table`).
 
     Returns
     -------
     Table
     """
     return Table(
-        tuple(columns), tuple(tuple("" if c is None else str(c) for c in row) for row in rows)
+        tuple(columns),
+        tuple(tuple("" if c is None else str(c) for c in row) for row in rows),
+        compact,
     )
 
 
@@ -148,7 +158,7 @@ def to_markdown(blocks: Sequence[Block]) -> str:
                 parts.append(text)
             case Bullets(items):
                 parts.append("\n".join(f"- {item}" for item in items))
-            case Table(columns, rows):
+            case Table(columns, rows, _compact):
                 lines = [
                     "| " + " | ".join(map(_md_cell, columns)) + " |",
                     "|" + "---|" * len(columns),
@@ -163,17 +173,20 @@ def to_markdown(blocks: Sequence[Block]) -> str:
 
 
 _STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
+    "body{font-family:system-ui,sans-serif;max-width:76rem;margin:2rem auto;padding:0 1rem;color:#222}"
     "table{border-collapse:collapse;margin:1rem 0;font-size:0.9rem}"
     "th,td{border:1px solid #ccc;padding:0.25rem 0.5rem;text-align:left}th{background:#f3f3f3}"
     "img{max-width:100%}code{background:#f3f3f3;padding:0 0.2rem}"
+    # a wide table scrolls inside its box, never the page; a compact table never wraps a cell
+    ".table{overflow-x:auto;max-width:100%}table.compact td,table.compact th{white-space:nowrap}"
 )
 
 
 def _inline(text: str) -> str:
-    """Escape text; keep Markdown-style `code` as <code>."""
+    """Escape text; keep Markdown-style `code` as <code> and [text](path) as a link."""
     pieces = html.escape(text).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
+    out = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
+    return re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', out)
 
 
 def to_html(blocks: Sequence[Block], *, title: str) -> str:
@@ -199,13 +212,17 @@ def to_html(blocks: Sequence[Block], *, title: str) -> str:
                 body.append(f"<p>{_inline(text)}</p>")
             case Bullets(items):
                 body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
-            case Table(columns, rows):
+            case Table(columns, rows, compact):
                 head = "".join(f"<th>{_inline(c)}</th>" for c in columns)
                 cells = "".join(
                     "<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>"
                     for row in rows
                 )
-                body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
+                kind = ' class="compact"' if compact else ""
+                body.append(
+                    f'<div class="table"><table{kind}><thead><tr>{head}</tr></thead>'
+                    f"<tbody>{cells}</tbody></table></div>"
+                )
             case Image(path, alt):
                 body.append(f'<p><img src="{html.escape(path)}" alt="{html.escape(alt)}"></p>')
             case Link(path, text):

@@ -17,6 +17,7 @@ from bayesmeta.analysis.fitting import to_model
 from bayesmeta.analysis.specfile import AnalysisSpec
 from bayesmeta.errors import InputError, SpecError
 from bayesmeta.model.spec import ModelSpec
+from bayesmeta.plural import plural
 
 #: Exclusion reason of a study left out because another compared model does not use it.
 REASON = "not used by every compared model"
@@ -81,7 +82,7 @@ def restrict_to_common(specs: Sequence[AnalysisSpec], models: Sequence[ModelSpec
     common = shared_studies([model.data.studies for model in models])
     if len(common) < 2:
         raise InputError(
-            f"the compared models ({', '.join(names)}) share {len(common)} studies "
+            f"the compared models ({', '.join(names)}) share {plural(len(common), 'study')} "
             f"({', '.join(common) or 'none'}); a comparison needs at least two"
         )
     keep = set(common)
@@ -104,6 +105,6 @@ def restrict_to_common(specs: Sequence[AnalysisSpec], models: Sequence[ModelSpec
             restricted.append(to_model(spec, data=data))
         except SpecError as error:
             raise InputError(
-                f"{error} (on the {len(common)} studies common to the compared models)"
+                f"{error} (on the {plural(len(common), 'study')} common to the compared models)"
             ) from None
     return CommonModels(models=restricted, studies=common, left_out=left_out)

@@ -17,6 +17,7 @@ from scipy.optimize import Bounds, LinearConstraint, minimize
 
 from bayesmeta.analysis.loo import LooResult
 from bayesmeta.errors import InputError
+from bayesmeta.plural import plural
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,8 @@ def check_same_studies(models: Sequence[tuple[str, Sequence[str]]]) -> None:
             only_first = sorted(first - set(studies))
             only_other = sorted(set(studies) - first)
             raise InputError(
-                f"models '{first_name}' ({len(first)} studies) and '{name}' "
-                f"({len(studies)} studies) use different studies (only in '{first_name}': "
+                f"models '{first_name}' ({plural(len(first), 'study')}) and '{name}' "
+                f"({plural(len(studies), 'study')}) use different studies (only in '{first_name}': "
                 f"{', '.join(only_first) or 'none'}; only in '{name}': {', '.join(only_other) or 'none'}); "
                 "elpd is only comparable on the same studies"
             )

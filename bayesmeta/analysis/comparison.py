@@ -204,6 +204,7 @@ def loo_of(
         draws.eta,
         draws.tau,
         exact=exact_refit(spec, model),
+        likelihood=model.likelihood,
     )
 
 

@@ -8,6 +8,7 @@ and the NetCDF file the engine resamples its grid (:func:`bayesmeta.engines.exac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,10 @@ class StudyDraws:
     eta : numpy.ndarray
         Linear predictor draws, ``(draws, k)``.
     tau : numpy.ndarray
-        Between-study standard deviation on the logit scale.
+        Between-study standard deviation on the logit scale (the likelihood's positive
+        parameter: phi for the beta-binomial).
+    likelihood : Likelihood, optional
+        The likelihood the draws belong to (its ``study_loglik`` gives their log likelihood).
     """
 
     studies: tuple[str, ...]
@@ -37,6 +41,26 @@ class StudyDraws:
     total: np.ndarray
     eta: np.ndarray
     tau: np.ndarray
+    likelihood: Any = None
+
+    def loglik(self, *, step: int = 1) -> np.ndarray:
+        """log p(y_i | draw) of every study, ``(chains, draws, k)`` (every ``step``-th draw).
+
+        Parameters
+        ----------
+        step : int
+            Thinning of the draws.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        from bayesmeta.model.likelihoods import BINOMIAL
+
+        likelihood = self.likelihood or BINOMIAL
+        return likelihood.study_loglik(
+            self.events, self.total, self.eta[:, ::step], self.tau[:, ::step]
+        )
 
 
 def from_idata(spec: ModelSpec, idata) -> StudyDraws:
@@ -55,8 +79,10 @@ def from_idata(spec: ModelSpec, idata) -> StudyDraws:
     """
     posterior = idata.posterior
     eta = np.asarray(posterior["eta"].transpose("chain", "draw", ...).values, dtype=float)
-    tau = np.asarray(posterior["tau_study"].transpose("chain", "draw", ...).values, dtype=float)
-    return StudyDraws(spec.data.studies, spec.data.events, spec.data.total, eta, tau)
+    scale = posterior[spec.likelihood.scale_name]
+    tau = np.asarray(scale.transpose("chain", "draw", ...).values, dtype=float)
+    data = spec.data
+    return StudyDraws(data.studies, data.events, data.total, eta, tau, spec.likelihood)
 
 
 def from_quadrature(
@@ -83,7 +109,8 @@ def from_quadrature(
     from bayesmeta.engines import exact_draws
 
     eta, tau_study, params = exact_draws(spec, chains=chains, draws=draws, seed=seed)
-    study_draws = StudyDraws(spec.data.studies, spec.data.events, spec.data.total, eta, tau_study)
+    data = spec.data
+    study_draws = StudyDraws(data.studies, data.events, data.total, eta, tau_study, spec.likelihood)
     return study_draws, params
 
 
@@ -107,27 +134,26 @@ def to_idata(spec: ModelSpec, study_draws: StudyDraws, params: dict, *, attrs: d
     """
     import arviz as az
 
-    from bayesmeta.model.likelihood import integrated_loglik
-
     coords = {"study": list(spec.data.studies)}
-    dims = {"eta": ["study"], "tau_study": ["study"]}
-    posterior = {"eta": study_draws.eta, "tau_study": study_draws.tau}
-    if spec.kind == "regression":  # coefficients on the NUTS engine's "coef" dim
+    scale = spec.likelihood.scale_name
+    dims = {"eta": ["study"], scale: ["study"]}
+    posterior = {"eta": study_draws.eta, scale: study_draws.tau}
+    if "beta" in params:  # coefficients on the NUTS engine's "coef" dim
         posterior["beta"] = params["beta"]
-        coords["coef"] = list(spec.design.columns)
+        coords["coef"] = list(spec.design.columns) if spec.kind == "regression" else ["intercept"]
         dims["beta"] = ["coef"]
     else:
         posterior["mu"] = params["mu"]
-    if spec.kind != "common":
+    if spec.kind != "common" and "tau" in params:
         posterior["tau"] = params["tau"]
+    if "phi" in params:
+        posterior["phi"] = params["phi"]
     if spec.kind == "subgroup":
         coords["level"] = [str(g) for g in spec.groups]
         dims["mu"] = ["level"]
         if spec.separate_tau:
             dims["tau"] = ["level"]
-    loglik = integrated_loglik(
-        study_draws.events, study_draws.total, study_draws.eta, study_draws.tau
-    )
+    loglik = study_draws.loglik()
     idata = az.from_dict(
         posterior=posterior,
         log_likelihood={"y": loglik},

@@ -63,6 +63,7 @@ def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
     """
     from bayesmeta.data import from_frame
     from bayesmeta.engines import get_engine, resolve
+    from bayesmeta.model.likelihoods import likelihood_named
     from bayesmeta.model.spec import build_model
 
     try:
@@ -84,6 +85,9 @@ def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
             beta_prior=spec.priors.get("beta"),
             tau_prior=spec.priors.get("tau"),
             reference=spec.model["reference"],
+            likelihood=likelihood_named(spec.model.get("likelihood", "binomial")).with_priors(
+                phi=spec.priors.get("phi")
+            ),
         )
     except SpecError:
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bayesmeta.analysis.blocks import Bullets, Heading, Image, Paragraph, table
+from bayesmeta.plural import plural
 
 __all__ = ["joint_blocks"]
 
@@ -35,7 +36,7 @@ def joint_blocks(payload: dict[str, Any], *, figures: dict[str, str]) -> list:
         Paragraph(
             f"Outcomes {', '.join(model['outcomes'])}"
             + (f", nested {model['nested']}" if model.get("nested") else "")
-            + f", k = {payload['k']} studies, each contributing the outcomes it reports; "
+            + f", k = {plural(payload['k'], 'study')}, each contributing the outcomes it reports; "
             f"engine {payload['engine']}; priors "
             + ", ".join(f"{k} {v}" for k, v in model["priors"].items())
             + "."

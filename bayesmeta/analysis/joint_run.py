@@ -90,6 +90,7 @@ def run_joint_spec(spec: JointAnalysisSpec, out: str | Path):
     from bayesmeta.analysis.runner import json_ready
     from bayesmeta.atomic import write_bytes, write_json, write_text, write_with
     from bayesmeta.folders import replaced_folder
+    from bayesmeta.joint.draws import SUMMARY_ATTR
     from bayesmeta.joint.tables import joint_tables
     from bayesmeta.model.storage import netcdf_bytes
     from bayesmeta.plots.joint import correlation_matrix_plot, pooled_rates_panel
@@ -101,7 +102,7 @@ def run_joint_spec(spec: JointAnalysisSpec, out: str | Path):
     figures = {"rates": "pooled_rates.png", "correlations": "correlations.png"}
     with replaced_folder(Path(out) / spec.name, known=JOINT_RUN_FILES) as folder:
         idata = result.idata.copy()
-        idata.posterior.attrs["bayesmeta_joint_summary"] = json.dumps(payload)
+        idata.posterior.attrs[SUMMARY_ATTR] = json.dumps(payload)
         write_bytes(folder / "posterior.nc", netcdf_bytes(idata))
         write_json(folder / "result.json", payload)
         for name, records in joint_tables(payload).items():

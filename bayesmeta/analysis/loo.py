@@ -20,6 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.special import logsumexp
@@ -134,6 +135,7 @@ def integrated_loo(
     *,
     exact: Callable[[str], float] | None = None,
     threshold: float = K_THRESHOLD,
+    likelihood: Any = None,
 ) -> LooResult:
     """PSIS-LOO on the integrated likelihood, with exact refits where Pareto k > ``threshold``.
 
@@ -154,12 +156,18 @@ def integrated_loo(
         Number of patients per study.
     threshold : float, optional
         Pareto k above which a study is refitted exactly.
+    likelihood : Likelihood, optional
+        Whose ``study_loglik`` gives the log likelihood of the draws (default the
+        binomial-logit-normal, its study effect integrated out).
 
     Returns
     -------
     LooResult
     """
-    loglik = integrated_loglik(events, total, eta, tau)
+    if likelihood is None:
+        loglik = integrated_loglik(events, total, eta, tau)
+    else:
+        loglik = likelihood.study_loglik(events, total, eta, tau)
     elpd_i, pareto_k = psis_loo(loglik)
     result = LooResult(name=name, studies=tuple(studies), elpd_i=elpd_i.copy(), pareto_k=pareto_k)
     if exact is not None:

@@ -12,6 +12,7 @@ from bayesmeta.analysis.decision_report import decision_section
 from bayesmeta.analysis.fitting import Fitted
 from bayesmeta.analysis.report_format import rate, span
 from bayesmeta.analysis.report_sections import coefficient_section, level_section, pooled_rows
+from bayesmeta.plural import plural
 
 
 def _engine_line(engine: str, s: dict) -> str:
@@ -56,11 +57,10 @@ def model_bullets(fitted: Fitted) -> list[str]:
         priors.pop("beta")
     if model.kind == "common":
         priors.pop("tau")
+    priors = model.likelihood.report_priors(priors)
     items.append("Priors: " + "; ".join(f"{k} ~ {v}" for k, v in priors.items()))
     items.append(_engine_line(fitted.result.engine, s))
-    items.append(
-        f"Likelihood: events ~ Binomial(total, expit(eta + u)), u ~ Normal(0, tau) per study ({model.data.k} studies)"
-    )
+    items.append(f"Likelihood: {model.likelihood.formula_text} ({plural(model.data.k, 'study')})")
     line = evidence_line(fitted.result)
     if line:
         items.append(line)
@@ -106,16 +106,17 @@ def diagnostics_bullets(fitted: Fitted) -> list[str]:
     """
     d = fitted.result.diagnostics
     items = []
-    if d.rhat_max is not None:
+    if d.sampled:
         items.append(
             f"max R-hat {d.rhat_max:.3f}; min bulk ESS {d.ess_bulk_min:.0f}; min tail ESS {d.ess_tail_min:.0f}; {d.divergences} divergent transitions"
         )
     else:
-        items.append("exact engine: no Markov chain, so no R-hat, ESS or divergences")
+        items.append("Exact (no sampling): no Markov chain, so no R-hat, ESS or divergences")
     if d.engine_note:
         items.append(d.engine_note)
     problems = d.problems()
-    items.append("all checks passed" if not problems else "WARNING: " + "; ".join(problems))
+    if d.sampled:
+        items.append("all checks passed" if not problems else "WARNING: " + "; ".join(problems))
     return items
 
 
@@ -152,7 +153,7 @@ def analysis_blocks(
         blocks.append(Paragraph(spec.description))
     blocks.append(
         Paragraph(
-            f"Spec file `{spec.path}`; outcome `{spec.outcome}`: {data.k} studies, "
+            f"Spec file `{spec.path}`; outcome `{spec.outcome}`: {plural(data.k, 'study')}, "
             f"{int(np.sum(data.events))} events among {int(np.sum(data.total))} patients."
         )
     )
@@ -169,6 +170,12 @@ def analysis_blocks(
             "The pooled median rate expit(mu) is the rate of the median study (what metafor and meta report); "
             "the pooled mean rate averages over the between-study distribution. Frequentist rows use the "
             "logit transformation; the GLMM is what the paper's numbers are (meta::metaprop's default)."
+            + (
+                ""
+                if fitted.model.likelihood.name == "binomial"
+                else f" The Bayesian rows here use the {fitted.model.likelihood.name} likelihood: "
+                f"{fitted.model.likelihood.formula_text}."
+            )
         )
     )
     blocks.append(

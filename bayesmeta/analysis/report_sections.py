@@ -25,12 +25,21 @@ def pooled_rows(fitted: Fitted) -> list[list[str]]:
     tau = (
         f"tau {num(r.tau.median, 2)} ({num(r.tau.lo, 2)} to {num(r.tau.hi, 2)})"
         if r.tau is not None
-        else ""
+        else "; ".join(
+            f"{name} {num(iv.median, 2)} ({num(iv.lo, 2)} to {num(iv.hi, 2)})"
+            for name, iv in r.parameters.items()
+        )
     )
     engine = f"Bayesian ({r.engine})"
+    likelihood = fitted.model.likelihood
     rows = [
         [
-            f"{engine}: pooled median rate expit(mu)",
+            f"{engine}: "
+            + (
+                likelihood.median_label_average
+                if r.rates or r.coefficients
+                else likelihood.median_label
+            ),
             rate(r.pooled_median.median),
             span(r.pooled_median.lo, r.pooled_median.hi),
             span(r.new_study.lo, r.new_study.hi),
@@ -38,7 +47,7 @@ def pooled_rows(fitted: Fitted) -> list[list[str]]:
             "",
         ],
         [
-            f"{engine}: pooled mean rate E[expit(mu + u)]",
+            f"{engine}: {likelihood.mean_label}",
             rate(r.pooled_mean.median),
             span(r.pooled_mean.lo, r.pooled_mean.hi),
             "",

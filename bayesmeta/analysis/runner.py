@@ -38,6 +38,7 @@ from bayesmeta.analysis.report import analysis_blocks
 from bayesmeta.analysis.report_sections import pooled_rows
 from bayesmeta.analysis.specfile import AnalysisSpec
 from bayesmeta.atomic import write_json, write_text, write_with
+from bayesmeta.data.outcome_words import outcome_words
 from bayesmeta.folders import replaced_folder
 from bayesmeta.versions import stack_versions
 
@@ -162,17 +163,38 @@ def _figures(fitted: Fitted, folder: Path) -> list[tuple[str, str]]:
             )
         )
     levels = _per_level(fitted)
+    cdfs = _exact_cdfs(fitted)
+    rate = outcome_words(spec.outcome).rate
     if levels:
         title = f"{spec.title}: rate of each level"
-        figure = pooled_posterior_plot(levels, quantity="median", title=title)
+        exact = {lv: {"median": c} for lv, c in cdfs.get("levels", {}).items()}
+        figure = pooled_posterior_plot(
+            levels, quantity="median", title=title, exact=exact, rate_label=rate
+        )
         alt = f"Posterior of the median rate expit(mu) of each level of {model.by}"
     else:
         title = f"{spec.title}: pooled rate"
-        figure = pooled_posterior_plot({spec.name: fitted.result}, quantity="both", title=title)
+        exact = {}
+        if cdfs:
+            exact = {spec.name: {"median": cdfs["pooled_median"], "mean": cdfs["pooled_mean"]}}
+        figure = pooled_posterior_plot(
+            {spec.name: fitted.result}, quantity="both", title=title, exact=exact, rate_label=rate
+        )
         alt = "Posterior of the pooled median and mean rate"
+    if cdfs:
+        alt += " (exact densities from the engine, no sampling)"
     _save_png(figure, folder / "pooled_posterior.png")
     made.append(("pooled_posterior.png", alt))
     return made
+
+
+def _exact_cdfs(fitted: Fitted) -> dict[str, Any]:
+    """The exact engine's posterior CDFs of the fit's rates ({} for a sampled fit)."""
+    from bayesmeta import engines
+
+    if not engines.get_engine(fitted.result.engine).capabilities.rate_cdfs:
+        return {}
+    return engines.rate_cdfs(fitted.model)
 
 
 def _per_level(fitted: Fitted) -> dict[str, Any]:

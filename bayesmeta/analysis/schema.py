@@ -53,8 +53,9 @@ SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
         "by": (STR, False),
         "separate_tau": (BOOL, False),
         "reference": (TABLE, False),
+        "likelihood": (STR, False),
     },
-    "priors": {"mu": (STR, False), "beta": (STR, False), "tau": (STR, False)},
+    "priors": {"mu": (STR, False), "beta": (STR, False), "tau": (STR, False), "phi": (STR, False)},
     "sampler": {
         "engine": (STR, False),
         "draws": (INT, False),

@@ -101,10 +101,13 @@ def parse_spec(document: dict[str, Any], *, path: Path) -> AnalysisSpec:
     priors = dict(document.get("priors", {}))
     roles = {"mu": "location", "beta": "location", "tau": "scale"}
     for key, text in priors.items():
+        if key not in roles:  # a likelihood's own parameter (phi): checked below
+            continue
         try:
             parse_prior(text, role=roles[key], name=f"{key} prior")
         except BayesmetaError as error:
             raise _fail(path, "priors", key, str(error)) from None
+    _check_likelihood(path, model, priors)
     sampler = {**DEFAULT_SAMPLER, **document.get("sampler", {})}
     _check_sampler(path, sampler)
     methods = document.get("baselines", {}).get("methods", list(DEFAULT_BASELINES))
@@ -250,3 +253,20 @@ def _check_sampler(path: Path, sampler: dict[str, Any]) -> None:
     for key in ("draws", "tune", "chains"):
         if sampler[key] < (0 if key == "tune" else 1):
             raise _fail(path, "sampler", key, f"must be positive, got {sampler[key]}")
+
+
+def _check_likelihood(path: Path, model: dict, priors: dict) -> None:
+    """``[model] likelihood`` names a registered likelihood that takes ``[priors]``' own keys."""
+    from bayesmeta.model.likelihoods import likelihood_named
+
+    try:
+        likelihood = likelihood_named(model.get("likelihood", "binomial"))
+    except BayesmetaError as error:
+        raise _fail(path, "model", "likelihood", str(error)) from None
+    own = {key: text for key, text in priors.items() if key not in ("mu", "beta", "tau")}
+    try:
+        likelihood.with_priors(**own)
+    except BayesmetaError as error:
+        raise _fail(path, "priors", next(iter(own)), str(error)) from None
+    if "tau" in priors and not getattr(likelihood, "has_tau", True):
+        raise _fail(path, "priors", "tau", f"the {likelihood.name} likelihood has no tau")

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from bayesmeta.cli.common import print_json
+from bayesmeta.plural import plural
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -90,11 +91,11 @@ def format_average(payload: dict[str, Any]) -> str:
         Models with prior and posterior probabilities, averaged rates, inclusion Bayes factors.
     """
     lines = [
-        f"model averaging of '{payload['outcome']}', k = {payload['k']} studies (exact engine)",
+        f"model averaging of '{payload['outcome']}', k = {plural(payload['k'], 'study')} (exact engine)",
     ]
     excluded = payload.get("excluded") or []
     if excluded:
-        lines.append(f"  excluded: {len(excluded)} studies")
+        lines.append(f"  excluded: {plural(len(excluded), 'study')}")
         lines += [f"    {e['study']}: {e['reason']}" for e in excluded]
     lines.append(f"  {'model':<28} {'prior':>7} {'posterior':>9} {'log p(y)':>10}")
     for m in payload["models"]:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from bayesmeta.data import MetaData
+from bayesmeta.plural import plural
 
 
 def _constant(values: np.ndarray) -> bool:
@@ -27,11 +28,11 @@ def _reason(data: MetaData, measure: str) -> dict[str, str | None]:
 
     yi, vi = effect_sizes(data.events, data.total, measure=measure)
     k = len(yi)
-    same_se = f"all {k} studies have the same standard error"
+    same_se = f"all {plural(k, 'study')} have the same standard error"
     return {
         "egger": f"{same_se}: the regression on it is not identified" if _constant(vi) else None,
         "peters": (
-            f"all {k} studies have the same size: the regression on 1/n is not identified"
+            f"all {plural(k, 'study')} have the same size: the regression on 1/n is not identified"
             if _constant(data.total)
             else None
         ),
@@ -158,7 +159,7 @@ def bias_lines(bias: dict[str, Any]) -> list[str]:
         lines.append(_not_done("trim-and-fill", tf))
     else:
         lines.append(
-            f"  trim-and-fill      {tf['k0']} studies filled on the {tf['side']} ({tf['estimator']}); "
+            f"  trim-and-fill      {plural(tf['k0'], 'study')} filled on the {tf['side']} ({tf['estimator']}); "
             f"adjusted {tf['estimate']:.4f} [{tf['ci'][0]:.4f}; {tf['ci'][1]:.4f}], "
             f"mu = {tf['mu']:.4f}, tau^2 = {tf['tau2']:.4f}"
         )

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bayesmeta.plural import plural
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``bayesmeta compare`` subcommand and its options.
@@ -115,21 +117,21 @@ def studies_line(comparison) -> str:
     -------
     str
     """
-    line = f"Compared on {comparison.k} studies"
+    line = f"Compared on {plural(comparison.k, 'study')}"
     if not comparison.common_studies:
         return line + " (every model uses the same studies)."
     left_out = comparison.all_left_out
     if not left_out:
         return line + " (common to every model; none left out)."
-    return (
-        line + f" common to every model; {len(left_out)} left out (not used by every model): "
-        f"{', '.join(left_out)}."
-    )
+    return line + f" common to every model; {len(left_out)} left out (listed below)."
 
 
 def excluded_lines(comparison) -> list[str]:
-    """Lines naming the studies each model leaves out (no outcome, a missing covariate, or
-    not used by every model), grouped by reason; one line when every model leaves out the same.
+    """Each study left out of any model, listed once, with the models that lack it and why.
+
+    Studies lacking from the same models for the same reasons are listed together; the
+    studies a model had but dropped because another model lacks them (``--common-studies``) are
+    not repeated: they are the ones listed here.
 
     Parameters
     ----------
@@ -139,20 +141,28 @@ def excluded_lines(comparison) -> list[str]:
     Returns
     -------
     list of str
-        No line when no model leaves a study out.
+        A heading line and one line per group; no line when no model leaves a study out.
     """
-    records = {}
+    from bayesmeta.analysis.common import REASON
+
+    names = list(comparison.excluded)
+    lacking: dict[str, dict[str, str]] = {}
     for name, excluded in comparison.excluded.items():
-        reasons: dict[str, list[str]] = {}
         for e in excluded:
-            reasons.setdefault(e["reason"], []).append(e["study"])
-        if reasons:
-            records[name] = "; ".join(
-                f"{', '.join(studies)} ({reason})" for reason, studies in reasons.items()
-            )
-    if not records:
+            if not e["reason"].startswith(REASON):
+                lacking.setdefault(e["study"], {})[name] = e["reason"]
+    if not lacking:
         return []
-    texts = set(records.values())
-    if len(texts) == 1 and len(records) == len(comparison.excluded):
-        return [f"Left out of every model: {texts.pop()}."]
-    return [f"Left out of {name}: {text}." for name, text in records.items()]
+    groups: dict[tuple, list[str]] = {}
+    for study, by_model in lacking.items():
+        reasons = "; ".join(sorted(set(by_model.values())))
+        if len(by_model) == len(names):
+            which = "every model"
+        else:
+            which = ", ".join(n for n in names if n in by_model)
+        groups.setdefault((which, reasons), []).append(study)
+    count = plural(len(lacking), "study")
+    lines = [f"Left out ({count}, each once, with the models that lack it):"]
+    for (which, reason), studies in groups.items():
+        lines.append(f"  {', '.join(studies)}: {which} ({reason})")
+    return lines

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bayesmeta.cli.common import add_data_arguments, load_data, print_json
 from bayesmeta.cli.outputs import add_output_argument
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bayesmeta.data import MetaData
 
 PLOT_FORMATS = ("png", "pdf", "svg")
 
@@ -35,7 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_data_arguments(parser)
     parser.add_argument(
-        "--order", default="year", metavar="COL", help="column giving the order (default year)"
+        "--order",
+        default="year",
+        metavar="COL",
+        help="column giving the order: any covariate, or the --events or --total column (default year)",
     )
     parser.add_argument(
         "--method",
@@ -78,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--plot {args.plot}: a .png, .pdf or .svg file")
     if not 0 < args.level < 1:
         raise InputError(f"--level must be between 0 and 1, got {args.level}")
-    data = load_data(args)
+    data = with_order_column(load_data(args), args)
     priors = Priors.from_strings(mu=args.mu_prior, tau=args.tau_prior)
     freq = cumulative(data, order_by=args.order, method=args.method, level=args.level)
     bayes = bayes_cumulative(data, order_by=args.order, priors=priors)
@@ -87,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         from bayesmeta.folders import writing
         from bayesmeta.plots.cumulative import cumulative_plot
 
-        figure = cumulative_plot(freq, bayes)
+        figure = cumulative_plot(freq, bayes, outcome=data.outcome)
         with writing(args.plot, option="--plot"):
             write_with(args.plot, lambda tmp: figure.savefig(tmp, dpi=110, format=suffix))
     payload = {"frequentist": freq.to_dict(), "bayesian": bayes.to_dict()}
@@ -96,6 +103,31 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_table(payload))
     return 0
+
+
+def with_order_column(data: MetaData, args: argparse.Namespace) -> MetaData:
+    """The data with ``--order`` available as a column when it names the events or total column.
+
+    Counts are not covariates, so ordering by the total (study size) or the events needs them
+    copied beside the covariates; the analysis itself never reads that copy.
+
+    Parameters
+    ----------
+    data : MetaData
+        The validated studies.
+    args : argparse.Namespace
+        Parsed arguments (``order``, ``events``, ``total``).
+
+    Returns
+    -------
+    MetaData
+        ``data`` itself, or a copy with one more covariate column.
+    """
+    counts = {args.events: data.events, args.total: data.total}
+    if args.order in data.covariates.columns or args.order not in counts:
+        return data
+    covariates = data.covariates.assign(**{args.order: counts[args.order]})
+    return dataclasses.replace(data, covariates=covariates)
 
 
 def _table(p: dict[str, Any]) -> str:

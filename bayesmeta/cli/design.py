@@ -68,6 +68,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--n-max", type=int, default=None, metavar="N", help="largest n searched (400)"
     )
+    direction = parser.add_mutually_exclusive_group()
+    direction.add_argument(
+        "--lower-is-better",
+        action="store_true",
+        help="deaths, toxicities: GO if P(p < p0 | data) > confidence, NO-GO if "
+        "P(p > NOGO_RATE | data) > ... (default: the prior's outcome decides; else higher)",
+    )
+    direction.add_argument(
+        "--higher-is-better",
+        action="store_true",
+        help="responses: GO if P(p > p0 | data) > confidence (the default unless the prior's "
+        "outcome is a death or toxicity)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_output_argument(
         parser,
@@ -91,6 +104,11 @@ def read_prior(path: str):
     BetaMixture
         The prior.
     """
+    return _read_prior(path)[0]
+
+
+def _read_prior(path: str):
+    """(BetaMixture, the outcome named in the file's ``model`` or None)."""
     from bayesmeta.errors import InputError
     from bayesmeta.trial import BetaMixture
 
@@ -114,7 +132,37 @@ def read_prior(path: str):
         )
     if not isinstance(document, dict) or not isinstance(document.get("mixture"), list):
         raise InputError(f"{path}: no 'mixture' list (write it with `bayesmeta map --json`)")
-    return BetaMixture.from_records(document["mixture"], source=f"{path}: mixture")
+    mixture = BetaMixture.from_records(document["mixture"], source=f"{path}: mixture")
+    model = document.get("model")
+    outcome = model.get("outcome") if isinstance(model, dict) else None
+    return mixture, outcome if isinstance(outcome, str) else None
+
+
+def direction_of(args: argparse.Namespace, outcome: str | None) -> tuple[bool, str]:
+    """Whether lower is better, and why (the option, or the prior's outcome).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed command line (``lower_is_better``, ``higher_is_better``).
+    outcome : str or None
+        The outcome named in the prior file.
+
+    Returns
+    -------
+    tuple of (bool, str)
+        Lower is better; the reason in words.
+    """
+    from bayesmeta.data.outcome_words import outcome_words
+
+    if args.lower_is_better:
+        return True, "--lower-is-better"
+    if args.higher_is_better:
+        return False, "--higher-is-better"
+    words = outcome_words(outcome)
+    if words.lower_is_better:
+        return True, f"the prior's outcome '{outcome}' is a {words.rate}"
+    return False, "higher is better (the default)"
 
 
 def design(args: argparse.Namespace) -> dict[str, Any]:
@@ -151,7 +199,8 @@ def design(args: argparse.Namespace) -> dict[str, Any]:
             f"--vague {args.vague[0]:g} {args.vague[1]:g}: the shapes A and B of the vague "
             "Beta prior must be finite numbers from 0.001 to 1e6"
         )
-    prior = read_prior(args.prior)
+    prior, outcome = _read_prior(args.prior)
+    lower, why = direction_of(args, outcome)
     vague = BetaMixture(weight=[1.0], a=[args.vague[0]], b=[args.vague[1]])
     rates = None
     if args.rates:
@@ -171,11 +220,14 @@ def design(args: argparse.Namespace) -> dict[str, Any]:
         "confidence": args.confidence,
         "nogo_rate": args.nogo_rate,
         "nogo_confidence": args.nogo_confidence,
+        "lower_is_better": lower,
     }
     with_map = operating_characteristics(prior, **rule)
     with_vague = operating_characteristics(vague, **rule)
     payload = with_map.to_dict()
     payload["prior"] = {"file": str(args.prior), "mixture": prior.to_records()}
+    payload["outcome"] = outcome
+    payload["direction_from"] = why
     payload["vague"] = {
         "prior": f"Beta({args.vague[0]:g}, {args.vague[1]:g})",
         **with_vague.to_dict(),
@@ -186,6 +238,7 @@ def design(args: argparse.Namespace) -> dict[str, Any]:
             found[name] = smallest_n(
                 mix, p0=args.p0, confidence=args.confidence,
                 target_power=args.target_power, at_rate=args.at_rate, n_max=n_max,
+                lower_is_better=lower,
             )  # fmt: skip
         payload["smallest_n"] = {
             "target_power": args.target_power,
@@ -263,7 +316,9 @@ def write_report(payload: dict[str, Any], curves: dict, folder: Path) -> list[st
         {
             "design.json": json_writer(payload),
             "oc.csv": text_writer("\n".join(rows) + "\n"),
-            "oc.png": png_writer(oc_figure(curves, p0=payload["p0"])),
+            "oc.png": png_writer(
+                oc_figure(curves, p0=payload["p0"], outcome=payload.get("outcome"))
+            ),
             "report.md": text_writer(design_markdown(payload)),
         },
     )
@@ -283,11 +338,12 @@ def format_design(payload: dict[str, Any]) -> str:
         Text.
     """
     lines = [
-        f"n = {payload['n']}, success if P(p > {payload['p0']:g} | data) > {payload['confidence']:g}",
+        f"n = {payload['n']}, {payload['direction']} ({payload.get('direction_from', '')})",
     ]
     for label, oc in (("MAP prior", payload), (payload["vague"]["prior"], payload["vague"])):
-        crit = "never" if oc["critical"] is None else f">= {oc['critical']} responders"
-        lines.append(f"  {label:<14} success {crit}; type I {oc['type1']:.4f}")
+        lines.append(f"  {label:<14} {oc['go_rule']}; type I {oc['type1']:.4f}")
+        if oc.get("nogo_rule"):
+            lines.append(f"  {'':<14} {oc['nogo_rule']}")
     if "smallest_n" in payload:
         s = payload["smallest_n"]
         lines.append(

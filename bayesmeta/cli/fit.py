@@ -12,6 +12,7 @@ from bayesmeta.cli.joint_options import add_outcomes_argument, check_single_outc
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.engines import DEFAULT_ENGINE, ENGINES
 from bayesmeta.model.options import DEFAULT_SAMPLER, SAMPLERS, NutsOptions
+from bayesmeta.plural import plural
 
 _NUTS = NutsOptions()
 
@@ -49,6 +50,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--tau-prior", metavar="S", help="prior of tau, default 'halfnormal(1.5)'")
     parser.add_argument(
+        "--likelihood",
+        metavar="NAME",
+        default=None,
+        help="binomial (logit-normal study effects, default) or betabinomial (brms's "
+        "beta_binomial: study rates ~ Beta(mu phi, (1 - mu) phi); random or --formula)",
+    )
+    parser.add_argument(
+        "--phi-prior",
+        metavar="S",
+        help="with --likelihood betabinomial: prior of phi, default 'gamma(0.01, 0.01)'",
+    )
+    parser.add_argument(
         "--draws", type=int, default=None, metavar="N", help=f"NUTS draws per chain ({_NUTS.draws})"
     )
     parser.add_argument(
@@ -63,7 +76,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="NUTS random seed")
     parser.add_argument(
-        "--sampler", choices=SAMPLERS, default=None, help=f"NUTS sampler ({DEFAULT_SAMPLER})"
+        "--sampler",
+        choices=SAMPLERS,
+        default=None,
+        help=f"NUTS sampler (default {DEFAULT_SAMPLER}; auto: nutpie where installed, else pymc)",
     )
     parser.add_argument(
         "--engine",
@@ -125,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         from bayesmeta.cli.joint_fit import run_joint_fit
 
         check_options(args)
-        return run_joint_fit(args)
+        return run_joint_fit(args, replaceable=KNOWN_FILES)
     from bayesmeta.cli.joint_fit import check_joint_only
 
     check_joint_only(args)
@@ -134,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
     check_options(args)
     data = load_data(args)
     kind = "common" if args.common else None
+    likelihood = chosen_likelihood(args)
     spec = build_model(
         data,
         kind=kind,
@@ -143,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
         mu_prior=args.mu_prior,
         beta_prior=args.beta_prior,
         tau_prior=args.tau_prior,
+        likelihood=likelihood,
     )
     engine = resolve(spec, args.engine)
     sampling = not declares(engine, "exact")
@@ -176,14 +194,50 @@ def run(args: argparse.Namespace) -> int:
             write_outputs(result, Path(args.out))
     else:
         result = fit(spec, **options)
+    payload = result.to_dict()
+    if result.diagnostics.timing() is not None:  # NUTS: not in to_dict (saved files reproducible)
+        payload["timing"] = result.diagnostics.timing()
     if args.json:
-        print_json(result.to_dict())
+        print_json(payload)
     else:
-        print(format_result(result.to_dict()))
+        print(format_result(payload))
     return 0
 
 
 NUTS_ONLY = ("draws", "tune", "chains", "seed", "sampler")
+
+
+def chosen_likelihood(args: argparse.Namespace):
+    """The likelihood ``--likelihood`` names, with the priors of its own parameters.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``fit`` arguments.
+
+    Returns
+    -------
+    Likelihood
+
+    Raises
+    ------
+    InputError
+        An unknown likelihood, or ``--phi-prior`` / ``--tau-prior`` it has no use for.
+    """
+    from bayesmeta.errors import InputError
+    from bayesmeta.model.likelihoods import likelihood_named
+
+    try:
+        likelihood = likelihood_named(args.likelihood or "binomial")
+    except InputError as error:
+        raise InputError(f"--likelihood: {error}") from None
+    try:
+        likelihood = likelihood.with_priors(phi=args.phi_prior)
+    except InputError as error:
+        raise InputError(f"--phi-prior: {error}") from None
+    if args.tau_prior is not None and not getattr(likelihood, "has_tau", True):
+        raise InputError(f"--tau-prior: the {likelihood.name} likelihood has no tau")
+    return likelihood
 
 
 def check_options(args: argparse.Namespace) -> None:
@@ -219,7 +273,7 @@ def tables(payload: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     dict[str, list[dict[str, Any]]]
     """
     summary = []
-    for name in ("pooled_median", "pooled_mean", "new_study", "tau"):
+    for name in ("pooled_median", "pooled_mean", "new_study", "tau", *own_parameters(payload)):
         if payload.get(name) is not None:
             summary.append({"quantity": name, **payload[name]})
     for group in ("rates", "rates_mean", "taus", "coefficients"):
@@ -254,6 +308,27 @@ TABLES = (
 
 KNOWN_FILES = frozenset({"posterior.nc", "result.json", *(f"{name}.csv" for name in TABLES)})
 """Every file ``fit --out`` writes (an earlier release's folder of only these is replaced)."""
+
+
+def own_parameters(payload: dict[str, Any]) -> list[str]:
+    """The top-level intervals of a likelihood's own parameters (beta-binomial: phi, icc).
+
+    Parameters
+    ----------
+    payload : dict
+        A result's JSON payload.
+
+    Returns
+    -------
+    list of str
+        Their keys, in payload order.
+    """
+    common = {"pooled_median", "pooled_mean", "new_study", "tau"}
+    return [
+        key
+        for key, value in payload.items()
+        if key not in common and isinstance(value, dict) and set(value) == {"median", "lo", "hi"}
+    ]
 
 
 def threshold_rows(prob_above: dict[str, Any]) -> list[dict[str, Any]]:
@@ -331,14 +406,27 @@ def format_result(payload: dict[str, Any]) -> str:
         return f"  {label:<34} {iv['median']:.3f}  [{iv['lo']:.3f}, {iv['hi']:.3f}]"
 
     model = payload["model"]
+    likelihood = payload.get("likelihood", "binomial")
+    # subgroup and regression models have no single mu: their pooled value is at the
+    # study-weighted average linear predictor
+    no_single_mu = bool(payload.get("rates") or payload.get("coefficients"))
+    pooled_label = "pooled rate at the average study" if no_single_mu else "pooled rate expit(mu)"
+    mean_label = "mean rate E[expit(mu + u)]"
+    named = ""
+    if likelihood != "binomial":
+        pooled_label, mean_label = "pooled rate (median study)", "mean rate mu"
+        named = f", {likelihood} likelihood"
     lines = [
-        f"{model['kind']} model of '{model['outcome']}', k = {payload['k']} studies "
+        f"{model['kind']} model of '{model['outcome']}'{named}, k = {plural(payload['k'], 'study')} "
         f"({payload['engine']}); median [95% interval]",
-        row("pooled rate expit(mu)", payload["pooled_median"]),
-        row("mean rate E[expit(mu + u)]", payload["pooled_mean"]),
+        row(pooled_label, payload["pooled_median"]),
+        row(mean_label, payload["pooled_mean"]),
         row("new study", payload["new_study"]),
-        row("tau (logit scale)", payload["tau"]),
     ]
+    if payload["tau"] is not None or likelihood == "binomial":
+        lines.append(row("tau (logit scale)", payload["tau"]))
+    for name in own_parameters(payload):
+        lines.append(row(name, payload[name]))
     for level, iv in payload.get("taus", {}).items():
         lines.append(row(f"tau[{level}]", iv))
     for level, iv in payload.get("rates", {}).items():
@@ -353,11 +441,20 @@ def format_result(payload: dict[str, Any]) -> str:
     def num(value: float | None, fmt: str) -> str:
         return "-" if value is None else format(value, fmt)
 
-    lines.append(
-        f"diagnostics {status}: R-hat max {num(d['rhat_max'], '.3f')}, "
-        f"ESS bulk min {num(d['ess_bulk_min'], '.0f')}, tail min {num(d['ess_tail_min'], '.0f')}, "
-        f"divergences {d['divergences']}"
-    )
+    if d.get("sampled", True):
+        lines.append(
+            f"diagnostics {status}: R-hat max {num(d['rhat_max'], '.3f')}, "
+            f"ESS bulk min {num(d['ess_bulk_min'], '.0f')}, "
+            f"tail min {num(d['ess_tail_min'], '.0f')}, divergences {d['divergences']}"
+        )
+    else:
+        lines.append("diagnostics: Exact (no sampling)")
+    if payload.get("timing"):
+        t = payload["timing"]
+        lines.append(
+            f"sampling ({payload['model'].get('sampler')}): {t['sampling_seconds']:.2f} s, "
+            f"{t['ess_bulk_per_second']:.0f} bulk ESS/s (min over parameters)"
+        )
     if payload.get("log_evidence") is not None:
         error = payload.get("log_evidence_error")
         lines.append(

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     subparsers : argparse._SubParsersAction
         The parser's subcommands.
     """
-    from bayesmeta.data.patients import IPD_DATASETS
+    from bayesmeta.data.names import IPD_DATASETS
     from bayesmeta.ipd import ENGINES, METHODS
 
     parser = subparsers.add_parser(

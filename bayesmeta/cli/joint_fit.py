@@ -8,6 +8,7 @@ from typing import Any
 
 from bayesmeta.cli.common import print_json
 from bayesmeta.cli.joint_options import load_joint_data, refuse_with_outcomes
+from bayesmeta.plural import plural
 
 JOINT_ONLY = ("cor_prior", "nested", "joint", "given")
 """``fit`` options that only the joint model (``--outcomes``) reads."""
@@ -74,13 +75,15 @@ def check_joint_only(args: argparse.Namespace) -> None:
             raise InputError(f"{flag}: only with --outcomes (the joint model of several outcomes)")
 
 
-def run_joint_fit(args: argparse.Namespace) -> int:
+def run_joint_fit(args: argparse.Namespace, *, replaceable: frozenset[str] = JOINT_FILES) -> int:
     """Fit the joint model with NUTS and print or write it.
 
     Parameters
     ----------
     args : argparse.Namespace
         Parsed ``fit`` arguments with ``--outcomes``.
+    replaceable : frozenset of str, optional
+        Files of an earlier ``--out`` folder that may be replaced (``fit`` adds its own).
 
     Returns
     -------
@@ -142,7 +145,7 @@ def run_joint_fit(args: argparse.Namespace) -> int:
 
         with locked(args.out):
             result = fitted()
-            write_joint_outputs(result, Path(args.out))
+            write_joint_outputs(result, Path(args.out), replaceable=replaceable)
     else:
         result = fitted()
     payload = result.to_dict()
@@ -153,7 +156,7 @@ def run_joint_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_joint_outputs(result, folder: Path) -> None:
+def write_joint_outputs(result, folder: Path, *, replaceable: frozenset[str] = JOINT_FILES) -> None:
     """posterior.nc, result.json and one CSV per table, the folder replaced whole.
 
     Parameters
@@ -162,6 +165,8 @@ def write_joint_outputs(result, folder: Path) -> None:
         The joint fit.
     folder : Path
         ``--out``.
+    replaceable : frozenset of str, optional
+        File names an earlier folder may hold to be replaced.
 
     Returns
     -------
@@ -174,15 +179,14 @@ def write_joint_outputs(result, folder: Path) -> None:
     from bayesmeta.atomic import write_bytes, write_json, write_with
     from bayesmeta.cli.common import _json_ready, with_versions
     from bayesmeta.folders import replaced_folder
+    from bayesmeta.joint.draws import SUMMARY_ATTR
     from bayesmeta.joint.tables import joint_tables
     from bayesmeta.model.storage import netcdf_bytes
 
     payload = _json_ready(with_versions(result.to_dict()))
-    from bayesmeta.cli.fit import KNOWN_FILES  # a single-outcome fit's folder may be replaced
-
-    with replaced_folder(folder, known=KNOWN_FILES | JOINT_FILES) as temporary:
+    with replaced_folder(folder, known=replaceable | JOINT_FILES) as temporary:
         idata = result.idata.copy()
-        idata.posterior.attrs["bayesmeta_joint_summary"] = json.dumps(payload)
+        idata.posterior.attrs[SUMMARY_ATTR] = json.dumps(payload)
         write_bytes(temporary / "posterior.nc", netcdf_bytes(idata))
         write_json(temporary / "result.json", payload)
         for name, records in joint_tables(payload).items():
@@ -211,7 +215,7 @@ def format_joint(payload: dict[str, Any]) -> str:
     model = payload["model"]
     nested = f", nested {model['nested']}" if model.get("nested") else ""
     lines = [
-        f"joint model of {', '.join(model['outcomes'])}{nested}, k = {payload['k']} studies "
+        f"joint model of {', '.join(model['outcomes'])}{nested}, k = {plural(payload['k'], 'study')} "
         f"({payload['engine']}); median [95% interval]"
     ]
     for name, entry in payload["outcomes"].items():

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bayesmeta.cli.common import print_json
+from bayesmeta.plural import plural
 
 OUTCOMES_HELP = (
     "several outcomes at once (joint model): 'orr,crr,dead' reads <name>_events/<name>_total; "
@@ -143,7 +144,7 @@ def format_joint_freq(payload: dict[str, Any]) -> str:
     """
     pct = round(100 * payload["level"])
     lines = [
-        f"multivariate GLMM (Laplace, as lme4::glmer), k = {payload['k']} studies, "
+        f"multivariate GLMM (Laplace, as lme4::glmer), k = {plural(payload['k'], 'study')}, "
         f"{payload['n_obs']} outcome counts",
         f"  {'outcome':<10} {'mu':>8} {'se':>7} {'rate':>7}  {pct}% CI           {'tau':>6}",
     ]

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from bayesmeta.cli.outputs import add_output_argument
+from bayesmeta.plural import plural
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -111,7 +112,9 @@ def _run_joint(specs: list, out: str) -> None:
                 f"{name} {entry['pooled_median']['median']:.3f}"
                 for name, entry in payload["outcomes"].items()
             )
-            print(f"{spec.name}: joint model, pooled rates {rates}, {payload['k']} studies")
+            print(
+                f"{spec.name}: joint model, pooled rates {rates}, {plural(payload['k'], 'study')}"
+            )
             for j in payload["joint"]:
                 print(
                     f"  P({j['condition']}): pooled {j['pooled']:.3f}, new study {j['new_study']:.3f}"
@@ -151,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         r = f.result
         print(
             f"{f.spec.name}: pooled median rate {r.pooled_median.median:.3f} "
-            f"[{r.pooled_median.lo:.3f}, {r.pooled_median.hi:.3f}], {f.model.data.k} studies"
+            f"[{r.pooled_median.lo:.3f}, {r.pooled_median.hi:.3f}], {plural(f.model.data.k, 'study')}"
             + (
                 ""
                 if r.diagnostics.ok
@@ -165,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
         if c.common is not None:
             best = c.common.rows[0]
             print(
-                f"{c.outcome} (all models, on the {c.common.k} studies they share): "
+                f"{c.outcome} (all models, on the {plural(c.common.k, 'study')} they share): "
                 f"best by LOO {best.name} (stacking weight {best.weight:.2f})"
             )
     if fitted:

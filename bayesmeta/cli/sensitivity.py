@@ -142,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         fit_options["seed"] = args.seed
     options = {"what": what, "min_n": min_n, "engine": args.engine, "fit_options": fit_options}
+    options["show_progress"] = False if args.json else None  # a bar on a terminal only
     if args.by:
         options |= {"kind": "subgroup", "by": args.by}
     if args.out:

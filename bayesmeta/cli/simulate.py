@@ -12,6 +12,7 @@ import sys
 
 from bayesmeta.cli.many_options import add_execution_arguments, interrupted_hint
 from bayesmeta.cli.outputs import add_output_argument
+from bayesmeta.plural import plural
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -73,13 +74,19 @@ def run(args: argparse.Namespace) -> int:
         print_json(result)
         return 0
     print(
-        f"{result['scenarios']} scenarios x {result['replicates']} replicates x "
-        f"{len(result['methods'])} methods: {result['fits']} fits"
+        f"{plural(result['scenarios'], 'scenario')} x {plural(result['replicates'], 'replicate')}"
+        f" x {plural(len(result['methods']), 'method')}: {plural(result['fits'], 'fit')}"
     )
     for m in result["metrics"]:
         if m["target"] == "median":
+            where = ", ".join(
+                f"{key}={m[key]:g}" if isinstance(m.get(key), float) else f"{key}={m[key]}"
+                for key in ("k", "sizes", "rate", "tau")
+                if m.get(key) is not None
+            )
             print(
-                f"  scenario {m['scenario']} {m['method']:>8}: coverage {m['coverage']:.3f} "
+                f"  scenario {m['scenario']} ({where}) {m['method']:>8}: "
+                f"coverage {m['coverage']:.3f} "
                 f"({m['coverage_mcse']:.3f}), bias {m['bias']:+.4f}, failures {m['failure_rate']:.3f}"
             )
     print(f"report: {args.out}/report.html", file=sys.stderr)

@@ -27,3 +27,6 @@ COVARIATES: tuple[str, ...] = (
 )
 
 DATASETS = ("cart_wu2025",)
+
+#: The bundled patient-level (IPD) data sets (see :mod:`bayesmeta.data.patients`).
+IPD_DATASETS = ("ipd_lalu2025_simulated",)

@@ -20,6 +20,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from bayesmeta.data.names import IPD_DATASETS
 from bayesmeta.data.reader import _count as _study_count
 from bayesmeta.data.reader import _is_missing
 from bayesmeta.errors import InputError
@@ -491,7 +492,6 @@ def aggregate_from_frame(
 
 
 #: Bundled patient-level data sets (SIMULATED: see :mod:`bayesmeta.ipd.simulated`).
-IPD_DATASETS = ("ipd_lalu2025_simulated",)
 
 
 def load_ipd_dataset(name: str) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from bayesmeta.freq.agq import (
 )
 from bayesmeta.freq.separation import check_identified, check_standard_errors
 from bayesmeta.freq.tau2 import dersimonian_laird
+from bayesmeta.plural import plural
 
 # Finite-difference steps (relative to max(1, |parameter|)): small for the Newton search,
 # larger for the final Hessian behind the standard errors, where the quadrature's rounding
@@ -190,7 +191,7 @@ def fit_glmm(
     total = np.asarray(total, dtype=float)
     k, p = X.shape
     if k <= p:
-        raise InputError(f"{k} studies are too few for a GLMM with {p} coefficient(s)")
+        raise InputError(f"{plural(k, 'study')} are too few for a GLMM with {p} coefficient(s)")
     check_identified(X, events, total, columns=columns, studies=studies, starts=starts)
     scale = np.max(np.abs(X), axis=0)
     scale[scale == 0] = 1.0

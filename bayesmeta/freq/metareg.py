@@ -12,6 +12,7 @@ from bayesmeta.freq.effects import effect_sizes
 from bayesmeta.freq.results import MetaRegResult
 from bayesmeta.freq.rma import check_method
 from bayesmeta.freq.uni import fit_uni
+from bayesmeta.plural import plural
 
 
 def metareg(
@@ -59,7 +60,9 @@ def metareg(
     X = design.matrix
     k, p = X.shape
     if k <= p:
-        raise InputError(f"{k} studies are too few for the {p} coefficients of '{formula}'")
+        raise InputError(
+            f"{plural(k, 'study')} are too few for the {p} coefficients of '{formula}'"
+        )
     tested = np.array([i for i, c in enumerate(design.columns) if c != "intercept"], dtype=int)
     if method == "GLMM":
         from bayesmeta.freq.glmm import heterogeneity_tests

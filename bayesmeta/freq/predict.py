@@ -21,6 +21,7 @@ from scipy import stats
 from bayesmeta.errors import InputError
 from bayesmeta.freq.effects import back_transform
 from bayesmeta.freq.results import FreqResult
+from bayesmeta.plural import plural
 
 PI_METHODS = ("z", "t", "hts")
 
@@ -45,7 +46,9 @@ def prediction_df(pi: str, k: int) -> float:
         return float("inf")
     df = k - 1 if pi == "t" else k - 2
     if df < 1:
-        raise InputError(f"--pi {pi} needs at least {3 if pi == 'hts' else 2} studies, got {k}")
+        raise InputError(
+            f"--pi {pi} needs at least {plural(3 if pi == 'hts' else 2, 'study')}, got {k}"
+        )
     return float(df)
 
 

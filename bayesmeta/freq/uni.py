@@ -16,6 +16,7 @@ from bayesmeta.freq.tau2 import (
     q_root,
     quadratic_form,
 )
+from bayesmeta.plural import plural
 
 CI_METHODS = ("z", "hk")
 
@@ -141,7 +142,7 @@ def fit_uni(
     if k == 1 and p == 1:
         return _single_study(yi, vi, ci=ci, level=level, tau2=0.0 if tau2 is None else tau2)
     if k <= p:
-        raise InputError(f"{k} studies are too few for a model with {p} coefficient(s)")
+        raise InputError(f"{plural(k, 'study')} are too few for a model with {p} coefficient(s)")
     t2 = estimate_tau2(yi, vi, X, method=method) if tau2 is None else float(tau2)
     w = 1.0 / (vi + t2)
     WX = X * w[:, None]

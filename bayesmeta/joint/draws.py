@@ -9,7 +9,10 @@ import numpy as np
 from bayesmeta.errors import InputError
 from bayesmeta.joint.nuts import JointDraws
 
-__all__ = ["draws_from_arrays", "load_draws"]
+__all__ = ["SUMMARY_ATTR", "draws_from_arrays", "load_draws", "load_posterior"]
+
+SUMMARY_ATTR = "bayesmeta_joint_summary"
+"""Attribute of ``posterior.nc`` holding the fit's JSON payload (``fit --out``, ``run``)."""
 
 
 def draws_from_arrays(
@@ -102,3 +105,48 @@ def load_draws(path: str | Path) -> JointDraws:
         return draws_from_arrays(
             saved["mu"], saved["tau"], saved["corr"], names=tuple(saved["names"].tolist())
         )
+
+
+def load_posterior(path: str | Path) -> tuple[JointDraws, dict]:
+    """Read a joint fit's ``posterior.nc`` (``fit --outcomes --out``, ``run``): draws and payload.
+
+    Parameters
+    ----------
+    path : str or Path
+        The NetCDF file.
+
+    Returns
+    -------
+    tuple of (JointDraws, dict)
+        The draws (study effects included) and the JSON payload written with them.
+
+    Raises
+    ------
+    InputError
+        No such file, or not a joint fit's posterior (one line naming the file).
+    """
+    import json
+
+    import arviz as az
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        idata = az.from_netcdf(path)
+        post = idata.posterior
+        payload = json.loads(post.attrs[SUMMARY_ATTR])
+        mu, tau, corr, u = (post[name].to_numpy() for name in ("mu", "tau", "corr", "u"))
+    except (OSError, ValueError, KeyError, AttributeError) as error:
+        raise InputError(f"{path}: not a joint fit's posterior ({type(error).__name__})") from None
+    slopes = post["slopes"].to_numpy() if "slopes" in post else None
+    draws = JointDraws(
+        mu=mu,
+        slopes=np.zeros((*mu.shape, 0)) if slopes is None else slopes,
+        tau=tau,
+        corr=corr,
+        u=u,
+        diverging=idata.sample_stats["diverging"].to_numpy().astype(bool),
+        idata=idata,
+    )
+    return draws, payload

@@ -22,6 +22,7 @@ from bayesmeta.errors import InputError
 from bayesmeta.joint.data import JointData
 from bayesmeta.joint.laplace import covariance_parts, laplace_loglik, n_covariance
 from bayesmeta.joint.problem import JointProblem, joint_problem
+from bayesmeta.plural import plural
 
 __all__ = ["JointGlmmResult", "joint_glmm"]
 
@@ -161,7 +162,9 @@ def joint_glmm(
         data = data.complete_for(parse_formula(formula).covariates)
     for name, count in data.counts().items():
         if name != "all" and count < 2:
-            raise InputError(f"outcome '{name}': reported by {count} study; the GLMM needs 2")
+            raise InputError(
+                f"outcome '{name}': reported by {plural(count, 'study')}; the GLMM needs 2"
+            )
     problem = joint_problem(data, formula=formula)
     params, loglik, converged = _maximise(problem)
     hessian = _hessian(params, problem)

@@ -7,6 +7,9 @@ outcome; ``R ~ LKJ(eta)``), as brms parameterizes ``(0 + outcome | id)``.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +76,40 @@ def _sd_dist(prior: Prior, m: int):
     )
 
 
+def declare_no_blas() -> None:
+    """Tell PyTensor to link no BLAS unless the user configured one (numba needs none).
+
+    The same rule as the NUTS engine's backend (``bayesmeta/nuts/backend.py``, which this
+    package may not import: the engine boundary): PyTensor decides ``blas__ldflags`` lazily and
+    warns when it finds no system BLAS; the joint model compiles with numba.
+
+    Returns
+    -------
+    None
+    """
+    from pytensor import config
+
+    param = config._config_var_dict.get("blas__ldflags")
+    if param is None or hasattr(param, "val"):
+        return
+    try:
+        config.fetch_val_for_key("blas__ldflags")
+    except KeyError:
+        config.blas__ldflags = ""
+
+
+@contextmanager
+def _numba_mode() -> Iterator[None]:
+    """Compile PyMC's sampler with numba (``BAYESMETA_PYTENSOR_MODE=C``: PyTensor's C backend)."""
+    if os.environ.get("BAYESMETA_PYTENSOR_MODE", "NUMBA").upper() == "C":
+        yield
+        return
+    import pytensor
+
+    with pytensor.config.change_flags(mode="NUMBA"):
+        yield
+
+
 def build_pymc_joint(spec: JointSpec):
     """The PyMC model of a :class:`JointSpec` (built, not sampled).
 
@@ -111,12 +148,13 @@ def build_pymc_joint(spec: JointSpec):
         if p > 1:
             slopes = spec.priors.beta.to_pymc("slopes", dims=("outcome", "slope"))
             linear = linear + pt.dot(problem.study_X[:, 1:], slopes.T)
+        values = data_values(spec)  # pm.Data: a compiled model is refitted on new counts
         direct = mode != MARGINAL
         pm.Binomial(
             "y",
-            n=problem.total[direct],
+            n=pm.Data("y_total", values["y_total"]),
             logit_p=linear[s[direct], o[direct]],
-            observed=problem.events[direct],
+            observed=pm.Data("y_events", values["y_events"]),
         )
         if (~direct).any():
             cells = ~direct
@@ -124,9 +162,94 @@ def build_pymc_joint(spec: JointSpec):
                 linear[s[cells], o[cells]]
             )
             pm.Binomial(
-                "y_marginal", n=problem.total[cells], p=rate, observed=problem.events[cells]
+                "y_marginal",
+                n=pm.Data("ym_total", values["ym_total"]),
+                p=rate,
+                observed=pm.Data("ym_events", values["ym_events"]),
             )
     return model
+
+
+def data_values(spec: JointSpec) -> dict[str, np.ndarray]:
+    """The counts the PyMC model reads as ``pm.Data`` (direct cells ``y_*``, marginal ``ym_*``).
+
+    Parameters
+    ----------
+    spec : JointSpec
+        The joint model.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+    """
+    problem = spec.problem
+    mode = np.zeros(len(problem.study), dtype=int) if problem.mode is None else problem.mode
+    direct = mode != MARGINAL
+    values = {"y_total": problem.total[direct], "y_events": problem.events[direct]}
+    if (~direct).any():
+        values.update(ym_total=problem.total[~direct], ym_events=problem.events[~direct])
+    return {key: np.asarray(v, dtype=np.int64) for key, v in values.items()}
+
+
+def structure_key(spec: JointSpec) -> tuple:
+    """What the compiled model depends on besides the counts (the cache key of nutpie's model).
+
+    Parameters
+    ----------
+    spec : JointSpec
+        The joint model.
+
+    Returns
+    -------
+    tuple
+    """
+    import hashlib
+
+    problem = spec.problem
+    digest = hashlib.sha256()
+    for array in (
+        problem.study,
+        problem.outcome,
+        problem.study_X,
+        np.zeros(0) if problem.mode is None else problem.mode,
+    ):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return (
+        digest.hexdigest(),
+        problem.names,
+        problem.columns,
+        problem.outer,
+        str(spec.priors.mu),
+        str(spec.priors.beta),
+        str(spec.priors.tau),
+        spec.cor_eta,
+        spec.data.studies,
+    )
+
+
+_COMPILED: dict[tuple, object] = {}
+
+
+def _sample_nutpie(spec: JointSpec, *, draws, tune, chains, seed, target_accept):
+    import nutpie
+
+    key = structure_key(spec)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        declare_no_blas()  # nutpie compiles with numba: no PyTensor BLAS is linked
+        compiled = nutpie.compile_pymc_model(build_pymc_joint(spec))
+        _COMPILED.clear()  # one compiled joint model kept: the last one
+        _COMPILED[key] = compiled
+    return nutpie.sample(
+        compiled.with_data(**data_values(spec)),
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        cores=min(chains, os.cpu_count() or 1),  # threads; results do not depend on it
+        progress_bar=False,
+        target_accept=target_accept,
+    )
 
 
 def sample_joint(
@@ -162,30 +285,32 @@ def sample_joint(
 
     import pymc as pm
 
-    from bayesmeta.nuts.backend import compile_mode, declare_no_blas
-
     if sampler not in ("pymc", "nutpie"):
         raise InputError(f"--sampler: the joint model samples with pymc or nutpie, not '{sampler}'")
-    model = build_pymc_joint(spec)
-    logger = logging.getLogger("pymc")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    declare_no_blas()
-    try:
-        with model, compile_mode():
-            idata = pm.sample(
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                cores=1,
-                random_seed=seed,
-                target_accept=target_accept,
-                nuts_sampler=sampler,
-                progressbar=False,
-                compute_convergence_checks=False,
-            )
-    finally:
-        logger.setLevel(level)
+    if sampler == "nutpie":
+        idata = _sample_nutpie(
+            spec, draws=draws, tune=tune, chains=chains, seed=seed, target_accept=target_accept
+        )
+    else:
+        model = build_pymc_joint(spec)
+        logger = logging.getLogger("pymc")
+        level = logger.level
+        logger.setLevel(logging.ERROR)
+        declare_no_blas()
+        try:
+            with model, _numba_mode():
+                idata = pm.sample(
+                    draws=draws,
+                    tune=tune,
+                    chains=chains,
+                    cores=1,
+                    random_seed=seed,
+                    target_accept=target_accept,
+                    progressbar=False,
+                    compute_convergence_checks=False,
+                )
+        finally:
+            logger.setLevel(level)
     post = idata.posterior
     p = spec.problem.p
     shape = post["mu"].shape

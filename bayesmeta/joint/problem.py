@@ -14,6 +14,7 @@ import numpy as np
 from bayesmeta.errors import InputError
 from bayesmeta.formula import INTERCEPT, design_matrix
 from bayesmeta.joint.data import JointData
+from bayesmeta.plural import plural
 
 __all__ = ["JointProblem", "joint_problem"]
 
@@ -117,7 +118,7 @@ def joint_problem(data: JointData, *, formula: str | None = None) -> JointProble
         block = X[rows, j * p : (j + 1) * p]
         if np.linalg.matrix_rank(block) < p:
             raise InputError(
-                f"outcome '{data.names[j]}': its {int(rows.sum())} studies cannot identify the "
+                f"outcome '{data.names[j]}': its {plural(int(rows.sum()), 'study')} cannot identify the "
                 f"{p} coefficients of '{formula}' (rank-deficient design)"
             )
     return JointProblem(

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import expit, logit
 from scipy.stats import norm, qmc
 
-__all__ = ["RateMap", "new_study_effects", "population_mean", "qmc_normal"]
+__all__ = ["RateMap", "new_study_effects", "population_mean", "qmc_normal", "rate_map"]
 
 _GH_NODES = 31
 
@@ -184,3 +184,23 @@ def logit_of(rate: float) -> float:
     float
     """
     return float(logit(rate))
+
+
+def rate_map(spec) -> RateMap:
+    """Which latent columns give each reported outcome's rate.
+
+    Parameters
+    ----------
+    spec : JointSpec
+        The joint model (its ``names``, ``nesting`` and ``data``).
+
+    Returns
+    -------
+    RateMap
+    """
+    nesting = spec.nesting
+    times = tuple(
+        spec.data.index(nesting.outer) if nesting is not None and n == nesting.inner else None
+        for n in spec.names
+    )
+    return RateMap(names=spec.names, latent=tuple(range(len(spec.names))), times=times)

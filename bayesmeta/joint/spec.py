@@ -211,7 +211,7 @@ def build_joint_model(
     )
     from dataclasses import replace
 
-    from bayesmeta.joint.summary import rate_map
+    from bayesmeta.joint.rates import rate_map
 
     spec.likelihood.check(data, spec.structure)
     return replace(

@@ -18,7 +18,7 @@ from bayesmeta.joint.decisions import (
     pooled_indicator,
 )
 from bayesmeta.joint.nuts import JointDraws
-from bayesmeta.joint.rates import RateMap, new_study_effects, population_mean
+from bayesmeta.joint.rates import RateMap, new_study_effects, population_mean, rate_map
 from bayesmeta.joint.spec import JointSpec
 from bayesmeta.model.result import Diagnostics, Interval
 
@@ -102,26 +102,6 @@ class JointResult:
             "diagnostics": self.diagnostics.to_dict(),
             "excluded": [e.to_dict() for e in self.excluded],
         }
-
-
-def rate_map(spec: JointSpec) -> RateMap:
-    """Which latent columns give each reported outcome's rate.
-
-    Parameters
-    ----------
-    spec : JointSpec
-        The joint model.
-
-    Returns
-    -------
-    RateMap
-    """
-    nesting = spec.nesting
-    times = tuple(
-        spec.data.index(nesting.outer) if nesting is not None and n == nesting.inner else None
-        for n in spec.names
-    )
-    return RateMap(names=spec.names, latent=tuple(range(len(spec.names))), times=times)
 
 
 def _interval(values: np.ndarray) -> Interval:

@@ -84,7 +84,16 @@ def executor_slots(executor: Executor) -> int:
     return default_workers()
 
 
-WARM_UP = ("scipy.stats", "scipy.special", "pandas", "bayesmeta.freq", "bayesmeta.quad")
+#: what a worker's batches import (``bayesmeta.freq`` loads its names on first use, so the
+#: modules themselves are named: the lean pooled rate, the GLMM and the exact engine)
+WARM_UP = (
+    "scipy.stats",
+    "scipy.special",
+    "pandas",
+    "bayesmeta.many.pooled",
+    "bayesmeta.freq.glmm",
+    "bayesmeta.quad",
+)
 
 
 def warm_up() -> None:
@@ -98,6 +107,27 @@ def warm_up() -> None:
 
     for name in WARM_UP:
         importlib.import_module(name)
+
+
+def warm_up_plugin() -> Any:
+    """A Dask worker plugin that runs :func:`warm_up` on every worker, those joining later too.
+
+    ``distributed`` is imported here (only ``--scheduler`` needs it); the plugin travels to the
+    workers with cloudpickle.
+
+    Returns
+    -------
+    distributed.WorkerPlugin
+    """
+    from distributed import WorkerPlugin
+
+    class WarmUp(WorkerPlugin):
+        name = "bayesmeta-warm-up"
+
+        def setup(self, worker: Any) -> None:
+            warm_up()
+
+    return WarmUp()
 
 
 def die_with_parent(parent: int) -> None:
@@ -127,6 +157,7 @@ def die_with_parent(parent: int) -> None:
 
 
 PR_SET_PDEATHSIG = 1
+MAX_WORKERS_PER_CORE = 8  # local worker processes: more only exhaust memory
 
 
 def _pool_worker_start(parent: int | None = None) -> None:
@@ -173,6 +204,11 @@ def parse_scheduler(scheduler: str) -> tuple[str, Any]:
         count = scheduler.removeprefix("local:")
         if not count.isdigit() or int(count) < 1:
             raise InputError(f"--scheduler {scheduler}: expected local:N with N >= 1 workers")
+        if int(count) > MAX_WORKERS_PER_CORE * default_workers():
+            raise InputError(
+                f"--scheduler {scheduler}: at most {MAX_WORKERS_PER_CORE} local workers per core "
+                f"({MAX_WORKERS_PER_CORE * default_workers()} here)"
+            )
         return "local", int(count)
     if "://" in scheduler and _address_ok(scheduler):
         return "address", scheduler
@@ -226,6 +262,11 @@ def check_execution(*, workers: int | None = None, scheduler: str | None = None)
             raise InputError(INSTALL_HINT) from None
     elif workers is not None and workers < 1:
         raise InputError(f"--workers {workers}: expected at least 1")
+    elif workers is not None and workers > MAX_WORKERS_PER_CORE * default_workers():
+        raise InputError(
+            f"--workers {workers}: at most {MAX_WORKERS_PER_CORE} per core "
+            f"({MAX_WORKERS_PER_CORE * default_workers()} here; a cluster: --scheduler)"
+        )
 
 
 @contextmanager
@@ -269,7 +310,7 @@ def make_executor(
                 ) as cluster,
                 Client(cluster) as client,
             ):
-                client.run(warm_up)
+                client.register_plugin(warm_up_plugin())
                 yield client.get_executor(pure=False)
             return
         try:
@@ -278,12 +319,10 @@ def make_executor(
             reason = " ".join(str(error).split()) or type(error).__name__
             raise InputError(f"--scheduler {value}: cannot connect ({reason})") from None
         with client:
-            client.run(warm_up)
-            client.register_worker_callbacks(warm_up)  # workers that join later, too
+            client.register_plugin(warm_up_plugin())  # every worker, and those that join later
             yield client.get_executor(pure=False)
         return
-    if workers is not None and workers < 1:
-        raise InputError(f"--workers {workers}: expected at least 1")
+    check_execution(workers=workers)
     count = default_workers() if workers is None else workers
     if count == 1:
         yield SerialExecutor()

@@ -94,6 +94,92 @@ class Likelihood:
                 f"model (choose from {allowed})"
             )
 
+    #: How reports write the model (after "Likelihood: "), the pooled median-study rate and the
+    #: pooled mean rate.
+    formula_text: ClassVar[str] = (
+        "events ~ Binomial(total, expit(eta + u)), u ~ Normal(0, tau) per study"
+    )
+    median_label: ClassVar[str] = "pooled median rate expit(mu)"
+    median_label_average: ClassVar[str] = "pooled median rate at the average study"
+    mean_label: ClassVar[str] = "pooled mean rate E[expit(mu + u)]"
+
+    def report_priors(self, priors: dict[str, str]) -> dict[str, str]:
+        """The priors a report lists, from the spec's ``Priors.to_dict()`` (unchanged here).
+
+        Parameters
+        ----------
+        priors : dict of str to str
+            Parameter -> prior string.
+
+        Returns
+        -------
+        dict of str to str
+        """
+        return priors
+
+    #: Name of the per-study draws of its positive parameter in an InferenceData (the
+    #: between-study SD for the binomial-logit-normal likelihood).
+    scale_name: ClassVar[str] = "tau_study"
+
+    def study_loglik(self, events: Any, total: Any, eta: Any, scale: Any) -> Any:
+        """log p(y_i | eta_i, scale_i) per draw: what LOO, model comparison and saved posteriors
+        use (binomial-logit-normal: the study effect integrated out by adaptive Gauss-Hermite).
+
+        Parameters
+        ----------
+        events, total : numpy.ndarray
+            Shape (k,).
+        eta, scale : numpy.ndarray
+            Shape (..., k): each study's linear predictor and positive parameter per draw.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (..., k), binomial coefficients included.
+        """
+        from bayesmeta.model.likelihood import integrated_loglik
+
+        return integrated_loglik(events, total, eta, scale)
+
+    def with_priors(self, **priors: Any) -> Likelihood:
+        """A copy with its own parameters' priors set (``None`` keeps the default).
+
+        Parameters
+        ----------
+        **priors : str, Prior or None
+            One per own parameter (:meth:`parameters`); this base has none.
+
+        Returns
+        -------
+        Likelihood
+
+        Raises
+        ------
+        InputError
+            A prior for a parameter the likelihood does not have.
+        """
+        given = sorted(name for name, value in priors.items() if value is not None)
+        if given:
+            raise InputError(f"the {self.name} likelihood has no parameter '{given[0]}'")
+        return self
+
+    def implementation(self, engine: str) -> str | None:
+        """The module that implements this likelihood for ``engine``, or None when the engine's
+        own code does (the built-in binomial). An engine that declares the likelihood delegates
+        ``fit``, ``draws``, ``loo``, ``rate_cdfs`` and ``log_evidence_with_error`` to it.
+
+        Parameters
+        ----------
+        engine : str
+            An engine name.
+
+        Returns
+        -------
+        str or None
+            A module path.
+        """
+        return None
+
     def describe(self) -> dict[str, Any]:
         """JSON-ready description.
 
@@ -166,8 +252,28 @@ def likelihood_named(name: str | Likelihood) -> Likelihood:
     if isinstance(name, Likelihood):
         return name
     if name not in LIKELIHOODS:
+        load_builtin_likelihoods()
+    if name not in LIKELIHOODS:
         raise InputError(f"unknown likelihood '{name}' (choose from {', '.join(LIKELIHOODS)})")
     return LIKELIHOODS[name]
 
 
 register_likelihood(BINOMIAL)
+
+#: Modules of the built-in likelihoods defined outside this file; each registers itself when
+#: imported, which happens on the first lookup by name (a plugin list, so that this module, which
+#: they import for the base class, does not import them back).
+BUILTIN_MODULES: tuple[str, ...] = ("bayesmeta.model.betabinomial",)
+
+
+def load_builtin_likelihoods() -> None:
+    """Import the modules of :data:`BUILTIN_MODULES` (each registers its likelihood once).
+
+    Returns
+    -------
+    None
+    """
+    import importlib
+
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)

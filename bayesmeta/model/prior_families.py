@@ -337,6 +337,14 @@ for _family in (
         _sqrt_invgamma,
         _positive_with_logp("invgamma"),
     ),
+    PriorFamily(  # shape, rate: brms's default for the beta-binomial phi is gamma(0.01, 0.01)
+        "gamma",
+        ("alpha", "beta"),
+        "scale",
+        (0, 1),
+        lambda p: stats.gamma(a=p[0], scale=1.0 / p[1]),
+        _pymc("Gamma", "alpha", "beta"),
+    ),
 ):
     register_prior_family(_family)
 del _family

@@ -100,6 +100,9 @@ class Diagnostics:
         Number of divergent transitions.
     engine_note : str, optional
         A note from the engine (e.g. the exact engine's accuracy controls).
+    sampling_seconds : float, optional
+        NUTS: wall-clock seconds of the sampling (compiling excluded); not part of
+        :meth:`to_dict` nor of equality, so saved results stay reproducible.
     """
 
     rhat_max: float | None
@@ -107,6 +110,31 @@ class Diagnostics:
     ess_tail_min: float | None
     divergences: int
     engine_note: str = ""
+    sampling_seconds: float | None = field(default=None, compare=False)
+
+    @property
+    def ess_per_second(self) -> float | None:
+        """Smallest bulk ESS per second of sampling (NUTS only; None otherwise)."""
+        if self.ess_bulk_min is None or not self.sampling_seconds:
+            return None
+        return float(self.ess_bulk_min / self.sampling_seconds)
+
+    def timing(self) -> dict[str, float] | None:
+        """Sampling time and ESS per second (NUTS), or None (exact engine).
+
+        Returns
+        -------
+        dict or None
+            ``sampling_seconds``, ``ess_bulk_per_second``, ``ess_tail_per_second``.
+        """
+        if self.ess_per_second is None or self.ess_tail_min is None:
+            return None
+        seconds = float(self.sampling_seconds)
+        return {
+            "sampling_seconds": seconds,
+            "ess_bulk_per_second": self.ess_per_second,
+            "ess_tail_per_second": float(self.ess_tail_min / seconds),
+        }
 
     def problems(self) -> list[str]:
         """Human-readable list of failed checks (empty when all pass)."""
@@ -125,6 +153,12 @@ class Diagnostics:
     def ok(self) -> bool:
         return not self.problems()
 
+    @property
+    def sampled(self) -> bool:
+        """Whether anything was sampled (False for the exact engine: no R-hat, no ESS)."""
+        values = (self.rhat_max, self.ess_bulk_min, self.ess_tail_min)
+        return any(v is not None and math.isfinite(v) for v in values)
+
     def to_dict(self) -> dict[str, Any]:
         def number(value: float | None) -> float | None:
             return None if value is None or not math.isfinite(value) else float(value)
@@ -135,6 +169,7 @@ class Diagnostics:
             "ess_tail_min": number(self.ess_tail_min),
             "divergences": int(self.divergences),
             "ok": self.ok,
+            "sampled": self.sampled,
         }
 
 
@@ -187,6 +222,9 @@ class BayesResult:
     prob_above : dict
         P(rate > X) per threshold ``"X"``: ``pooled_median``, ``pooled_mean``, ``new_study``,
         ``levels`` (exact from the engine's CDFs, or from draws for NUTS).
+    parameters : dict of str to Interval
+        A likelihood's own parameters and what derives from them (beta-binomial: ``phi`` and
+        the intra-class correlation ``icc``), each a top-level key of the JSON.
     posterior : object or None
         The engine's posterior (the exact engine's grids or nodes; NUTS: the InferenceData),
         reused by draws, LOO, CDFs and evidence so they never rebuild it; not in the JSON.
@@ -211,6 +249,7 @@ class BayesResult:
     log_evidence_error: float | None = DeferredField(None)
     bayes_factors: dict[str, Any] = DeferredField(EMPTY)
     prob_above: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Interval] = field(default_factory=dict)
     posterior: Any = field(default=None, repr=False, compare=False)
 
     def updated(self, **changes: Any) -> BayesResult:
@@ -237,6 +276,7 @@ class BayesResult:
         """The JSON object of ``bayesmeta fit --json``."""
         result: dict[str, Any] = {
             "engine": self.engine,
+            "likelihood": self.model.get("likelihood", "binomial"),
             "model": self.model,
             "k": int(len(self.study_rates)),
             "pooled_median": self.pooled_median.to_dict(),
@@ -271,4 +311,6 @@ class BayesResult:
             result["bayes_factors"] = {n: bf.to_dict() for n, bf in self.bayes_factors.items()}
         if self.prob_above:
             result["prob_above"] = self.prob_above
+        for name, iv in self.parameters.items():
+            result[name] = iv.to_dict()
         return result

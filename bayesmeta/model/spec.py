@@ -119,6 +119,7 @@ class ModelSpec:
             "separate_tau": self.separate_tau,
             "priors": self.priors.to_dict(),
             "k": self.data.k,
+            **self.likelihood.describe(),
         }
 
 

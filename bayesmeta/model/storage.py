@@ -124,6 +124,7 @@ def _summary(result: BayesResult) -> dict[str, Any]:
     summary = result.to_dict()
     summary["interval_kind"] = result.pooled_median.kind
     summary["engine_note"] = result.diagnostics.engine_note
+    summary["parameter_names"] = list(result.parameters)  # a likelihood's own (phi, icc)
     return summary
 
 
@@ -171,4 +172,5 @@ def _from_summary(s: dict[str, Any], idata) -> BayesResult:
             for name, bf in s.get("bayes_factors", {}).items()
         },
         prob_above=s.get("prob_above", {}),
+        parameters={n: _interval(s[n], kind) for n in s.get("parameter_names", [])},
     )

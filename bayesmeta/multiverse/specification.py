@@ -15,6 +15,7 @@ import pandas as pd
 from bayesmeta.data import MetaData
 from bayesmeta.errors import BayesmetaError
 from bayesmeta.many.tasks import task_seed
+from bayesmeta.plural import plural
 
 RESULT_SCHEMA = {
     "k": "int",
@@ -189,7 +190,10 @@ def fit_specification(context: Context, key: str, choices: dict[str, Any]) -> di
         return {**row, "status": reason}
     k = row["k"] = int(keep.sum())
     if k < context.min_studies:
-        return {**row, "status": f"skipped: {k} studies (fewer than {context.min_studies})"}
+        return {
+            **row,
+            "status": f"skipped: {plural(k, 'study')} (fewer than {context.min_studies})",
+        }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

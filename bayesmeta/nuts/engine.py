@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 from typing import Any
 
@@ -9,6 +10,12 @@ from bayesmeta.errors import InputError
 from bayesmeta.model.engine_api import Capabilities, FitOptions
 from bayesmeta.model.result import BayesResult
 from bayesmeta.model.spec import ModelSpec
+
+
+def _implementation(spec: ModelSpec):
+    """The module implementing the spec's likelihood for this engine (None: the code here)."""
+    path = spec.likelihood.implementation("nuts")
+    return None if path is None else importlib.import_module(path)
 
 
 class NutsEngine:
@@ -24,7 +31,7 @@ class NutsEngine:
 
     name = "nuts"
     capabilities = Capabilities(
-        likelihoods=frozenset({"binomial"}),
+        likelihoods=frozenset({"binomial", "betabinomial"}),
         structures=frozenset({"common", "random", "subgroup", "regression"}),
         thresholds=True,
         draws=True,
@@ -59,6 +66,8 @@ class NutsEngine:
         BayesResult
             ``engine="nuts"`` with the InferenceData in ``idata``.
         """
+        if (impl := _implementation(spec)) is not None:
+            return impl.fit(spec, options)
         from bayesmeta.nuts import fit_nuts
 
         if options.benchmark is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bayesmeta.errors import InputError
 from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED
 from bayesmeta.model.result import BayesResult
@@ -35,8 +37,9 @@ def fit_nuts(
         Kept draws and tuning steps per chain, number of chains (NUTS only).
     seed : int
         Random seed; the same seed gives identical numbers.
-    sampler : {"pymc", "nutpie", "numpyro"}
-        NUTS implementation (nutpie and numpyro when installed).
+    sampler : {"auto", "pymc", "nutpie", "numpyro"}
+        NUTS implementation (nutpie and numpyro when installed); "auto": nutpie where
+        installed, else PyMC. ``result.model["sampler"]`` names the one that ran.
     hdi : bool
         Highest-density instead of equal-tailed 95% intervals.
     target_accept : float, optional
@@ -45,7 +48,8 @@ def fit_nuts(
     Returns
     -------
     BayesResult
-        ``engine="nuts"``, with the labelled InferenceData in ``idata``.
+        ``engine="nuts"``, with the labelled InferenceData in ``idata`` and the sampling
+        time and ESS per second in ``diagnostics.timing()``.
 
     Warns
     -----
@@ -55,7 +59,7 @@ def fit_nuts(
     if not isinstance(spec, ModelSpec):
         raise InputError(f"fit expects a ModelSpec from build_model, got {type(spec).__name__}")
     from bayesmeta.nuts.draws import to_inference_data
-    from bayesmeta.nuts.sampling import TARGET_ACCEPT, check_sampler, sample
+    from bayesmeta.nuts.sampling import TARGET_ACCEPT, check_sampler, resolve_sampler, sample
     from bayesmeta.nuts.summarize import summarize
 
     draws = _positive("draws", draws)
@@ -76,7 +80,7 @@ def fit_nuts(
         target_accept=target_accept,
     )
     settings = {
-        "sampler": sampler,
+        "sampler": resolve_sampler(sampler),
         "draws": draws,
         "tune": tune,
         "chains": chains,
@@ -85,4 +89,6 @@ def fit_nuts(
         "interval": "hdi" if hdi else "eti",
     }
     idata = to_inference_data(spec, raw, attrs={"bayesmeta_model": str(spec.describe())})
-    return summarize(spec, idata, hdi=hdi, seed=seed, settings=settings)
+    result = summarize(spec, idata, hdi=hdi, seed=seed, settings=settings)
+    result.diagnostics = dataclasses.replace(result.diagnostics, sampling_seconds=raw.seconds)
+    return result

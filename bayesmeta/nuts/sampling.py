@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import math
 import os
+import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,11 +41,33 @@ class RawDraws:
         Divergence flags, ``(chain, draw)``.
     sampler : str
         NUTS implementation: ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+    seconds : float
+        Wall-clock time of the sampling itself (tuning and draws; building and compiling the
+        model excluded).
     """
 
     values: dict[str, np.ndarray]
     diverging: np.ndarray
     sampler: str
+    seconds: float = math.nan
+
+
+def resolve_sampler(sampler: str) -> str:
+    """The NUTS implementation ``sampler`` names: ``"auto"`` is nutpie where installed, else PyMC.
+
+    Parameters
+    ----------
+    sampler : str
+        ``"auto"``, ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+
+    Returns
+    -------
+    str
+        A concrete sampler.
+    """
+    if sampler == "auto":
+        return "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
+    return sampler
 
 
 def check_sampler(sampler: str) -> None:
@@ -52,7 +76,7 @@ def check_sampler(sampler: str) -> None:
     Parameters
     ----------
     sampler : str
-        NUTS implementation: ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+        NUTS implementation: ``"auto"``, ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
     """
     if sampler not in SAMPLERS:
         raise InputError(f"unknown sampler '{sampler}' (choose from {', '.join(SAMPLERS)})")
@@ -82,7 +106,7 @@ def sample(
     tune: int,
     chains: int,
     seed: int,
-    sampler: str = "pymc",
+    sampler: str = "auto",
     target_accept: float = TARGET_ACCEPT,
 ) -> RawDraws:
     """Sample the posterior of ``spec`` with the chosen NUTS implementation.
@@ -100,15 +124,18 @@ def sample(
     seed : int
         Random seed.
     sampler : str, optional
-        NUTS implementation: ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+        NUTS implementation: ``"auto"`` (see :func:`resolve_sampler`), ``"pymc"``, ``"nutpie"``
+        or ``"numpyro"``.
     target_accept : float, optional
         Target acceptance rate of NUTS.
 
     Returns
     -------
     RawDraws
+        ``sampler`` names the implementation that ran; ``seconds`` its sampling time.
     """
     check_sampler(sampler)
+    sampler = resolve_sampler(sampler)
     lay = layout(spec)
     if sampler == "nutpie":
         return _sample_nutpie(spec, lay, draws, tune, chains, seed, target_accept)
@@ -181,6 +208,7 @@ def _sample_pymc(spec, lay: Layout, draws, tune, chains, seed, target_accept) ->
     pm.set_data(lay.values, model=model)
     seeds = np.random.SeedSequence(seed).generate_state(chains + 1)
     initvals = [_start(lay, jitter(int(s)), int(s)) for s in seeds[1:]]
+    start = time.perf_counter()
     with model, _quiet_pymc(), compile_mode():
         trace = pm.sample(
             draws=draws,
@@ -195,6 +223,7 @@ def _sample_pymc(spec, lay: Layout, draws, tune, chains, seed, target_accept) ->
             return_inferencedata=False,
             discard_tuned_samples=True,
         )
+    seconds = time.perf_counter() - start
     values = {
         name: np.stack(trace.get_values(name, combine=False, squeeze=False))
         for name in _free_names(model)
@@ -202,11 +231,12 @@ def _sample_pymc(spec, lay: Layout, draws, tune, chains, seed, target_accept) ->
     diverging = np.stack(trace.get_sampler_stats("diverging", combine=False, squeeze=False)).astype(
         bool
     )
-    return RawDraws(values, diverging, "pymc")
+    return RawDraws(values, diverging, "pymc", seconds)
 
 
 def _sample_nutpie(spec, lay: Layout, draws, tune, chains, seed, target_accept) -> RawDraws:
     import nutpie
+    import pymc as pm
 
     key = ("nutpie", *lay.key)
     compiled = _cache.get(key)
@@ -214,13 +244,21 @@ def _sample_nutpie(spec, lay: Layout, draws, tune, chains, seed, target_accept) 
         model = build_pymc_model(spec, lay)
         options = {}
         if "x_pinv" in lay.values:
-            options["initial_points"] = {"beta_shift": least_squares_start(lay)}
+            # least squares on the empirical logits, as a graph of the model's data: the
+            # initial point follows the data of every refit (see below)
+            y, n = model["y_data"], model["n_data"]
+            logits = pm.math.log((y + 0.5) / (n - y + 0.5))
+            options["initial_points"] = {"beta_shift": pm.math.dot(model["x_pinv"], logits)}
             options["jitter_rvs"] = {rv for rv in model.free_RVs if rv.name != "beta_shift"}
         declare_no_blas()  # nutpie compiles with numba: no PyTensor BLAS is linked
-        compiled = (nutpie.compile_pymc_model(model, **options), _free_names(model))
+        compiled = (nutpie.compile_pymc_model(model, **options), _free_names(model), model)
     _remember(key, compiled)
-    base, names = compiled
+    base, names, model = compiled
+    # the initial points are computed by PyMC from the model's own data (a prior parameter
+    # moves tau's start): set them too, so a cached model starts where a fresh compile would
+    pm.set_data(lay.values, model=model)
     ready = base.with_data(**lay.values)
+    start = time.perf_counter()
     idata = nutpie.sample(
         ready,
         draws=draws,
@@ -231,15 +269,17 @@ def _sample_nutpie(spec, lay: Layout, draws, tune, chains, seed, target_accept) 
         progress_bar=False,
         target_accept=target_accept,
     )
+    seconds = time.perf_counter() - start
     values = {name: idata.posterior[name].to_numpy() for name in names}
     diverging = idata.sample_stats["diverging"].to_numpy().astype(bool)
-    return RawDraws(values, diverging, "nutpie")
+    return RawDraws(values, diverging, "nutpie", seconds)
 
 
 def _sample_numpyro(spec, lay: Layout, draws, tune, chains, seed, target_accept) -> RawDraws:
     import pymc as pm
 
     model = build_pymc_model(spec, lay)
+    start = time.perf_counter()
     with model:
         idata = pm.sample(
             draws=draws,
@@ -253,4 +293,4 @@ def _sample_numpyro(spec, lay: Layout, draws, tune, chains, seed, target_accept)
         )
     values = {name: idata.posterior[name].to_numpy() for name in _free_names(model)}
     diverging = idata.sample_stats["diverging"].to_numpy().astype(bool)
-    return RawDraws(values, diverging, "numpyro")
+    return RawDraws(values, diverging, "numpyro", time.perf_counter() - start)

@@ -79,13 +79,16 @@ def bayes_factor_plot(table: pd.DataFrame, *, title: str | None = None) -> Figur
     for axis, column in zip(axes, columns, strict=True):
         values = rows[column].to_numpy(dtype=float)
         finite = np.isfinite(values)
-        axis.axvspan(-1.0, 1.0, color=COLORS["band"], zorder=0)
-        axis.axvline(0.0, color=COLORS["reference"], linewidth=0.9)
+        lo, hi = np.nanmin(values), np.nanmax(values)
+        if lo - max(hi - lo, 1.0) < 1.0 and hi + max(hi - lo, 1.0) > -1.0:
+            # |log BF| < 1 shaded and 0 marked, unless far off the data (then they would
+            # squeeze it into a corner; the title gives the range)
+            axis.axvspan(-1.0, 1.0, color=COLORS["band"], zorder=0)
+            axis.axvline(0.0, color=COLORS["reference"], linewidth=0.9)
         base = values[0] if rows.loc[0, "kind"] == "baseline" else np.nan
         if np.isfinite(base):
             axis.axvline(base, color=COLORS["bayes"], linestyle=":", linewidth=0.9)
         axis.scatter(values[finite], y[finite], color=COLORS["bayes"], s=16, zorder=3)
-        lo, hi = np.nanmin(values), np.nanmax(values)
         axis.set_title(f"{FACTORS[column]}\nlog BF {lo:.2f} to {hi:.2f}", loc="left", fontsize=9)
         axis.set_xlabel("log Bayes factor")
     axes[0].set_yticks(y, [_label(r) for _, r in rows.iterrows()])

@@ -17,6 +17,7 @@ from scipy import special, stats
 
 from bayesmeta.data.metadata import MetaData
 from bayesmeta.plots.style import COLORS, footnote, new_figure, styled_plot
+from bayesmeta.plural import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -94,7 +95,7 @@ def contour_funnel_plot(
             label="trim-and-fill estimate",
         )
         lines.append(
-            f"Trim-and-fill ({trimfill.estimator}, {trimfill.method}): {trimfill.k0} studies "
+            f"Trim-and-fill ({trimfill.estimator}, {trimfill.method}): {plural(trimfill.k0, 'study')} "
             f"filled on the {trimfill.side}; adjusted rate {100 * trimfill.estimate:.1f}% "
             f"({100 * trimfill.ci[0]:.1f}% to {100 * trimfill.ci[1]:.1f}%)"
         )

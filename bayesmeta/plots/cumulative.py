@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bayesmeta.data.outcome_words import outcome_words
 from bayesmeta.plots.style import COLORS, new_figure, styled_plot
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -18,7 +19,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @styled_plot
-def cumulative_plot(freq: Any = None, bayes: Any = None, *, title: str | None = None) -> Figure:
+def cumulative_plot(
+    freq: Any = None, bayes: Any = None, *, title: str | None = None, outcome: str | None = None
+) -> Figure:
     """Cumulative estimates as studies accrue.
 
     Parameters
@@ -29,6 +32,8 @@ def cumulative_plot(freq: Any = None, bayes: Any = None, *, title: str | None = 
         Bayesian sequential posteriors (:func:`bayesmeta.analysis.sequential.bayes_cumulative`).
     title : str, optional
         Axes title.
+    outcome : str, optional
+        The outcome (its rate names the axis: "Pooled response rate (orr_events)").
 
     Returns
     -------
@@ -70,13 +75,16 @@ def cumulative_plot(freq: Any = None, bayes: Any = None, *, title: str | None = 
             label="Bayesian, exact engine (95% CrI)",
         )
     axis.set_yticks(y, [f"+ {s}" for s in studies])
-    axis.set_xlabel("Pooled proportion")
-    axis.set_xlim(0, 1)
-    axis.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2)
+    axis.set_xlabel(f"Pooled {outcome_words(outcome).rate}" + (f" ({outcome})" if outcome else ""))
+    values = [v for r in rows_f for v in r.ci] + [v for r in rows_b for v in (r.lo, r.hi)]
+    values = [v for v in values if np.isfinite(v)]
+    if values:  # the axis fits the intervals (a rate axis: never beyond 0 and 1)
+        pad = 0.04 * max(max(values) - min(values), 0.02)
+        axis.set_xlim(max(0.0, min(values) - pad), min(1.0, max(values) + pad))
+    axis.legend(loc="upper left", bbox_to_anchor=(0.0, -0.5 / max(n, 1) - 0.08), ncols=2)
     order = freq.order_by if freq is not None else bayes.order_by
     axis.set_title(
         title if title is not None else f"Cumulative meta-analysis (ordered by {order})",
         loc="left",
-        pad=18,
     )
     return figure

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import bayesmeta.plots.inputs as inputs
 from bayesmeta.data.metadata import MetaData
-from bayesmeta.plots.forest_draw import legend_handles, rows_figure
+from bayesmeta.data.outcome_words import capitalized, outcome_words
+from bayesmeta.plots.forest_draw import legend_handles, rows_figure, wrapped
 from bayesmeta.plots.forest_rows import pooled_rows, study_rows
 from bayesmeta.plots.style import COLORS, footnote, styled_plot
+from bayesmeta.plural import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -67,7 +69,12 @@ def forest_plot(
         with_prediction=any(r.kind == "prediction" for r in rows),
     )
     figure.legend(handles=handles, loc="outside upper center", ncols=2)
-    axis.set_title(title if title is not None else f"{data.outcome}: {data.k} studies", loc="left")
+    # wrapped to the plot panel: the numbers' column headers sit at the top of the right one
+    axis.set_title(
+        wrapped(title if title is not None else f"{data.outcome}: {plural(data.k, 'study')}"),
+        loc="left",
+    )
+    axis.set_xlabel(capitalized(outcome_words(data.outcome).rate))
     footnote(
         figure,
         inputs.exclusion_note(inputs.exclusions(data, bayes, *inputs.freq_mapping(freq).values())),

@@ -123,6 +123,28 @@ def draw_rows(
     return ys
 
 
+#: Characters of a title line over the plot panel (which is about 4 inches wide at 10 pt bold).
+TITLE_WIDTH = 52
+
+
+def wrapped(title: str) -> str:
+    """A forest plot's title wrapped to the plot panel, so it never runs into the numbers' headers.
+
+    Parameters
+    ----------
+    title : str
+        The title.
+
+    Returns
+    -------
+    str
+        Lines of at most :data:`TITLE_WIDTH` characters.
+    """
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, width=TITLE_WIDTH)) or title
+
+
 def _block(kind: str) -> str:
     return "studies" if kind in ("study", "header") else "pooled"
 

@@ -145,8 +145,9 @@ def funnel_plot(
             label="Egger's regression line",
         )
         lines.append(
-            f"Egger's test: intercept {fit.asymmetry:.3f} (SE {fit.se_asymmetry:.3f}), "
-            f"t = {fit.t:.2f}, df = {fit.df}, p = {fit.p:.3g}"
+            f"Egger's test, classical (weighted least squares, t with k - 2 df; the report's "
+            f"is the mixed-effects z test): intercept {fit.asymmetry:.3f} "
+            f"(SE {fit.se_asymmetry:.3f}), t = {fit.t:.2f}, df = {fit.df}, p = {fit.p:.3g}"
         )
     axis.set_ylim(se_max, 0.0)
     axis.set_xlabel("Logit proportion")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bayesmeta.plots.style import COLORS, new_figure, styled_plot
+from bayesmeta.plural import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -71,7 +72,7 @@ def gosh_plot(result: GoshResult, *, title: str | None = None) -> Figure:
     figure.suptitle(
         title
         if title is not None
-        else f"GOSH: {kind} {len(est)} subsets of {len(result.studies)} studies",
+        else f"GOSH: {kind} {len(est)} subsets of {plural(len(result.studies), 'study')}",
         x=0.02,
         ha="left",
         fontweight="bold",

@@ -1,7 +1,9 @@
 """Posterior densities of the pooled rate across models.
 
-Densities are kernel estimates on the logit scale, mapped to the rate scale (no boundary bias
-at 0 or 1). A result without draws of the pooled rate is drawn as its median and 95% interval in a
+An exact fit's density is the engine's own: the derivative of its posterior CDF on the engine's
+fine grid (:func:`bayesmeta.engines.rate_cdfs`, passed as ``exact``), with no Monte Carlo
+error. Densities of sampled fits are kernel estimates on the logit scale, mapped to the rate
+scale (no boundary bias at 0 or 1). A result without draws of the pooled rate is drawn as its median and 95% interval in a
 separate band under the density axis (sharing its rate axis, one labelled row per result),
 never on the density's y scale.
 """
@@ -24,6 +26,31 @@ if TYPE_CHECKING:  # pragma: no cover
 
 QUANTITIES = ("median", "mean", "both")
 _LABELS = {"median": "median rate expit(mu)", "mean": "mean rate E[expit(mu + u)]"}
+
+
+def density_from_cdf(x: np.ndarray, cdf: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The density of an exact posterior CDF on ``grid`` (its derivative, linear in between).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Increasing rates where the CDF is known (repeated points are dropped).
+    cdf : numpy.ndarray
+        P(rate <= x).
+    grid : numpy.ndarray
+        Rates to evaluate the density at.
+
+    Returns
+    -------
+    numpy.ndarray
+        dF/dx at ``grid`` (0 outside the CDF's support).
+    """
+    x = np.asarray(x, float)
+    cdf = np.asarray(cdf, float)
+    keep = np.concatenate([[True], np.diff(x) > 0])
+    x, cdf = x[keep], cdf[keep]
+    slope = np.gradient(cdf, x)
+    return np.clip(np.interp(grid, x, slope, left=0.0, right=0.0), 0.0, None)
 
 
 def rate_density(draws: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -51,18 +78,25 @@ def pooled_posterior_plot(
     *,
     quantity: str = "median",
     title: str | None = None,
+    exact: Mapping[str, Mapping[str, Any]] | None = None,
+    rate_label: str = "rate",
 ) -> Figure:
     """Posterior of the pooled rate under each model, overlaid.
 
     Parameters
     ----------
     results : mapping of str to BayesResult
-        Model label -> result. NUTS results are drawn as densities; results without draws as
-        their 95% interval.
+        Model label -> result. Exact results with a CDF in ``exact`` are drawn from it, results
+        with draws as kernel densities, the others as their 95% interval.
     quantity : {"median", "mean", "both"}
         The median study's rate expit(mu), the population-averaged mean rate, or both (mean
         dashed).
     title : str, optional
+    exact : mapping, optional
+        Model label -> {"median" | "mean": object with ``x`` and ``cdf``} (the exact engine's
+        :class:`~bayesmeta.quad.decisions.RateCdf`): drawn as the exact density.
+    rate_label : str, optional
+        What the rate is (``"response rate"``, ``"death rate"``) for the axis label.
 
     Returns
     -------
@@ -82,8 +116,13 @@ def pooled_posterior_plot(
             interval = result.pooled_median if which == "median" else result.pooled_mean
             head = name if len(shown) == 1 else f"{name}, {which}"
             label = f"{head}: {format_interval(interval.median, interval.lo, interval.hi)}"
-            draws = inputs.pooled_draws(result, quantity=which)
             style = "-" if which == "median" else "--"
+            known = (exact or {}).get(name, {}).get(which)
+            if known is not None:
+                density = density_from_cdf(known.x, known.cdf, grid)
+                curves.append((density, color, style, f"{label} (exact)"))
+                continue
+            draws = inputs.pooled_draws(result, quantity=which)
             if draws is not None and np.ptp(draws) > 0:
                 curves.append((rate_density(draws, grid), color, style, label))
             else:
@@ -94,7 +133,9 @@ def pooled_posterior_plot(
             density_axis.plot(grid, density, color=color, linestyle=style, label=label)
         density_axis.set_ylim(bottom=0.0)
         density_axis.set_ylabel("Posterior density")
-        density_axis.legend(loc="upper right")
+        # under the figure, never on a curve
+        handles, names = density_axis.get_legend_handles_labels()
+        figure.legend(handles, names, loc="outside lower left")
     if band_axis is not None:
         _interval_band(band_axis, intervals)
     lows = [r.pooled_median.lo for r in results.values()] + [
@@ -106,7 +147,7 @@ def pooled_posterior_plot(
     span = max(highs) - min(lows)
     bottom = band_axis if band_axis is not None else density_axis
     bottom.set_xlim(max(0.0, min(lows) - 0.5 * span), min(1.0, max(highs) + 0.5 * span))
-    bottom.set_xlabel("Pooled " + " / ".join(_LABELS[w] for w in shown))
+    bottom.set_xlabel(f"Pooled {rate_label}: " + " / ".join(_LABELS[w] for w in shown))
     top = density_axis if density_axis is not None else band_axis
     top.set_title(title if title is not None else "Posterior of the pooled rate", loc="left")
     return figure

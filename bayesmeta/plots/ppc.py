@@ -130,8 +130,9 @@ def ppc_plot(result: BayesResult, *, seed: int = 0, title: str | None = None) ->
     right.set_ylabel("Replicates")
     right.legend(loc="upper right")
     right.set_title(f"Spread (p = {p_value:.2f})", loc="left")
+    likelihood = result.model.get("likelihood", "binomial")
     figure.suptitle(
-        title if title is not None else "Posterior predictive check",
+        title if title is not None else f"Posterior predictive check ({likelihood} likelihood)",
         x=0.01,
         ha="left",
         fontweight="bold",

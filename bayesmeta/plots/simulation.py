@@ -68,12 +68,18 @@ def simulation_plot(
             )
             value, se = rows[metric].to_numpy(float), rows[f"{metric}_mcse"].to_numpy(float)
             color = CYCLE[j % len(CYCLE)]
-            ax.errorbar(value, y, xerr=1.96 * se, fmt="o", ms=3, color=color, label=method)
+            lo, hi = value - 1.96 * se, value + 1.96 * se
+            if metric in ("coverage", "failure_rate"):  # proportions: the bars stop at 0 and 1
+                lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+            ax.errorbar(
+                value, y, xerr=[value - lo, hi - value], fmt="o", ms=3, color=color, label=method
+            )
         if nominal is not None:
             ax.axvline(nominal, color=COLORS["reference"], lw=0.8, ls="--")
         ax.set_title(TARGETS[target])
         ax.set_xlabel(name)
     axes[0, 0].set_yticks(range(len(scenarios)), [labels[s] for s in scenarios])
     axes[0, 0].invert_yaxis()
-    axes[0, -1].legend(loc="best")
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    axes[0, -1].legend(handles, names, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside
     return figure

@@ -86,8 +86,18 @@ def spec_curve_plot(
             threshold, color=COLORS["freq"], lw=0.8, ls="--", label=f"threshold {threshold:g}"
         )
     top.set_ylabel("pooled rate")
-    top.legend(loc="upper left", ncol=2)
-    top.set_title(title or f"Specification curve ({n} specifications)")
+    if n:  # the rate axis fits the intervals, not 0 to 1
+        values = np.concatenate([ok["ci_lo"], ok["ci_hi"], ok["estimate"]]).astype(float)
+        if threshold is not None:
+            values = np.append(values, threshold)
+        values = values[np.isfinite(values)]
+        pad = 0.05 * max(np.ptp(values), 0.02)
+        top.set_ylim(max(0.0, values.min() - pad), min(1.0, values.max() + pad))
+    top.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4)  # above the curve
+    figure.suptitle(
+        title or f"Specification curve ({n} specifications)", x=0.01, ha="left",
+        fontweight="bold",
+    )  # fmt: skip
     labels = []
     for position, (column, option, chosen) in enumerate(rows):
         panel.plot(x[chosen], np.full(chosen.sum(), position), "|", ms=4, color="#3b3b3b")

@@ -92,9 +92,63 @@ def styled_plot(function: F) -> F:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with styled():
-            return function(*args, **kwargs)
+            result = function(*args, **kwargs)
+            if hasattr(result, "axes") and hasattr(result, "draw_without_rendering"):
+                fit_titles(result)
+            return result
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Titles shorter than this are never measured (they fit any bayesmeta figure).
+SHORT_TITLE = 45
+
+
+def fit_titles(figure: Figure) -> None:
+    """Wrap every title wider than the room it has (its axes, or the figure for a suptitle).
+
+    A title is measured after a layout pass; a title that would be cut off by the figure's edge
+    or run past its axes into a neighbour is re-wrapped at the whole words that fit. Short
+    titles are not measured, so most figures cost nothing.
+
+    Parameters
+    ----------
+    figure : Figure
+        A figure whose titles are set.
+    """
+    titles = []
+    for axes in figure.axes:
+        for key in ("title", "_left_title", "_right_title"):
+            text = getattr(axes, key)
+            if len(text.get_text()) > SHORT_TITLE:
+                titles.append((text, axes))
+    suptitle = getattr(figure, "_suptitle", None)
+    if suptitle is not None and len(suptitle.get_text()) > SHORT_TITLE:
+        titles.append((suptitle, None))
+    if not titles:
+        return
+    for _attempt in range(2):
+        figure.draw_without_rendering()
+        renderer = figure._get_renderer()
+        changed = False
+        for text, axes in titles:
+            box = text.get_window_extent(renderer)
+            left = figure.bbox.x0 if axes is None else max(figure.bbox.x0, axes.bbox.x0 - 4)
+            right = figure.bbox.x1 if axes is None else min(figure.bbox.x1, axes.bbox.x1 + 4)
+            if axes is not None and text.get_horizontalalignment() == "left":
+                left = box.x0
+            room = right - max(left, box.x0) - 2
+            if box.x1 <= right and box.x0 >= figure.bbox.x0:
+                continue
+            lines = text.get_text().split("\n")
+            longest = max(len(line) for line in lines)
+            width = max(12, int(longest * room / max(box.width, 1.0)) - 1)
+            text.set_text(
+                "\n".join("\n".join(textwrap.wrap(line, width=width)) or line for line in lines)
+            )
+            changed = True
+        if not changed:
+            return
 
 
 def new_figure(

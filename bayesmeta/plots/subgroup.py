@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import bayesmeta.plots.inputs as inputs
 from bayesmeta.data.metadata import MetaData
+from bayesmeta.data.outcome_words import capitalized, outcome_words
 from bayesmeta.errors import InputError
-from bayesmeta.plots.forest_draw import legend_handles, rows_figure
+from bayesmeta.plots.forest_draw import legend_handles, rows_figure, wrapped
 from bayesmeta.plots.forest_rows import Row, study_rows
 from bayesmeta.plots.style import COLORS, color_for, footnote, styled_plot
+from bayesmeta.plural import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -82,7 +84,7 @@ def subgroup_forest_plot(
     rows: list[Row] = []
     for level in levels:
         part = complete.where(labels == level)
-        rows.append(Row(f"{by} = {level} ({part.k} studies)", "header"))
+        rows.append(Row(f"{by} = {level} ({plural(part.k, 'study')})", "header"))
         rows += study_rows(part, order=order)
         for position, (name, fit) in enumerate(fits.items()):
             group = getattr(fit, "groups", {}).get(level)
@@ -118,7 +120,10 @@ def subgroup_forest_plot(
         with_prediction=False,
     )
     figure.legend(handles=handles, loc="outside upper center", ncols=len(handles))
-    axis.set_title(title if title is not None else f"{complete.outcome} by {by}", loc="left")
+    axis.set_title(
+        wrapped(title if title is not None else f"{complete.outcome} by {by}"), loc="left"
+    )
+    axis.set_xlabel(capitalized(outcome_words(complete.outcome).rate))
     lines = [line for name, fit in fits.items() if (line := _test_line(name, fit))]
     lines += inputs.exclusion_note(inputs.exclusions(complete, bayes, *fits.values()))
     footnote(figure, lines)

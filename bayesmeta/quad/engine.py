@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from bayesmeta.model.engine_api import Capabilities, FitOptions
 from bayesmeta.model.result import BayesResult
 from bayesmeta.model.spec import ModelSpec
+
+
+def _implementation(spec: ModelSpec) -> Any:
+    """The module implementing the spec's likelihood for this engine (None: the code here)."""
+    path = spec.likelihood.implementation("quadrature")
+    return None if path is None else importlib.import_module(path)
 
 
 class QuadratureEngine:
@@ -23,7 +30,7 @@ class QuadratureEngine:
 
     name = "quadrature"
     capabilities = Capabilities(
-        likelihoods=frozenset({"binomial"}),
+        likelihoods=frozenset({"binomial", "betabinomial"}),
         structures=frozenset({"common", "random", "subgroup", "regression"}),
         exact=True,
         log_evidence=True,
@@ -63,6 +70,8 @@ class QuadratureEngine:
         BayesResult
             ``engine="quadrature"``.
         """
+        if (impl := _implementation(spec)) is not None:
+            return impl.fit(spec, options)
         from bayesmeta.quad import fit_quadrature
         from bayesmeta.quad.decisions import decide
 
@@ -90,6 +99,8 @@ class QuadratureEngine:
         tuple
             ``(eta, tau_study, params)``.
         """
+        if (impl := _implementation(spec)) is not None:
+            return impl.draws(spec, chains=chains, draws=draws, seed=seed, result=result)
         from bayesmeta.quad import posterior_draws
 
         return posterior_draws(spec, chains=chains, draws=draws, seed=seed)
@@ -108,6 +119,8 @@ class QuadratureEngine:
         -------
         numpy.ndarray
         """
+        if (impl := _implementation(spec)) is not None:
+            return impl.loo(spec, result=result)
         from bayesmeta.quad import loo_log_predictive
 
         return loo_log_predictive(spec)
@@ -126,6 +139,8 @@ class QuadratureEngine:
         -------
         dict
         """
+        if (impl := _implementation(spec)) is not None:
+            return impl.rate_cdfs(spec, result=result)
         from bayesmeta.quad.decisions import rate_cdfs
 
         return rate_cdfs(spec)
@@ -144,6 +159,8 @@ class QuadratureEngine:
         -------
         float
         """
+        if (impl := _implementation(spec)) is not None:
+            return impl.log_evidence(spec, result=result)
         from bayesmeta.quad import log_evidence
 
         return log_evidence(spec)
@@ -164,6 +181,8 @@ class QuadratureEngine:
         -------
         tuple of float
         """
+        if (impl := _implementation(spec)) is not None:
+            return impl.log_evidence_with_error(spec, result=result)
         from bayesmeta.quad.decisions import evidence_with_error
 
         return evidence_with_error(spec)
@@ -212,6 +231,15 @@ class QuadratureEngine:
         tuple
             See :func:`bayesmeta.quad.influence.loo_pooled_rates`.
         """
+        if (impl := _implementation(spec)) is not None:
+            if not hasattr(impl, "loo_pooled"):
+                from bayesmeta.errors import InputError
+
+                raise InputError(
+                    f"exact leave-one-out pooled rates: not available for the "
+                    f"{spec.likelihood.name} likelihood"
+                )
+            return impl.loo_pooled(spec)
         from bayesmeta.quad.influence import loo_pooled_rates
 
         return loo_pooled_rates(spec)

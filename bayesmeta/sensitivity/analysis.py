@@ -118,6 +118,7 @@ def sensitivity(
     engine: str | Fitter = DEFAULT_ENGINE,
     fit_options: Mapping[str, Any] | None = None,
     rma: Callable[..., Any] | None = None,
+    show_progress: bool | None = False,
 ) -> SensitivityResult:
     """Refit one model under many settings and tabulate the pooled rates.
 
@@ -147,6 +148,8 @@ def sensitivity(
         NUTS options (draws, tune, chains, seed).
     rma : callable, optional
         Replaces :func:`bayesmeta.freq.rma` (same signature).
+    show_progress : bool or None, default False
+        A progress bar of the fits on stderr (None: when stderr is a terminal).
 
     Returns
     -------
@@ -182,6 +185,9 @@ def sensitivity(
     if "small" in what:
         settings += small_settings(base_spec.data, min_n=min_n)
 
+    from bayesmeta.many.progress import Progress
+
+    progress = Progress(len(settings), enabled=show_progress, label="fits")
     rows = []
     for setting in settings:
         if setting.data.k < 2:
@@ -193,10 +199,13 @@ def sensitivity(
                     note="not fitted: fewer than 2 studies",
                 )
             )
+            progress.advance(1)
             continue
         spec = base_spec if setting is baseline else spec_for(setting)
         result = _fit_named(fitter, spec, setting)
         rows.append(bayes_row(setting, result, engine=engine_used, priors=spec.priors.to_dict()))
+        progress.advance(1)
+    progress.close()
     if "freq" in what:
         rows += freq_rows(base_spec.data, methods=freq_methods, corrections=corrections, rma=rma)
     table = pd.DataFrame(rows, columns=list(COLUMNS))

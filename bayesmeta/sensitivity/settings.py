@@ -9,6 +9,7 @@ import numpy as np
 
 from bayesmeta.data.metadata import MetaData
 from bayesmeta.model.priors import Prior
+from bayesmeta.plural import plural
 from bayesmeta.sensitivity.grid import mu_prior_grid, tau_prior_grid
 
 #: Setting kinds, in the order rows are listed.
@@ -166,6 +167,6 @@ def small_settings(data: MetaData, *, min_n: int | Sequence[int]) -> list[Settin
         for study in small:
             n = int(data.total[data.studies.index(study)])
             subset = subset.without(study, reason=f"small study (n = {n} < {threshold})")
-        label = f"n >= {threshold} ({len(small)} of {data.k} studies out)"
+        label = f"n >= {threshold} ({len(small)} of {plural(data.k, 'study')} out)"
         settings.append(Setting("small_studies", label, subset, scale=float(threshold)))
     return settings

@@ -34,6 +34,8 @@ def map_figure(map_prior, *, title: str | None = None):
     -------
     matplotlib.figure.Figure
     """
+    from bayesmeta.data.outcome_words import outcome_words
+
     target, fitted = map_prior.source.mixture, map_prior.fitted
     figure, axes = new_figure(figsize=(6.5, 4.0))
     ax = axes[0, 0]
@@ -58,7 +60,7 @@ def map_figure(map_prior, *, title: str | None = None):
     ess = map_prior.ess
     elir = "-" if ess["elir"] is None else f"{ess['elir']:.1f}"
     which = "ESS" if map_prior.robust_weight is None else "ESS (robust)"
-    ax.set_xlabel("response rate of a new study")
+    ax.set_xlabel(f"{outcome_words(map_prior.source.model.get('outcome')).rate} of a new study")
     ax.set_ylabel("density")
     ax.set_title(title or f"MAP prior: {map_prior.source.label} (k = {map_prior.source.k})")
     ax.text(
@@ -68,13 +70,13 @@ def map_figure(map_prior, *, title: str | None = None):
         transform=ax.transAxes, va="top", fontsize=7.5, color="#555555",
     )  # fmt: skip
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.85))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes, off the curves
     return figure
 
 
 @styled_plot
-def oc_figure(curves: dict, *, p0: float, title: str | None = None):
-    """P(success) against the true rate for each prior, with p0 and the type-I error marked.
+def oc_figure(curves: dict, *, p0: float, title: str | None = None, outcome: str | None = None):
+    """P(GO) (and P(NO-GO)) against the true rate for each prior, with both rules in the legend.
 
     Parameters
     ----------
@@ -83,34 +85,39 @@ def oc_figure(curves: dict, *, p0: float, title: str | None = None):
     p0 : float
         The null rate.
     title : str, optional
+    outcome : str, optional
+        The outcome (its rate names the axis: "true death rate").
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    figure, axes = new_figure(figsize=(6.5, 4.0))
+    from bayesmeta.data.outcome_words import outcome_words
+
+    figure, axes = new_figure(figsize=(6.5, 4.6))
     ax = axes[0, 0]
     for i, (label, oc) in enumerate(curves.items()):
         rates = np.array([float(r) for r in oc.power])
         power = np.array(list(oc.power.values()))
         order = np.argsort(rates)
-        crit = "never" if oc.critical is None else f">= {oc.critical}/{oc.n}"
         ax.plot(
             rates[order], power[order], color=CYCLE[i % len(CYCLE)], lw=1.8,
-            label=f"power: {label} (success {crit}, type I {oc.type1:.3f})",
+            label=f"{label}: {oc.go_rule} (type I {oc.type1:.3f})",
         )  # fmt: skip
         if oc.nogo is not None:
-            nogo = np.array(list(oc.nogo["prob"].values()))
+            nogo = np.array([oc.nogo["prob"][r] for r in oc.power])
             ax.plot(
                 rates[order], nogo[order], color=CYCLE[i % len(CYCLE)], lw=1.2, ls="--",
-                label=f"NO-GO: {label}",
+                label=f"{label}: {oc.nogo_rule}",
             )  # fmt: skip
     ax.axvline(p0, color=COLORS["reference"], lw=1.0, ls=":", label=f"p0 = {p0:g}")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("true response rate")
     first = next(iter(curves.values()))
-    ax.set_ylabel("probability of success" if first.nogo is None else "probability of GO / NO-GO")
-    ax.set_title(title or f"Operating characteristics, n = {first.n}")
-    ax.legend(loc="center left")
+    words = outcome_words(outcome)
+    better = "lower is better" if first.lower_is_better else "higher is better"
+    ax.set_xlabel(f"true {words.rate} ({better})")
+    ax.set_ylabel("P(GO)" if first.nogo is None else "P(GO) solid, P(NO-GO) dashed")
+    ax.set_title(title or f"Operating characteristics, n = {first.n}", loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), fontsize=7.5)  # under the axis
     return figure

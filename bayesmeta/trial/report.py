@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from bayesmeta.plural import plural
+
 Writer = Callable[[Path], object]
 
 
@@ -111,7 +113,7 @@ def map_markdown(payload: dict) -> str:
     lines = [
         f"# MAP prior: {payload['prior_for']}",
         "",
-        f"Exact predictive rate of a new study (k = {payload['k']} studies): median "
+        f"Exact predictive rate of a new study (k = {plural(payload['k'], 'study')}): median "
         f"{pred['median']:.3f}, 95% interval [{pred['lo']:.3f}, {pred['hi']:.3f}], mean {pred['mean']:.3f}.",
         "",
         "| weight | a | b |",
@@ -166,17 +168,22 @@ def design_markdown(payload: dict) -> str:
     str
         Markdown.
     """
+    nogo = "nogo_rule" in payload
     lines = [
-        f"# One-sample design: n = {payload['n']}, success if P(p > {payload['p0']:g} | data) > "
-        f"{payload['confidence']:g}",
+        f"# One-sample design: n = {payload['n']}, {payload.get('direction', 'higher is better')}",
         "",
-        "| prior | critical | type I |",
-        "|---|---|---|",
-        f"| MAP | {payload['critical']} | {payload['type1']:.4f} |",
+        f"Direction: {payload.get('direction_from') or payload.get('direction', '')}.",
+        "",
+        "| prior | GO rule | type I |" + (" NO-GO rule |" if nogo else ""),
+        "|---|---|---|" + ("---|" if nogo else ""),
     ]
+    rows = [("MAP", payload)]
     if "vague" in payload:
-        v = payload["vague"]
-        lines.append(f"| {v['prior']} | {v['critical']} | {v['type1']:.4f} |")
+        rows.append((payload["vague"]["prior"], payload["vague"]))
+    for label, oc in rows:
+        go = oc.get("go_rule", f"critical {oc['critical']}").replace("|", "\\|")
+        no = str(oc.get("nogo_rule")).replace("|", "\\|")
+        lines.append(f"| {label} | {go} | {oc['type1']:.4f} |" + (f" {no} |" if nogo else ""))
     if payload.get("smallest_n") is not None:
         s = payload["smallest_n"]
         lines += [

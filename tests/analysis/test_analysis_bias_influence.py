@@ -85,7 +85,12 @@ def test_report_sections_show_every_piece():
     images = [b.path for b in blocks if isinstance(b, Image)]
     assert images == [FUNNEL_FILE, BAUJAT_FILE]
     text = to_markdown(blocks)
-    for needle in ("Egger's regression", "Peters' test", "Begg's rank correlation", "4 (right)"):
+    for needle in (
+        "Egger's regression, mixed-effects (metafor's regtest)",
+        "Peters' test",
+        "Begg's rank correlation",
+        "4 (right)",
+    ):
         assert needle in text
     assert f"{100 * bi.trimfill.estimate:.1f}%" in text
     for study in data.studies:

@@ -110,7 +110,7 @@ def test_too_few_common_studies_is_an_input_error(specs, tmp_path):
     other = pd.DataFrame({"study": ["a", "y", "z"], "events": [3, 4, 5], "total": [10, 10, 10]})
     other.to_csv(tmp_path / "specs" / "other.csv", index=False)
     lonely = write_spec(tmp_path / "specs", "lonely", 'kind = "random"', csv="other.csv")
-    with pytest.raises(InputError, match=r"share 1 studies \(a\)"):
+    with pytest.raises(InputError, match=r"share 1 study \(a\)"):
         compare_specs([load_spec(specs["pooled"]), load_spec(lonely)], common_studies=True)
 
 
@@ -132,8 +132,11 @@ def test_cli_json_and_table_say_how_many_studies(specs, capsys):
     assert {e["study"] for e in rows["pooled"]["excluded"]} == {"c", "f"}
     assert all(e["reason"].startswith(REASON) for e in rows["pooled"]["excluded"])
     assert main(argv) == 0
-    first = capsys.readouterr().out.splitlines()[0]
-    assert first.startswith("Compared on 5 studies") and "2 left out" in first and "c, f" in first
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first.startswith("Compared on 5 studies") and "2 left out" in first
+    # each left-out study once, with the model that lacks it (not once per model)
+    assert out.count("c, f") == 1 and "  c, f: by_group (" in out
 
 
 def test_saved_fits_are_reused_only_for_the_same_studies(specs, tmp_path, monkeypatch, capsys):

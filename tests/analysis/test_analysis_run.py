@@ -71,7 +71,10 @@ def test_report_states_model_priors_exclusions_diagnostics_and_baselines(record,
     for exclusion in fitted.model.data.excluded:  # the 5 studies without a CRR
         assert exclusion.study in text
     assert "outcome not reported" in text
-    assert "Diagnostics" in text and "all checks passed" in text
+    # an exact fit states its diagnostics as "Exact (no sampling)" (issue 23), never a sampler warning
+    assert fitted.result.diagnostics.sampled is False and fitted.result.diagnostics.ok
+    diagnostics = text.split("Diagnostics", 1)[1].split("\n#", 1)[0]
+    assert "Exact (no sampling)" in diagnostics and "WARNING" not in diagnostics
     for row in (
         "pooled median rate",
         "pooled mean rate",

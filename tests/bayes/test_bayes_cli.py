@@ -63,7 +63,7 @@ def test_fit_out_writes_netcdf_and_tables(mock_sampling, tmp_path, capsys):
         == 0
     )
     text = capsys.readouterr().out
-    assert "pooled rate expit(mu)" in text and "tau[solid]" in text
+    assert "pooled rate at the average study" in text and "tau[solid]" in text
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
         [

@@ -75,8 +75,37 @@ def test_single_chain_fit_has_one_chain_and_full_summary():
     with warnings.catch_warnings():
         # 100 draws of one chain cannot reach ESS 400; that warning is the expected outcome here
         warnings.simplefilter("ignore", ConvergenceWarning)
-        result = fit(spec, engine="nuts", chains=1, draws=100, tune=100, seed=3)
+        options = {"chains": 1, "draws": 100, "tune": 100, "seed": 3}
+        result = fit(spec, engine="nuts", **options)
+        again = fit(spec, engine="nuts", **options)
+    assert result.model["sampler"] == "pymc"
+    assert result.to_dict() == again.to_dict()  # same seed, same numbers
     assert result.idata.posterior.sizes["chain"] == 1
     assert result.idata.posterior.sizes["draw"] == 100
     assert 0.7 < result.pooled_median.median < 0.95
     assert result.diagnostics.divergences >= 0
+
+
+def test_auto_sampler_is_the_fastest_installed_and_reports_ess_per_second(monkeypatch):
+    import json
+
+    spec = build_model(cart_outcome("death"))
+    one = _quiet_fit(spec, seed=3, sampler="auto", **SMALL)
+    assert one.model["sampler"] == "nutpie"  # installed (the dev extra): the fastest
+    timing = one.diagnostics.timing()
+    assert timing["sampling_seconds"] > 0
+    assert timing["ess_bulk_per_second"] == pytest.approx(
+        one.diagnostics.ess_bulk_min / timing["sampling_seconds"]
+    )
+    # timing is reported but kept out of the saved summary: same seed, same numbers
+    assert "seconds" not in json.dumps(one.to_dict())
+    assert _quiet_fit(spec, seed=3, sampler="auto", **SMALL).to_dict() == one.to_dict()
+    # a cached nutpie model refitted with another prior starts where a fresh compile does
+    changed = build_model(cart_outcome("death"), tau_prior="halfnormal(0.5)")
+    cached = _quiet_fit(changed, seed=3, sampler="nutpie", **SMALL)
+    sampling.clear_cache()
+    assert _quiet_fit(changed, seed=3, sampler="nutpie", **SMALL).to_dict() == cached.to_dict()
+    # without nutpie, "auto" is PyMC
+    monkeypatch.setattr(sampling.importlib.util, "find_spec", lambda name: None)
+    assert sampling.resolve_sampler("auto") == "pymc"
+    assert sampling.resolve_sampler("nutpie") == "nutpie"

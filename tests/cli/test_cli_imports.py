@@ -21,6 +21,8 @@ LIGHT = {
     "bayesmeta.model.options",
     "bayesmeta.data",
     "bayesmeta.data.names",
+    "bayesmeta.ipd",  # its package module: the choices only
+    "bayesmeta.plural",  # "1 study", "2 studies": the standard library only
 }
 
 

@@ -53,6 +53,12 @@ def test_json_and_out_folder(tmp_path, capsys):
         ]
     )
     assert json.loads((out / "result.json").read_text())["joint"] == payload["joint"]
+    # the posterior round-trips: draws (study effects included) and the payload written with them
+    from bayesmeta.joint.draws import load_posterior
+
+    draws, saved = load_posterior(out / "posterior.nc")
+    assert draws.mu.shape == (2, 30, 3) and draws.u.shape == (2, 30, 32, 3)
+    assert saved["joint"] == payload["joint"] and saved["outcomes"] == payload["outcomes"]
 
 
 def test_bad_options_are_one_line_errors(capsys):

@@ -25,9 +25,9 @@ from bayesmeta.joint.decisions import (
 )
 from bayesmeta.joint.nesting import AMONG_OUTER, DIRECT, MARGINAL
 from bayesmeta.joint.prior import lkj_correlations, prior_draws
-from bayesmeta.joint.rates import RateMap, population_mean
+from bayesmeta.joint.rates import RateMap, population_mean, rate_map
 from bayesmeta.joint.spec import build_joint_model, parse_cor_prior
-from bayesmeta.joint.summary import rate_map, summarize_joint
+from bayesmeta.joint.summary import summarize_joint
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +197,46 @@ def test_the_joint_engine_is_registered_and_picked_by_auto(cart):
     assert engines.get_engine("joint_nuts").capabilities.exact is False
     assert cart.observations.shape == "joint" and cart.observations.k == 32
     assert build_joint_model(cart, formula="age_median").kind == "regression"
+
+
+def test_pymc_likelihood_terms_match_a_direct_computation():
+    """Moving only the study effects z changes the PyMC log density by exactly the normal prior
+    of z and the binomial terms (direct, among the outer events, and the marginal Bin(n, p q))."""
+    from scipy.stats import binom, norm
+
+    from bayesmeta.joint.nuts import build_pymc_joint
+
+    frame = pd.DataFrame(
+        {
+            "study": ["a", "b", "c"],
+            "r_events": [6, 3, None],
+            "r_total": [10, 8, None],
+            "c_events": [4, 1, 2],
+            "c_total": [10, 8, 9],
+            "d_events": [1, None, 2],
+            "d_total": [10, None, 9],
+        }
+    )
+    spec = build_joint_model(joint_from_frame(frame, outcomes="r,c,d"), nested="c<r")
+    model = build_pymc_joint(spec)
+    logp = model.compile_logp()
+    point = model.initial_point()
+    rng = np.random.default_rng(4)
+
+    def direct(z):
+        chol = np.diag(np.exp(point["chol_cholesky-cov-packed__"][[0, 2, 5]]))
+        chol[np.tril_indices(3, -1)] = point["chol_cholesky-cov-packed__"][[1, 3, 4]]
+        linear = point["mu"][None, :] + z @ chol.T
+        p = expit(linear)
+        total = norm.logpdf(z).sum()
+        total += binom.logpmf(6, 10, p[0, 0]) + binom.logpmf(3, 8, p[1, 0])  # r direct
+        total += binom.logpmf(4, 6, p[0, 1]) + binom.logpmf(1, 3, p[1, 1])  # c among r's events
+        total += binom.logpmf(2, 9, p[2, 0] * p[2, 1])  # c marginal: study c has no r
+        total += binom.logpmf(1, 10, p[0, 2]) + binom.logpmf(2, 9, p[2, 2])  # d direct
+        return total
+
+    z1, z2 = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    values = []
+    for z in (z1, z2):
+        values.append(logp({**point, "z": z}))
+    assert values[1] - values[0] == pytest.approx(direct(z2) - direct(z1), rel=1e-9)

@@ -76,3 +76,17 @@ def test_impossible_subsets_are_not_generated(multiverse_spec):
     for _, choices in specifications(dims):
         keep, reason = subset(context, choices)
         assert keep is not None, (choices, reason)
+
+
+def test_warm_up_imports_what_the_workers_run():
+    # bayesmeta.freq loads its names lazily: warming it alone would leave the estimators cold
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom bayesmeta.many.executor import warm_up\nwarm_up()\n"
+        "print(all(m in sys.modules for m in ('bayesmeta.freq.uni', 'bayesmeta.freq.tau2',"
+        " 'bayesmeta.freq.glmm', 'bayesmeta.quad')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"

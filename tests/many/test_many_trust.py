@@ -223,3 +223,11 @@ def test_every_specification_skipped_is_reported_not_a_crash(multiverse_spec, tm
     )
     assert "Traceback" not in captured.err
     assert (out / "multiverse.csv").exists() and (out / "summary.json").exists()
+
+
+@pytest.mark.parametrize("option", [["--workers", "100000"], ["--scheduler", "local:100000"]])
+def test_a_worker_count_beyond_the_machine_is_refused(tmp_path, capsys, option):
+    path, _ = _simulation(tmp_path, replicates=2)
+    out = tmp_path / "out"
+    one_line(["simulate", path, "--out", out, *option], capsys, option[0], "per core")
+    assert not out.exists()

@@ -70,7 +70,7 @@ def test_forest_plot_rows_legend_and_footnote(death, make_result, fake_freq):
     ]
     note = figure._supxlabel.get_text()
     assert "Excluded (5)" in note and "Mailankody S 2022" in note
-    assert main.get_xlabel() == "Proportion"
+    assert main.get_xlabel() == "Death rate"  # the outcome's words (bayesmeta.data.outcome_words)
 
 
 def test_forest_plot_data_only_has_no_pooled_rows(cart_data):

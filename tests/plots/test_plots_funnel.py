@@ -53,7 +53,8 @@ def test_funnel_plot_content(death):
     assert axis.collections[-1].get_offsets().shape[0] == death.k
     assert axis.get_ylim()[0] > axis.get_ylim()[1]  # standard error grows downwards
     note = figure._supxlabel.get_text()
-    assert "Egger's test: intercept -2.128" in note and "p = 0.0153" in note
+    assert "Egger's test, classical" in note and "mixed-effects z test" in note
+    assert "intercept -2.128" in note and "p = 0.0153" in note
 
 
 def test_funnel_without_egger_has_no_line(death):

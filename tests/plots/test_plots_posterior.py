@@ -47,7 +47,7 @@ def test_pooled_posterior_plot_curves_and_intervals(death, make_result):
     without = make_result(death, mu=-1.2, draws=False)
     figure = _draw_quietly({"NUTS": with_draws, "quadrature": without}, quantity="both")
     density, band = figure.axes
-    legend = [t.get_text() for t in density.get_legend().get_texts()]
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]  # under the figure
     assert len(legend) == 2
     assert legend[0].startswith("NUTS, median: ")
     assert legend[1].startswith("NUTS, mean: ")
@@ -68,7 +68,7 @@ def test_pooled_posterior_plot_curves_and_intervals(death, make_result):
     assert segments[0].get_xdata() == pytest.approx([expected.lo, expected.hi])
     assert list(segments[0].get_ydata()) == [1, 1]  # the first interval on the top row
     assert band.get_shared_x_axes().joined(band, density)
-    assert band.get_xlabel().startswith("Pooled median rate")
+    assert band.get_xlabel().startswith("Pooled rate: median rate")
     assert density.get_xlabel() == ""
 
 
@@ -87,7 +87,7 @@ def test_pooled_posterior_plot_only_curves_has_no_band(death, make_result):
     figure = _draw_quietly({"NUTS": make_result(death, mu=-1.4)}, quantity="median")
     (density,) = figure.axes
     assert density.get_ylim()[0] == 0.0
-    assert len(density.get_legend().get_texts()) == 1
+    assert len(figure.legends[0].get_texts()) == 1 and density.get_legend() is None
 
 
 def test_pooled_posterior_plot_rejects_bad_quantity(death, make_result):

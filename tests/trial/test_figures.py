@@ -69,7 +69,7 @@ def test_oc_figure_draws_power_curves_and_p0():
     figure = oc_figure(curves, p0=0.5)
     lines = _lines(figure)
     for label, oc in curves.items():
-        (line,) = [v for k, v in lines.items() if k.startswith(f"power: {label} ")]
+        (line,) = [v for k, v in lines.items() if k.startswith(f"{label}: GO if ")]
         rates = np.array([float(r) for r in oc.power])
         order = np.argsort(rates)
         np.testing.assert_allclose(line.get_xdata(), rates[order])

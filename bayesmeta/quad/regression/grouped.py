@@ -220,6 +220,18 @@ class GroupedRegressionProblem(RegressionProblem):
             axis=0
         )
 
+    def patterns(self) -> np.ndarray:
+        """The directions checked for skewness: each coefficient (a patient's design row is
+        one of hundreds; the study-level rule of checking every distinct row would cost a
+        log-posterior line per patient).
+
+        Returns
+        -------
+        numpy.ndarray
+            The identity, shape (p, p).
+        """
+        return np.eye(self.p)
+
     def _scores(self, beta: np.ndarray, s: np.ndarray):
         eta = np.einsum("rp,tp->rt", self.X, beta)
         state = trial_nodes(self.events, self.total, self.starts, eta, np.exp(s), n_gh=self.n_gh)

@@ -13,12 +13,18 @@ integrated exactly inside the log posterior (:mod:`bayesmeta.quad.regression.lik
 The trapezoid rule in s and the standardized Gauss-Hermite rule in beta both converge
 geometrically for these smooth, near-Gaussian integrands. The numerical error is estimated as
 the change between this accuracy level and the next coarser one (one level fewer in beta, every
-other s node).
+other s node); at level 2 the coarser rule (the Laplace approximation) is the centre node of the
+product rule, so it costs nothing.
+
+Where a covariate pattern's linear predictor is strongly skewed given tau (few or no events),
+the rule for beta | tau is refined along that direction (:mod:`bayesmeta.quad.regression.refine`):
+a uniform grid in the raw linear predictor times Gauss-Hermite in the other directions; the
+coarse twin then keeps every other grid point and only the centre of the other directions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,8 +32,25 @@ from bayesmeta.errors import InputError
 from bayesmeta.quad.regression.grids import smolyak_rule, standard_rule
 from bayesmeta.quad.regression.modes import conditional_modes, joint_mode
 from bayesmeta.quad.regression.posterior import RegressionProblem
+from bayesmeta.quad.regression.refine import (
+    V_STEP,
+    W_LEVEL_UP,
+    line_range,
+    line_skewness,
+    reference_rule,
+    rotations,
+    skewed_patterns,
+    unrefined_patterns,
+)
 
 LOG_2PI = np.log(2.0 * np.pi)
+#: A refined rule with more nodes per log-tau node than this is not built (an AccuracyWarning
+#: names the skewed linear predictor instead): many coefficients times the grid.
+MAX_REFINED_NODES = 2000
+#: Fewest grid points along a skewed direction (its range spans at least ~10 conditional SDs).
+MIN_GRID = 30
+#: Refined rules skip log-tau nodes with less than this share of the largest mass.
+NEGLIGIBLE = 1e-13
 
 
 @dataclass(frozen=True)
@@ -92,13 +115,24 @@ class RegressionPosterior:
         Conditional mode of beta at each s node (T, p) and the Cholesky factor of its
         Laplace covariance (T, p, p).
     z, z_weight : numpy.ndarray
-        The standard rule: nodes (Q, p) and weights (Q,).
+        The rule on the standardized scale: nodes (Q, p), or (T, Q, p) when refined (each s
+        node rotated), and weights (Q,).
     rule : str
-        "product" or "smolyak".
+        "product" or "smolyak", with "+grid" when refined.
     mode : numpy.ndarray
         Joint posterior mode of (beta, log tau).
     log_evidence : float
         log p(y), the binomial coefficients included.
+    grid_shape : tuple of int
+        Refined rules: points of the grid along each skewed direction (the nodes are
+        grid-major: Q = prod(grid_shape) * W); empty otherwise.
+    grid_step : float
+        Spacing of that grid (conditional SDs).
+    refined_rows : numpy.ndarray
+        The design rows whose linear predictors were refined, shape (m, p) (m = 0: none).
+    skewed_rows : tuple
+        Design rows also strongly skewed but not refined (beyond ``MAX_DIRECTIONS``), and
+        their skewness: ``(rows (r, p), skew (r,))``; their tails are less accurate.
     """
 
     s: np.ndarray
@@ -114,6 +148,10 @@ class RegressionPosterior:
     rule: str
     mode: np.ndarray
     log_evidence: float
+    grid_shape: tuple[int, ...] = ()
+    grid_step: float = 0.0
+    refined_rows: np.ndarray | None = None
+    skewed_rows: tuple = ()
 
     def nodes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flat nodes for other tools (e.g. a new study's logit ``x' beta + tau z``).
@@ -140,21 +178,54 @@ class _Block:
     log_mass: np.ndarray  # (T,): log integral over beta at each s
 
 
+def _rotate(chol: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """``L_t z`` for every s node t: z shared (Q, p) or per node (T, Q, p)."""
+    if z.ndim == 2:
+        return np.einsum("tpr,qr->tqp", chol, z)
+    return np.einsum("tpr,tqr->tqp", chol, z)
+
+
+def _log_terms(problem, s, modes, chol, z, active=None) -> np.ndarray:
+    """log of the integrand over phi(z) at the rule's nodes, shape (T, Q) (-inf outside the
+    boolean mask ``active``, where the posterior is known to be negligible)."""
+    T, p = s.size, problem.p
+    Q = z.shape[-2]
+    beta = modes[:, None, :] + _rotate(chol, z)
+    if active is None:
+        logp = problem.log_post(beta.reshape(T * Q, p), np.repeat(s, Q)).reshape(T, Q)
+    else:
+        logp = np.full((T, Q), -np.inf)
+        logp[active] = problem.log_post(beta[active], np.broadcast_to(s[:, None], (T, Q))[active])
+    logdet = np.log(np.abs(np.diagonal(chol, axis1=1, axis2=2))).sum(axis=1)
+    norm2 = np.sum(z * z, axis=-1)
+    return logp + 0.5 * norm2 + (logdet + 0.5 * p * LOG_2PI)[:, None]
+
+
+def _log_mass(log_terms: np.ndarray, zw: np.ndarray) -> np.ndarray:
+    top = log_terms.max(axis=1)
+    empty = ~np.isfinite(top)  # a skipped (negligible) s node
+    top = np.where(empty, 0.0, top)
+    total = np.einsum("tq,q->t", np.exp(log_terms - top[:, None]), zw)
+    with np.errstate(divide="ignore"):
+        return np.where(empty, -np.inf, top + np.log(np.maximum(total, 1e-300)))
+
+
 def _evaluate(problem, s, start, z, zw) -> _Block:
     modes, neg_hess, _ = conditional_modes(problem, s, start)
     try:
         chol = np.linalg.cholesky(np.linalg.inv(neg_hess))
     except np.linalg.LinAlgError:
         raise InputError("quadrature: beta | tau has no proper mode at some tau") from None
-    T, Q, p = s.size, z.shape[0], problem.p
-    beta = modes[:, None, :] + np.einsum("tpr,qr->tqp", chol, z)
-    logp = problem.log_post(beta.reshape(T * Q, p), np.repeat(s, Q)).reshape(T, Q)
-    logdet = np.log(np.abs(np.diagonal(chol, axis1=1, axis2=2))).sum(axis=1)
-    log_terms = logp + 0.5 * np.sum(z * z, axis=1) + (logdet + 0.5 * p * LOG_2PI)[:, None]
-    top = log_terms.max(axis=1)
-    total = np.einsum("tq,q->t", np.exp(log_terms - top[:, None]), zw)
-    log_mass = top + np.log(np.maximum(total, 1e-300))
-    return _Block(s, modes, chol, log_terms, log_mass)
+    log_terms = _log_terms(problem, s, modes, chol, z)
+    return _Block(s, modes, chol, log_terms, _log_mass(log_terms, zw))
+
+
+def _subset(grid: _Block, keep: np.ndarray, nodes: np.ndarray, zw: np.ndarray) -> _Block:
+    """The s nodes ``keep`` and rule nodes ``nodes`` of an evaluated grid, with weights ``zw``."""
+    log_terms = grid.log_terms[np.ix_(keep, nodes)]
+    return _Block(
+        grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zw)
+    )
 
 
 def _concat(blocks: list[_Block]) -> _Block:
@@ -211,12 +282,12 @@ def s_grid_blocks(problem: RegressionProblem, acc: RegressionAccuracy, z, zw):
     return mode, h, _concat(blocks)
 
 
-def _assemble(grid: _Block, h: float, z, zw, rule: str, mode) -> RegressionPosterior:
+def _assemble(grid: _Block, h: float, z, zw, rule: str, mode, **refined) -> RegressionPosterior:
     log_cell = grid.log_mass + np.log(h)
     top = log_cell.max()
     log_z = top + np.log(np.exp(log_cell - top).sum())
     weight = np.exp(grid.log_terms + np.log(h) - log_z) * zw
-    beta = grid.mode[:, None, :] + np.einsum("tpr,qr->tqp", grid.chol, z)
+    beta = grid.mode[:, None, :] + _rotate(grid.chol, z)
     return RegressionPosterior(
         s=grid.s,
         tau=np.exp(grid.s),
@@ -231,7 +302,71 @@ def _assemble(grid: _Block, h: float, z, zw, rule: str, mode) -> RegressionPoste
         rule=rule,
         mode=mode,
         log_evidence=float(log_z),
+        **refined,
     )
+
+
+def _every_other(s: np.ndarray, centre: float) -> np.ndarray:
+    """Indices of every other s node, the one nearest ``centre`` among them."""
+    middle = int(np.argmin(np.abs(s - centre)))
+    return np.arange(s.size)[(np.arange(s.size) - middle) % 2 == 0]
+
+
+def _origin(z: np.ndarray) -> int:
+    return int(np.argmin(np.sum(z * z, axis=1)))
+
+
+def _refined(problem, acc, grid: _Block, h, rows, rule: str, mode, s_mass):
+    """Fine and coarse posteriors on the rule refined along ``rows`` (see the module doc), or
+    None when that rule would have more than ``MAX_REFINED_NODES`` nodes per log-tau node."""
+    m, p, T = len(rows), problem.p, grid.s.size
+    step = V_STEP[m]
+    up = W_LEVEL_UP[m] if (2 * (acc.level + W_LEVEL_UP[m]) - 1) ** (p - m) <= acc.max_product else 0
+    n_w = (
+        standard_rule(p - m, acc.level + up, max_product=acc.max_product)[0].shape[0]
+        if p > m
+        else 1
+    )
+    if n_w * MIN_GRID**m > MAX_REFINED_NODES:  # too large whatever the range: skip the probes
+        return None
+    basis = rotations(grid.chol, rows)  # (T, p, p): z = basis @ r
+    probe = np.arange(-40.0, 40.0 + 0.25, 0.5)
+    ranges, per_node = [], []
+    for j in range(m):
+        z_line = basis[:, None, :, j] * probe[None, :, None]  # (T, V, p)
+        beta = grid.mode[:, None, :] + _rotate(grid.chol, z_line)
+        logp = problem.log_post(beta.reshape(-1, p), np.repeat(grid.s, probe.size))
+        logp = logp.reshape(T, probe.size)
+        ranges.append(line_range(logp, probe, step))
+        per_node.append([line_range(row[None], probe, step) for row in logp])
+    r, rw, shape = reference_rule(
+        p, ranges, step, level=acc.level + up, max_product=acc.max_product
+    )
+    if r.shape[0] > MAX_REFINED_NODES:
+        return None
+    z = np.einsum("tpc,qc->tqp", basis, r)
+    # evaluate only where the node's own line says the posterior is not negligible
+    active = (s_mass >= NEGLIGIBLE * s_mass.max())[:, None] & np.ones(r.shape[0], bool)
+    for j in range(m):
+        lo, hi = np.array(per_node[j]).T
+        active &= (r[None, :, j] >= lo[:, None]) & (r[None, :, j] <= hi[:, None])
+    log_terms = _log_terms(problem, grid.s, grid.mode, grid.chol, z, active)
+    log_mass = _log_mass(log_terms, rw)
+    skipped = ~active.any(axis=1)  # negligible s nodes keep the standard rule's mass
+    log_mass[skipped] = grid.log_mass[skipped]
+    block = _Block(grid.s, grid.mode, grid.chol, log_terms, log_mass)
+    extra = {"grid_shape": shape, "grid_step": step, "refined_rows": rows}
+    fine = _assemble(block, h, z, rw, f"{rule}+grid", mode, **extra)
+    # coarse twin: every other grid point, the centre of the other directions, every other s
+    n_w = r.shape[0] // int(np.prod(shape))
+    w0 = _origin(r[:n_w, m:]) if p > m else 0
+    index = np.arange(int(np.prod(shape))).reshape(shape)
+    picked = index[tuple(slice(None, None, 2) for _ in shape)].ravel() * n_w + w0
+    grid_v = r[picked, :m]
+    cw = np.prod(2 * step * np.exp(-0.5 * grid_v**2) / np.sqrt(2 * np.pi), axis=1)
+    keep = _every_other(grid.s, mode[-1])
+    coarse = _assemble(_subset(block, keep, picked, cw), 2 * h, z[keep][:, picked], cw, rule, mode)
+    return fine, coarse
 
 
 def integrate(
@@ -258,13 +393,36 @@ def integrate(
     z, zw, rule = standard_rule(problem.p, acc.level, max_product=acc.max_product)
     mode, h, grid = s_grid_blocks(problem, acc, z, zw)
     fine = _assemble(grid, h, z, zw, rule, mode)
-    if rule == "smolyak":  # one Smolyak level down: total degree 2 level - 1
-        zc, zwc = smolyak_rule(problem.p, acc.level)
-        rule_c = "smolyak"
+    keep = _every_other(grid.s, mode[-1])
+    if rule == "product" and acc.level == 2:  # the Laplace approximation: the centre node
+        origin = np.array([_origin(z)])
+        coarse_block = _subset(grid, keep, origin, np.ones(1))
+        zc, zwc, rule_c = z[origin], np.ones(1), "product"
     else:
-        zc, zwc, rule_c = standard_rule(problem.p, acc.level - 1, max_product=acc.max_product)
-    centre = int(np.argmin(np.abs(grid.s - mode[-1])))
-    keep = np.arange(grid.s.size)[(np.arange(grid.s.size) - centre) % 2 == 0]
-    coarse_s = grid.s[keep]
-    coarse = _evaluate(problem, coarse_s, grid.mode[keep], zc, zwc)
-    return fine, _assemble(coarse, 2 * h, zc, zwc, rule_c, mode)
+        if rule == "smolyak":  # one Smolyak level down: total degree 2 level - 1
+            zc, zwc = smolyak_rule(problem.p, acc.level)
+            rule_c = "smolyak"
+        else:
+            zc, zwc, rule_c = standard_rule(problem.p, acc.level - 1, max_product=acc.max_product)
+        log_terms = _log_terms(problem, grid.s[keep], grid.mode[keep], grid.chol[keep], zc)
+        coarse_block = _Block(
+            grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zwc)
+        )
+    coarse = _assemble(coarse_block, 2 * h, zc, zwc, rule_c, mode)
+    patterns = problem.patterns()
+    skew = line_skewness(problem.log_post, grid.s, grid.mode, grid.chol, fine.s_mass, patterns)
+
+    def skew_of(rows):
+        return np.array([skew[np.flatnonzero((patterns == r).all(axis=1))[0]] for r in rows])
+
+    rows = skewed_patterns(skew, patterns)
+    left = unrefined_patterns(skew, patterns)
+    if rows.shape[0]:
+        refined = _refined(problem, acc, grid, h, rows, rule, mode, fine.s_mass)
+        if refined is None:  # too many nodes for this many coefficients: warn instead
+            left = (np.concatenate([rows, left[0]]), np.concatenate([skew_of(rows), left[1]]))
+        else:
+            fine, coarse = refined
+        if left[0].shape[0]:
+            fine = replace(fine, skewed_rows=left)
+    return fine, coarse

@@ -48,8 +48,73 @@ def node_moments(post: RegressionPosterior, raw: np.ndarray) -> tuple[np.ndarray
     return mean, var, skew, mass / mass.sum()
 
 
+def components(post: RegressionPosterior, raw: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The mixture components of functionals: one per kept tau node, or, on a refined rule,
+    one per (tau node, grid point) of the skewed directions.
+
+    A refined component is a skew-normal with the functional's conditional moments over the
+    other directions, its variance widened by the grid cell's own spread
+    (``(slope * step)^2 / 12`` along each grid axis), so that a functional that follows the
+    grid is a smooth mixture, not a comb; the component means move towards their tau node's
+    average so that the node's variance stays what the rule integrated.
+
+    Parameters
+    ----------
+    post : RegressionPosterior
+    raw : numpy.ndarray
+        Node values of F functionals (F, T, Q), or raw moments given each node (3, F, T, Q).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Mean, variance, skewness (each (F, C)), weights (C,) summing to one, and the tau
+        node of each component (C,).
+    """
+    if not post.grid_shape:
+        mean, var, skew, mass = node_moments(post, raw)
+        return mean, var, skew, mass, np.flatnonzero(_kept(post))
+    keep = np.flatnonzero(_kept(post))
+    if raw.ndim == 3:
+        raw = np.stack([raw, raw * raw, raw**3])
+    G = int(np.prod(post.grid_shape))
+    T, W = keep.size, post.weight.shape[1] // G
+    weight = post.weight[keep].reshape(T, G, W)
+    cell = np.maximum(weight.sum(axis=2), 1e-300)
+    raw = raw[:, :, keep].reshape(3, raw.shape[1], T, G, W)
+    m1, m2, m3 = (np.einsum("ftgw,tgw->ftg", r, weight) / cell for r in raw)
+    mean, var, skew = moments_from_raw(m1, m2, m3)
+    third = skew * var**1.5
+    grid_mean = mean.reshape(mean.shape[0], T, *post.grid_shape)
+    spread = np.zeros_like(var)
+    for axis in range(len(post.grid_shape)):
+        if post.grid_shape[axis] > 1:
+            slope = np.gradient(grid_mean, axis=2 + axis).reshape(mean.shape)
+            spread += slope * slope / 12.0
+    # keep each tau node's variance: the means move towards their average by the factor that
+    # gives back the variance the cells' spread adds (exact for a normal, O(step^4) otherwise)
+    share = cell / cell.sum(axis=1, keepdims=True)
+    centre = np.einsum("ftg,tg->ft", mean, share)[..., None]
+    between = np.einsum("ftg,tg->ft", (mean - centre) ** 2, share)[..., None]
+    added = np.einsum("ftg,tg->ft", spread, share)[..., None]
+    shrink = np.sqrt(np.clip(1.0 - added / np.maximum(between, 1e-300), 0.0, 1.0))
+    mean = centre + shrink * (mean - centre)
+    var = var + spread
+    skew = third / var**1.5
+    flat_w = cell.ravel() / cell.sum()
+    big = flat_w > 1e-14 * flat_w.max()
+    F = mean.shape[0]
+    t_index = np.repeat(keep, G)[big]
+    return (
+        mean.reshape(F, -1)[:, big],
+        var.reshape(F, -1)[:, big],
+        skew.reshape(F, -1)[:, big],
+        flat_w[big] / flat_w[big].sum(),
+        t_index,
+    )
+
+
 def mixture_of(post: RegressionPosterior, values: np.ndarray) -> SkewMixture:
-    """Skew-normal mixtures of functionals over the log-tau nodes.
+    """Skew-normal mixtures of functionals over the log-tau nodes (and grid points).
 
     Parameters
     ----------
@@ -62,7 +127,7 @@ def mixture_of(post: RegressionPosterior, values: np.ndarray) -> SkewMixture:
     SkewMixture
         One mixture per functional.
     """
-    mean, var, skew, mass = node_moments(post, values)
+    mean, var, skew, mass, _ = components(post, values)
     return SkewMixture(*skew_normal_params(mean, var, skew), mass)
 
 
@@ -82,12 +147,12 @@ def new_study_mixture(
     Returns
     -------
     SkewMixture
-        One mixture with T_kept x U components.
+        One mixture with U x (components) components.
     """
     values = np.einsum("tqp,up->utq", post.beta, patterns)
-    mean, var, skew, mass = node_moments(post, values)
+    mean, var, skew, mass, t_index = components(post, values)
     xi, omega, alpha = skew_normal_params(mean, var, skew)
-    tau = post.tau[_kept(post)][None, :]
+    tau = post.tau[t_index][None, :]
     delta = alpha / np.sqrt(1 + alpha**2)
     wide = np.sqrt(omega**2 + tau**2)
     delta_new = delta * omega / wide

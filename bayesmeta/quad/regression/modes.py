@@ -29,7 +29,8 @@ def _newton_step(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
 
 
 def start_point(problem: RegressionProblem) -> np.ndarray:
-    """(beta, s) to start the mode search: weighted least squares on empirical logits, tau 0.5.
+    """(beta, s) to start the mode search: weighted least squares on empirical logits, and
+    ``problem.start_s()`` (tau 0.5 for the binomial-normal model).
 
     Parameters
     ----------
@@ -45,7 +46,7 @@ def start_point(problem: RegressionProblem) -> np.ndarray:
     w = 1.0 / (1.0 / (y + 0.5) + 1.0 / (n - y + 0.5) + 0.25)
     gram = np.einsum("kp,k,kq->pq", X, w, X) + np.eye(problem.p) / 6.25
     beta = np.linalg.solve(gram, np.einsum("kp,k->p", X, w * logit))
-    return np.concatenate([beta, [np.log(0.5)]])
+    return np.concatenate([beta, [problem.start_s()]])
 
 
 def joint_mode(problem: RegressionProblem) -> tuple[np.ndarray, np.ndarray, float]:

@@ -75,8 +75,35 @@ class RegressionProblem:
         """
         beta = np.atleast_2d(np.asarray(beta, float))
         eta = np.einsum("kp,np->kn", self.X, beta)  # einsum: no threaded BLAS
-        rows = study_loglik_rows(self.events, self.total, eta, np.exp(s), n_gh=self.n_gh)
-        return rows.sum(axis=0)
+        return self.study_rows(eta, np.exp(s)).sum(axis=0)
+
+    def study_rows(self, eta: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """log L_i(eta_i, scale) of every study at every point: the one place the likelihood
+        enters (a subclass with another likelihood, e.g. beta-binomial with scale = phi,
+        overrides it and reuses the integration unchanged).
+
+        Parameters
+        ----------
+        eta : numpy.ndarray
+            Linear predictors, shape (k, N).
+        scale : numpy.ndarray
+            The positive parameter e^s (here tau), shape (N,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (k, N), binomial coefficients included.
+        """
+        return study_loglik_rows(self.events, self.total, eta, scale, n_gh=self.n_gh)
+
+    def start_s(self) -> float:
+        """Where the mode search starts in s = log(scale): tau = 0.5.
+
+        Returns
+        -------
+        float
+        """
+        return float(np.log(0.5))
 
     def log_prior_beta(self, beta: np.ndarray) -> np.ndarray:
         """sum_j log pi_j(beta_j).
@@ -126,6 +153,17 @@ class RegressionProblem:
             Shape (N,).
         """
         return self.loglik(beta, s) + self.log_prior_beta(beta) + self.log_prior_s(s)
+
+    def patterns(self) -> np.ndarray:
+        """The linear predictors whose skewness given tau is checked (and refined if strong):
+        the distinct design rows.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (U, p).
+        """
+        return np.unique(self.X, axis=0)
 
     def conditional_derivs(
         self, beta: np.ndarray, s: np.ndarray
@@ -197,9 +235,7 @@ def conditional_derivs(
     eta = np.einsum("kp,tp->kt", X, beta)
     tau = np.exp(s)
     stacked = np.concatenate([eta - H_ETA, eta, eta + H_ETA], axis=1)
-    rows = study_loglik_rows(
-        problem.events, problem.total, stacked, np.tile(tau, 3), n_gh=problem.n_gh
-    )
+    rows = problem.study_rows(stacked, np.tile(tau, 3))
     down, mid, up = np.split(rows, 3, axis=1)
     d1 = (up - down) / (2 * H_ETA)
     d2 = (up - 2 * mid + down) / (H_ETA * H_ETA)
@@ -233,7 +269,7 @@ def joint_derivs(
     offsets = [(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]
     etas = np.stack([eta + a * H_ETA for a, _ in offsets], axis=1)
     taus = np.exp(np.array([s + b * H_S for _, b in offsets]))
-    rows = study_loglik_rows(problem.events, problem.total, etas, taus, n_gh=problem.n_gh)
+    rows = problem.study_rows(etas, taus)
     f = {o: rows[:, i] for i, o in enumerate(offsets)}
     l_e = (f[1, 0] - f[-1, 0]) / (2 * H_ETA)
     l_s = (f[0, 1] - f[0, -1]) / (2 * H_S)

@@ -72,6 +72,7 @@ class SkewMixture:
     def __init__(self, xi, omega, alpha, weight) -> None:
         self.xi, self.omega, self.alpha = (np.atleast_2d(a) for a in (xi, omega, alpha))
         self.weight = np.broadcast_to(weight, self.xi.shape)
+        self.skewed = bool(np.any(self.alpha != 0))
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
         """CDF of every mixture at its own point(s).
@@ -90,8 +91,9 @@ class SkewMixture:
         squeeze = x.ndim == 1
         x = x.reshape(self.xi.shape[0], -1)
         t = (x[:, :, None] - self.xi[:, None, :]) / self.omega[:, None, :]
-        a = np.broadcast_to(self.alpha[:, None, :], t.shape)
-        comp = ndtr(t) - 2.0 * owens_t(t, a)
+        comp = ndtr(t)
+        if self.skewed:  # Owen's T is the costly part; normal mixtures skip it
+            comp -= 2.0 * owens_t(t, np.broadcast_to(self.alpha[:, None, :], t.shape))
         out = np.einsum("fmc,fc->fm", comp, self.weight)
         return out[:, 0] if squeeze else out
 
@@ -144,17 +146,24 @@ class SkewMixture:
         lo = np.min(rep.xi - 12 * rep.omega, axis=1)
         hi = np.max(rep.xi + 12 * rep.omega, axis=1)
         x = np.clip(mean + np.sqrt(np.maximum(var, 1e-300)) * ndtri(q), lo, hi)
+        active = np.arange(x.size)  # rows not yet converged (only they are evaluated)
         for _ in range(60):
-            f = rep.cdf(x) - q
-            lo = np.where(f < 0, x, lo)
-            hi = np.where(f < 0, hi, x)
-            step = x - f / np.maximum(rep.pdf(x), 1e-300)
-            new = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
-            done = np.all(np.abs(new - x) < tol * (1 + np.abs(x)))
-            x = new
-            if done:
+            sub = rep._rows(active)
+            xa = x[active]
+            f = sub.cdf(xa) - q[active]
+            lo[active] = np.where(f < 0, xa, lo[active])
+            hi[active] = np.where(f < 0, hi[active], xa)
+            step = xa - f / np.maximum(sub.pdf(xa), 1e-300)
+            new = np.where((step > lo[active]) & (step < hi[active]), step, 0.5 * (lo + hi)[active])
+            x[active] = new
+            active = active[np.abs(new - xa) >= tol * (1 + np.abs(xa))]
+            if not active.size:
                 break
         return x.reshape(F, m)
+
+    def _rows(self, rows: np.ndarray) -> SkewMixture:
+        """The mixtures of the given rows."""
+        return SkewMixture(self.xi[rows], self.omega[rows], self.alpha[rows], self.weight[rows])
 
     def quantile(self, q: float) -> np.ndarray:
         """The ``q`` quantile of every mixture.
