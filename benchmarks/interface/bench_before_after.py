@@ -13,6 +13,11 @@ Workloads
 run_models
     ``python -m bayesmeta run models --out DIR`` on the 16 fitted specs (the multiverse specs are
     skipped by ``run``): every exact fit, its draws, LOO, comparison, averaging, reports and figures.
+exact_fit
+    CPU milliseconds of one exact random-intercept fit of the CRR outcome without one study (26
+    studies; a different study left out in each of 13 fits, so no grid is reused), in-process
+    after a warm-up: the fit alone, and the fit with its JSON (which reads the evidence's error
+    and the Bayes factors).
 sensitivity72
     :func:`bayesmeta.sensitivity.sensitivity` on the CRR outcome with ``what=("priors", "loo")``,
     4 tau families x 10 scales, 4 mu scales and 27 leave-one-out fits, plus the baseline: 72 exact
@@ -53,6 +58,26 @@ print("FITS", len(bayes), "SECONDS", seconds)
 """
 
 
+EXACT_FIT = """
+import time
+from bayesmeta.data import cart_outcome
+from bayesmeta.bayes import build_model, fit
+data = cart_outcome("crr")
+fit(build_model(data))  # warm: imports, scipy set-up
+# different data in every fit (one study left out, a different one for each fit and each
+# label), so no grid of an earlier fit can be reused
+cpu = {}
+for label, read, studies in (("fit", False, data.studies[:13]), ("fit+json", True, data.studies[13:26])):
+    started = time.process_time()
+    for study in studies:
+        result = fit(build_model(data.without(study, reason="benchmark")))
+        if read:
+            result.to_dict()
+    cpu[label] = (time.process_time() - started) / len(studies)
+print("FIT_MS", 1000 * cpu["fit"], "FIT_JSON_MS", 1000 * cpu["fit+json"])
+"""
+
+
 def extract(commit: str, into: Path) -> Path:
     """The package and spec files of ``commit`` in ``into``."""
     archive = subprocess.run(
@@ -70,6 +95,8 @@ def measure(tree: Path, workload: str, models: Path) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as out:
         if workload == "run_models":
             argv = [sys.executable, "-m", "bayesmeta", "run", str(models), "--out", out]
+        elif workload == "exact_fit":
+            argv = [sys.executable, "-c", EXACT_FIT]
         else:
             argv = [sys.executable, "-c", SENSITIVITY]
         before = os.times()
@@ -82,7 +109,12 @@ def measure(tree: Path, workload: str, models: Path) -> dict[str, float]:
     cpu = (after.children_user - before.children_user) + (
         after.children_system - before.children_system
     )
-    return {"wall": wall, "cpu": cpu, "load": os.getloadavg()[0]}
+    found = {"wall": wall, "cpu": cpu, "load": os.getloadavg()[0]}
+    if workload == "exact_fit":  # CPU ms per fit, measured inside the process
+        words = done.stdout.split()
+        found["fit_ms"] = float(words[words.index("FIT_MS") + 1])
+        found["fit_json_ms"] = float(words[words.index("FIT_JSON_MS") + 1])
+    return found
 
 
 def main() -> None:
@@ -90,7 +122,10 @@ def main() -> None:
     parser.add_argument("--before", default="58c3304", help="commit of the before tree")
     parser.add_argument("--reps", type=int, default=3, help="paired repetitions per workload")
     parser.add_argument(
-        "--workloads", nargs="+", default=["sensitivity72", "run_models"], help="which to run"
+        "--workloads",
+        nargs="+",
+        default=["exact_fit", "sensitivity72", "run_models"],
+        help="which to run",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
@@ -117,12 +152,22 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "runs": runs,
     }
-    (HERE / "results.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    target = HERE / "results.json"
+    if target.is_file():  # keep the workloads not run this time
+        kept = json.loads(target.read_text(encoding="utf-8")).get("runs", {})
+        summary["runs"] = {**kept, **runs}
+    target.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(
         "| workload | before wall (s) | after wall (s) | before CPU (s) | after CPU (s) | CPU ratio |"
     )
     print("|---|---|---|---|---|---|")
-    for workload, pair in runs.items():
+    if "exact_fit" in summary["runs"]:
+        pair = summary["runs"]["exact_fit"]
+        for key in ("fit_ms", "fit_json_ms"):
+            b = statistics.median(r[key] for r in pair["before"])
+            a = statistics.median(r[key] for r in pair["after"])
+            print(f"| exact_fit {key} (CPU ms per fit) | | | {b:.1f} | {a:.1f} | {a / b:.2f} |")
+    for workload, pair in summary["runs"].items():
         med = {
             (n, k): statistics.median(r[k] for r in pair[n]) for n in pair for k in ("wall", "cpu")
         }
