@@ -69,7 +69,11 @@ def pooled_rows(fitted: Fitted) -> list[list[str]]:
             ]
         )
     for method, error in fitted.baseline_errors.items():
-        rows.append([f"Frequentist {method}", "failed", error, "", "", ""])
+        # a refusal (the ML estimate is infinite) is not a failure: say what it is, then why
+        refused = "infinite" in error or "not estimable" in error or "both events" in error
+        why = error.removeprefix(f"{method}: ")
+        rows.append([f"Frequentist {method}", "not estimable" if refused else "failed", why])
+        rows[-1] += ["", "", ""]
     paper = fitted.spec.paper
     if "estimate" in paper or "ci" in paper:
         ci = paper.get("ci")

@@ -337,9 +337,9 @@ def format_design(payload: dict[str, Any]) -> str:
     str
         Text.
     """
-    lines = [
-        f"n = {payload['n']}, {payload['direction']} ({payload.get('direction_from', '')})",
-    ]
+    direction, why = payload["direction"], payload.get("direction_from", "")
+    said = why if why.startswith(direction) else f"{direction} ({why})"  # the default says it
+    lines = [f"n = {payload['n']}, {said}"]
     for label, oc in (("MAP prior", payload), (payload["vague"]["prior"], payload["vague"])):
         lines.append(f"  {label:<14} {oc['go_rule']}; type I {oc['type1']:.4f}")
         if oc.get("nogo_rule"):

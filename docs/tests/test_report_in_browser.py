@@ -116,6 +116,9 @@ def test_report_fits_1280_pixels_and_is_kept_as_a_screenshot(report, shots, page
     with Image.open(shot) as image:
         assert image.size == (WIDTH, 1400)
         assert len(image.convert("RGB").getcolors(maxcolors=1_000_000) or []) > 200
+    if page == "spec":  # a refused GLMM is "not estimable", with the reason, not "failed"
+        html = path.read_text(encoding="utf-8")
+        assert "not estimable" in html and "antigen level(s) 'CD33'" in html
     if page == "index":
         assert int(measured["compact"]) > 0 and measured["wrapped"] == "0", measured
         assert measured["clipped"] == "0", f"the compact table is wider than the page: {measured}"

@@ -121,7 +121,9 @@ def test_report_folders(tmp_path, small_csv, map_json, capsys):
             "--out", str(design_out)]  # fmt: skip
     status, stdout, err = _run(argv, capsys)
     assert status == 0, err
-    assert "success" in stdout
+    # the decision rule in words (issue 23: GO/NO-GO), the direction said once
+    assert "GO if P(p > 0.5 | data) > 0.9: >= " in stdout and " of 30" in stdout
+    assert stdout.count("higher is better") == 1 and "(the default)" in stdout
     names = sorted(p.name for p in design_out.iterdir())
     assert names == ["design.json", "oc.csv", "oc.png", "report.md"]
     (design_out / "stale.txt").write_text("someone else's file")
