@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import platform
 from importlib import metadata
+from typing import Any
 
-__all__ = ["stack_versions"]
+__all__ = ["json_ready", "stack_versions", "with_versions"]
 
 PACKAGES: tuple[str, ...] = (
     "bayesmeta",
@@ -36,3 +38,46 @@ def stack_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[name] = "absent"
     return found
+
+
+def json_ready(value: Any) -> Any:
+    """A JSON-ready copy of ``value``: NaN and inf become None, numpy scalars Python numbers.
+
+    Parameters
+    ----------
+    value : Any
+        A number, string, mapping or sequence (nested).
+
+    Returns
+    -------
+    Any
+        The same structure with dict keys as strings, tuples as lists, non-finite floats as None.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):
+        return json_ready(value.item())
+    return value
+
+
+def with_versions(payload: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
+    """The payload with the software stack under ``versions`` (in each row of a list).
+
+    Parameters
+    ----------
+    payload : dict or list of dict
+        A JSON output.
+
+    Returns
+    -------
+    dict or list of dict
+        A copy with ``versions`` (:func:`stack_versions`) added.
+    """
+    versions = stack_versions()
+    if isinstance(payload, dict):
+        return {**payload, "versions": versions}
+    return [{**row, "versions": versions} if isinstance(row, dict) else row for row in payload]

@@ -18,9 +18,7 @@ ROOT = REPO / "bayesmeta"
 OUTSIDE = {"__init__", "__main__"}
 #: Known upward imports, each with the module and its owner, to be removed (not to be added to):
 #: any other import against the diagram fails.
-KNOWN = {
-    "ipd (layer 3) imports cli (layer 0)": "ipd/report.py: cli.common's JSON helpers (helper ipd)",
-}
+KNOWN: dict[str, str] = {}
 
 
 def parse_layers(text: str) -> list[list[str]]:

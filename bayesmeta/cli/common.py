@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from bayesmeta.data.names import COVARIATES, DATASETS
+from bayesmeta.versions import json_ready as _json_ready
+from bayesmeta.versions import with_versions
 
 if TYPE_CHECKING:
     from bayesmeta.data import MetaData
@@ -72,39 +73,6 @@ def load_data(args: argparse.Namespace) -> MetaData:
     return from_frame(
         frame, events=args.events, total=args.total, study=args.study, covariates=covariates
     )
-
-
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):
-        return _json_ready(value.item())
-    return value
-
-
-def with_versions(payload: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
-    """The payload with the software stack under ``versions`` (in each row of a list).
-
-    Parameters
-    ----------
-    payload : dict or list of dict
-        A JSON output.
-
-    Returns
-    -------
-    dict or list of dict
-        A copy with ``versions`` (:func:`bayesmeta.versions.stack_versions`) added.
-    """
-    from bayesmeta.versions import stack_versions
-
-    versions = stack_versions()
-    if isinstance(payload, dict):
-        return {**payload, "versions": versions}
-    return [{**row, "versions": versions} if isinstance(row, dict) else row for row in payload]
 
 
 def print_json(payload: dict[str, Any] | list[Any]) -> None:

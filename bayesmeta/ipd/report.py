@@ -129,9 +129,9 @@ def write_ipd_outputs(analysis: IpdAnalysis, folder: str | Path) -> None:
     None
     """
     from bayesmeta.atomic import write_json, write_text, write_with
-    from bayesmeta.cli.common import _json_ready, with_versions
     from bayesmeta.folders import replaced_folder
     from bayesmeta.ipd.forest import within_forest
+    from bayesmeta.versions import json_ready, with_versions
 
     payload = analysis.to_dict()
     design = analysis.design
@@ -157,7 +157,7 @@ def write_ipd_outputs(analysis: IpdAnalysis, folder: str | Path) -> None:
         ]
     )
     with replaced_folder(folder, known=KNOWN_FILES) as temporary:
-        write_json(temporary / "result.json", _json_ready(with_versions(payload)))
+        write_json(temporary / "result.json", json_ready(with_versions(payload)))
         for name, frame in (
             ("coefficients", coefficients),
             ("differences", differences),

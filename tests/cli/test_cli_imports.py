@@ -23,6 +23,7 @@ LIGHT = {
     "bayesmeta.data.names",
     "bayesmeta.ipd",  # its package module: the choices only
     "bayesmeta.plural",  # "1 study", "2 studies": the standard library only
+    "bayesmeta.versions",  # stack_versions, with_versions, json_ready: the standard library only
 }
 
 
