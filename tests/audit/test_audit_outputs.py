@@ -250,6 +250,15 @@ sys.exit(main(["run", target, "--out", out]))
 """
 
 
+def _sigint_as_from_a_terminal() -> None:
+    """Run in the child before exec: SIGINT at its default, so Python turns it into KeyboardInterrupt.
+
+    A runner that starts the suite in the background (a non-interactive shell's ``&``) leaves SIGINT
+    ignored, and children inherit that; Ctrl-C must be tested as a terminal delivers it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupted(tmp_path: Path, sig: int) -> tuple[Path, subprocess.CompletedProcess]:
     """Run two specs to completion, then rerun them and send ``sig`` while the second one's
     forest plot is written (after the first folder was replaced by the rerun's)."""
@@ -260,7 +269,13 @@ def _interrupted(tmp_path: Path, sig: int) -> tuple[Path, subprocess.CompletedPr
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
     flag = tmp_path / "flag"
     script = [sys.executable, "-c", SLOW_RUN, str(specs), str(out), "b_common", str(flag)]
-    process = subprocess.Popen(script, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        script,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_sigint_as_from_a_terminal,
+    )
     deadline = time.monotonic() + 300
     while not flag.exists():
         assert process.poll() is None, process.communicate()

@@ -22,6 +22,15 @@ from .conftest import simulation_file
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _sigint_as_from_a_terminal() -> None:
+    """Run in the child before exec: SIGINT at its default, so Python turns it into KeyboardInterrupt.
+
+    A runner that starts the suite in the background (a non-interactive shell's ``&``) leaves SIGINT
+    ignored, and children inherit that; Ctrl-C must be tested as a terminal delivers it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cli(*args: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
@@ -30,6 +39,7 @@ def _cli(*args: str, **kwargs) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_sigint_as_from_a_terminal,
         **kwargs,
     )
 
