@@ -131,7 +131,7 @@ def logit_beta_raw_moments(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Shape (3, *broadcast shape).
+        Shape ``(3, *shape)``, ``shape`` the broadcast shape of ``a`` and ``b``.
     """
     a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
     k1 = psi(a) - psi(b)
