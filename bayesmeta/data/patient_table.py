@@ -14,6 +14,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from bayesmeta.data.metadata import frozen_array
 from bayesmeta.data.reader import _is_missing
 from bayesmeta.errors import InputError
 
@@ -57,25 +58,6 @@ class RowExclusion:
         dict
         """
         return {"row": self.row, "trial": self.trial, "source": self.source, "reason": self.reason}
-
-
-def frozen_array(values, dtype) -> np.ndarray:
-    """A read-only copy of ``values`` as an array of ``dtype``.
-
-    Parameters
-    ----------
-    values : array_like
-        The values.
-    dtype : numpy dtype
-        Their type.
-
-    Returns
-    -------
-    numpy.ndarray
-    """
-    array = np.array(values, dtype=dtype, copy=True)
-    array.setflags(write=False)
-    return array
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from bayesmeta.data.metadata import frozen_array
 from bayesmeta.data.names import IPD_DATASETS
-from bayesmeta.data.patient_table import AggregateData, PatientData, RowExclusion, frozen_array
+from bayesmeta.data.patient_table import AggregateData, PatientData, RowExclusion
 from bayesmeta.data.reader import _count as _study_count
 from bayesmeta.data.reader import _is_missing
 from bayesmeta.errors import InputError
