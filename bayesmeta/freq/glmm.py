@@ -20,8 +20,8 @@ from bayesmeta.data import Exclusion, MetaData
 from bayesmeta.errors import InputError
 from bayesmeta.freq.effects import effect_sizes
 from bayesmeta.freq.glmm_fit import GlmmFit, binomial_loglik, common_effect_logistic, fit_glmm
+from bayesmeta.freq.projection import projection_traces, quadratic_form
 from bayesmeta.freq.results import FreqResult
-from bayesmeta.freq.tau2 import projection_traces, quadratic_form
 
 
 def heterogeneity_tests(
