@@ -23,13 +23,15 @@ from bayesmeta.errors import InputError
 MANIFEST = "manifest.json"
 
 
-def typed_frame(rows: Sequence[Mapping[str, Any]], schema: Mapping[str, str]) -> pd.DataFrame:
+def typed_frame(
+    rows: Sequence[Mapping[str, Any]] | pd.DataFrame, schema: Mapping[str, str]
+) -> pd.DataFrame:
     """Rows as a DataFrame with exactly the schema's columns and dtypes.
 
     Parameters
     ----------
-    rows : sequence of mapping
-        One mapping per row; every schema column must be present.
+    rows : sequence of mapping, or pandas.DataFrame
+        One mapping per row, or a table (not modified); every schema column must be present.
     schema : mapping of str to str
         Column -> ``"float"``, ``"int"``, ``"bool"`` or ``"str"`` (missing text is "").
 
@@ -39,7 +41,10 @@ def typed_frame(rows: Sequence[Mapping[str, Any]], schema: Mapping[str, str]) ->
         The same dtypes whatever the rows (so chunks always concatenate alike).
     """
     dtypes = {"float": "float64", "int": "int64", "bool": "bool", "str": "object"}
-    frame = pd.DataFrame.from_records(list(rows), columns=list(schema))
+    if isinstance(rows, pd.DataFrame):
+        frame = rows.loc[:, list(schema)].reset_index(drop=True)
+    else:
+        frame = pd.DataFrame.from_records(list(rows), columns=list(schema))
     for column, kind in schema.items():
         if kind == "str":
             frame[column] = [("" if v is None else str(v)) for v in frame[column]]
@@ -158,19 +163,20 @@ class ChunkStore:
         """
         return sorted(self.folder.glob("chunk-*.parquet"))
 
-    def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def write(self, rows: Sequence[Mapping[str, Any]] | pd.DataFrame) -> None:
         """Write one chunk (atomically).
 
         Parameters
         ----------
-        rows : sequence of mapping
-            The rows of one or more finished tasks (all rows of each task).
+        rows : sequence of mapping, or pandas.DataFrame
+            The rows of one or more finished tasks (all rows of each task), or their table
+            (from :func:`typed_frame` on a worker).
 
         Returns
         -------
         None
         """
-        if not rows:
+        if len(rows) == 0:
             return
         frame = typed_frame(rows, self.schema)
         path = self.folder / f"chunk-{self._next:06d}.parquet"
@@ -194,11 +200,13 @@ class ChunkStore:
         RuntimeError
             Two rows with the same ``sort_by`` values (a bug, never expected).
         """
-        frames = [pd.read_parquet(path) for path in self.chunks()]
-        if not frames:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        tables = [pq.read_table(path) for path in self.chunks()]
+        if not tables:
             return typed_frame([], self.schema)
-        frame = pd.concat(frames, ignore_index=True)
-        frame = typed_frame(frame.to_dict("records"), self.schema)
+        frame = typed_frame(pa.concat_tables(tables).to_pandas(), self.schema)
         if frame.duplicated(subset=list(sort_by)).any():
             raise RuntimeError(f"{self.folder}: duplicated rows in the chunks")
         return frame.sort_values(list(sort_by), kind="mergesort").reset_index(drop=True)
