@@ -49,6 +49,8 @@ LOG_2PI = np.log(2.0 * np.pi)
 MAX_REFINED_NODES = 2000
 #: Fewest grid points along a skewed direction (its range spans at least ~10 conditional SDs).
 MIN_GRID = 30
+#: The log-tau grid grows by at most this many blocks per side and evaluation.
+MAX_BLOCKS = 4
 #: Refined rules skip log-tau nodes with less than this share of the largest mass.
 NEGLIGIBLE = 1e-13
 
@@ -192,7 +194,7 @@ def _log_terms(problem, s, modes, chol, z, active=None) -> np.ndarray:
     Q = z.shape[-2]
     beta = modes[:, None, :] + _rotate(chol, z)
     if active is None:
-        logp = problem.log_post(beta.reshape(T * Q, p), np.repeat(s, Q)).reshape(T, Q)
+        logp = problem.log_post_nodes(beta, s)
     else:
         logp = np.full((T, Q), -np.inf)
         logp[active] = problem.log_post(beta[active], np.broadcast_to(s[:, None], (T, Q))[active])
@@ -226,6 +228,11 @@ def _subset(grid: _Block, keep: np.ndarray, nodes: np.ndarray, zw: np.ndarray) -
     return _Block(
         grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zw)
     )
+
+
+def _rows(block: _Block, index: np.ndarray) -> _Block:
+    """The s nodes ``index`` of an evaluated block (all its rule nodes)."""
+    return _Block(*(getattr(block, f)[index] for f in _Block.__dataclass_fields__))
 
 
 def _concat(blocks: list[_Block]) -> _Block:
@@ -265,21 +272,39 @@ def s_grid_blocks(problem: RegressionProblem, acc: RegressionAccuracy, z, zw):
     h = acc.ds * float(np.sqrt(cov[-1, -1]))
     width = int(np.ceil(2.5 / acc.ds))
     s0 = mode[-1] + h * np.arange(-width, width + 1)
-    blocks = [_evaluate(problem, s0, _start(mode, cov, s0), z, zw)]
-    for side in (-1, 1):
-        while True:
-            grid = _concat(blocks)
-            end = 0 if side < 0 else -1
-            if grid.log_mass[end] < grid.log_mass.max() - acc.log_span:
-                break
-            if grid.s.size >= acc.max_s_nodes:
-                raise InputError(
-                    f"quadrature: the log-tau grid needs more than {acc.max_s_nodes} nodes"
-                )
-            s_new = grid.s[end] + side * h * np.arange(1, width + 1)
-            start = np.repeat(grid.mode[end][None], width, axis=0)
-            blocks.append(_evaluate(problem, s_new, start, z, zw))
-    return mode, h, _concat(blocks)
+    grid = _evaluate(problem, s0, _start(mode, cov, s0), z, zw)
+    while True:  # extend both ends in one evaluation until the marginal has fallen enough
+        floor = grid.log_mass.max() - acc.log_span
+        sides = [side for side, end in ((-1, 0), (1, -1)) if grid.log_mass[end] >= floor]
+        if not sides:
+            break
+        if grid.s.size >= acc.max_s_nodes:
+            raise InputError(
+                f"quadrature: the log-tau grid needs more than {acc.max_s_nodes} nodes"
+            )
+        s_new, start, sizes = [], [], []
+        for side in sides:
+            end, inner = (0, 1) if side < 0 else (-1, -2)
+            # as many blocks of ``width`` nodes as the current fall per node predicts
+            fall = grid.log_mass[inner] - grid.log_mass[end]
+            need = (grid.log_mass[end] - floor) / fall if fall > 0 else width
+            blocks = int(np.clip(np.ceil((need + 1) / width), 1, MAX_BLOCKS))
+            steps = np.arange(1, blocks * width + 1)
+            s_new.append(grid.s[end] + side * h * steps)
+            # the conditional mode moves smoothly with s: extrapolate from the last two nodes
+            slope = grid.mode[end] - grid.mode[inner]
+            start.append(grid.mode[end][None] + steps[:, None] * slope[None])
+            sizes.append(steps.size)
+        new = _evaluate(problem, np.concatenate(s_new), np.concatenate(start), z, zw)
+        floor = max(floor, new.log_mass.max() - acc.log_span)
+        keep, offset = [], 0
+        for size in sizes:  # up to the first block that ends below the floor (as one by one)
+            ends = new.log_mass[offset + width - 1 : offset + size : width]
+            below = np.flatnonzero(ends < floor)
+            keep.append(offset + np.arange((below[0] + 1) * width if below.size else size))
+            offset += size
+        grid = _concat([grid, _rows(new, np.concatenate(keep))])
+    return mode, h, grid
 
 
 def _assemble(grid: _Block, h: float, z, zw, rule: str, mode, **refined) -> RegressionPosterior:

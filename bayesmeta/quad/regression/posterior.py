@@ -154,6 +154,40 @@ class RegressionProblem:
         """
         return self.loglik(beta, s) + self.log_prior_beta(beta) + self.log_prior_s(s)
 
+    def log_post_nodes(self, beta: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """:meth:`log_post` at the nodes of a rule for beta | tau: ``beta[t, q]`` with ``s[t]``.
+
+        The binomial-normal likelihood is interpolated in each study's linear predictor per
+        log-tau node (:func:`~bayesmeta.quad.regression.eta_interp.along_eta`: exact to 1e-9,
+        else evaluated directly); a subclass with another likelihood is evaluated at every node.
+
+        Parameters
+        ----------
+        beta : numpy.ndarray
+            Coefficients, shape (T, Q, p).
+        s : numpy.ndarray
+            log tau, shape (T,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (T, Q).
+        """
+        T, Q, p = beta.shape
+        binomial = (
+            type(self).loglik is RegressionProblem.loglik
+            and type(self).study_rows is RegressionProblem.study_rows
+        )
+        flat = beta.reshape(T * Q, p)
+        if not binomial:
+            return self.log_post(flat, np.repeat(s, Q)).reshape(T, Q)
+        from bayesmeta.quad.regression.eta_interp import along_eta
+
+        eta = np.einsum("kp,tqp->ktq", self.X, beta)
+        rows = along_eta(self.study_rows, eta, np.exp(s))
+        prior = self.log_prior_beta(flat).reshape(T, Q) + self.log_prior_s(s)[:, None]
+        return rows.sum(axis=0) + prior
+
     def patterns(self) -> np.ndarray:
         """The linear predictors whose skewness given tau is checked (and refined if strong):
         the distinct design rows.
