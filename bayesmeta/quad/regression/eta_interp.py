@@ -46,9 +46,17 @@ def _evaluate(coef: np.ndarray, u: np.ndarray) -> np.ndarray:
     """sum_j coef[..., j] T_j(u): coef (..., R, T, n), u (R, T, Q) -> (..., R, T, Q).
 
     The Chebyshev polynomials at the Q points by their recurrence, then one contraction per
-    (row, node): the basis is shared by every function of the row (e.g. three moments).
+    (row, node): the basis is shared by every function of the row (e.g. three moments); a
+    single function accumulates its series during the recurrence instead.
     """
     n = coef.shape[-1]
+    if coef.ndim == 3:  # one function: accumulate the series while running the recurrence
+        out = coef[..., 0, None] + coef[..., 1, None] * u
+        before, current, two_u = np.ones_like(u), u, 2.0 * u
+        for j in range(2, n):
+            before, current = current, two_u * current - before
+            out += coef[..., j, None] * current
+        return out
     basis = np.empty((n, *u.shape))  # j first: each polynomial contiguous
     basis[0] = 1.0
     basis[1] = u

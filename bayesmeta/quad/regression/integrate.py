@@ -190,14 +190,9 @@ def _rotate(chol: np.ndarray, z: np.ndarray) -> np.ndarray:
 def _log_terms(problem, s, modes, chol, z, active=None) -> np.ndarray:
     """log of the integrand over phi(z) at the rule's nodes, shape (T, Q) (-inf outside the
     boolean mask ``active``, where the posterior is known to be negligible)."""
-    T, p = s.size, problem.p
-    Q = z.shape[-2]
+    p = problem.p
     beta = modes[:, None, :] + _rotate(chol, z)
-    if active is None:
-        logp = problem.log_post_nodes(beta, s)
-    else:
-        logp = np.full((T, Q), -np.inf)
-        logp[active] = problem.log_post(beta[active], np.broadcast_to(s[:, None], (T, Q))[active])
+    logp = problem.log_post_nodes(beta, s, mask=active)
     logdet = np.log(np.abs(np.diagonal(chol, axis1=1, axis2=2))).sum(axis=1)
     norm2 = np.sum(z * z, axis=-1)
     return logp + 0.5 * norm2 + (logdet + 0.5 * p * LOG_2PI)[:, None]
@@ -344,7 +339,7 @@ def _origin(z: np.ndarray) -> int:
 def _refined(problem, acc, grid: _Block, h, rows, rule: str, mode, s_mass):
     """Fine and coarse posteriors on the rule refined along ``rows`` (see the module doc), or
     None when that rule would have more than ``MAX_REFINED_NODES`` nodes per log-tau node."""
-    m, p, T = len(rows), problem.p, grid.s.size
+    m, p = len(rows), problem.p
     step = V_STEP[m]
     up = W_LEVEL_UP[m] if (2 * (acc.level + W_LEVEL_UP[m]) - 1) ** (p - m) <= acc.max_product else 0
     n_w = (
@@ -360,8 +355,7 @@ def _refined(problem, acc, grid: _Block, h, rows, rule: str, mode, s_mass):
     for j in range(m):
         z_line = basis[:, None, :, j] * probe[None, :, None]  # (T, V, p)
         beta = grid.mode[:, None, :] + _rotate(grid.chol, z_line)
-        logp = problem.log_post(beta.reshape(-1, p), np.repeat(grid.s, probe.size))
-        logp = logp.reshape(T, probe.size)
+        logp = problem.log_post_nodes(beta, grid.s)
         ranges.append(line_range(logp, probe, step))
         per_node.append([line_range(row[None], probe, step) for row in logp])
     r, rw, shape = reference_rule(
@@ -435,7 +429,9 @@ def integrate(
         )
     coarse = _assemble(coarse_block, 2 * h, zc, zwc, rule_c, mode)
     patterns = problem.patterns()
-    skew = line_skewness(problem.log_post, grid.s, grid.mode, grid.chol, fine.s_mass, patterns)
+    skew = line_skewness(
+        problem.log_post_nodes, grid.s, grid.mode, grid.chol, fine.s_mass, patterns
+    )
 
     def skew_of(rows):
         return np.array([skew[np.flatnonzero((patterns == r).all(axis=1))[0]] for r in rows])

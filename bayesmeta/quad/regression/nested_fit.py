@@ -10,6 +10,7 @@ likelihood with its numerical error (the change from the next coarser accuracy l
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 from scipy.special import expit
 
 from bayesmeta.errors import AccuracyWarning, InputError
-from bayesmeta.model.derived import level_profile, population_mean
+from bayesmeta.model.derived import gauss_hermite, level_profile
 from bayesmeta.model.result import BayesResult, Contrast, Diagnostics, Interval
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.quad.regression.eta_interp import along_eta
@@ -71,8 +72,17 @@ def population_mean_nodes(eta: np.ndarray, tau: np.ndarray) -> np.ndarray:
     small = tau <= 1.0
     for mask, m in ((small, SMALL_TAU_GH), (~small, MEAN_GH)):
         if mask.any():
-            out[..., mask] = population_mean(eta[..., mask], tau[mask], m=m)
+            nodes, weights = _gauss_hermite(m)
+            z = eta[..., mask, None] + tau[mask, None] * nodes
+            out[..., mask] = expit(z) @ weights  # model.derived.population_mean, rule cached
     return out
+
+
+@lru_cache(maxsize=8)
+def _gauss_hermite(m: int) -> tuple[np.ndarray, np.ndarray]:
+    nodes, weights = gauss_hermite(m)
+    nodes.flags.writeable = weights.flags.writeable = False
+    return nodes, weights
 
 
 def regression_posterior(

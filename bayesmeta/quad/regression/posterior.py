@@ -154,12 +154,14 @@ class RegressionProblem:
         """
         return self.loglik(beta, s) + self.log_prior_beta(beta) + self.log_prior_s(s)
 
-    def log_post_nodes(self, beta: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """:meth:`log_post` at the nodes of a rule for beta | tau: ``beta[t, q]`` with ``s[t]``.
+    def log_post_nodes(
+        self, beta: np.ndarray, s: np.ndarray, *, mask: np.ndarray | None = None
+    ) -> np.ndarray:
+        """:meth:`log_post` at Q points per log-tau node: ``beta[t, q]`` with ``s[t]``.
 
         The binomial-normal likelihood is interpolated in each study's linear predictor per
         log-tau node (:func:`~bayesmeta.quad.regression.eta_interp.along_eta`: exact to 1e-9,
-        else evaluated directly); a subclass with another likelihood is evaluated at every node.
+        else evaluated directly); a subclass with another likelihood is evaluated pointwise.
 
         Parameters
         ----------
@@ -167,6 +169,8 @@ class RegressionProblem:
             Coefficients, shape (T, Q, p).
         s : numpy.ndarray
             log tau, shape (T,).
+        mask : numpy.ndarray, optional
+            The points to evaluate, shape (T, Q) (-inf elsewhere); all by default.
 
         Returns
         -------
@@ -178,15 +182,19 @@ class RegressionProblem:
             type(self).loglik is RegressionProblem.loglik
             and type(self).study_rows is RegressionProblem.study_rows
         )
-        flat = beta.reshape(T * Q, p)
         if not binomial:
-            return self.log_post(flat, np.repeat(s, Q)).reshape(T, Q)
+            if mask is None:
+                return self.log_post(beta.reshape(T * Q, p), np.repeat(s, Q)).reshape(T, Q)
+            out = np.full((T, Q), -np.inf)
+            out[mask] = self.log_post(beta[mask], np.broadcast_to(s[:, None], (T, Q))[mask])
+            return out
         from bayesmeta.quad.regression.eta_interp import along_eta
 
         eta = np.einsum("kp,tqp->ktq", self.X, beta)
-        rows = along_eta(self.study_rows, eta, np.exp(s))
-        prior = self.log_prior_beta(flat).reshape(T, Q) + self.log_prior_s(s)[:, None]
-        return rows.sum(axis=0) + prior
+        rows = along_eta(self.study_rows, eta, np.exp(s), mask=mask)
+        prior = self.log_prior_beta(beta.reshape(T * Q, p)).reshape(T, Q)
+        out = rows.sum(axis=0) + prior + self.log_prior_s(s)[:, None]
+        return out if mask is None else np.where(mask, out, -np.inf)
 
     def patterns(self) -> np.ndarray:
         """The linear predictors whose skewness given tau is checked (and refined if strong):
