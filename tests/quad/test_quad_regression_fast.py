@@ -39,7 +39,9 @@ TOL_DIRECT = 1e-7
 
 
 def _reference_module():
-    spec = importlib.util.spec_from_file_location("regression_fast_reference", HERE / "reference.py")
+    spec = importlib.util.spec_from_file_location(
+        "regression_fast_reference", HERE / "reference.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -56,9 +58,7 @@ def _fit(name: str) -> dict[str, list[float]]:
 
 def _worst(found: dict, expected: dict) -> tuple[float, str]:
     assert found.keys() == expected.keys()
-    return max(
-        (float(np.max(np.abs(np.subtract(found[k], expected[k])))), k) for k in expected
-    )
+    return max((float(np.max(np.abs(np.subtract(found[k], expected[k])))), k) for k in expected)
 
 
 @pytest.mark.parametrize("name", sorted(PINNED["values"]))
