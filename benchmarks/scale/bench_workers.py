@@ -195,7 +195,7 @@ def main() -> None:
     if args.layer_child:
         layer_child(json.loads(args.layer_child[0]), int(args.layer_child[1]))
         return
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     run: dict = {
         "date": now.strftime("%Y-%m-%d %H:%M UTC"),
         "commit": commit(),
