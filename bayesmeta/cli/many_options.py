@@ -39,11 +39,28 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the summary as JSON (and no progress bar)"
     )
+    add_force_argument(parser)
+
+
+def add_force_argument(parser: argparse.ArgumentParser, *, what: str = "") -> None:
+    """``--force``: run even above the resource limits (``multiverse``, ``simulate``, ``run``).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    what : str
+        What it applies to, added to the help (``run``: "multiverse specs: ").
+
+    Returns
+    -------
+    None
+    """
     parser.add_argument(
         "--force",
         action="store_true",
-        help="run even when the estimated cost is above the resource limits (24 CPU-hours, "
-        "50 million fits)",
+        help=f"{what}run even when the estimated cost is above the resource limits "
+        "(24 CPU-hours, 50 million fits)",
     )
 
 
