@@ -3,11 +3,11 @@
 One task (one fit) takes milliseconds, so tasks travel in batches: one future per batch,
 at most a few batches per worker in flight (memory stays flat however many tasks there are).
 Without a fixed ``batch_size`` the batches are sized from a measured cost: the first batch of
-each worker is a small probe, timed on the worker; later batches hold as many tasks as take
-about :data:`TARGET_SECONDS` at the cost measured so far, and shrink towards the end so the
-workers finish together. The rows do not depend on the batches (each task's seed comes from
-its key, and the final table is sorted by key). Each batch's rows are typed into a table on
-the worker, so the process that writes the chunks does little besides writing them.
+each worker is a small probe, timed on the worker (CPU seconds); later batches hold as many
+tasks as take about :data:`TARGET_SECONDS` at the cost measured so far, and shrink towards the
+end so the workers finish together. The rows do not depend on the batches (each task's seed
+comes from its key, and the final table is sorted by key). Each batch's rows are encoded as a
+chunk on the worker, so the process that writes the chunks does little besides writing bytes.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from itertools import islice
 from typing import Any
 
-import pandas as pd
-
 from bayesmeta.many.executor import executor_slots
 from bayesmeta.many.progress import Progress
-from bayesmeta.many.store import ChunkStore, typed_frame
+from bayesmeta.many.store import ChunkStore, encode_chunk
 from bayesmeta.many.tasks import batched
 
 Worker = Callable[[Any, Sequence[tuple[str, Any]]], list[Mapping[str, Any]]]
@@ -41,17 +39,17 @@ BATCHES_PER_WORKER = 4
 MAX_BATCH = 4096
 
 
-def typed_batch(
+def encoded_batch(
     worker: Worker, schema: Mapping[str, str], context: Any, batch: Sequence[tuple[str, Any]]
-) -> tuple[pd.DataFrame, float]:
-    """Run one batch on a worker: its rows as a typed table, and the seconds the work took.
+) -> tuple[bytes, float]:
+    """Run one batch on a worker: its rows encoded as a chunk, and the CPU seconds they took.
 
     Parameters
     ----------
     worker : callable
         ``worker(context, batch) -> rows``.
     schema : mapping of str to str
-        The store's row schema (:func:`~bayesmeta.many.store.typed_frame`).
+        The store's row schema (:func:`~bayesmeta.many.store.encode_chunk`).
     context : object
         Sent with the batch.
     batch : sequence of (key, payload)
@@ -59,13 +57,14 @@ def typed_batch(
 
     Returns
     -------
-    (pandas.DataFrame, float)
-        The rows, and the wall-clock seconds ``worker`` took (not the typing).
+    (bytes, float)
+        The chunk (empty for no rows), and the CPU seconds of this process ``worker`` took
+        (CPU, not wall-clock time: the same work measures the same on a busy machine).
     """
-    started = time.perf_counter()
+    started = time.process_time()
     rows = worker(context, batch)
-    seconds = time.perf_counter() - started
-    return typed_frame(rows, schema), seconds
+    seconds = time.process_time() - started
+    return (encode_chunk(rows, schema) if rows else b""), seconds
 
 
 class BatchSizer:
@@ -219,9 +218,9 @@ def run_tasks(
         nonlocal ran
         for future in futures:
             size = pending.pop(future)
-            frame, seconds = future.result()
+            chunk, seconds = future.result()
             sizer.record(size, seconds)
-            store.write(frame)
+            store.write_encoded(chunk)
             ran += size
             if progress is not None:
                 progress.advance(size)
@@ -236,7 +235,7 @@ def run_tasks(
 
     try:
         for batch in batches():
-            future = executor.submit(typed_batch, worker, store.schema, context, batch)
+            future = executor.submit(encoded_batch, worker, store.schema, context, batch)
             pending[future] = len(batch)
             while len(pending) >= room():  # the next batch is sized after this wait
                 finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)

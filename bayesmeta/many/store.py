@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from bayesmeta.atomic import write_json, write_with
+from bayesmeta.atomic import write_bytes, write_json, write_with
 from bayesmeta.errors import InputError
 
 MANIFEST = "manifest.json"
@@ -45,12 +45,38 @@ def typed_frame(
         frame = rows.loc[:, list(schema)].reset_index(drop=True)
     else:
         frame = pd.DataFrame.from_records(list(rows), columns=list(schema))
+    text = pd.Series(["text"]).dtype  # what a column of str becomes (object, or pandas 3's str)
     for column, kind in schema.items():
+        if kind == "str" and frame[column].dtype == text and not frame[column].isna().any():
+            continue  # typed already (a chunk read back): nothing to convert
         if kind == "str":
             frame[column] = [("" if v is None else str(v)) for v in frame[column]]
         else:
             frame[column] = frame[column].astype(dtypes[kind])
     return frame
+
+
+def encode_chunk(rows: Sequence[Mapping[str, Any]], schema: Mapping[str, str]) -> bytes:
+    """Rows as the bytes of one chunk (a Parquet file of :func:`typed_frame`).
+
+    Workers encode their own batches, so the process writing the chunks only writes bytes.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        One mapping per row.
+    schema : mapping of str to str
+        The store's schema.
+
+    Returns
+    -------
+    bytes
+    """
+    import io
+
+    buffer = io.BytesIO()
+    typed_frame(rows, schema).to_parquet(buffer, index=False, engine="pyarrow")
+    return buffer.getvalue()
 
 
 class ChunkStore:
@@ -163,25 +189,39 @@ class ChunkStore:
         """
         return sorted(self.folder.glob("chunk-*.parquet"))
 
-    def write(self, rows: Sequence[Mapping[str, Any]] | pd.DataFrame) -> None:
+    def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Write one chunk (atomically).
 
         Parameters
         ----------
-        rows : sequence of mapping, or pandas.DataFrame
-            The rows of one or more finished tasks (all rows of each task), or their table
-            (from :func:`typed_frame` on a worker).
+        rows : sequence of mapping
+            The rows of one or more finished tasks (all rows of each task).
 
         Returns
         -------
         None
         """
-        if len(rows) == 0:
+        if rows:
+            self.write_encoded(encode_chunk(rows, self.schema))
+
+    def write_encoded(self, chunk: bytes) -> None:
+        """Write one chunk encoded by :func:`encode_chunk` (atomically).
+
+        Parameters
+        ----------
+        chunk : bytes
+            The rows of one or more finished tasks (all rows of each task); nothing is written
+            for no bytes.
+
+        Returns
+        -------
+        None
+        """
+        if not chunk:
             return
-        frame = typed_frame(rows, self.schema)
         path = self.folder / f"chunk-{self._next:06d}.parquet"
         self._next += 1
-        write_with(path, lambda p: frame.to_parquet(p, index=False, engine="pyarrow"))
+        write_bytes(path, chunk)
 
     def table(self, *, sort_by: Sequence[str]) -> pd.DataFrame:
         """Every row on disk, sorted (so the table does not depend on who ran what, when).

@@ -13,7 +13,7 @@ import pytest
 
 from bayesmeta.many import ChunkStore, SerialExecutor, run_tasks
 from bayesmeta.many.executor import WARM_UP, preload_for
-from bayesmeta.many.run import MAX_BATCH, PROBE_TASKS, BatchSizer, typed_batch
+from bayesmeta.many.run import MAX_BATCH, PROBE_TASKS, BatchSizer, encoded_batch
 
 SCHEMA = {"task": "str", "value": "float", "label": "str"}
 
@@ -49,10 +49,18 @@ def test_batches_shrink_towards_the_end_but_not_below_the_floor():
     assert slow.next_size() == 1
 
 
-def test_typed_batch_returns_the_rows_as_the_store_types_them():
-    frame, seconds = typed_batch(_square, SCHEMA, 1.0, [("a", 2), ("b", 3)])
-    assert list(frame.columns) == list(SCHEMA) and frame["value"].tolist() == [5.0, 10.0]
-    assert seconds >= 0
+def test_a_worker_encodes_its_batch_as_the_store_types_it(tmp_path):
+    import io
+
+    import pandas as pd
+
+    from bayesmeta.many.store import typed_frame
+
+    chunk, seconds = encoded_batch(_square, SCHEMA, 1.0, [("a", 2), ("b", 3)])
+    frame = pd.read_parquet(io.BytesIO(chunk))
+    assert frame.equals(typed_frame(_square(1.0, [("a", 2), ("b", 3)]), SCHEMA))
+    assert frame["value"].tolist() == [5.0, 10.0] and seconds >= 0
+    assert encoded_batch(_square, SCHEMA, 1.0, [])[0] == b""  # no rows, no chunk
 
 
 def test_measured_batches_give_the_same_table_as_fixed_ones(tmp_path):
@@ -139,3 +147,22 @@ def test_plots_package_still_exports_its_functions(name):
 
     assert name in bayesmeta.plots.__all__ and callable(getattr(bayesmeta.plots, name))
     assert name in dir(bayesmeta.plots)
+
+
+def test_the_parent_imports_matplotlib_while_pool_workers_fit_not_when_serial():
+    code = """
+import json, sys, threading
+from bayesmeta.many import make_executor
+from bayesmeta.many.executor import import_in_background
+
+seen = {}
+for workers in (1, 2):
+    with make_executor(workers=workers) as executor:
+        import_in_background(executor)
+        for thread in threading.enumerate():
+            if thread.name == "bayesmeta-import":
+                thread.join()
+        seen[workers] = "matplotlib.figure" in sys.modules
+print(json.dumps(seen))
+"""
+    assert _fresh(code) == {"1": False, "2": True}
