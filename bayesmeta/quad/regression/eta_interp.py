@@ -127,9 +127,13 @@ def along_eta(
         coef = np.einsum("jm,...rtm->...rtj", to_coef, values)
         tail = np.abs(coef[..., -3:]).max(axis=-1)
         ok = ~(tail > tol).reshape(-1, R, todo.size).any(axis=(0, 1))  # every row of node t
+        if out is None and ok.all():  # every node at the first try (the usual case)
+            out, todo = _evaluate(coef, u), todo[:0]
+            break
         if out is None:
             out = np.zeros((*values.shape[:-3], R, T, Q))
-        out[..., todo[ok], :] = _evaluate(coef[..., ok, :], u[:, todo[ok]])
+        if ok.any():
+            out[..., todo[ok], :] = _evaluate(coef[..., ok, :], u[:, todo[ok]])
         todo = todo[~ok]
     if out is None:
         return _direct(func, eta, tau, mask)
@@ -137,7 +141,7 @@ def along_eta(
         sub_mask = None if mask is None else mask[todo]
         out[..., todo, :] = _direct(func, eta[:, todo], tau[todo], sub_mask)
     if mask is not None:
-        out = np.where(mask, out, 0.0)
+        out[..., ~mask] = 0.0
     return out
 
 
