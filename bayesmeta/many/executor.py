@@ -16,12 +16,20 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
 from bayesmeta.errors import InputError
+from bayesmeta.many.warm import (  # noqa: F401 (re-exported: the workers' warm-up)
+    FIGURE_MODULES,
+    WARM_UP,
+    import_in_background,
+    preload_for,
+    warm_up,
+    warm_up_plugin,
+)
 
 INSTALL_HINT = "the Dask back end needs the 'distributed' package: pip install 'bayesmeta[cluster]'"
 
@@ -82,86 +90,6 @@ def executor_slots(executor: Executor) -> int:
     if client is not None:
         return max(1, sum(client.nthreads().values()))
     return default_workers()
-
-
-#: what a worker's batches import, by default (``bayesmeta.freq`` loads its names on first use,
-#: so the modules themselves are named: the lean pooled rate, the GLMM and the exact engine);
-#: numpy, scipy.special and pandas come with them
-WARM_UP = (
-    "bayesmeta.many.pooled",
-    "bayesmeta.freq.glmm",
-    "bayesmeta.quad",
-)
-
-
-def preload_for(methods: Iterable[str]) -> tuple[str, ...]:
-    """The modules the workers of a run with these methods need (``make_executor(preload=)``).
-
-    Parameters
-    ----------
-    methods : iterable of str
-        Method names of a multiverse or simulation (``"DL"``, ``"DL-HK"``, ``"GLMM"``,
-        ``"bayes"``, ``"nuts"``, ...).
-
-    Returns
-    -------
-    tuple of str
-        The pooled rate always; the GLMM and the exact engine when a method uses them (PyMC is
-        never preloaded: NUTS imports it in each worker on its first fit).
-    """
-    methods = set(methods)
-    modules = ["bayesmeta.many.pooled"]
-    if "GLMM" in methods:
-        modules.append("bayesmeta.freq.glmm")
-    if methods & {"bayes", "nuts"}:
-        modules += ["bayesmeta.engines", "bayesmeta.quad"]
-    return tuple(modules)
-
-
-def warm_up(modules: Sequence[str] = WARM_UP) -> None:
-    """Import the numerical modules once per worker, before its first batch is timed.
-
-    Parameters
-    ----------
-    modules : sequence of str, default :data:`WARM_UP`
-        Module names.
-
-    Returns
-    -------
-    None
-    """
-    import importlib
-
-    for name in modules:
-        importlib.import_module(name)
-
-
-def warm_up_plugin(modules: Sequence[str] = WARM_UP) -> Any:
-    """A Dask worker plugin that runs :func:`warm_up` on every worker, those joining later too.
-
-    ``distributed`` is imported here (only ``--scheduler`` needs it); the plugin travels to the
-    workers with cloudpickle.
-
-    Parameters
-    ----------
-    modules : sequence of str, default :data:`WARM_UP`
-        What each worker imports.
-
-    Returns
-    -------
-    distributed.WorkerPlugin
-    """
-    from distributed import WorkerPlugin
-
-    names = tuple(modules)
-
-    class WarmUp(WorkerPlugin):
-        name = "bayesmeta-warm-up"
-
-        def setup(self, worker: Any) -> None:
-            warm_up(names)
-
-    return WarmUp()
 
 
 def die_with_parent(parent: int) -> None:
@@ -381,6 +309,7 @@ def make_executor(
         initargs=(os.getpid(), tuple(preload)),
     )
     try:
+        pool.submit(os.getpid).result()  # every worker forked now, before any thread starts here
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -10,7 +10,7 @@ from typing import Any
 from bayesmeta.folders import claimed, writing
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.budget import check_budget, fit_seconds
-from bayesmeta.many.executor import check_execution, preload_for
+from bayesmeta.many.executor import check_execution, import_in_background, preload_for
 from bayesmeta.many.store import run_fingerprint
 from bayesmeta.simulate.metrics import metrics_table
 from bayesmeta.simulate.report import write_outputs
@@ -110,6 +110,7 @@ def run_simulation(
         # the executor first: a scheduler that cannot be reached leaves nothing in --out
         preload = preload_for(study.methods)
         with make_executor(workers=workers, scheduler=scheduler, preload=preload) as executor:
+            import_in_background(executor)  # matplotlib, for the figures at the end
             done = store.open(fingerprint=fingerprint, resume=resume)
             progress = Progress(total, done=len(done), enabled=show_progress, label="replicates")
             ran = run_tasks(
