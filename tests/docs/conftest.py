@@ -276,7 +276,10 @@ def doc_tools():
     from types import SimpleNamespace
 
     return SimpleNamespace(
-        all_commands=all_commands, documented_commands=documented_commands, to_argv=to_argv
+        all_commands=all_commands,
+        documented_commands=documented_commands,
+        to_argv=to_argv,
+        documents=DOCUMENTS,
     )
 
 
