@@ -7,7 +7,7 @@ and the NetCDF file the engine resamples its grid (:func:`bayesmeta.engines.exac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,8 @@ class StudyDraws:
     eta: np.ndarray
     tau: np.ndarray
     likelihood: Any = None
+    #: the log likelihood of every draw, once computed (the InferenceData and LOO both read it)
+    _loglik: dict = field(default_factory=dict, compare=False, repr=False)
 
     def loglik(self, *, step: int = 1) -> np.ndarray:
         """log p(y_i | draw) of every study, ``(chains, draws, k)`` (every ``step``-th draw).
@@ -57,10 +59,16 @@ class StudyDraws:
         """
         from bayesmeta.model.likelihoods import BINOMIAL
 
+        if step in self._loglik:
+            return self._loglik[step]
         likelihood = self.likelihood or BINOMIAL
-        return likelihood.study_loglik(
+        values = likelihood.study_loglik(
             self.events, self.total, self.eta[:, ::step], self.tau[:, ::step]
         )
+        if step == 1:  # every draw: kept (thinned ones are asked for once), read-only
+            values.flags.writeable = False
+            self._loglik[step] = values
+        return values
 
 
 def from_idata(spec: ModelSpec, idata) -> StudyDraws:

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bayesmeta.cli.many_options import add_worker_arguments
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.plural import plural
 
@@ -40,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also run the folder's multiverse specs (thousands of fits each; see "
         "'bayesmeta multiverse')",
     )
+    # the specs (and --multiverse's specifications) run on these; the files are the same bytes
+    add_worker_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -54,12 +57,18 @@ def _multiverse_specs(args: argparse.Namespace) -> list:
     return specs if (args.multiverse or Path(args.target).is_file()) else []
 
 
-def _run_multiverses(specs: list, out: str) -> None:
+def _run_multiverses(specs: list, args: argparse.Namespace) -> None:
     from bayesmeta.analysis.specfile import load_spec
     from bayesmeta.multiverse import run_multiverse
 
+    out = args.out
     for spec in specs:
-        s = run_multiverse(load_spec(spec.path), out=Path(out) / spec.name)
+        s = run_multiverse(
+            load_spec(spec.path),
+            out=Path(out) / spec.name,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
         estimate = (
             "none could be fitted"
             if s["median"] is None
@@ -143,11 +152,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--multiverse applies to a folder (a spec file named is always run)")
     multiverses = _multiverse_specs(args)
     if multiverses and len(multiverses) == 1 and multiverses[0].path == Path(args.target):
-        _run_multiverses(multiverses, args.out)  # one multiverse spec, named
+        _run_multiverses(multiverses, args)  # one multiverse spec, named
         return 0
     ipd_specs = _ipd_specs(args.target)
     joint_specs = _joint_specs(args.target)
-    fitted, comparisons = run_folder(args.target, args.out)
+    fitted, comparisons = run_folder(
+        args.target, args.out, workers=args.workers, scheduler=args.scheduler
+    )
     _run_ipd(ipd_specs, args.out)
     _run_joint(joint_specs, args.out)
     for f in fitted:
@@ -180,5 +191,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"report: {where}", file=sys.stderr)
     elif not multiverses and not ipd_specs and not joint_specs:
         print("nothing to run: only multiverse specs here (add --multiverse)", file=sys.stderr)
-    _run_multiverses(multiverses, args.out)
+    _run_multiverses(multiverses, args)
     return 0
