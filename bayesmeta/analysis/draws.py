@@ -7,7 +7,7 @@ and the NetCDF file the engine resamples its grid (:func:`bayesmeta.engines.exac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,8 +42,6 @@ class StudyDraws:
     eta: np.ndarray
     tau: np.ndarray
     likelihood: Any = None
-    #: the log likelihood of every draw, once computed (the InferenceData and LOO both read it)
-    _loglik: dict = field(default_factory=dict, compare=False, repr=False)
 
     def loglik(self, *, step: int = 1) -> np.ndarray:
         """log p(y_i | draw) of every study, ``(chains, draws, k)`` (every ``step``-th draw).
@@ -59,15 +57,18 @@ class StudyDraws:
         """
         from bayesmeta.model.likelihoods import BINOMIAL
 
-        if step in self._loglik:
-            return self._loglik[step]
+        # the log likelihood of every draw is kept once computed (the InferenceData and LOO
+        # both read it); not a field: not compared, not shown
+        kept = self.__dict__.setdefault("_loglik", {})
+        if step in kept:
+            return kept[step]
         likelihood = self.likelihood or BINOMIAL
         values = likelihood.study_loglik(
             self.events, self.total, self.eta[:, ::step], self.tau[:, ::step]
         )
         if step == 1:  # every draw: kept (thinned ones are asked for once), read-only
             values.flags.writeable = False
-            self._loglik[step] = values
+            kept[step] = values
         return values
 
 

@@ -49,6 +49,21 @@ def _files(out: Path) -> dict[str, bytes]:
     }
 
 
+def _what_differs(one: bytes, other: bytes) -> list[str]:
+    """Which variables and attributes of two posterior.nc files differ (for the message)."""
+    import io
+
+    import arviz as az
+
+    a, b = az.from_netcdf(io.BytesIO(one)), az.from_netcdf(io.BytesIO(other))
+    found = []
+    for group in a.groups():
+        x, y = getattr(a, group), getattr(b, group)
+        found += [f"{group}.{v}" for v in x.data_vars if not np.array_equal(x[v], y[v])]
+        found += [f"{group}@{k}" for k in x.attrs if x.attrs[k] != y.attrs.get(k)]
+    return found
+
+
 def test_run_writes_the_same_bytes_serially_on_a_pool_and_on_dask(specs, tmp_path, capsys):
     pytest.importorskip("distributed")
     written, printed = {}, {}
@@ -64,7 +79,10 @@ def test_run_writes_the_same_bytes_serially_on_a_pool_and_on_dask(specs, tmp_pat
     for option in ("2", "local:2"):
         assert written[option].keys() == serial.keys()
         differ = [name for name in serial if written[option][name] != serial[name]]
-        assert differ == [], f"--workers/--scheduler {option}: {differ}"
+        details = [
+            _what_differs(serial[n], written[option][n]) for n in differ if n.endswith(".nc")
+        ]
+        assert differ == [], f"--workers/--scheduler {option}: {differ} {details}"
         assert printed[option] == printed["1"]
     assert "best by LOO" in printed["1"]
 
