@@ -26,6 +26,18 @@ from bayesmeta.analysis.outcome_comparison import OutcomeComparison, compare_out
 from bayesmeta.analysis.runner import Rendered, render_outputs
 from bayesmeta.analysis.specfile import AnalysisSpec
 
+#: what a spec's task imports: a pool forked from this process starts with them loaded (this
+#: process draws the index figure and reads the fits too)
+PRELOAD = (
+    "bayesmeta.quad",
+    "bayesmeta.freq.glmm",
+    "bayesmeta.analysis.runner",
+    "bayesmeta.analysis.outcome_comparison",
+    "arviz",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+)
+
 
 @dataclass(frozen=True)
 class SpecDone:
@@ -222,7 +234,7 @@ def run_specs(
             compared |= {spec.name for spec, _model in main} if len(main) > 1 else set()
     if scheduler is None:  # no more processes than specs; one: in this process
         workers = max(1, min(len(specs), default_workers() if workers is None else workers))
-    with make_executor(workers=workers, scheduler=scheduler) as executor:
+    with make_executor(workers=workers, scheduler=scheduler, preload=PRELOAD) as executor:
         progress = Progress(len(specs), enabled=show_progress, label="specs")
         fitted, loos = [], {}
         calls = [(spec, spec.name in compared) for spec in specs]

@@ -27,12 +27,7 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the summary as JSON (and no progress bar)"
     )
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="run even when the estimated cost is above the resource limits (24 CPU-hours, "
-        "50 million fits)",
-    )
+    add_force_argument(parser)
 
 
 def add_worker_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +55,28 @@ def add_worker_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="a Dask scheduler (tcp://HOST:PORT), or local:N to start a LocalCluster of N "
         "workers; needs pip install 'bayesmeta[cluster]'",
+    )
+
+
+def add_force_argument(parser: argparse.ArgumentParser, *, what: str = "") -> None:
+    """``--force``: run even above the resource limits (``multiverse``, ``simulate``, ``run``).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    what : str
+        What it applies to, added to the help (``run``: "multiverse specs: ").
+
+    Returns
+    -------
+    None
+    """
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help=f"{what}run even when the estimated cost is above the resource limits "
+        "(24 CPU-hours, 50 million fits)",
     )
 
 

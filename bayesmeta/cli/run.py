@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bayesmeta.cli.many_options import add_worker_arguments
+from bayesmeta.cli.many_options import add_force_argument, add_worker_arguments
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.plural import plural
 
@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     # the specs (and --multiverse's specifications) run on these; the files are the same bytes
     add_worker_arguments(parser)
+    add_force_argument(parser, what="multiverse specs: ")
     parser.set_defaults(handler=run)
 
 
@@ -68,6 +69,7 @@ def _run_multiverses(specs: list, args: argparse.Namespace) -> None:
             out=Path(out) / spec.name,
             workers=args.workers,
             scheduler=args.scheduler,
+            force=args.force,
         )
         estimate = (
             "none could be fitted"
@@ -151,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
     if args.multiverse and Path(args.target).is_file():
         raise InputError("--multiverse applies to a folder (a spec file named is always run)")
     multiverses = _multiverse_specs(args)
+    if args.force and not multiverses:
+        raise InputError("--force applies to multiverse specs (none is run here)")
     if multiverses and len(multiverses) == 1 and multiverses[0].path == Path(args.target):
         _run_multiverses(multiverses, args)  # one multiverse spec, named
         return 0

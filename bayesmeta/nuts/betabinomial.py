@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bayesmeta.model import betabinomial as bb
+from bayesmeta.model import betabinomial_forms as bb
 from bayesmeta.model.priors import Prior
 
 #: Free variables whose R-hat and ESS are checked.
