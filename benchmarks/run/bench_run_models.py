@@ -1,7 +1,8 @@
 """``bayesmeta run models`` before and after issue 22 item 6 (specs on the many/ executor, figures
 laid out and drawn once, InferenceData built only where saved), paired, in one run.
 
-The *before* tree (default ``4c48e23``, main before the change) is extracted with ``git archive``;
+The *before* tree (default ``4c48e23``, main before the change) and the *after* tree (default
+``HEAD``) are extracted with ``git archive``;
 every measurement is a fresh process of this venv's Python with ``PYTHONPATH`` at one tree or the
 other (same libraries), on the *before* tree's ``models/`` (same inputs). Within a repetition the
 variants run one after another, their order rotating from one repetition to the next, so the load
@@ -90,13 +91,19 @@ def measure(tree: Path, extra: list[str], models: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="4c48e23", help="commit of the before tree")
+    parser.add_argument("--after", default="HEAD", help="commit of the after tree")
     parser.add_argument("--reps", type=int, default=3, help="paired repetitions")
     args = parser.parse_args()
     names = list(VARIANTS)
     runs: dict[str, list] = {name: [] for name in names}
     controls = []
     with tempfile.TemporaryDirectory() as scratch:
-        trees = {"before": extract(args.before, Path(scratch)), "after": REPO}
+        (Path(scratch) / "before").mkdir()
+        (Path(scratch) / "after").mkdir()
+        trees = {
+            "before": extract(args.before, Path(scratch) / "before"),
+            "after": extract(args.after, Path(scratch) / "after"),
+        }
         models = trees["before"] / "models"
         for rep in range(args.reps):
             controls.append(burn_control())
@@ -110,7 +117,9 @@ def main() -> None:
         controls.append(burn_control())
         print("control", json.dumps(controls[-1]), flush=True)
     commit = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ["git", "-C", str(REPO), "rev-parse", "--short", args.after],
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     summary = {
         name: {
