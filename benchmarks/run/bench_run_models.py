@@ -96,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
     names = list(VARIANTS)
     runs: dict[str, list] = {name: [] for name in names}
-    controls = []
+    controls: list[dict] = []
     with tempfile.TemporaryDirectory() as scratch:
         (Path(scratch) / "before").mkdir()
         (Path(scratch) / "after").mkdir()
@@ -114,8 +114,15 @@ def main() -> None:
                 result = measure(trees[tree], extra, models)
                 runs[name].append(result)
                 print(rep, name, json.dumps(result), flush=True)
+            report(args, runs, controls)  # every finished repetition is kept
         controls.append(burn_control())
         print("control", json.dumps(controls[-1]), flush=True)
+    report(args, runs, controls)
+
+
+def report(args: argparse.Namespace, runs: dict[str, list], controls: list[dict]) -> None:
+    """Write ``results.json`` and print the README table (medians over the repetitions)."""
+    names = list(VARIANTS)
     commit = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--short", args.after],
         capture_output=True,
@@ -127,6 +134,7 @@ def main() -> None:
             for key in ("wall", "cpu", "load_start")
         }
         for name in names
+        if runs[name]
     }
     payload = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -134,7 +142,7 @@ def main() -> None:
         "after": commit,
         "python": platform.python_version(),
         "cores": os.cpu_count(),
-        "reps": args.reps,
+        "reps": min(len(r) for r in runs.values()),
         "runs": runs,
         "controls": controls,
         "median": summary,
@@ -142,8 +150,7 @@ def main() -> None:
     (HERE / "results.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     print("| variant | wall (s) | CPU (s) | load at start |")
     print("|---|---|---|---|")
-    for name in names:
-        s = summary[name]
+    for name, s in summary.items():
         print(f"| {name} | {s['wall']:.1f} | {s['cpu']:.1f} | {s['load_start']:.1f} |")
     ratios = ", ".join(f"{c['ratio']:.2f}" for c in controls)
     print(f"CPU-burn control (2 processes / 1): {ratios}")
