@@ -1,6 +1,7 @@
 """`bayesmeta run` through the many/ executor (issue 22 item 6): the same bytes serially, on a
-process pool and on a Dask cluster; InferenceData built only where it is saved; the log
-likelihood of the draws computed once; each figure laid out once."""
+process pool and on a Dask cluster (posterior.nc: the same content; its HDF5 layout may differ);
+InferenceData built only where it is saved; the log likelihood of the draws computed once; each
+figure laid out once."""
 
 from __future__ import annotations
 
@@ -49,18 +50,21 @@ def _files(out: Path) -> dict[str, bytes]:
     }
 
 
-def _what_differs(one: bytes, other: bytes) -> list[str]:
-    """Which variables and attributes of two posterior.nc files differ (for the message)."""
+def _netcdf_content(content: bytes) -> list:
+    """Every group's attributes (but the creation time) and every variable's and coordinate's
+    name, dims, dtype and raw bytes (a sign of zero or a NaN payload counts) of a posterior.nc."""
     import io
 
     import arviz as az
 
-    a, b = az.from_netcdf(io.BytesIO(one)), az.from_netcdf(io.BytesIO(other))
+    idata = az.from_netcdf(io.BytesIO(content))
     found = []
-    for group in a.groups():
-        x, y = getattr(a, group), getattr(b, group)
-        found += [f"{group}.{v}" for v in x.data_vars if not np.array_equal(x[v], y[v])]
-        found += [f"{group}@{k}" for k in x.attrs if x.attrs[k] != y.attrs.get(k)]
+    for group in idata.groups():
+        data = getattr(idata, group)
+        attrs = sorted((k, str(v)) for k, v in data.attrs.items() if k != "created_at")
+        found.append((group, attrs))
+        for name, values in {**data.coords, **data.data_vars}.items():
+            found.append((group, name, values.dims, str(values.dtype), values.values.tobytes()))
     return found
 
 
@@ -79,10 +83,15 @@ def test_run_writes_the_same_bytes_serially_on_a_pool_and_on_dask(specs, tmp_pat
     for option in ("2", "local:2"):
         assert written[option].keys() == serial.keys()
         differ = [name for name in serial if written[option][name] != serial[name]]
-        details = [
-            _what_differs(serial[n], written[option][n]) for n in differ if n.endswith(".nc")
+        # HDF5 may place a chunk elsewhere in posterior.nc (seen on Dask workers, rarely):
+        # the same draws, attributes and bytes of every array, in another file layout
+        differ = [
+            name
+            for name in differ
+            if not name.endswith(".nc")
+            or _netcdf_content(written[option][name]) != _netcdf_content(serial[name])
         ]
-        assert differ == [], f"--workers/--scheduler {option}: {differ} {details}"
+        assert differ == [], f"--workers/--scheduler {option}: {differ}"
         assert printed[option] == printed["1"]
     assert "best by LOO" in printed["1"]
 
