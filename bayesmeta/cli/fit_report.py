@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bayesmeta.cli.common import interval_row
 from bayesmeta.cli.joint_fit import JOINT_FILES
 from bayesmeta.plural import plural
 
@@ -120,9 +121,7 @@ def write_outputs(result, folder: Path) -> None:
     -------
     None
     """
-    import pandas as pd
-
-    from bayesmeta.atomic import write_json, write_with
+    from bayesmeta.atomic import write_json, write_tables
     from bayesmeta.cli.common import _json_ready, with_versions
     from bayesmeta.folders import replaced_folder
     from bayesmeta.model.storage import save
@@ -132,9 +131,7 @@ def write_outputs(result, folder: Path) -> None:
         if result.idata is not None:
             save(result, temporary / "posterior.nc")
         write_json(temporary / "result.json", _json_ready(with_versions(payload)))
-        for name, records in tables(payload).items():
-            frame = pd.DataFrame(records)
-            write_with(temporary / f"{name}.csv", lambda path, f=frame: f.to_csv(path, index=False))
+        write_tables(temporary, tables(payload))
 
 
 def format_result(payload: dict[str, Any]) -> str:
@@ -149,12 +146,6 @@ def format_result(payload: dict[str, Any]) -> str:
     -------
     str
     """
-
-    def row(label: str, iv: dict | None) -> str:
-        if iv is None:
-            return f"  {label:<34} -"
-        return f"  {label:<34} {iv['median']:.3f}  [{iv['lo']:.3f}, {iv['hi']:.3f}]"
-
     model = payload["model"]
     likelihood = payload.get("likelihood", "binomial")
     # subgroup and regression models have no single mu: their pooled value is at the
@@ -169,22 +160,24 @@ def format_result(payload: dict[str, Any]) -> str:
     lines = [
         f"{model['kind']} model of '{model['outcome']}'{named}, k = {plural(payload['k'], 'study')} "
         f"({payload['engine']}); median [95% interval]",
-        row(pooled_label, payload["pooled_median"]),
-        row(mean_label, payload["pooled_mean"]),
-        row("new study", payload["new_study"]),
+        interval_row(pooled_label, payload["pooled_median"]),
+        interval_row(mean_label, payload["pooled_mean"]),
+        interval_row("new study", payload["new_study"]),
     ]
     if payload["tau"] is not None or likelihood == "binomial":
-        lines.append(row("tau (logit scale)", payload["tau"]))
+        lines.append(interval_row("tau (logit scale)", payload["tau"]))
     for name in own_parameters(payload):
-        lines.append(row(name, payload[name]))
+        lines.append(interval_row(name, payload[name]))
     for level, iv in payload.get("taus", {}).items():
-        lines.append(row(f"tau[{level}]", iv))
+        lines.append(interval_row(f"tau[{level}]", iv))
     for level, iv in payload.get("rates", {}).items():
-        lines.append(row(f"rate[{level}]", iv))
+        lines.append(interval_row(f"rate[{level}]", iv))
     for c in payload.get("contrasts", []):
-        lines.append(row(f"{c['a']} - {c['b']}", c) + f"  P(>) = {c['prob_a_greater']:.3f}")
+        lines.append(
+            interval_row(f"{c['a']} - {c['b']}", c) + f"  P(>) = {c['prob_a_greater']:.3f}"
+        )
     for name, iv in payload.get("coefficients", {}).items():
-        lines.append(row(f"coef {name}", iv))
+        lines.append(interval_row(f"coef {name}", iv))
     d = payload["diagnostics"]
     status = "ok" if d["ok"] else "FAILED"
 

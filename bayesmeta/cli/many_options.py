@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
 
 
 def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,3 +96,41 @@ def interrupted_hint(out: str) -> str:
     str
     """
     return f"interrupted: finished rows are kept in {out}/.progress; the same command with --resume continues"
+
+
+def run_executed(
+    run: Callable[..., Any], target: Any, args: argparse.Namespace, **options: Any
+) -> Any:
+    """``run(target, ...)`` with the execution options of :func:`add_execution_arguments`; on
+    Ctrl-C the line saying how to resume is printed before the interruption goes on.
+
+    Parameters
+    ----------
+    run : callable
+        ``run_multiverse`` or ``run_simulation``.
+    target : object
+        Its first argument (the spec or the simulation study).
+    args : argparse.Namespace
+        Parsed arguments (``out``, ``workers``, ``scheduler``, ``resume``, ``force``, ``json``).
+    **options
+        Further keywords of ``run`` (``sample``).
+
+    Returns
+    -------
+    object
+        What ``run`` returns (its summary).
+    """
+    try:
+        return run(
+            target,
+            out=args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            force=args.force,
+            show_progress=False if args.json else None,
+            **options,
+        )
+    except KeyboardInterrupt:
+        print(interrupted_hint(args.out), file=sys.stderr)
+        raise

@@ -7,9 +7,9 @@ the interpolant is not exact to 1e-9. Two checks:
 
 - against the values pinned from the engine before the change (commit in
   ``validation/regression_fast/reference.json``, made by ``reference.py`` there): every reported
-  number within ``TOL_PINNED`` (observed: at most 7e-9 on these sets);
+  number within ``TOL_PINNED`` (observed: at most 4e-9 on these sets);
 - in process, the interpolating path against direct evaluation at every node, within
-  ``TOL_DIRECT`` (observed: at most 2e-9).
+  ``TOL_DIRECT`` (observed: at most 6e-12).
 
 Both tolerances are far below the engine's own accuracy (log evidence error 1e-3, quantiles
 within 0.02 posterior SD of brute force), so "no loss of accuracy" means the same numbers.

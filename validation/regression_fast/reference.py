@@ -2,7 +2,7 @@
 
 Every reported number of ``fit_regression_quadrature`` (coefficients, level rates, contrasts with
 P(a > b), pooled median, mean and new-study rates, tau, every study's shrunken rate, the log
-evidence) on a few data sets: CAR-T orr with six coefficients (Smolyak rule), CAR-T crr with four,
+evidence and its error) on a few data sets: CAR-T orr with six coefficients (Smolyak rule), CAR-T crr with four,
 and three sparse sets of ``validation/regression_tails`` (a level with 1 event in 489 patients, a
 level at 0 events, one zero-event study; their rules are refined along the skewed direction).
 ``tests/quad/test_quad_regression_fast.py`` holds the current engine to these values.
@@ -65,6 +65,7 @@ def reported(result) -> dict[str, list[float]]:
     for row in result.study_rates.itertuples():
         out[f"study {row.study}"] = [row.median, row.lo, row.hi]
     out["log_evidence"] = [float(result.log_evidence)]
+    out["log_evidence_error"] = [float(result.log_evidence_error)]
     return {k: [float(v) for v in vals] for k, vals in out.items()}
 
 

@@ -45,18 +45,19 @@ _RULES = {n: _chebyshev(n) for n in (*NODES, 64)}
 def _evaluate(coef: np.ndarray, u: np.ndarray) -> np.ndarray:
     """sum_j coef[..., j] T_j(u): coef (..., R, T, n), u (R, T, Q) -> (..., R, T, Q).
 
-    The Chebyshev polynomials at the Q points by their recurrence, then one contraction per
-    (row, node): the basis is shared by every function of the row (e.g. three moments); a
-    single function accumulates its series during the recurrence instead.
+    Many rows: the Chebyshev polynomials at the Q points by their recurrence, then one
+    contraction per (row, node) (the basis is shared by every function of the row, e.g. three
+    moments). One row over many points (the population mean): Clenshaw's recurrence, which
+    needs no basis array (measured the faster of the two in each case).
     """
     n = coef.shape[-1]
-    if coef.ndim == 3:  # one function: accumulate the series while running the recurrence
-        out = coef[..., 0, None] + coef[..., 1, None] * u
-        before, current, two_u = np.ones_like(u), u, 2.0 * u
-        for j in range(2, n):
-            before, current = current, two_u * current - before
-            out += coef[..., j, None] * current
-        return out
+    if u.shape[0] == 1:
+        b1 = np.zeros(coef.shape[:-1] + u.shape[-1:])
+        b2 = np.zeros_like(b1)
+        two_u = 2.0 * u
+        for j in range(n - 1, 0, -1):
+            b1, b2 = coef[..., j, None] + two_u * b1 - b2, b1
+        return coef[..., 0, None] + u * b1 - b2
     basis = np.empty((n, *u.shape))  # j first: each polynomial contiguous
     basis[0] = 1.0
     basis[1] = u
@@ -127,9 +128,13 @@ def along_eta(
         coef = np.einsum("jm,...rtm->...rtj", to_coef, values)
         tail = np.abs(coef[..., -3:]).max(axis=-1)
         ok = ~(tail > tol).reshape(-1, R, todo.size).any(axis=(0, 1))  # every row of node t
+        if out is None and ok.all():  # every node at the first try (the usual case)
+            out, todo = _evaluate(coef, u), todo[:0]
+            break
         if out is None:
             out = np.zeros((*values.shape[:-3], R, T, Q))
-        out[..., todo[ok], :] = _evaluate(coef[..., ok, :], u[:, todo[ok]])
+        if ok.any():
+            out[..., todo[ok], :] = _evaluate(coef[..., ok, :], u[:, todo[ok]])
         todo = todo[~ok]
     if out is None:
         return _direct(func, eta, tau, mask)
@@ -137,7 +142,7 @@ def along_eta(
         sub_mask = None if mask is None else mask[todo]
         out[..., todo, :] = _direct(func, eta[:, todo], tau[todo], sub_mask)
     if mask is not None:
-        out = np.where(mask, out, 0.0)
+        out[..., ~mask] = 0.0
     return out
 
 

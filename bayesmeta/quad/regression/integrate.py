@@ -14,7 +14,7 @@ The trapezoid rule in s and the standardized Gauss-Hermite rule in beta both con
 geometrically for these smooth, near-Gaussian integrands. The numerical error is estimated as
 the change between this accuracy level and the next coarser one (one level fewer in beta, every
 other s node); at level 2 the coarser rule (the Laplace approximation) is the centre node of the
-product rule, so it costs nothing.
+product rule, and a Smolyak grid holds every node of the grid one level down, so it costs nothing.
 
 Where a covariate pattern's linear predictor is strongly skewed given tau (few or no events),
 the rule for beta | tau is refined along that direction (:mod:`bayesmeta.quad.regression.refine`):
@@ -227,6 +227,13 @@ def _every_other(s: np.ndarray, centre: float) -> np.ndarray:
     return np.arange(s.size)[(np.arange(s.size) - middle) % 2 == 0]
 
 
+def _node_index(z: np.ndarray, sub: np.ndarray) -> np.ndarray | None:
+    """Where each node of ``sub`` is among the nodes ``z`` (None unless all are)."""
+    gap = np.abs(sub[:, None, :] - z[None, :, :]).max(axis=2)
+    index = np.argmin(gap, axis=1)
+    return index if np.all(gap[np.arange(sub.shape[0]), index] <= 1e-12) else None
+
+
 def _origin(z: np.ndarray) -> int:
     return int(np.argmin(np.sum(z * z, axis=1)))
 
@@ -318,10 +325,14 @@ def integrate(
             rule_c = "smolyak"
         else:
             zc, zwc, rule_c = standard_rule(problem.p, acc.level - 1, max_product=acc.max_product)
-        log_terms = _log_terms(problem, grid.s[keep], grid.mode[keep], grid.chol[keep], zc)
-        coarse_block = _Block(
-            grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zwc)
-        )
+        shared = _node_index(z, zc)
+        if shared is not None:  # nested rules (the Smolyak grids): the fine grid's own values
+            coarse_block = _subset(grid, keep, shared, zwc)
+        else:
+            log_terms = _log_terms(problem, grid.s[keep], grid.mode[keep], grid.chol[keep], zc)
+            coarse_block = _Block(
+                grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zwc)
+            )
     coarse = _assemble(coarse_block, 2 * h, zc, zwc, rule_c, mode)
     patterns = problem.patterns()
     skew = line_skewness(
