@@ -120,7 +120,7 @@ class NutsEngine:
         model : GroupedModel
             From :mod:`bayesmeta.model.grouped`.
         options : FitOptions
-            ``options.nuts``: draws, tune, chains, seed, target_accept.
+            ``options.nuts``: draws, tune, chains, seed, target_accept, sampler.
 
         Returns
         -------
@@ -144,6 +144,7 @@ class NutsEngine:
             chains=nuts.chains,
             seed=nuts.seed,
             target_accept=nuts.target_accept,
+            sampler=nuts.sampler,
         )
         return draws, ipd.grouped_diagnostics(draws)
 
