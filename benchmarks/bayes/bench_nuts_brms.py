@@ -100,11 +100,13 @@ def python_refit(spec, variant: str, seed: int) -> dict:
     }
 
 
-def cold_process(csv: Path, seed: int) -> dict:
-    """One whole ``bayesmeta fit --engine nuts`` process (the default sampler), timed."""
+def cold_process(csv: Path, seed: int, sampler: str = "auto") -> dict:
+    """One whole ``bayesmeta fit --engine nuts`` process, timed (wall and CPU)."""
+    import resource
     import sys
 
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [
@@ -119,6 +121,8 @@ def cold_process(csv: Path, seed: int) -> dict:
             "nuts",
             "--seed",
             str(seed),
+            "--sampler",
+            sampler,
             "--json",
         ],
         capture_output=True,
@@ -126,10 +130,13 @@ def cold_process(csv: Path, seed: int) -> dict:
         check=True,
     )
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     payload = json.loads(done.stdout)
     timing = payload["timing"]
     return {
         "wall": wall,
+        "cpu": cpu,
         "load": load,
         "sampler": payload["model"]["sampler"],
         "sampling_seconds": timing["sampling_seconds"],
@@ -165,7 +172,15 @@ def main() -> None:
     parser.add_argument("--cold", type=int, default=2, help="whole `bayesmeta fit` processes")
     parser.add_argument("--cores", type=int, default=2, help="brms cores (nutpie: its threads)")
     parser.add_argument("--with-pymc", action="store_true", help="also PyMC's NUTS (slow)")
+    parser.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="only the whole processes (default sampler, then --sampler pymc), into nuts_cold.json",
+    )
     args = parser.parse_args()
+    if args.cold_only:
+        _cold_only(args.cold)
+        return
     from bayesmeta.bayes import build_model
     from bayesmeta.data import from_frame
 
@@ -233,6 +248,30 @@ def main() -> None:
         print(
             f"| {i + 1} | {row['load']:.1f} | {row['sampler']} | {row['wall']:.1f} | "
             f"{row['sampling_seconds']:.2f} | {row['outside_sampling']:.1f} | "
+            f"{row['ess_bulk_min']:.0f} |"
+        )
+
+
+def _cold_only(repeat: int) -> None:
+    frame = simulated_data()
+    out: dict = {"load_start": os.getloadavg(), "cpus": os.cpu_count(), "k": len(frame)}
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "sim35.csv"
+        frame.to_csv(csv, index=False)
+        runs = []
+        for rep in range(repeat):  # interleaved: default, pymc, default, pymc, ...
+            for sampler in ("auto", "pymc"):
+                runs.append(cold_process(csv, 100 + rep, sampler))
+    out.update(runs=runs, load_end=os.getloadavg())
+    (HERE / "nuts_cold.json").write_text(json.dumps(out, indent=1) + "\n")
+    print(
+        "| process | load | sampler | wall s | CPU s | sampling s | outside sampling s | min bulk ESS |"
+    )
+    print("|---:|---:|---|---:|---:|---:|---:|---:|")
+    for i, row in enumerate(runs):
+        print(
+            f"| {i + 1} | {row['load']:.1f} | {row['sampler']} | {row['wall']:.1f} | "
+            f"{row['cpu']:.1f} | {row['sampling_seconds']:.2f} | {row['outside_sampling']:.1f} | "
             f"{row['ess_bulk_min']:.0f} |"
         )
 
