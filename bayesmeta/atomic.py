@@ -237,3 +237,28 @@ def write_with(path: str | Path, writer: Callable[[Path], object]) -> Path:
     with atomic_path(path) as temporary:
         writer(temporary)
     return Path(path)
+
+
+def write_tables(folder: str | Path, tables: dict[str, Any]) -> list[Path]:
+    """Write each table as ``<folder>/<name>.csv`` (each file atomically, without the index).
+
+    Parameters
+    ----------
+    folder : str or Path
+        An existing folder.
+    tables : dict
+        Name -> a pandas DataFrame or a list of records (dicts).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    import pandas as pd
+
+    written = []
+    for name, table in tables.items():
+        frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
+        path = Path(folder) / f"{name}.csv"
+        written.append(write_with(path, lambda target, f=frame: f.to_csv(target, index=False)))
+    return written

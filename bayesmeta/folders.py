@@ -18,7 +18,7 @@ import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -135,7 +135,12 @@ def locked(folder: str | Path, *, option: str = "--out") -> Iterator[Path]:
         os.close(handle)
 
 
-def _replaceable(target: Path, known: frozenset[str], option: str) -> None:
+def _replaceable(
+    target: Path,
+    known: frozenset[str],
+    option: str,
+    writers: Mapping[str, frozenset[str]] | None = None,
+) -> None:
     if target.exists() and not target.is_dir():
         raise OutputError(f"{option} {target}: exists and is not a folder")
     if not target.is_dir():
@@ -143,10 +148,16 @@ def _replaceable(target: Path, known: frozenset[str], option: str) -> None:
     sweep_stale(target)
     foreign = sorted(p.name for p in target.iterdir() if p.name not in known)
     if foreign:
+        held = f"{', '.join(foreign[:3])}{'...' if len(foreign) > 3 else ''}"
+        owners = [name for name, files in (writers or {}).items() if set(foreign) <= files]
+        if owners:
+            raise OutputError(
+                f"{option} {target}: holds the output of `{owners[0]}` ({held}), which this "
+                f"command would replace whole; choose another folder for {option}"
+            )
         raise OutputError(
             f"{option} {target}: this folder was not written by bayesmeta and would be replaced "
-            f"whole (it holds {', '.join(foreign[:3])}{'...' if len(foreign) > 3 else ''}); "
-            "choose another folder"
+            f"whole (it holds {held}); choose another folder"
         )
     if Path.cwd().resolve().is_relative_to(target.resolve()):
         raise OutputError(f"{option} {target}: the current folder cannot be replaced")
@@ -270,6 +281,7 @@ def claimed(
     option: str = "--out",
     kind: str = "folder",
     known: frozenset[str] | None = None,
+    writers: Mapping[str, frozenset[str]] | None = None,
 ) -> Iterator[Path]:
     """The one mechanism of every command that writes an output: checked before any work,
     locked while the command runs, and nothing left behind when it fails.
@@ -285,6 +297,9 @@ def claimed(
     known : frozenset of str, optional
         For a folder that is replaced whole: the file names bayesmeta writes there; an existing
         folder holding anything else is refused before any work.
+    writers : mapping of str to frozenset of str, optional
+        The file names each other command writes (``{"bayesmeta map": {...}}``): a folder
+        holding only one command's files is refused naming that command.
 
     Returns
     -------
@@ -304,7 +319,7 @@ def claimed(
     else:
         check_writable(path, option=option)
         if known is not None:
-            _replaceable(path, known, option)
+            _replaceable(path, known, option, writers)
         made = _missing_folders(path)
     try:
         with locked(path, option=option):

@@ -107,3 +107,11 @@ def test_a_wrong_diagram_fails():
     assert violations(side_by_side, graph) == ["analysis (layer 0) imports engines (layer 0)"]
     text = "```layers\nanalysis  sensitivity     spec files\nengines      the boundary\n```"
     assert parse_layers(text) == [["analysis", "sensitivity"], ["engines"]]
+
+
+def test_only_the_trial_design_subcommand_is_a_module_named_design():
+    """`design` is the trial-design subcommand (``cli/design.py``, on ``trial/``): a module of
+    another concept named ``design.py`` (the IPD within/across columns, the joint model's long
+    format, formulas) was renamed twice; this keeps it from coming back."""
+    named = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("design.py"))
+    assert named == ["cli/design.py"]

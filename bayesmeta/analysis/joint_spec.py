@@ -197,8 +197,8 @@ def to_joint_model(spec: JointAnalysisSpec):
     """
     from bayesmeta.data import load_dataset, read_table
     from bayesmeta.data.bundled import COVARIATES
-    from bayesmeta.joint.data import joint_from_frame
     from bayesmeta.joint.spec import build_joint_model
+    from bayesmeta.joint.wide_table import joint_from_frame
 
     try:
         if "dataset" in spec.data:

@@ -85,3 +85,22 @@ def print_json(payload: dict[str, Any] | list[Any]) -> None:
     """
     json.dump(_json_ready(with_versions(payload)), sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+def interval_row(label: str, interval: dict[str, float] | None) -> str:
+    """One line of a text report: ``label``, then the median and the interval (``-`` if none).
+
+    Parameters
+    ----------
+    label : str
+        What the interval is of.
+    interval : dict or None
+        ``median``, ``lo``, ``hi``.
+
+    Returns
+    -------
+    str
+    """
+    if interval is None:
+        return f"  {label:<34} -"
+    return f"  {label:<34} {interval['median']:.3f}  [{interval['lo']:.3f}, {interval['hi']:.3f}]"

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bayesmeta.cli.common import print_json
+from bayesmeta.cli.common import interval_row, print_json
 from bayesmeta.cli.joint_options import load_joint_data, refuse_with_outcomes
 from bayesmeta.plural import plural
 
@@ -174,9 +174,7 @@ def write_joint_outputs(result, folder: Path, *, replaceable: frozenset[str] = J
     """
     import json
 
-    import pandas as pd
-
-    from bayesmeta.atomic import write_bytes, write_json, write_with
+    from bayesmeta.atomic import write_bytes, write_json, write_tables
     from bayesmeta.cli.common import _json_ready, with_versions
     from bayesmeta.folders import replaced_folder
     from bayesmeta.joint.draws import SUMMARY_ATTR
@@ -189,9 +187,7 @@ def write_joint_outputs(result, folder: Path, *, replaceable: frozenset[str] = J
         idata.posterior.attrs[SUMMARY_ATTR] = json.dumps(payload)
         write_bytes(temporary / "posterior.nc", netcdf_bytes(idata))
         write_json(temporary / "result.json", payload)
-        for name, records in joint_tables(payload).items():
-            frame = pd.DataFrame(records)
-            write_with(temporary / f"{name}.csv", lambda path, f=frame: f.to_csv(path, index=False))
+        write_tables(temporary, joint_tables(payload))
 
 
 def format_joint(payload: dict[str, Any]) -> str:
@@ -206,12 +202,6 @@ def format_joint(payload: dict[str, Any]) -> str:
     -------
     str
     """
-
-    def row(label: str, iv: dict | None) -> str:
-        if iv is None:
-            return f"  {label:<34} -"
-        return f"  {label:<34} {iv['median']:.3f}  [{iv['lo']:.3f}, {iv['hi']:.3f}]"
-
     model = payload["model"]
     nested = f", nested {model['nested']}" if model.get("nested") else ""
     lines = [
@@ -219,21 +209,21 @@ def format_joint(payload: dict[str, Any]) -> str:
         f"({payload['engine']}); median [95% interval]"
     ]
     for name, entry in payload["outcomes"].items():
-        lines.append(row(f"{name}: pooled rate", entry["pooled_median"]))
-        lines.append(row(f"{name}: mean rate", entry["pooled_mean"]))
-        lines.append(row(f"{name}: new study", entry["new_study"]))
-        lines.append(row(f"{name}: tau (logit scale)", entry["tau"]))
+        lines.append(interval_row(f"{name}: pooled rate", entry["pooled_median"]))
+        lines.append(interval_row(f"{name}: mean rate", entry["pooled_mean"]))
+        lines.append(interval_row(f"{name}: new study", entry["new_study"]))
+        lines.append(interval_row(f"{name}: tau (logit scale)", entry["tau"]))
     for pair, iv in payload["correlations"].items():
-        lines.append(row(f"correlation {pair}", iv))
+        lines.append(interval_row(f"correlation {pair}", iv))
     for name, iv in payload.get("coefficients", {}).items():
-        lines.append(row(f"coef {name}", iv))
+        lines.append(interval_row(f"coef {name}", iv))
     for j in payload["joint"]:
         lines.append(
             f"  P({j['condition']}): pooled {j['pooled']:.3f} (MCSE {j['pooled_mcse']:.3f}), "
             f"new study {j['new_study']:.3f} (MCSE {j['new_study_mcse']:.3f})"
         )
     for c in payload["conditional"]:
-        lines.append(row(f"new study {c['outcome']} | {c['given']}", c))
+        lines.append(interval_row(f"new study {c['outcome']} | {c['given']}", c))
     if payload.get("nested"):
         for e in payload["nested"]["left_out"]:
             lines.append(f"nested {payload['nested']['mode']}: {e['study']}: {e['reason']}")

@@ -76,7 +76,7 @@ def load_joint_data(args: argparse.Namespace):
     """
     from bayesmeta.data import load_dataset, read_table
     from bayesmeta.data.bundled import COVARIATES, DATASETS
-    from bayesmeta.joint.data import joint_from_frame
+    from bayesmeta.joint.wide_table import joint_from_frame
 
     path = Path(args.data)
     covariates = None

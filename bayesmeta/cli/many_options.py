@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
 
 
 def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,11 +42,28 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the summary as JSON (and no progress bar)"
     )
+    add_force_argument(parser)
+
+
+def add_force_argument(parser: argparse.ArgumentParser, *, what: str = "") -> None:
+    """``--force``: run even above the resource limits (``multiverse``, ``simulate``, ``run``).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    what : str
+        What it applies to, added to the help (``run``: "multiverse specs: ").
+
+    Returns
+    -------
+    None
+    """
     parser.add_argument(
         "--force",
         action="store_true",
-        help="run even when the estimated cost is above the resource limits (24 CPU-hours, "
-        "50 million fits)",
+        help=f"{what}run even when the estimated cost is above the resource limits "
+        "(24 CPU-hours, 50 million fits)",
     )
 
 
@@ -60,3 +80,41 @@ def interrupted_hint(out: str) -> str:
     str
     """
     return f"interrupted: finished rows are kept in {out}/.progress; the same command with --resume continues"
+
+
+def run_executed(
+    run: Callable[..., Any], target: Any, args: argparse.Namespace, **options: Any
+) -> Any:
+    """``run(target, ...)`` with the execution options of :func:`add_execution_arguments`; on
+    Ctrl-C the line saying how to resume is printed before the interruption goes on.
+
+    Parameters
+    ----------
+    run : callable
+        ``run_multiverse`` or ``run_simulation``.
+    target : object
+        Its first argument (the spec or the simulation study).
+    args : argparse.Namespace
+        Parsed arguments (``out``, ``workers``, ``scheduler``, ``resume``, ``force``, ``json``).
+    **options
+        Further keywords of ``run`` (``sample``).
+
+    Returns
+    -------
+    object
+        What ``run`` returns (its summary).
+    """
+    try:
+        return run(
+            target,
+            out=args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            force=args.force,
+            show_progress=False if args.json else None,
+            **options,
+        )
+    except KeyboardInterrupt:
+        print(interrupted_hint(args.out), file=sys.stderr)
+        raise

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bayesmeta.cli.many_options import add_execution_arguments, interrupted_hint
+from bayesmeta.cli.many_options import add_execution_arguments, run_executed
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.errors import InputError
 
@@ -72,20 +72,7 @@ def run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if spec.multiverse is None:
         raise InputError(f"{args.spec}: no [multiverse] table (see bayesmeta multiverse --help)")
-    try:
-        summary = run_multiverse(
-            spec,
-            out=args.out,
-            sample=args.sample,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            resume=args.resume,
-            force=args.force,
-            show_progress=False if args.json else None,
-        )
-    except KeyboardInterrupt:
-        print(interrupted_hint(args.out), file=sys.stderr)
-        raise
+    summary = run_executed(run_multiverse, spec, args, sample=args.sample)
     if args.json:
         print_json(summary)
         return 0

@@ -14,6 +14,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 OUTPUTS = "_outputs"
+WRITERS: dict[str, frozenset[str]] = {}
+"""The files each command's folder output holds (``{"bayesmeta map": {"map.json", ...}}``): a
+folder of another command's files is refused naming that command."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ def add_output_argument(
     action = parser.add_argument(flag, **kwargs)
     declared = parser.get_default(OUTPUTS) or ()
     output = Output(dest=action.dest, option=flag, kind=kind, known=known)
+    if known is not None:
+        WRITERS[parser.prog] = known
     parser.set_defaults(**{OUTPUTS: (*declared, output)})
     return action
 
@@ -114,6 +119,12 @@ def claimed_outputs(args: argparse.Namespace) -> Iterator[None]:
             value = getattr(args, output.dest, None)
             if value is not None:
                 stack.enter_context(
-                    claimed(value, option=output.option, kind=output.kind, known=output.known)
+                    claimed(
+                        value,
+                        option=output.option,
+                        kind=output.kind,
+                        known=output.known,
+                        writers=WRITERS,
+                    )
                 )
         yield

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bayesmeta.cli.many_options import add_force_argument
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.plural import plural
 
@@ -40,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also run the folder's multiverse specs (thousands of fits each; see "
         "'bayesmeta multiverse')",
     )
+    add_force_argument(parser, what="multiverse specs: ")
     parser.set_defaults(handler=run)
 
 
@@ -54,12 +56,12 @@ def _multiverse_specs(args: argparse.Namespace) -> list:
     return specs if (args.multiverse or Path(args.target).is_file()) else []
 
 
-def _run_multiverses(specs: list, out: str) -> None:
+def _run_multiverses(specs: list, out: str, *, force: bool) -> None:
     from bayesmeta.analysis.specfile import load_spec
     from bayesmeta.multiverse import run_multiverse
 
     for spec in specs:
-        s = run_multiverse(load_spec(spec.path), out=Path(out) / spec.name)
+        s = run_multiverse(load_spec(spec.path), out=Path(out) / spec.name, force=force)
         estimate = (
             "none could be fitted"
             if s["median"] is None
@@ -142,8 +144,10 @@ def run(args: argparse.Namespace) -> int:
     if args.multiverse and Path(args.target).is_file():
         raise InputError("--multiverse applies to a folder (a spec file named is always run)")
     multiverses = _multiverse_specs(args)
+    if args.force and not multiverses:
+        raise InputError("--force applies to multiverse specs (none is run here)")
     if multiverses and len(multiverses) == 1 and multiverses[0].path == Path(args.target):
-        _run_multiverses(multiverses, args.out)  # one multiverse spec, named
+        _run_multiverses(multiverses, args.out, force=args.force)  # one multiverse spec, named
         return 0
     ipd_specs = _ipd_specs(args.target)
     joint_specs = _joint_specs(args.target)
@@ -180,5 +184,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"report: {where}", file=sys.stderr)
     elif not multiverses and not ipd_specs and not joint_specs:
         print("nothing to run: only multiverse specs here (add --multiverse)", file=sys.stderr)
-    _run_multiverses(multiverses, args.out)
+    _run_multiverses(multiverses, args.out, force=args.force)
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bayesmeta.cli.many_options import add_execution_arguments, interrupted_hint
+from bayesmeta.cli.many_options import add_execution_arguments, run_executed
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.plural import plural
 
@@ -57,19 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from bayesmeta.simulate import read_study, run_simulation
 
     study = read_study(args.scenarios)
-    try:
-        result = run_simulation(
-            study,
-            out=args.out,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            resume=args.resume,
-            force=args.force,
-            show_progress=False if args.json else None,
-        )
-    except KeyboardInterrupt:
-        print(interrupted_hint(args.out), file=sys.stderr)
-        raise
+    result = run_executed(run_simulation, study, args)
     if args.json:
         print_json(result)
         return 0

@@ -31,8 +31,21 @@ class Exclusion:
         return {"study": self.study, "reason": self.reason}
 
 
-def _frozen(values: np.ndarray) -> np.ndarray:
-    array = np.array(values, dtype=np.int64, copy=True)
+def frozen_array(values, dtype=np.int64) -> np.ndarray:
+    """A read-only copy of ``values`` as an array of ``dtype`` (the data classes' arrays).
+
+    Parameters
+    ----------
+    values : array_like
+        The values.
+    dtype : numpy dtype, default numpy.int64
+        Their type.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    array = np.array(values, dtype=dtype, copy=True)
     array.setflags(write=False)
     return array
 
@@ -66,8 +79,8 @@ class MetaData:
     outcome: str = "events"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "events", _frozen(self.events))
-        object.__setattr__(self, "total", _frozen(self.total))
+        object.__setattr__(self, "events", frozen_array(self.events))
+        object.__setattr__(self, "total", frozen_array(self.total))
         if not (len(self.studies) == len(self.events) == len(self.total) == len(self.covariates)):
             raise ValueError("studies, events, total and covariates must have the same length")
 

@@ -14,15 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
-from scipy.special import expit
+from scipy.special import chdtrc, expit, ndtri
 
 from bayesmeta.data import Exclusion, MetaData
 from bayesmeta.errors import InputError
 from bayesmeta.freq.effects import effect_sizes
 from bayesmeta.freq.glmm_fit import GlmmFit, binomial_loglik, common_effect_logistic, fit_glmm
+from bayesmeta.freq.projection import projection_traces, quadratic_form
 from bayesmeta.freq.results import FreqResult
-from bayesmeta.freq.tau2 import projection_traces, quadratic_form
 
 
 def heterogeneity_tests(
@@ -169,7 +168,7 @@ def glmm_result(
     """
     k = len(events)
     X = np.ones((k, 1))
-    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    z = float(ndtri(1 - (1 - level) / 2))  # scipy.stats.norm.ppf, without importing scipy.stats
     q_wald, q_lrt, df = heterogeneity_tests(X, events, total)
     i2 = 100 * max(0.0, (q_wald - df) / q_wald) if q_wald > 0 else 0.0
     _, vi = effect_sizes(events, total, measure="PLO")
@@ -195,7 +194,7 @@ def glmm_result(
         h2=q_wald / df if df > 0 else 1.0,
         q=q_wald,
         q_df=df,
-        q_p=float(stats.chi2.sf(q_wald, df)) if df > 0 else 1.0,
+        q_p=float(chdtrc(df, q_wald)) if df > 0 else 1.0,  # scipy.stats.chi2.sf(q_wald, df)
         estimate=float(expit(mu)),
         ci=back(ci_mu),
         pi=back(pi_mu),
@@ -206,7 +205,7 @@ def glmm_result(
             "ci_mu": ci_mu,
             "pi_mu": pi_mu,
             "q_lrt": q_lrt,
-            "q_lrt_p": float(stats.chi2.sf(q_lrt, df)) if df > 0 else 1.0,
+            "q_lrt_p": float(chdtrc(df, q_lrt)) if df > 0 else 1.0,
             "i2_metafor": float(100 * tau2 / (vt + tau2)) if df > 0 else 0.0,
             "loglik": loglik,
         },

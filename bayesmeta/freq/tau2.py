@@ -1,4 +1,5 @@
-"""Estimators of the between-study variance tau^2 on arrays, as ``metafor::rma.uni``.
+"""Estimators of the between-study variance tau^2 on arrays, as ``metafor::rma.uni`` (on the
+sums of :mod:`bayesmeta.freq.projection`).
 
 Every estimator takes the effect sizes ``yi``, sampling variances ``vi`` and a design matrix
 ``X`` (a column of ones for the intercept-only model) and returns tau^2 >= 0. The iterative
@@ -11,6 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from bayesmeta.errors import InputError
+from bayesmeta.freq.projection import (
+    crossprod,
+    projection_traces,
+    quadratic_form,
+    weighted_gram,
+    weighted_residuals,
+)
 from bayesmeta.freq.roots import brentq
 
 ESTIMATORS = ("DL", "REML", "PM", "ML", "EB", "SJ", "HS", "EE")
@@ -18,118 +26,6 @@ _MAXITER = 10_000
 #: Plain Fisher scoring steps before step halving takes over (an oscillation never converges).
 _PLAIN_STEPS = 1_000
 _THRESHOLD = 1e-12
-
-
-_TALL = 4096  # from this many studies on, cross products avoid BLAS (see crossprod)
-
-
-def crossprod(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """``A' B`` for tall, thin ``A`` and ``B``: BLAS below 4096 rows, else column sums.
-
-    A multithreaded BLAS spends more time waking threads than adding 10^5 products when the
-    result is p x p (slower still on a busy machine); numpy's pairwise sums are as fast
-    single-threaded and more accurate.
-
-    Parameters
-    ----------
-    A, B : numpy.ndarray
-        Two-dimensional, with the same number of rows.
-
-    Returns
-    -------
-    numpy.ndarray
-    """
-    if A.shape[0] < _TALL:
-        return A.T @ B
-    return np.array([[np.sum(a * b) for b in B.T] for a in A.T])
-
-
-def fitted(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """``X beta`` (for tall X, its columns scaled and added, as in :func:`crossprod`).
-
-    Parameters
-    ----------
-    X : numpy.ndarray
-        Design matrix, one row per study.
-    beta : numpy.ndarray
-        Coefficients.
-
-    Returns
-    -------
-    numpy.ndarray
-    """
-    if X.shape[0] < _TALL:
-        return X @ beta
-    return sum(X[:, j] * beta[j] for j in range(X.shape[1]))
-
-
-def weighted_residuals(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Residuals ``y - X beta`` of the weighted least-squares fit (weights ``w``), in O(k p^2).
-
-    ``P y = W r`` for the projection ``P = W - W X (X'WX)^-1 X'W``, so every quadratic form
-    the estimators need is a sum over the studies; no k x k matrix is ever built.
-
-    Parameters
-    ----------
-    y : numpy.ndarray
-        Effect sizes (analysis scale), one per study.
-    w : numpy.ndarray
-        Weights, one per study.
-    X : numpy.ndarray
-        Design matrix, one row per study (a column of ones for the intercept-only model).
-
-    Returns
-    -------
-    numpy.ndarray
-    """
-    WX = X * w[:, None]
-    beta = np.linalg.solve(crossprod(X, WX), crossprod(WX, y[:, None])[:, 0])
-    return y - fitted(X, beta)
-
-
-def quadratic_form(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> float:
-    """``y' P y`` (the weighted residual sum of squares) for ``P = W - W X (X'WX)^-1 X'W``.
-
-    Parameters
-    ----------
-    y : numpy.ndarray
-        Effect sizes (analysis scale), one per study.
-    w : numpy.ndarray
-        Weights, one per study.
-    X : numpy.ndarray
-        Design matrix, one row per study (a column of ones for the intercept-only model).
-
-    Returns
-    -------
-    float
-    """
-    r = weighted_residuals(y, w, X)
-    return float(np.sum(w * r * r))
-
-
-def projection_traces(w: np.ndarray, X: np.ndarray) -> tuple[float, float]:
-    """``trace(P)`` and ``trace(P P)`` of ``P = W - W X (X'WX)^-1 X'W``, in O(k p^2).
-
-    With ``A = (X'WX)^-1``, ``B = X'W^2X`` and ``C = X'W^3X``: ``trace(P) = sum(w) -
-    trace(A B)`` and ``trace(PP) = sum(w^2) - 2 trace(A C) + trace(A B A B)``.
-
-    Parameters
-    ----------
-    w : numpy.ndarray
-        Weights, one per study.
-    X : numpy.ndarray
-        Design matrix, one row per study (a column of ones for the intercept-only model).
-
-    Returns
-    -------
-    (float, float)
-    """
-    xtwx = crossprod(X, X * w[:, None])
-    AB = np.linalg.solve(xtwx, crossprod(X, X * (w * w)[:, None]))
-    AC = np.linalg.solve(xtwx, crossprod(X, X * (w * w * w)[:, None]))
-    trace = float(np.sum(w) - np.trace(AB))
-    trace_squared = float(np.sum(w * w) - 2 * np.trace(AC) + np.trace(AB @ AB))
-    return trace, trace_squared
 
 
 def residual_q(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float) -> float:
@@ -239,9 +135,7 @@ def hedges(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
     # P = I - X (X'X)^-1 X': y'Py is the OLS residual sum of squares and
     # trace(P diag(vi)) = sum(vi) - trace((X'X)^-1 X' diag(vi) X)
     r = weighted_residuals(yi, np.ones(k), X)
-    trace_pv = np.sum(vi) - np.trace(
-        np.linalg.solve(crossprod(X, X), crossprod(X, X * vi[:, None]))
-    )
+    trace_pv = np.sum(vi) - np.trace(np.linalg.solve(crossprod(X, X), weighted_gram(X, vi)))
     return float((np.sum(r * r) - trace_pv) / (k - p))
 
 
@@ -347,11 +241,10 @@ def _scoring_step(yi, vi, X, tau2: float, *, reml: bool) -> float:
 
 def _loglik(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float, *, reml: bool) -> float:
     w = 1.0 / (vi + tau2)
-    xtwx = crossprod(X, X * w[:, None])
-    beta = np.linalg.solve(xtwx, crossprod(X, (w * yi)[:, None])[:, 0])
-    value = -0.5 * np.sum(np.log(vi + tau2)) - 0.5 * np.sum(w * (yi - fitted(X, beta)) ** 2)
+    r = weighted_residuals(yi, w, X)
+    value = -0.5 * np.sum(np.log(vi + tau2)) - 0.5 * np.sum(w * r * r)
     if reml:
-        value -= 0.5 * np.linalg.slogdet(xtwx)[1]
+        value -= 0.5 * np.linalg.slogdet(weighted_gram(X, w))[1]
     return float(value)
 
 

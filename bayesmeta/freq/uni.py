@@ -8,14 +8,8 @@ import numpy as np
 from scipy import special
 
 from bayesmeta.errors import InputError
-from bayesmeta.freq.tau2 import (
-    crossprod,
-    estimate_tau2,
-    fitted,
-    projection_traces,
-    q_root,
-    quadratic_form,
-)
+from bayesmeta.freq.projection import crossprod, fitted, projection_traces, quadratic_form
+from bayesmeta.freq.tau2 import estimate_tau2, q_root
 from bayesmeta.plural import plural
 
 CI_METHODS = ("z", "hk")

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayesmeta.data.patients import PatientData
+from bayesmeta.data.patient_table import PatientData
 from bayesmeta.errors import InputError
 from bayesmeta.formula import parse_formula
 from bayesmeta.ipd import METHODS

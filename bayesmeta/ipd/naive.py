@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bayesmeta.data.patients import PatientData
+from bayesmeta.data.patient_table import PatientData
 from bayesmeta.errors import InputError
 
 Z95 = float(stats.norm.ppf(0.975))

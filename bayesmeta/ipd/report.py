@@ -128,7 +128,7 @@ def write_ipd_outputs(analysis: IpdAnalysis, folder: str | Path) -> None:
     -------
     None
     """
-    from bayesmeta.atomic import write_json, write_text, write_with
+    from bayesmeta.atomic import write_json, write_tables, write_text, write_with
     from bayesmeta.folders import replaced_folder
     from bayesmeta.ipd.forest import within_forest
     from bayesmeta.versions import json_ready, with_versions
@@ -158,15 +158,15 @@ def write_ipd_outputs(analysis: IpdAnalysis, folder: str | Path) -> None:
     )
     with replaced_folder(folder, known=KNOWN_FILES) as temporary:
         write_json(temporary / "result.json", json_ready(with_versions(payload)))
-        for name, frame in (
-            ("coefficients", coefficients),
-            ("differences", differences),
-            ("naive", naive),
-            ("within_trials", within),
-            ("no_within", no_within),
-            ("excluded", excluded),
-        ):
-            write_with(temporary / f"{name}.csv", lambda path, f=frame: f.to_csv(path, index=False))
+        tables = {
+            "coefficients": coefficients,
+            "differences": differences,
+            "naive": naive,
+            "within_trials": within,
+            "no_within": no_within,
+            "excluded": excluded,
+        }
+        write_tables(temporary, tables)
         (temporary / "forest").mkdir()
         figures = []
         for m, table in per_trial.items():

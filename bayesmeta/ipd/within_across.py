@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayesmeta.data.patients import PatientData
+from bayesmeta.data.patient_table import PatientData
 from bayesmeta.errors import InputError
 from bayesmeta.formula import INTERCEPT, design_matrix, parse_formula
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bayesmeta.model.engine_api import Capabilities, FitOptions
+from bayesmeta.model.engine_api import Capabilities, DeclaredEngine, FitOptions
 
 __all__ = ["ENGINE", "JointNutsEngine", "register"]
 
 
-class JointNutsEngine:
+class JointNutsEngine(DeclaredEngine):
     """NUTS (PyMC or nutpie) for the joint model of several outcomes.
 
     Attributes
@@ -34,20 +34,6 @@ class JointNutsEngine:
         thresholds=False,
         draws=False,
     )
-
-    def supports(self, spec: Any) -> bool:
-        """Whether the declared capabilities cover ``spec``.
-
-        Parameters
-        ----------
-        spec : JointSpec
-            The model.
-
-        Returns
-        -------
-        bool
-        """
-        return self.capabilities.covers(spec)
 
     def fit(self, spec: Any, options: FitOptions) -> Any:
         """Sample and summarize the joint model.

@@ -16,12 +16,18 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
 from bayesmeta.errors import InputError
+from bayesmeta.many.warm import (  # noqa: F401 (re-exported: the workers' warm-up)
+    WARM_UP,
+    preload_for,
+    warm_up,
+    warm_up_plugin,
+)
 
 INSTALL_HINT = "the Dask back end needs the 'distributed' package: pip install 'bayesmeta[cluster]'"
 
@@ -84,50 +90,41 @@ def executor_slots(executor: Executor) -> int:
     return default_workers()
 
 
-#: what a worker's batches import (``bayesmeta.freq`` loads its names on first use, so the
-#: modules themselves are named: the lean pooled rate, the GLMM and the exact engine)
-WARM_UP = (
-    "scipy.stats",
-    "scipy.special",
-    "pandas",
-    "bayesmeta.many.pooled",
-    "bayesmeta.freq.glmm",
-    "bayesmeta.quad",
-)
+#: what drawing a figure imports (matplotlib: ~0.4 s)
+FIGURE_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_agg")
 
 
-def warm_up() -> None:
-    """Import the numerical modules once per worker, before its first batch is timed.
+def import_in_background(executor: Executor, modules: Sequence[str] = FIGURE_MODULES) -> None:
+    """While the workers of ``executor`` fit, import what this process needs afterwards.
+
+    The run's last step (its figures) otherwise waits for these imports on one core. Only for
+    executors whose work runs in other processes (a pool's workers are all forked by then, so
+    no fork follows the thread); the serial executor, whose work runs here, imports nothing
+    ahead. A failed import is left to the code that needs the module (it raises there).
+
+    Parameters
+    ----------
+    executor : concurrent.futures.Executor
+        From :func:`make_executor`.
+    modules : sequence of str, default :data:`FIGURE_MODULES`
+        Module names.
 
     Returns
     -------
     None
     """
-    import importlib
+    import threading
 
-    for name in WARM_UP:
-        importlib.import_module(name)
+    if isinstance(executor, SerialExecutor):
+        return
 
+    def load() -> None:
+        try:
+            warm_up(tuple(modules))
+        except Exception:  # noqa: S110 (raised again, with its traceback, where it is needed)
+            pass
 
-def warm_up_plugin() -> Any:
-    """A Dask worker plugin that runs :func:`warm_up` on every worker, those joining later too.
-
-    ``distributed`` is imported here (only ``--scheduler`` needs it); the plugin travels to the
-    workers with cloudpickle.
-
-    Returns
-    -------
-    distributed.WorkerPlugin
-    """
-    from distributed import WorkerPlugin
-
-    class WarmUp(WorkerPlugin):
-        name = "bayesmeta-warm-up"
-
-        def setup(self, worker: Any) -> None:
-            warm_up()
-
-    return WarmUp()
+    threading.Thread(target=load, name="bayesmeta-import", daemon=True).start()
 
 
 def die_with_parent(parent: int) -> None:
@@ -160,13 +157,14 @@ PR_SET_PDEATHSIG = 1
 MAX_WORKERS_PER_CORE = 8  # local worker processes: more only exhaust memory
 
 
-def _pool_worker_start(parent: int | None = None) -> None:
+def _pool_worker_start(parent: int | None = None, modules: Sequence[str] = WARM_UP) -> None:
     """Pool workers leave Ctrl-C to the parent, which cancels the run and keeps what is done;
-    they die with the parent."""
+    they die with the parent; they import ``modules`` (nothing to do when forked from a parent
+    that imported them)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent is not None:
         die_with_parent(parent)
-    warm_up()
+    warm_up(modules)
 
 
 def default_workers() -> int:
@@ -271,7 +269,7 @@ def check_execution(*, workers: int | None = None, scheduler: str | None = None)
 
 @contextmanager
 def make_executor(
-    *, workers: int | None = None, scheduler: str | None = None
+    *, workers: int | None = None, scheduler: str | None = None, preload: Sequence[str] = WARM_UP
 ) -> Iterator[Executor]:
     """Open the executor of a run, and close it (and any cluster it started) afterwards.
 
@@ -283,6 +281,11 @@ def make_executor(
     scheduler : str, optional
         ``tcp://HOST:PORT`` (connect to a Dask scheduler) or ``local:N`` (start a
         ``LocalCluster`` with N single-threaded worker processes).
+    preload : sequence of str, default :data:`WARM_UP`
+        Modules every worker imports once, before its first task (:func:`preload_for` names
+        those of a run's methods). A local pool forked from this process imports them here
+        first, so its workers start with them at no cost; Dask workers import them through a
+        worker plugin (those joining later too); the serial executor imports nothing ahead.
 
     Returns
     -------
@@ -310,7 +313,7 @@ def make_executor(
                 ) as cluster,
                 Client(cluster) as client,
             ):
-                client.register_plugin(warm_up_plugin())
+                client.register_plugin(warm_up_plugin(preload))
                 yield client.get_executor(pure=False)
             return
         try:
@@ -319,7 +322,9 @@ def make_executor(
             reason = " ".join(str(error).split()) or type(error).__name__
             raise InputError(f"--scheduler {value}: cannot connect ({reason})") from None
         with client:
-            client.register_plugin(warm_up_plugin())  # every worker, and those that join later
+            client.register_plugin(
+                warm_up_plugin(preload)
+            )  # every worker, and those that join later
             yield client.get_executor(pure=False)
         return
     check_execution(workers=workers)
@@ -327,10 +332,19 @@ def make_executor(
     if count == 1:
         yield SerialExecutor()
         return
+    import multiprocessing
+
+    context = multiprocessing.get_context()
+    if context.get_start_method() == "fork":
+        warm_up(preload)  # the workers are forked with these modules loaded: no cost to them
     pool = ProcessPoolExecutor(
-        max_workers=count, initializer=_pool_worker_start, initargs=(os.getpid(),)
+        max_workers=count,
+        mp_context=context,
+        initializer=_pool_worker_start,
+        initargs=(os.getpid(), tuple(preload)),
     )
     try:
+        pool.submit(os.getpid).result()  # every worker forked now, before any thread starts here
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

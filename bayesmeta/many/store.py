@@ -17,19 +17,21 @@ from typing import Any
 
 import pandas as pd
 
-from bayesmeta.atomic import write_json, write_with
+from bayesmeta.atomic import write_bytes, write_json, write_with
 from bayesmeta.errors import InputError
 
 MANIFEST = "manifest.json"
 
 
-def typed_frame(rows: Sequence[Mapping[str, Any]], schema: Mapping[str, str]) -> pd.DataFrame:
+def typed_frame(
+    rows: Sequence[Mapping[str, Any]] | pd.DataFrame, schema: Mapping[str, str]
+) -> pd.DataFrame:
     """Rows as a DataFrame with exactly the schema's columns and dtypes.
 
     Parameters
     ----------
-    rows : sequence of mapping
-        One mapping per row; every schema column must be present.
+    rows : sequence of mapping, or pandas.DataFrame
+        One mapping per row, or a table (not modified); every schema column must be present.
     schema : mapping of str to str
         Column -> ``"float"``, ``"int"``, ``"bool"`` or ``"str"`` (missing text is "").
 
@@ -39,13 +41,42 @@ def typed_frame(rows: Sequence[Mapping[str, Any]], schema: Mapping[str, str]) ->
         The same dtypes whatever the rows (so chunks always concatenate alike).
     """
     dtypes = {"float": "float64", "int": "int64", "bool": "bool", "str": "object"}
-    frame = pd.DataFrame.from_records(list(rows), columns=list(schema))
+    if isinstance(rows, pd.DataFrame):
+        frame = rows.loc[:, list(schema)].reset_index(drop=True)
+    else:
+        frame = pd.DataFrame.from_records(list(rows), columns=list(schema))
+    text = pd.Series(["text"]).dtype  # what a column of str becomes (object, or pandas 3's str)
     for column, kind in schema.items():
+        if kind == "str" and frame[column].dtype == text and not frame[column].isna().any():
+            continue  # typed already (a chunk read back): nothing to convert
         if kind == "str":
             frame[column] = [("" if v is None else str(v)) for v in frame[column]]
         else:
             frame[column] = frame[column].astype(dtypes[kind])
     return frame
+
+
+def encode_chunk(rows: Sequence[Mapping[str, Any]], schema: Mapping[str, str]) -> bytes:
+    """Rows as the bytes of one chunk (a Parquet file of :func:`typed_frame`).
+
+    Workers encode their own batches, so the process writing the chunks only writes bytes.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        One mapping per row.
+    schema : mapping of str to str
+        The store's schema.
+
+    Returns
+    -------
+    bytes
+    """
+    import io
+
+    buffer = io.BytesIO()
+    typed_frame(rows, schema).to_parquet(buffer, index=False, engine="pyarrow")
+    return buffer.getvalue()
 
 
 class ChunkStore:
@@ -170,12 +201,27 @@ class ChunkStore:
         -------
         None
         """
-        if not rows:
+        if rows:
+            self.write_encoded(encode_chunk(rows, self.schema))
+
+    def write_encoded(self, chunk: bytes) -> None:
+        """Write one chunk encoded by :func:`encode_chunk` (atomically).
+
+        Parameters
+        ----------
+        chunk : bytes
+            The rows of one or more finished tasks (all rows of each task); nothing is written
+            for no bytes.
+
+        Returns
+        -------
+        None
+        """
+        if not chunk:
             return
-        frame = typed_frame(rows, self.schema)
         path = self.folder / f"chunk-{self._next:06d}.parquet"
         self._next += 1
-        write_with(path, lambda p: frame.to_parquet(p, index=False, engine="pyarrow"))
+        write_bytes(path, chunk)
 
     def table(self, *, sort_by: Sequence[str]) -> pd.DataFrame:
         """Every row on disk, sorted (so the table does not depend on who ran what, when).
@@ -194,11 +240,13 @@ class ChunkStore:
         RuntimeError
             Two rows with the same ``sort_by`` values (a bug, never expected).
         """
-        frames = [pd.read_parquet(path) for path in self.chunks()]
-        if not frames:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        tables = [pq.read_table(path) for path in self.chunks()]
+        if not tables:
             return typed_frame([], self.schema)
-        frame = pd.concat(frames, ignore_index=True)
-        frame = typed_frame(frame.to_dict("records"), self.schema)
+        frame = typed_frame(pa.concat_tables(tables).to_pandas(), self.schema)
         if frame.duplicated(subset=list(sort_by)).any():
             raise RuntimeError(f"{self.folder}: duplicated rows in the chunks")
         return frame.sort_values(list(sort_by), kind="mergesort").reset_index(drop=True)

@@ -123,6 +123,37 @@ class Engine(Protocol):
         ...
 
 
+class DeclaredEngine:
+    """Base of an engine whose ``supports`` is its declared :class:`Capabilities`.
+
+    Subclasses set ``name`` and ``capabilities`` and define ``fit``.
+
+    Attributes
+    ----------
+    name : str
+        Its name in ``engine=`` arguments.
+    capabilities : Capabilities
+        What it declares it can do.
+    """
+
+    name: str
+    capabilities: Capabilities
+
+    def supports(self, spec: ModelSpec) -> bool:
+        """Whether the declared capabilities cover ``spec``.
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+
+        Returns
+        -------
+        bool
+        """
+        return self.capabilities.covers(spec)
+
+
 def optional_method(engine: Any, capability: str, method: str) -> Any:
     """The engine's ``method`` when it declares ``capability`` (else None).
 

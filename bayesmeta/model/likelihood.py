@@ -104,15 +104,26 @@ def integrand_mode(
     logit_hat = np.log(events + 0.5) - np.log(total - events + 0.5)
     var_hat = 1.0 / (events + 0.5) + 1.0 / (total - events + 0.5)
     z = np.clip(tau * (logit_hat - mu) / (tau * tau + var_hat), lo, hi)
+    tt_total = tau * tau * total
+    # the safeguarded Newton steps, written in place (the same operations in the same order)
     for _ in range(newton_steps):
-        p = expit(mu + tau * z)
-        grad = tau * (events - total * p) - z
-        curv = tau * tau * total * p * (1.0 - p) + 1.0
-        lo = np.where(grad > 0, z, lo)
-        hi = np.where(grad > 0, hi, z)
-        z = z + grad / curv
+        p = tau * z
+        p += mu
+        expit(p, out=p)
+        grad = total * p
+        np.subtract(events, grad, out=grad)
+        grad *= tau
+        grad -= z
+        curv = tt_total * p
+        curv *= 1.0 - p
+        curv += 1.0
+        rising = grad > 0
+        np.copyto(lo, z, where=rising)
+        np.copyto(hi, z, where=~rising)
+        grad /= curv
+        z += grad
         outside = (z < lo) | (z > hi)
-        z = np.where(outside, 0.5 * (lo + hi), z)
+        np.copyto(z, 0.5 * (lo + hi), where=outside)
     p = expit(mu + tau * z)
     scale = 1.0 / np.sqrt(tau * tau * total * p * (1.0 - p) + 1.0)
     return z, scale

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -118,6 +117,13 @@ class _Family:
     family: str
 
 
+def _stats():
+    """scipy.stats, imported on first use (it costs ~0.3 s; a spec file is read without it)."""
+    from scipy import stats
+
+    return stats
+
+
 def _half_t(p):
     return _HalfT(p[0], p[1])
 
@@ -134,7 +140,7 @@ class _HalfT:
     """Half Student-t with ``nu`` degrees of freedom and scale ``sigma`` (scipy-like)."""
 
     def __init__(self, nu: float, sigma: float) -> None:
-        self._t = stats.t(df=nu, scale=sigma)
+        self._t = _stats().t(df=nu, scale=sigma)
 
     def logpdf(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
@@ -159,7 +165,7 @@ class _SqrtInvGamma:
     """tau = sqrt(tau^2) with tau^2 ~ InvGamma(alpha, beta) (scipy-like)."""
 
     def __init__(self, alpha: float, beta: float) -> None:
-        self._ig = stats.invgamma(alpha, scale=beta)
+        self._ig = _stats().invgamma(alpha, scale=beta)
 
     def support(self) -> tuple[float, float]:
         return 0.0, np.inf
@@ -253,7 +259,7 @@ for _family in (
         ("mu", "sigma"),
         "location",
         (1,),
-        lambda p: stats.norm(loc=p[0], scale=p[1]),
+        lambda p: _stats().norm(loc=p[0], scale=p[1]),
         _pymc("Normal", "mu", "sigma"),
     ),
     PriorFamily(
@@ -261,7 +267,7 @@ for _family in (
         ("nu", "mu", "sigma"),
         "location",
         (0, 2),
-        lambda p: stats.t(df=p[0], loc=p[1], scale=p[2]),
+        lambda p: _stats().t(df=p[0], loc=p[1], scale=p[2]),
         _pymc("StudentT", "nu", "mu", "sigma"),
     ),
     PriorFamily(
@@ -269,7 +275,7 @@ for _family in (
         ("sigma",),
         "scale",
         (0,),
-        lambda p: stats.halfnorm(scale=p[0]),
+        lambda p: _stats().halfnorm(scale=p[0]),
         _pymc("HalfNormal", "sigma"),
     ),
     PriorFamily(
@@ -277,7 +283,7 @@ for _family in (
         ("beta",),
         "scale",
         (0,),
-        lambda p: stats.halfcauchy(scale=p[0]),
+        lambda p: _stats().halfcauchy(scale=p[0]),
         _pymc("HalfCauchy", "beta"),
     ),
     PriorFamily(
@@ -293,7 +299,7 @@ for _family in (
         ("lam",),
         "scale",
         (0,),
-        lambda p: stats.expon(scale=1.0 / p[0]),
+        lambda p: _stats().expon(scale=1.0 / p[0]),
         _pymc("Exponential", "lam"),
     ),
     PriorFamily(
@@ -301,7 +307,7 @@ for _family in (
         ("lower", "upper"),
         "scale",
         (),
-        lambda p: stats.uniform(loc=p[0], scale=p[1] - p[0]),
+        lambda p: _stats().uniform(loc=p[0], scale=p[1] - p[0]),
         _pymc("Uniform", "lower", "upper"),
         _uniform_order,
     ),
@@ -318,7 +324,7 @@ for _family in (
         ("mu", "sigma"),
         "scale",
         (1,),
-        lambda p: stats.lognorm(s=p[1], scale=float(np.exp(p[0]))),
+        lambda p: _stats().lognorm(s=p[1], scale=float(np.exp(p[0]))),
         _pymc("LogNormal", "mu", "sigma"),
     ),
     PriorFamily(
@@ -326,7 +332,7 @@ for _family in (
         ("sigma",),
         "scale",
         (0,),
-        lambda p: stats.halflogistic(scale=p[0]),
+        lambda p: _stats().halflogistic(scale=p[0]),
         _positive_with_logp("halflogistic"),
     ),
     PriorFamily(
@@ -342,7 +348,7 @@ for _family in (
         ("alpha", "beta"),
         "scale",
         (0, 1),
-        lambda p: stats.gamma(a=p[0], scale=1.0 / p[1]),
+        lambda p: _stats().gamma(a=p[0], scale=1.0 / p[1]),
         _pymc("Gamma", "alpha", "beta"),
     ),
 ):

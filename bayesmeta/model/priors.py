@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
 from bayesmeta.errors import InputError
 from bayesmeta.model.prior_families import (  # noqa: F401 (re-exported)
@@ -42,6 +42,9 @@ from bayesmeta.model.prior_families import (  # noqa: F401 (re-exported)
     log_density_pt,
     positive_with_logp,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scipy import stats
 
 #: family -> (parameter names, role), a view of :data:`PRIOR_FAMILIES` (the one table).
 FAMILIES: dict[str, tuple[tuple[str, ...], str]] = {

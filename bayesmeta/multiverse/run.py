@@ -14,9 +14,8 @@ from bayesmeta.errors import InputError, SpecError
 from bayesmeta.folders import claimed, writing
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.budget import check_budget, fit_seconds
-from bayesmeta.many.executor import check_execution
+from bayesmeta.many.executor import check_execution, import_in_background, preload_for
 from bayesmeta.many.store import run_fingerprint
-from bayesmeta.many.tasks import default_batch
 from bayesmeta.multiverse.report import write_outputs
 from bayesmeta.multiverse.specification import Context, run_batch, schema
 from bayesmeta.multiverse.summary import summarize
@@ -148,9 +147,10 @@ def run_multiverse(
     show_progress : bool, optional
         Progress bar on stderr (default: when stderr is a terminal).
     batch_size : int, optional
-        Specifications per task sent to a worker.
-        Default: about 1/64 of the tasks, between 16 and 1024 (tasks take milliseconds: a
-        batch must outweigh the executor's overhead per future, largest on Dask).
+        Specifications per task sent to a worker. Default: sized from the measured cost of a
+        task (:class:`bayesmeta.many.run.BatchSizer`: a probe batch per worker, then batches
+        of about 0.3 s, shrinking towards the end so the workers finish together); the
+        tables do not depend on it.
     force : bool, default False
         Run even above the resource limits (:mod:`bayesmeta.many.budget`).
 
@@ -192,7 +192,9 @@ def run_multiverse(
     )
     with claimed(out), writing(out, hint=RESUME_HINT.format(out=out)):
         # the executor first: a scheduler that cannot be reached leaves nothing in --out
-        with make_executor(workers=workers, scheduler=scheduler) as executor:
+        preload = preload_for(a["method"] for a in multiverse.analyses)
+        with make_executor(workers=workers, scheduler=scheduler, preload=preload) as executor:
+            import_in_background(executor)  # matplotlib, for the figures at the end
             done = store.open(fingerprint=fingerprint, resume=resume)
             progress = Progress(
                 total, done=len(done), enabled=show_progress, label="specifications"
@@ -204,7 +206,8 @@ def run_multiverse(
                 executor=executor,
                 store=store,
                 done=done,
-                batch_size=batch_size or default_batch(total),
+                batch_size=batch_size,
+                total=total,
                 progress=progress,
             )
         frame = store.table(sort_by=["task"])

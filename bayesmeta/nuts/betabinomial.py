@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from bayesmeta.model import betabinomial as bb
+from bayesmeta.model import betabinomial_forms as bb
 from bayesmeta.model.priors import Prior
 
 #: Free variables whose R-hat and ESS are checked.

@@ -118,6 +118,13 @@ def _level_rates(spec: ModelSpec, idata) -> tuple[dict, dict, list]:
     return rates, means, groups
 
 
+def _observed(events, total) -> np.ndarray:
+    """Each study's observed rate; NaN for a study whose likelihood is switched off (0 of 0,
+    as in the leave-one-out refits of ``analysis/exact.py``)."""
+    events, total = np.asarray(events, dtype=float), np.asarray(total, dtype=float)
+    return np.divide(events, total, out=np.full(total.shape, np.nan), where=total > 0)
+
+
 def summarize(
     spec: ModelSpec,
     idata,
@@ -170,7 +177,7 @@ def summarize(
             "study": list(data.studies),
             "events": np.asarray(data.events),
             "total": np.asarray(data.total),
-            "observed": np.asarray(data.events) / np.asarray(data.total),
+            "observed": _observed(data.events, data.total),
             "median": [s.median for s in study_ivs],
             "lo": [s.lo for s in study_ivs],
             "hi": [s.hi for s in study_ivs],

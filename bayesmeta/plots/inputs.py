@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from bayesmeta.data.metadata import Exclusion
 
@@ -39,6 +39,8 @@ def clopper_pearson(
     -------
     tuple[numpy.ndarray, numpy.ndarray]
     """
+    from scipy import stats  # here: importing bayesmeta.plots costs no scipy.stats
+
     x = np.asarray(events, dtype=float)
     n = np.asarray(total, dtype=float)
     alpha = 1.0 - level

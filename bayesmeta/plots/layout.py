@@ -223,12 +223,12 @@ def _densify(points: np.ndarray) -> np.ndarray:
     points = points[np.isfinite(points).all(axis=1)]
     if len(points) < 2:
         return points
-    pieces = [points[:1]]
-    for a, b in zip(points[:-1], points[1:], strict=True):
-        n = max(1, int(np.hypot(*(b - a)) / _STEP))
-        t = np.linspace(0.0, 1.0, n + 1)[1:, None]
-        pieces.append(a + t * (b - a))
-    return np.concatenate(pieces)
+    steps = np.diff(points, axis=0)
+    counts = np.maximum(1, (np.hypot(steps[:, 0], steps[:, 1]) / _STEP).astype(int))
+    segment = np.repeat(np.arange(len(steps)), counts)  # each segment's points a + t (b - a),
+    share = np.arange(1, counts.sum() + 1) - np.repeat(np.cumsum(counts) - counts, counts)
+    share = share / np.repeat(counts, counts)  # t = 1/n, 2/n, ..., 1
+    return np.concatenate([points[:1], points[segment] + share[:, None] * steps[segment]])
 
 
 def _inside(points: np.ndarray, box: Any) -> bool:

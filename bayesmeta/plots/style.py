@@ -109,7 +109,9 @@ def fit_titles(figure: Figure) -> None:
 
     A title is measured after a layout pass; a title that would be cut off by the figure's edge
     or run past its axes into a neighbour is re-wrapped at the whole words that fit. Short
-    titles are not measured, so most figures cost nothing.
+    titles are not measured, so most figures cost nothing; long suptitles alone are first
+    measured without a layout pass (the layout moves them up or down, never sideways), and when
+    they fit, the figure is not drawn twice.
 
     Parameters
     ----------
@@ -127,6 +129,8 @@ def fit_titles(figure: Figure) -> None:
         titles.append((suptitle, None))
     if not titles:
         return
+    if all(axes is None for _, axes in titles) and _fit(figure, titles, figure._get_renderer()):
+        return  # suptitles that fit as they are: no layout pass needed to know it
     for _attempt in range(2):
         figure.draw_without_rendering()
         renderer = figure._get_renderer()
@@ -149,6 +153,15 @@ def fit_titles(figure: Figure) -> None:
             changed = True
         if not changed:
             return
+
+
+def _fit(figure: Figure, titles: list, renderer: Any) -> bool:
+    """Whether every suptitle in ``titles`` lies within the figure's width as it is."""
+    for text, _ in titles:
+        box = text.get_window_extent(renderer)
+        if box.x1 > figure.bbox.x1 or box.x0 < figure.bbox.x0:
+            return False
+    return True
 
 
 def new_figure(

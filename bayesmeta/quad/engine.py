@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
+from collections.abc import Callable
 from typing import Any
 
-from bayesmeta.model.engine_api import Capabilities, FitOptions
+from bayesmeta.model.engine_api import Capabilities, DeclaredEngine, FitOptions
 from bayesmeta.model.result import BayesResult
 from bayesmeta.model.spec import ModelSpec
 
@@ -16,7 +18,32 @@ def _implementation(spec: ModelSpec) -> Any:
     return None if path is None else importlib.import_module(path)
 
 
-class QuadratureEngine:
+#: What a method computes, for the refusal when a likelihood's implementation lacks it.
+_WHAT = {"loo_pooled": "exact leave-one-out pooled rates"}
+
+
+def _delegated(method: Callable) -> Callable:
+    """The method, or the same-named function of the spec's likelihood implementation when it
+    has one (same arguments; one line naming the likelihood when that module lacks it)."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def dispatch(self, spec: ModelSpec, *args: Any, **kwargs: Any) -> Any:
+        impl = _implementation(spec)
+        if impl is None:
+            return method(self, spec, *args, **kwargs)
+        if not hasattr(impl, name):
+            from bayesmeta.errors import InputError
+
+            raise InputError(
+                f"{_WHAT.get(name, name)}: not available for the {spec.likelihood.name} likelihood"
+            )
+        return getattr(impl, name)(spec, *args, **kwargs)
+
+    return dispatch
+
+
+class QuadratureEngine(DeclaredEngine):
     """Deterministic posteriors by numerical integration (:mod:`bayesmeta.quad`).
 
     Attributes
@@ -41,20 +68,7 @@ class QuadratureEngine:
         draws=True,
     )
 
-    def supports(self, spec: ModelSpec) -> bool:
-        """Whether the declared capabilities cover ``spec``.
-
-        Parameters
-        ----------
-        spec : ModelSpec
-            The model.
-
-        Returns
-        -------
-        bool
-        """
-        return self.capabilities.covers(spec)
-
+    @_delegated
     def fit(self, spec: ModelSpec, options: FitOptions) -> BayesResult:
         """The exact fit, its Bayes factors and threshold probabilities.
 
@@ -70,14 +84,13 @@ class QuadratureEngine:
         BayesResult
             ``engine="quadrature"``.
         """
-        if (impl := _implementation(spec)) is not None:
-            return impl.fit(spec, options)
         from bayesmeta.quad import fit_quadrature
         from bayesmeta.quad.decisions import decide
 
         result = fit_quadrature(spec, hdi=options.hdi)
         return decide(spec, result, thresholds=options.thresholds, benchmark=options.benchmark)
 
+    @_delegated
     def draws(
         self, spec: ModelSpec, *, chains: int, draws: int, seed: int, result: Any = None
     ) -> tuple[Any, Any, dict[str, Any]]:
@@ -99,12 +112,11 @@ class QuadratureEngine:
         tuple
             ``(eta, tau_study, params)``.
         """
-        if (impl := _implementation(spec)) is not None:
-            return impl.draws(spec, chains=chains, draws=draws, seed=seed, result=result)
         from bayesmeta.quad import posterior_draws
 
         return posterior_draws(spec, chains=chains, draws=draws, seed=seed)
 
+    @_delegated
     def loo(self, spec: ModelSpec, *, result: Any = None) -> Any:
         """Exact leave-one-study-out log predictive densities.
 
@@ -119,12 +131,11 @@ class QuadratureEngine:
         -------
         numpy.ndarray
         """
-        if (impl := _implementation(spec)) is not None:
-            return impl.loo(spec, result=result)
         from bayesmeta.quad import loo_log_predictive
 
         return loo_log_predictive(spec)
 
+    @_delegated
     def rate_cdfs(self, spec: ModelSpec, *, result: Any = None) -> dict[str, Any]:
         """Exact posterior CDFs of the rates (:func:`bayesmeta.quad.decisions.rate_cdfs`).
 
@@ -139,12 +150,11 @@ class QuadratureEngine:
         -------
         dict
         """
-        if (impl := _implementation(spec)) is not None:
-            return impl.rate_cdfs(spec, result=result)
         from bayesmeta.quad.decisions import rate_cdfs
 
         return rate_cdfs(spec)
 
+    @_delegated
     def log_evidence(self, spec: ModelSpec, *, result: Any = None) -> float:
         """log p(y), binomial coefficients included.
 
@@ -159,12 +169,11 @@ class QuadratureEngine:
         -------
         float
         """
-        if (impl := _implementation(spec)) is not None:
-            return impl.log_evidence(spec, result=result)
         from bayesmeta.quad import log_evidence
 
         return log_evidence(spec)
 
+    @_delegated
     def log_evidence_with_error(
         self, spec: ModelSpec, *, result: Any = None
     ) -> tuple[float, float]:
@@ -181,8 +190,6 @@ class QuadratureEngine:
         -------
         tuple of float
         """
-        if (impl := _implementation(spec)) is not None:
-            return impl.log_evidence_with_error(spec, result=result)
         from bayesmeta.quad.decisions import evidence_with_error
 
         return evidence_with_error(spec)
@@ -218,6 +225,7 @@ class QuadratureEngine:
 
         return posterior_grid(spec, accuracy=acc)
 
+    @_delegated
     def loo_pooled(self, spec: ModelSpec) -> tuple[Any, tuple[Any, ...], tuple[str, ...]]:
         """The pooled median rate with every study and without each one, exactly.
 
@@ -231,20 +239,9 @@ class QuadratureEngine:
         tuple
             See :func:`bayesmeta.quad.influence.loo_pooled_rates`.
         """
-        if (impl := _implementation(spec)) is not None:
-            if not hasattr(impl, "loo_pooled"):
-                from bayesmeta.errors import InputError
-
-                raise InputError(
-                    f"exact leave-one-out pooled rates: not available for the "
-                    f"{spec.likelihood.name} likelihood"
-                )
-            return impl.loo_pooled(spec)
         from bayesmeta.quad.influence import loo_pooled_rates
 
         return loo_pooled_rates(spec)
-
-    #: The instance the boundary registers.
 
     def fit_grouped(self, model: Any, options: FitOptions) -> Any:
         """The exact fit of a grouped model (one-stage IPD, random intercept only).
@@ -280,4 +277,5 @@ class QuadratureEngine:
         )
 
 
+#: The instance the boundary registers.
 ENGINE = QuadratureEngine()

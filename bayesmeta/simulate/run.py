@@ -10,9 +10,8 @@ from typing import Any
 from bayesmeta.folders import claimed, writing
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.budget import check_budget, fit_seconds
-from bayesmeta.many.executor import check_execution
+from bayesmeta.many.executor import check_execution, import_in_background, preload_for
 from bayesmeta.many.store import run_fingerprint
-from bayesmeta.many.tasks import default_batch
 from bayesmeta.simulate.metrics import metrics_table
 from bayesmeta.simulate.report import write_outputs
 from bayesmeta.simulate.scenarios import Scenario, Study
@@ -67,10 +66,10 @@ def run_simulation(
     show_progress : bool, optional
         Progress bar (default: when stderr is a terminal).
     batch_size : int, optional
-        Replicates per task sent to a worker.
-        Default: about 1/64 of the tasks, between 16 and 1024 (tasks take milliseconds: a
-        batch must outweigh the executor's overhead per future, largest on Dask).
-
+        Replicates per task sent to a worker. Default: sized from the measured cost of a
+        task (:class:`bayesmeta.many.run.BatchSizer`: a probe batch per worker, then batches
+        of about 0.3 s, shrinking towards the end so the workers finish together); the
+        tables do not depend on it.
     force : bool, default False
         Run even above the resource limits (:mod:`bayesmeta.many.budget`).
 
@@ -109,7 +108,9 @@ def run_simulation(
     )
     with claimed(out), writing(out, hint=RESUME_HINT.format(out=out)):
         # the executor first: a scheduler that cannot be reached leaves nothing in --out
-        with make_executor(workers=workers, scheduler=scheduler) as executor:
+        preload = preload_for(study.methods)
+        with make_executor(workers=workers, scheduler=scheduler, preload=preload) as executor:
+            import_in_background(executor)  # matplotlib, for the figures at the end
             done = store.open(fingerprint=fingerprint, resume=resume)
             progress = Progress(total, done=len(done), enabled=show_progress, label="replicates")
             ran = run_tasks(
@@ -119,7 +120,8 @@ def run_simulation(
                 executor=executor,
                 store=store,
                 done=done,
-                batch_size=batch_size or default_batch(total),
+                batch_size=batch_size,
+                total=total,
                 progress=progress,
             )
         replicates = store.table(sort_by=["task", "method"])

@@ -1,19 +1,30 @@
 """Serial against 2 workers against a 2-worker Dask LocalCluster, with a CPU-burn control
-(issue #22): the whole ``bayesmeta multiverse`` command on 10^3 and 10^4 specifications of
-``scale_multiverse_1e4.toml`` (13,396 possible specifications, frequentist methods: the run
-measures the execution layer), each in a fresh process, the configurations interleaved per
-repetition.
+(issue #22, item 7), on 10^3 and 10^4 specifications of ``scale_multiverse_1e4.toml`` (13,396
+possible specifications, frequentist methods: the run measures the execution layer):
 
-The control: a fixed pure-Python loop timed alone, then in two processes at once. If the second
-core is idle the pair takes as long as one (ratio ~1); on a saturated machine up to twice as long
-(ratio ~2): the speed-up two workers can show is at most 2 / ratio.
+* the whole ``bayesmeta multiverse ... --json --sample N`` command, each run in a fresh process;
+* the execution layer alone (``make_executor`` + ``run_tasks`` + the chunk store, batches sized
+  by ``BatchSizer``), in a fresh process: the executor's start-up and the fitting timed apart
+  (``--no-layer`` skips it);
 
-    .venv/bin/python benchmarks/scale/bench_workers.py [--repeat 2]
+the configurations interleaved in each repetition.
+
+The control: a fixed pure-Python loop timed alone, then in two processes at once, before each
+repetition and at the end. If the second core is idle the pair takes as long as one (ratio ~1);
+on a saturated machine up to twice as long (ratio ~2): the speed-up two workers can show is at
+most 2 / ratio.
+
+Each run is appended, dated, with its controls, load average and commit, to
+``results_workers.json`` (a list of runs; earlier runs are kept); the script prints the tables of
+this run for the README.
+
+    .venv/bin/python benchmarks/scale/bench_workers.py [--repeat 3] [--note "idle, after 14:15"]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import statistics
@@ -25,7 +36,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "scale_multiverse_1e4.toml"
+RESULTS = HERE / "results_workers.json"
 BURN = "s = 0\nfor i in range(12_000_000):\n    s += i * i\n"
+CONFIGS = {
+    "serial": ["--workers", "1"],
+    "pool 2": ["--workers", "2"],
+    "local:2": ["--scheduler", "local:2"],
+}
+OPTIONS = {"serial": {"workers": 1}, "pool 2": {"workers": 2}, "local:2": {"scheduler": "local:2"}}
 
 
 def burn_control() -> dict:
@@ -65,39 +83,143 @@ def command(sample: int, extra: list[str]) -> float:
     return seconds
 
 
+def layer_child(options: dict, sample: int) -> None:
+    """In a fresh process: the execution layer alone on ``sample`` specifications."""
+    from bayesmeta.analysis.multiverse_choices import size, specifications
+    from bayesmeta.analysis.specfile import load_spec
+    from bayesmeta.many import ChunkStore, make_executor, run_tasks
+    from bayesmeta.many.executor import preload_for
+    from bayesmeta.multiverse.run import multiverse_data
+    from bayesmeta.multiverse.specification import Context, run_batch, schema
+
+    spec = load_spec(SPEC)
+    multiverse = spec.multiverse
+    data = multiverse_data(spec, multiverse)
+    dims = multiverse.dimensions(data)
+    context = Context.of(
+        data,
+        covariates=[c for c, _ in multiverse.filters],
+        seed=1,
+        min_studies=multiverse.min_studies,
+    )
+    total = min(sample, size(dims))
+    with tempfile.TemporaryDirectory() as folder:
+        store = ChunkStore(Path(folder), schema=schema(multiverse.choice_columns()))
+        store.open(fingerprint={}, resume=False)
+        preload = preload_for(a["method"] for a in multiverse.analyses)
+        started = time.perf_counter()
+        with make_executor(**options, preload=preload) as executor:
+            ready = time.perf_counter()
+            run_tasks(
+                specifications(dims, sample=sample, seed=1),
+                worker=run_batch,
+                context=context,
+                executor=executor,
+                store=store,
+                total=total,
+            )
+            finished = time.perf_counter()
+        chunks = len(store.chunks())
+    print(json.dumps({"startup": ready - started, "fitting": finished - ready, "chunks": chunks}))
+
+
+def layer(name: str, sample: int) -> dict:
+    argv = [sys.executable, __file__, "--layer-child", json.dumps(OPTIONS[name]), str(sample)]
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def commit() -> str:
+    done = subprocess.run(
+        ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def load_results() -> list[dict]:
+    if not RESULTS.exists():
+        return []
+    earlier = json.loads(RESULTS.read_text())
+    return earlier if isinstance(earlier, list) else [earlier]  # the first format: one run
+
+
+def tables(run: dict) -> str:
+    ratios = [c["ratio"] for c in run["controls"]]
+    lines = [
+        f"{run['date']} (commit {run['commit']}; load average {run['controls'][0]['load']:.1f}); "
+        f"CPU-burn control, 2 processes / 1: {', '.join(f'{r:.2f}' for r in ratios)} "
+        "(1 = idle second core, 2 = none)",
+        "",
+        "Whole command (s; median, then each run):",
+        "",
+        "| specifications | serial s | pool 2 s | local:2 s | serial / pool | serial / local:2 |",
+        "|---:|---|---|---|---:|---:|",
+    ]
+    for sample, rows in run["whole"].items():
+        med = {n: statistics.median(v) for n, v in rows.items()}
+        cell = {n: f"{med[n]:.2f} ({', '.join(f'{x:.2f}' for x in v)})" for n, v in rows.items()}
+        lines.append(
+            f"| {int(sample):,} | {cell['serial']} | {cell['pool 2']} | {cell['local:2']} | "
+            f"{med['serial'] / med['pool 2']:.2f} | {med['serial'] / med['local:2']:.2f} |"
+        )
+    if run.get("layer"):
+        lines += [
+            "",
+            "Execution layer alone (fitting s, executor start-up apart; median):",
+            "",
+            "| specifications | serial | pool 2 (start-up) | local:2 (start-up) | serial / pool "
+            "| serial / local:2 |",
+            "|---:|---|---|---|---:|---:|",
+        ]
+        for sample, rows in run["layer"].items():
+            fit = {n: statistics.median(r["fitting"] for r in v) for n, v in rows.items()}
+            up = {n: statistics.median(r["startup"] for r in v) for n, v in rows.items()}
+            lines.append(
+                f"| {int(sample):,} | {fit['serial']:.2f} | {fit['pool 2']:.2f} "
+                f"({up['pool 2']:.2f}) | {fit['local:2']:.2f} ({up['local:2']:.2f}) | "
+                f"{fit['serial'] / fit['pool 2']:.2f} | {fit['serial'] / fit['local:2']:.2f} |"
+            )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--no-layer", action="store_true", help="the whole command only")
+    parser.add_argument("--note", default="", help="kept with the run (e.g. who else was busy)")
+    parser.add_argument("--layer-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    configs = {
-        "serial": ["--workers", "1"],
-        "pool 2": ["--workers", "2"],
-        "local:2": ["--scheduler", "local:2"],
+    if args.layer_child:
+        layer_child(json.loads(args.layer_child[0]), int(args.layer_child[1]))
+        return
+    now = datetime.datetime.now(datetime.UTC)
+    run: dict = {
+        "date": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit(),
+        "note": args.note,
+        "repeat": args.repeat,
+        "controls": [],
+        "whole": {},
+        "layer": {},
     }
-    out: dict = {"runs": {}, "controls": []}
-    for sample in (1000, 10000):
-        rows: dict[str, list[float]] = {name: [] for name in configs}
+    for sample in args.sizes:
+        whole: dict[str, list[float]] = {name: [] for name in CONFIGS}
+        alone: dict[str, list[dict]] = {name: [] for name in CONFIGS}
         for _ in range(args.repeat):
-            out["controls"].append(burn_control())
-            for name, extra in configs.items():
-                rows[name].append(command(sample, extra))
-        out["runs"][str(sample)] = rows
-    out["controls"].append(burn_control())
-    (HERE / "results_workers.json").write_text(json.dumps(out, indent=1) + "\n")
-    ratios = [c["ratio"] for c in out["controls"]]
-    print(
-        f"CPU-burn control: 2 processes / 1 = {', '.join(f'{r:.2f}' for r in ratios)} "
-        f"(1 = idle second core, 2 = none); load {out['controls'][0]['load']:.1f}"
-    )
-    print("| specifications | serial s | pool 2 s | local:2 s | serial / pool | serial / local:2 |")
-    print("|---:|---|---|---|---:|---:|")
-    for sample, rows in out["runs"].items():
-        med = {n: statistics.median(v) for n, v in rows.items()}
-        cell = {n: f"{med[n]:.1f} ({', '.join(f'{x:.1f}' for x in v)})" for n, v in rows.items()}
-        print(
-            f"| {sample} | {cell['serial']} | {cell['pool 2']} | {cell['local:2']} | "
-            f"{med['serial'] / med['pool 2']:.2f} | {med['serial'] / med['local:2']:.2f} |"
-        )
+            run["controls"].append(burn_control())
+            for name, extra in CONFIGS.items():
+                whole[name].append(command(sample, extra))
+                if not args.no_layer:
+                    alone[name].append(layer(name, sample))
+        run["whole"][str(sample)] = whole
+        if not args.no_layer:
+            run["layer"][str(sample)] = alone
+    run["controls"].append(burn_control())
+    RESULTS.write_text(json.dumps([*load_results(), run], indent=1) + "\n")
+    print(tables(run))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 import bayesmeta.analysis.specfile as specfile
-import bayesmeta.engines as engines
+import bayesmeta.engines.registry as engine_registry
 import bayesmeta.quad.grid as grid_module
 from bayesmeta.cli import main
 
@@ -42,7 +42,7 @@ def test_run_builds_each_grid_once_resolves_once_reads_once(tmp_path, monkeypatc
         return real_build(events, total, priors, common=common, acc=acc)
 
     decisions: list[tuple[object, str]] = []
-    real_resolve = engines._resolve
+    real_resolve = engine_registry._resolve
 
     def counting_resolve(spec, engine):
         decisions.append((spec, engine))
@@ -57,7 +57,7 @@ def test_run_builds_each_grid_once_resolves_once_reads_once(tmp_path, monkeypatc
 
     grid_module._KEPT.clear()  # grids kept by other tests would hide the builds
     monkeypatch.setattr(grid_module, "_build_grid", counting_build)
-    monkeypatch.setattr(engines, "_resolve", counting_resolve)
+    monkeypatch.setattr(engine_registry, "_resolve", counting_resolve)
     monkeypatch.setattr(specfile, "_read_frame", counting_read)
 
     assert main(["run", str(specs), "--out", str(tmp_path / "out")]) == 0

@@ -118,6 +118,20 @@ def test_summaries_are_computed_from_the_draws(mock_sampling, death):
     assert hdi.tau.kind == "hdi" and hdi.tau.hi - hdi.tau.lo < result.tau.hi - result.tau.lo
 
 
+def test_a_study_without_likelihood_has_no_observed_rate_and_no_warning(mock_sampling, death):
+    """The leave-one-out refits switch a study's likelihood off (0 of 0): its observed rate is
+    NaN, computed without numpy's 'invalid value in divide' warning."""
+    from bayesmeta.analysis.exact import without_likelihood
+
+    held_out = build_model(without_likelihood(death, death.studies[2]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        rates = fit(held_out, **OPTS).study_rates
+    observed = rates["observed"].to_numpy()
+    assert np.isnan(observed[2]) and not np.isnan(np.delete(observed, 2)).any()
+    assert observed[0] == death.events[0] / death.total[0]
+
+
 def _bad_raw(spec, *, shift=0.0, diverge=0):
     raw = prior_draws(spec, draws=500, chains=2, seed=1)
     values = {name: v.copy() for name, v in raw.values.items()}

@@ -525,6 +525,8 @@ for _cmd, _base, _positional, _other in (
 CASES += [  # --force: a grid above the resource limits is refused, naming --force
     ("multiverse", "--force", MV, ["multiverse", "{tmp}/mvbig.toml", *MV[2:]], "refused"),
     ("simulate", "--force", SIM, ["simulate", "{tmp}/scbig.toml", *SIM[2:]], "refused"),
+    ("run", "--force", [], ["run", "{tmp}/mvbig.toml", "--out", "{tmp}/r"], "refused"),
+    ("run", "--force", [], ["run", "{tmp}/random.toml", "--out", "{tmp}/r", "--force"], "refused"),
 ]
 CASES += [
     ("multiverse", "--sample", MV, [*MV, "--sample", "2"], "changes"),
@@ -832,6 +834,35 @@ def test_every_option_of_every_subcommand_has_a_case():
                 continue
             name = action.option_strings[-1] if action.option_strings else action.metavar
             assert (command, name) in covered, f"bayesmeta {command} {name} has no case"
+
+
+def test_run_force_reaches_a_multiverse_spec_above_the_limits(csv, tmp_path, capsys, monkeypatch):
+    """`run SPEC --force` runs a multiverse spec above the resource limits, as `multiverse
+    --force` does (the budget is checked with force=True)."""
+    import bayesmeta.multiverse as multiverse
+    from bayesmeta.multiverse.run import check_multiverse_budget, multiverse_data
+
+    checked = []
+
+    def fake_run(spec, *, out, force=False, **options):  # the budget check, then no fits
+        data = multiverse_data(spec, spec.multiverse)
+        check_multiverse_budget(spec, data, sample=None, force=force)
+        checked.append(force)
+        return {"specifications": 1, "median": None}
+
+    monkeypatch.setattr(multiverse, "run_multiverse", fake_run)
+    (tmp_path / "big.toml").write_text(
+        MULTIVERSE.format(methods='["nuts"]')
+        + "mu_priors = [" + ", ".join(f'"normal(0, {1 + i / 100:g})"' for i in range(100)) + "]\n"
+        + "tau_priors = [" + ", ".join(f'"halfnormal({1 + i / 100:g})"' for i in range(100)) + "]\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    argv = ["run", str(tmp_path / "big.toml"), "--out", str(tmp_path / "r")]
+    status, _, err = _run(argv, capsys)
+    assert status == 2 and "--force" in err, err
+    status, out, err = _run([*argv, "--force"], capsys)
+    assert status == 0, err
+    assert checked == [True] and "multiverse of 1 specifications" in out
 
 
 def test_freq_level_reaches_the_metaregression_table(csv, capsys):

@@ -16,7 +16,10 @@ HEAVY = ("numpy", "pandas", "scipy", "matplotlib", "pymc", "arviz", "xarray", "p
 LIGHT = {
     "bayesmeta",
     "bayesmeta.errors",
-    "bayesmeta.engines",
+    "bayesmeta.engines",  # the boundary package: the standard library only until a fit
+    "bayesmeta.engines.registry",
+    "bayesmeta.engines.fitting",
+    "bayesmeta.engines.by_capability",
     "bayesmeta.model",
     "bayesmeta.model.options",
     "bayesmeta.data",

@@ -150,6 +150,42 @@ def test_a_folder_of_someone_elses_files_is_refused_before_any_work(tmp_path, ca
     assert (folder / "notes.txt").read_text() == "keep me"
 
 
+def test_design_on_a_map_folder_says_it_is_maps_output(tmp_path, capsys):
+    """A folder `bayesmeta map` wrote is bayesmeta's: refused naming the command, not as a
+    stranger's folder (and kept: design would otherwise replace the map it reads)."""
+    folder = tmp_path / "trial"
+    folder.mkdir()
+    for name in ("map.json", "map.png", "mixture.csv", "report.md"):
+        (folder / name).write_text("{}")
+    argv = ["design", "--prior", str(folder / "map.json"), "--n", "30", "--p0", "0.3"]
+    status, err = dispatch([*argv, "--out", str(folder)], capsys)
+    assert status == 2 and len(err.splitlines()) == 1, err
+    assert "not written by bayesmeta" not in err
+    assert "holds the output of `bayesmeta map`" in err and "choose another folder" in err
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "map.json", "map.png", "mixture.csv", "report.md"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "output"),
+    [(n, o) for n, o in outputs() if o.known is not None],
+    ids=lambda v: getattr(v, "option", v),
+)
+def test_a_folder_of_another_commands_files_names_that_command(tmp_path, capsys, name, output):
+    from bayesmeta.cli.outputs import WRITERS
+
+    other, files = next((c, f) for c, f in sorted(WRITERS.items()) if not f <= output.known)
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    for file in files:
+        (folder / file).write_text("{}")
+    status, err = dispatch(argv_for(name, output, str(folder)), capsys)
+    assert status == 2 and len(err.splitlines()) == 1, err
+    assert "holds the output of `bayesmeta " in err, (other, err)  # `other` or a twin of it
+    assert {p.name for p in folder.iterdir()} == set(files)
+
+
 @pytest.mark.parametrize("command", ["multiverse", "simulate"])
 def test_an_unreachable_scheduler_leaves_no_out_folder(tmp_path, capsys, monkeypatch, command):
     import distributed

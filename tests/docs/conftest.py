@@ -18,6 +18,10 @@ Small settings (the only changes to what is written; each keeps the code path th
   and each multiverse spec's ``[multiverse] sample = 20`` (what ``run --multiverse`` and a
   ``multiverse`` line without ``--sample`` then fit);
 - ``simulate``: ``replicates = 2`` in the scratch copy of the scenarios file;
+- NUTS lines (``fit --outcomes``, the joint model; ``ipd --random-slope``; any ``--engine nuts``):
+  ``--draws 100 --tune 100 --chains 2`` (a value the line sets is replaced), and the scratch
+  copies of ``models/joint/`` and ``models/ipd/`` specs get the same ``[sampler]`` settings
+  (sampling diagnostics then warn, which the lines may do: only the exit status is checked);
 - ``$(cat scheduler.txt)`` of the cluster recipe reads a ``scheduler.txt`` holding ``local:1``
   (a one-process local Dask cluster stands in for the SLURM cluster's address).
 
@@ -68,6 +72,8 @@ SPECS = (
 SMALL_SAMPLE = "20"
 SMALL_DRAWS = 400
 SMALL_REPLICATES = 2
+#: NUTS settings of the lines that sample (a tenth of the defaults: compile + a few seconds).
+SMALL_NUTS = {"--draws": "100", "--tune": "100", "--chains": "2"}
 _INVOCATION = re.compile(r"(?:^|;\s*|&&\s*|\$\s+)((?:\.venv/bin/)?bayesmeta\s.*)$")
 
 
@@ -99,6 +105,7 @@ class Ran:
     status: int
     stderr: str
     seconds: float
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -196,7 +203,22 @@ def to_argv(line: str, workspace: Path) -> tuple[list[str], str | None]:
             words[words.index("--sample") + 1] = SMALL_SAMPLE
         else:
             words += ["--sample", SMALL_SAMPLE]
+    if _samples(words):
+        for option, value in SMALL_NUTS.items():
+            if option in words:
+                words[words.index(option) + 1] = value
+            else:
+                words += [option, value]
     return words, redirect
+
+
+def _samples(words: list[str]) -> bool:
+    """Whether a command line samples with NUTS (and so takes ``--draws``)."""
+    nuts = "--engine" in words and words[words.index("--engine") + 1 :][:1] == ["nuts"]
+    return bool(words) and (
+        (words[0] == "fit" and ("--outcomes" in words or nuts))
+        or (words[0] == "ipd" and ("--random-slope" in words or nuts))
+    )
 
 
 def _prepare(workspace: Path) -> None:
@@ -211,10 +233,28 @@ def _prepare(workspace: Path) -> None:
         text = re.sub(r"(?m)^draws = \d+", f"draws = {SMALL_DRAWS}", text)
         text = text.replace("[multiverse]\n", f"[multiverse]\nsample = {SMALL_SAMPLE}\n", 1)
         spec.write_text(text)
+    for spec in [
+        *(workspace / "models").glob("joint/*.toml"),
+        *(workspace / "models").glob("ipd/*.toml"),
+    ]:
+        text = spec.read_text(encoding="utf-8")
+        for key, value in SMALL_NUTS.items():
+            text = re.sub(rf"(?m)^{key[2:]} = \d+", f"{key[2:]} = {value}", text)
+        spec.write_text(text)
     scenarios = workspace / "examples" / "SCENARIOS.toml"
     text = scenarios.read_text(encoding="utf-8")
     scenarios.write_text(re.sub(r"(?m)^replicates = \d+", f"replicates = {SMALL_REPLICATES}", text))
     (workspace / "scheduler.txt").write_text("local:1\n")
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (pool and Dask workers)."""
+    import resource
+
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _site(stack) -> str:
@@ -236,7 +276,10 @@ def doc_tools():
     from types import SimpleNamespace
 
     return SimpleNamespace(
-        all_commands=all_commands, documented_commands=documented_commands, to_argv=to_argv
+        all_commands=all_commands,
+        documented_commands=documented_commands,
+        to_argv=to_argv,
+        documents=DOCUMENTS,
     )
 
 
@@ -284,7 +327,7 @@ def documented() -> Iterator[Session]:
             seen.add((*argv, str(redirect)))
             current["line"] = command.line
             out, err = io.StringIO(), io.StringIO()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), _cpu_seconds()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 try:
                     status = main(argv)
@@ -296,7 +339,14 @@ def documented() -> Iterator[Session]:
             if redirect:
                 (workspace / redirect).write_text(out.getvalue())
             session.runs.append(
-                Ran(command, argv, status, err.getvalue(), time.perf_counter() - start)
+                Ran(
+                    command,
+                    argv,
+                    status,
+                    err.getvalue(),
+                    time.perf_counter() - start,
+                    _cpu_seconds() - cpu,
+                )
             )
     finally:
         mp.undo()

@@ -97,3 +97,19 @@ def test_a_failing_line_is_reported(documented, doc_tools, monkeypatch):
     )
     assert command.expected == 0
     assert main(doc_tools.to_argv(command.line, documented.workspace)[0]) == 2
+
+
+def test_every_example_file_named_is_shipped(doc_tools):
+    """A file under ``examples/`` that README.md or the guide names is in the repository."""
+    import re
+
+    named = {
+        match
+        for document in doc_tools.documents
+        for match in re.findall(
+            r"examples/[\w.-]+\.(?:csv|toml|json)", (ROOT / document).read_text(encoding="utf-8")
+        )
+    }
+    assert {"examples/studies.csv", "examples/SCENARIOS.toml"} <= named
+    missing = sorted(name for name in named if not (ROOT / name).is_file())
+    assert not missing, f"named in the docs but not shipped: {missing}"

@@ -42,7 +42,7 @@ def imports_of(path: Path) -> set[str]:
 
 @functools.lru_cache(maxsize=1)
 def _graph() -> dict[str, set[str]]:
-    assert (ROOT / "engines.py").is_file(), ROOT
+    assert (ROOT / "engines" / "__init__.py").is_file(), ROOT
     return {_module_name(p): imports_of(p) for p in ROOT.rglob("*.py")}
 
 

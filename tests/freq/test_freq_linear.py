@@ -8,7 +8,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from bayesmeta.freq.tau2 import ESTIMATORS, projection_traces, quadratic_form
+from bayesmeta.freq.projection import projection_traces, quadratic_form
+from bayesmeta.freq.tau2 import ESTIMATORS
 from bayesmeta.freq.uni import fit_uni
 
 K = 6000  # a k x k float matrix: 288 MB; the linear fits stay under 10 MB

@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 
 from bayesmeta.data import load_cart_wu2025
-from bayesmeta.joint.data import joint_from_csv, joint_from_frame
 from bayesmeta.joint.decisions import conditional_effects, parse_conditions, parse_given
 from bayesmeta.joint.draws import load_draws
 from bayesmeta.joint.rates import new_study_effects, population_mean, rate_map
 from bayesmeta.joint.spec import build_joint_model
 from bayesmeta.joint.summary import summarize_joint
+from bayesmeta.joint.wide_table import joint_from_csv, joint_from_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "validation" / "joint"

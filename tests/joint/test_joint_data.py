@@ -8,7 +8,7 @@ import pytest
 from bayesmeta.data import load_cart_wu2025
 from bayesmeta.errors import InputError
 from bayesmeta.joint.columns import OutcomeColumns, parse_outcomes
-from bayesmeta.joint.data import joint_from_frame
+from bayesmeta.joint.wide_table import joint_from_frame
 
 
 def test_names_read_their_events_and_total_columns():

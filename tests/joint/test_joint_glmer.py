@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from bayesmeta.data import load_cart_wu2025
-from bayesmeta.joint.data import joint_from_csv, joint_from_frame
 from bayesmeta.joint.freq import joint_glmm
+from bayesmeta.joint.wide_table import joint_from_csv, joint_from_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = json.loads((ROOT / "validation" / "joint" / "glmer_reference.json").read_text())

@@ -14,7 +14,6 @@ from scipy.special import expit
 
 from bayesmeta.data import load_cart_wu2025
 from bayesmeta.errors import InputError
-from bayesmeta.joint.data import joint_from_frame
 from bayesmeta.joint.decisions import (
     Condition,
     Given,
@@ -28,6 +27,7 @@ from bayesmeta.joint.prior import lkj_correlations, prior_draws
 from bayesmeta.joint.rates import RateMap, population_mean, rate_map
 from bayesmeta.joint.spec import build_joint_model, parse_cor_prior
 from bayesmeta.joint.summary import summarize_joint
+from bayesmeta.joint.wide_table import joint_from_frame
 
 
 @pytest.fixture(scope="module")

@@ -100,6 +100,8 @@ def partial(tmp_path_factory):
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(bayesmeta.simulate.run, "write_outputs", stop)
+            patch.setattr("bayesmeta.many.run.TARGET_SECONDS", 0.0)  # many small chunks
+            patch.setattr("bayesmeta.many.run.MIN_SECONDS", 0.0)
             assert main([str(a) for a in [*argv, "--out", folder / "out"]]) == 130
     return argv, (folder / "reference" / "replicates.csv").read_bytes(), folder / "out"
 

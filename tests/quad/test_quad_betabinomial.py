@@ -146,3 +146,20 @@ def test_betabinomial_refuses_other_structures_and_priors():
         likelihood_named("betabinomial").with_priors(phi="normal(0, 1)")
     with pytest.raises(InputError, match="no parameter 'phi'"):
         likelihood_named("binomial").with_priors(phi="gamma(1, 1)")
+
+
+def test_exact_engine_hands_each_method_to_the_likelihoods_implementation():
+    """QuadratureEngine's methods go to ``quad/betabinomial/engine.py`` for this likelihood; a
+    method that module lacks (``loo_pooled``) is one line naming the likelihood."""
+    from bayesmeta.errors import InputError
+    from bayesmeta.quad.betabinomial import engine as implementation
+
+    frame = pd.DataFrame(
+        {"study": list("ABCD"), "events": [3, 8, 1, 12], "total": [20, 30, 15, 40]}
+    )
+    spec = build_model(from_frame(frame, events="events", total="total"), likelihood="betabinomial")
+    exact = engines.get_engine("quadrature")
+    assert exact.log_evidence(spec) == implementation.log_evidence(spec)
+    assert exact.supports(spec) and not hasattr(implementation, "loo_pooled")
+    with pytest.raises(InputError, match="^exact leave-one-out pooled rates: not available for "):
+        exact.loo_pooled(spec)

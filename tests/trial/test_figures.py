@@ -76,3 +76,28 @@ def test_oc_figure_draws_power_curves_and_p0():
         np.testing.assert_allclose(line.get_ydata(), np.array(list(oc.power.values()))[order])
         assert f"type I {oc.type1:.3f}" in line.get_label()
     assert lines["p0 = 0.5"].get_xdata()[0] == 0.5
+
+
+def test_oc_figure_of_a_death_rate_draws_the_nogo_rule_and_names_the_direction(prior):
+    """Issue 23: a death rate is named as such, lower is better, and NO-GO is on the plot."""
+    from dataclasses import replace
+
+    mix = BetaMixture(weight=[1.0], a=[2.0], b=[7.0])
+    oc = operating_characteristics(
+        mix, n=40, p0=0.3, confidence=0.9, nogo_rate=0.2, lower_is_better=True
+    )
+    figure = oc_figure({"MAP prior": oc}, p0=0.3, outcome="dead_events")
+    ax = figure.axes[0]
+    assert ax.get_xlabel() == "true death rate (lower is better)"
+    assert ax.get_ylabel() == "P(GO) solid, P(NO-GO) dashed"
+    lines = _lines(figure)
+    (go,) = [v for k, v in lines.items() if k.startswith("MAP prior: GO if P(p < 0.3")]
+    (nogo,) = [v for k, v in lines.items() if k.startswith("MAP prior: NO-GO if P(p > 0.2")]
+    rates = np.sort([float(r) for r in oc.power])
+    np.testing.assert_allclose(nogo.get_xdata(), rates)
+    np.testing.assert_allclose(
+        nogo.get_ydata(), [oc.nogo["prob"][r] for r in sorted(oc.power, key=float)]
+    )
+    assert go.get_linestyle() == "-" and nogo.get_linestyle() == "--"
+    dead = replace(prior, source=replace(prior.source, model={"outcome": "dead_events"}))
+    assert map_figure(dead).axes[0].get_xlabel() == "death rate of a new study"

@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bayesmeta.data import load_cart_wu2025  # noqa: E402
-from bayesmeta.joint.data import joint_from_csv, joint_from_frame  # noqa: E402
 from bayesmeta.joint.fit import fit_joint  # noqa: E402
 from bayesmeta.joint.spec import build_joint_model  # noqa: E402
+from bayesmeta.joint.wide_table import joint_from_csv, joint_from_frame  # noqa: E402
 
 SEED = 20261206
 HERE = Path(__file__).resolve().parent

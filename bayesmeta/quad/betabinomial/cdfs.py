@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betainc, expit, logit
 
-from bayesmeta.model import betabinomial as bb
+from bayesmeta.model import betabinomial_forms as bb
 from bayesmeta.quad.decisions import RateCdf
 from bayesmeta.quad.regression.integrate import RegressionPosterior
 from bayesmeta.quad.regression.marginals import mixture_of

@@ -3,7 +3,7 @@
 The beta-binomial likelihood depends on each study's linear predictor and on one positive
 parameter (phi), exactly the structure :mod:`bayesmeta.quad.regression` integrates for the
 binomial-normal model (there the positive parameter is tau): :class:`BetaBinomialProblem`
-supplies the study log likelihoods (closed form, :mod:`bayesmeta.model.betabinomial`) and a
+supplies the study log likelihoods (closed form, :mod:`bayesmeta.model.betabinomial_forms`) and a
 method-of-moments start for log phi; the joint mode, the Laplace-standardized beta | phi rules,
 the log-phi grid extended until the marginal density is negligible, the log evidence and its
 coarse twin are the regression engine's, unchanged.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayesmeta.model import betabinomial as bb
+from bayesmeta.model import betabinomial_forms as bb
 from bayesmeta.quad.regression.integrate import (
     RegressionAccuracy,
     RegressionPosterior,

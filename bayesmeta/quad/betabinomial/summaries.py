@@ -19,7 +19,7 @@ from itertools import combinations
 import numpy as np
 from scipy.special import expit, logit
 
-from bayesmeta.model import betabinomial as bb
+from bayesmeta.model import betabinomial_forms as bb
 from bayesmeta.model.result import Contrast, Interval
 from bayesmeta.quad.regression.integrate import RegressionPosterior
 from bayesmeta.quad.regression.marginals import mixture_of, tau_hdi, tau_quantiles

@@ -14,7 +14,7 @@ The trapezoid rule in s and the standardized Gauss-Hermite rule in beta both con
 geometrically for these smooth, near-Gaussian integrands. The numerical error is estimated as
 the change between this accuracy level and the next coarser one (one level fewer in beta, every
 other s node); at level 2 the coarser rule (the Laplace approximation) is the centre node of the
-product rule, so it costs nothing.
+product rule, and a Smolyak grid holds every node of the grid one level down, so it costs nothing.
 
 Where a covariate pattern's linear predictor is strongly skewed given tau (few or no events),
 the rule for beta | tau is refined along that direction (:mod:`bayesmeta.quad.regression.refine`):
@@ -31,6 +31,7 @@ import numpy as np
 from bayesmeta.errors import InputError
 from bayesmeta.quad.regression.grids import smolyak_rule, standard_rule
 from bayesmeta.quad.regression.modes import conditional_modes, joint_mode
+from bayesmeta.quad.regression.nodes import RegressionAccuracy, RegressionPosterior
 from bayesmeta.quad.regression.posterior import RegressionProblem
 from bayesmeta.quad.regression.refine import (
     V_STEP,
@@ -49,124 +50,10 @@ LOG_2PI = np.log(2.0 * np.pi)
 MAX_REFINED_NODES = 2000
 #: Fewest grid points along a skewed direction (its range spans at least ~10 conditional SDs).
 MIN_GRID = 30
+#: The log-tau grid grows by at most this many blocks per side and evaluation.
+MAX_BLOCKS = 4
 #: Refined rules skip log-tau nodes with less than this share of the largest mass.
 NEGLIGIBLE = 1e-13
-
-
-@dataclass(frozen=True)
-class RegressionAccuracy:
-    """Accuracy controls of the exact meta-regression.
-
-    Attributes
-    ----------
-    level : int
-        Rule for beta | tau: ``2 level - 1`` Gauss-Hermite nodes per axis (product) or the
-        Smolyak grid of level ``level + 1`` (see :func:`~bayesmeta.quad.regression.grids.standard_rule`);
-        the coarse twin uses one level less (see :func:`integrate`).
-    ds : float
-        Spacing of the log-tau grid in marginal posterior SDs of log tau.
-    log_span : float
-        The log-tau grid extends until the marginal log density is this far below its peak.
-    n_gh : int
-        Adaptive Gauss-Hermite nodes per study effect.
-    max_product : int
-        Largest product grid for beta | tau before switching to a Smolyak grid.
-    max_s_nodes : int
-        Largest number of log-tau nodes.
-    """
-
-    level: int = 2
-    ds: float = 0.75
-    log_span: float = 10.0
-    n_gh: int = 10
-    max_product: int = 27
-    max_s_nodes: int = 200
-
-    def __post_init__(self) -> None:
-        if not 2 <= int(self.level) <= 6:
-            raise InputError("quadrature: level must be between 2 and 6")
-        if not 0 < self.ds <= 1.5:
-            raise InputError("quadrature: ds must be in (0, 1.5]")
-        if self.n_gh < 3:
-            raise InputError("quadrature: n_gh must be at least 3")
-
-
-@dataclass(frozen=True)
-class RegressionPosterior:
-    """The posterior of (beta, tau) on quadrature nodes.
-
-    Node (t, q) is ``beta[t, q]`` with ``tau[t]``; ``weight[t, q]`` is its posterior mass (the
-    weights sum to one; a Smolyak rule can give some nodes negative weight, so use them for
-    expectations, not as sampling probabilities).
-
-    Attributes
-    ----------
-    s, tau : numpy.ndarray
-        log tau nodes (uniform spacing ``ds``) and tau, shape (T,).
-    ds : float
-        Spacing of the s grid.
-    beta : numpy.ndarray
-        Coefficient nodes, shape (T, Q, p).
-    weight : numpy.ndarray
-        Posterior mass of each node, shape (T, Q).
-    s_mass : numpy.ndarray
-        Marginal posterior mass of each s node (trapezoid cell), shape (T,).
-    cond_mode, cond_chol : numpy.ndarray
-        Conditional mode of beta at each s node (T, p) and the Cholesky factor of its
-        Laplace covariance (T, p, p).
-    z, z_weight : numpy.ndarray
-        The rule on the standardized scale: nodes (Q, p), or (T, Q, p) when refined (each s
-        node rotated), and weights (Q,).
-    rule : str
-        "product" or "smolyak", with "+grid" when refined.
-    mode : numpy.ndarray
-        Joint posterior mode of (beta, log tau).
-    log_evidence : float
-        log p(y), the binomial coefficients included.
-    grid_shape : tuple of int
-        Refined rules: points of the grid along each skewed direction (the nodes are
-        grid-major: Q = prod(grid_shape) * W); empty otherwise.
-    grid_step : float
-        Spacing of that grid (conditional SDs).
-    refined_rows : numpy.ndarray
-        The design rows whose linear predictors were refined, shape (m, p) (m = 0: none).
-    skewed_rows : tuple
-        Design rows also strongly skewed but not refined (beyond ``MAX_DIRECTIONS``), and
-        their skewness: ``(rows (r, p), skew (r,))``; their tails are less accurate.
-    """
-
-    s: np.ndarray
-    tau: np.ndarray
-    ds: float
-    beta: np.ndarray
-    weight: np.ndarray
-    s_mass: np.ndarray
-    cond_mode: np.ndarray
-    cond_chol: np.ndarray
-    z: np.ndarray
-    z_weight: np.ndarray
-    rule: str
-    mode: np.ndarray
-    log_evidence: float
-    grid_shape: tuple[int, ...] = ()
-    grid_step: float = 0.0
-    refined_rows: np.ndarray | None = None
-    skewed_rows: tuple = ()
-
-    def nodes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Flat nodes for other tools (e.g. a new study's logit ``x' beta + tau z``).
-
-        Parameters
-        ----------
-        None
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            beta (N, p), tau (N,) and weight (N,) summing to one.
-        """
-        T, Q, p = self.beta.shape
-        return self.beta.reshape(T * Q, p), np.repeat(self.tau, Q), self.weight.ravel()
 
 
 @dataclass(frozen=True)
@@ -188,14 +75,9 @@ def _rotate(chol: np.ndarray, z: np.ndarray) -> np.ndarray:
 def _log_terms(problem, s, modes, chol, z, active=None) -> np.ndarray:
     """log of the integrand over phi(z) at the rule's nodes, shape (T, Q) (-inf outside the
     boolean mask ``active``, where the posterior is known to be negligible)."""
-    T, p = s.size, problem.p
-    Q = z.shape[-2]
+    p = problem.p
     beta = modes[:, None, :] + _rotate(chol, z)
-    if active is None:
-        logp = problem.log_post(beta.reshape(T * Q, p), np.repeat(s, Q)).reshape(T, Q)
-    else:
-        logp = np.full((T, Q), -np.inf)
-        logp[active] = problem.log_post(beta[active], np.broadcast_to(s[:, None], (T, Q))[active])
+    logp = problem.log_post_nodes(beta, s, mask=active)
     logdet = np.log(np.abs(np.diagonal(chol, axis1=1, axis2=2))).sum(axis=1)
     norm2 = np.sum(z * z, axis=-1)
     return logp + 0.5 * norm2 + (logdet + 0.5 * p * LOG_2PI)[:, None]
@@ -226,6 +108,11 @@ def _subset(grid: _Block, keep: np.ndarray, nodes: np.ndarray, zw: np.ndarray) -
     return _Block(
         grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zw)
     )
+
+
+def _rows(block: _Block, index: np.ndarray) -> _Block:
+    """The s nodes ``index`` of an evaluated block (all its rule nodes)."""
+    return _Block(*(getattr(block, f)[index] for f in _Block.__dataclass_fields__))
 
 
 def _concat(blocks: list[_Block]) -> _Block:
@@ -264,22 +151,50 @@ def s_grid_blocks(problem: RegressionProblem, acc: RegressionAccuracy, z, zw):
     cov = np.linalg.inv(neg_hess)
     h = acc.ds * float(np.sqrt(cov[-1, -1]))
     width = int(np.ceil(2.5 / acc.ds))
-    s0 = mode[-1] + h * np.arange(-width, width + 1)
-    blocks = [_evaluate(problem, s0, _start(mode, cov, s0), z, zw)]
-    for side in (-1, 1):
-        while True:
-            grid = _concat(blocks)
-            end = 0 if side < 0 else -1
-            if grid.log_mass[end] < grid.log_mass.max() - acc.log_span:
-                break
-            if grid.s.size >= acc.max_s_nodes:
-                raise InputError(
-                    f"quadrature: the log-tau grid needs more than {acc.max_s_nodes} nodes"
-                )
-            s_new = grid.s[end] + side * h * np.arange(1, width + 1)
-            start = np.repeat(grid.mode[end][None], width, axis=0)
-            blocks.append(_evaluate(problem, s_new, start, z, zw))
-    return mode, h, _concat(blocks)
+    # the central 2 width + 1 nodes and, as every fit so far has needed them, one block on each
+    # side, dropped where the central grid's end is already negligible (as one by one)
+    s0 = mode[-1] + h * np.arange(-2 * width, 2 * width + 1)
+    grid = _evaluate(problem, s0, _start(mode, cov, s0), z, zw)
+    centre = grid.log_mass[width : 3 * width + 1]
+    floor = centre.max() - acc.log_span
+    keep = np.arange(s0.size)
+    keep = keep[(keep >= width) | (centre[0] >= floor)]
+    keep = keep[(keep <= 3 * width) | (centre[-1] >= floor)]
+    grid = _rows(grid, keep)
+    while True:  # extend both ends in one evaluation until the marginal has fallen enough
+        floor = grid.log_mass.max() - acc.log_span
+        sides = [side for side, end in ((-1, 0), (1, -1)) if grid.log_mass[end] >= floor]
+        if not sides:
+            break
+        if grid.s.size >= acc.max_s_nodes:
+            raise InputError(
+                f"quadrature: the log-tau grid needs more than {acc.max_s_nodes} nodes"
+            )
+        s_new, start, sizes = [], [], []
+        for side in sides:
+            end, inner = (0, 1) if side < 0 else (-1, -2)
+            # as many blocks of ``width`` nodes as the current fall per node predicts, with a
+            # margin: towards tau = 0 the fall slows (the log density tends to s + const), and
+            # a node too many is cheaper than another round
+            fall = grid.log_mass[inner] - grid.log_mass[end]
+            need = 1.5 * (grid.log_mass[end] - floor) / fall if fall > 0 else width
+            blocks = int(np.clip(np.ceil((need + 1) / width), 1, MAX_BLOCKS))
+            steps = np.arange(1, blocks * width + 1)
+            s_new.append(grid.s[end] + side * h * steps)
+            # the conditional mode moves smoothly with s: extrapolate from the last two nodes
+            slope = grid.mode[end] - grid.mode[inner]
+            start.append(grid.mode[end][None] + steps[:, None] * slope[None])
+            sizes.append(steps.size)
+        new = _evaluate(problem, np.concatenate(s_new), np.concatenate(start), z, zw)
+        floor = max(floor, new.log_mass.max() - acc.log_span)
+        keep, offset = [], 0
+        for size in sizes:  # up to the first block that ends below the floor (as one by one)
+            ends = new.log_mass[offset + width - 1 : offset + size : width]
+            below = np.flatnonzero(ends < floor)
+            keep.append(offset + np.arange((below[0] + 1) * width if below.size else size))
+            offset += size
+        grid = _concat([grid, _rows(new, np.concatenate(keep))])
+    return mode, h, grid
 
 
 def _assemble(grid: _Block, h: float, z, zw, rule: str, mode, **refined) -> RegressionPosterior:
@@ -312,6 +227,13 @@ def _every_other(s: np.ndarray, centre: float) -> np.ndarray:
     return np.arange(s.size)[(np.arange(s.size) - middle) % 2 == 0]
 
 
+def _node_index(z: np.ndarray, sub: np.ndarray) -> np.ndarray | None:
+    """Where each node of ``sub`` is among the nodes ``z`` (None unless all are)."""
+    gap = np.abs(sub[:, None, :] - z[None, :, :]).max(axis=2)
+    index = np.argmin(gap, axis=1)
+    return index if np.all(gap[np.arange(sub.shape[0]), index] <= 1e-12) else None
+
+
 def _origin(z: np.ndarray) -> int:
     return int(np.argmin(np.sum(z * z, axis=1)))
 
@@ -319,7 +241,7 @@ def _origin(z: np.ndarray) -> int:
 def _refined(problem, acc, grid: _Block, h, rows, rule: str, mode, s_mass):
     """Fine and coarse posteriors on the rule refined along ``rows`` (see the module doc), or
     None when that rule would have more than ``MAX_REFINED_NODES`` nodes per log-tau node."""
-    m, p, T = len(rows), problem.p, grid.s.size
+    m, p = len(rows), problem.p
     step = V_STEP[m]
     up = W_LEVEL_UP[m] if (2 * (acc.level + W_LEVEL_UP[m]) - 1) ** (p - m) <= acc.max_product else 0
     n_w = (
@@ -335,8 +257,7 @@ def _refined(problem, acc, grid: _Block, h, rows, rule: str, mode, s_mass):
     for j in range(m):
         z_line = basis[:, None, :, j] * probe[None, :, None]  # (T, V, p)
         beta = grid.mode[:, None, :] + _rotate(grid.chol, z_line)
-        logp = problem.log_post(beta.reshape(-1, p), np.repeat(grid.s, probe.size))
-        logp = logp.reshape(T, probe.size)
+        logp = problem.log_post_nodes(beta, grid.s)
         ranges.append(line_range(logp, probe, step))
         per_node.append([line_range(row[None], probe, step) for row in logp])
     r, rw, shape = reference_rule(
@@ -404,13 +325,19 @@ def integrate(
             rule_c = "smolyak"
         else:
             zc, zwc, rule_c = standard_rule(problem.p, acc.level - 1, max_product=acc.max_product)
-        log_terms = _log_terms(problem, grid.s[keep], grid.mode[keep], grid.chol[keep], zc)
-        coarse_block = _Block(
-            grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zwc)
-        )
+        shared = _node_index(z, zc)
+        if shared is not None:  # nested rules (the Smolyak grids): the fine grid's own values
+            coarse_block = _subset(grid, keep, shared, zwc)
+        else:
+            log_terms = _log_terms(problem, grid.s[keep], grid.mode[keep], grid.chol[keep], zc)
+            coarse_block = _Block(
+                grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zwc)
+            )
     coarse = _assemble(coarse_block, 2 * h, zc, zwc, rule_c, mode)
     patterns = problem.patterns()
-    skew = line_skewness(problem.log_post, grid.s, grid.mode, grid.chol, fine.s_mass, patterns)
+    skew = line_skewness(
+        problem.log_post_nodes, grid.s, grid.mode, grid.chol, fine.s_mass, patterns
+    )
 
     def skew_of(rows):
         return np.array([skew[np.flatnonzero((patterns == r).all(axis=1))[0]] for r in rows])

@@ -28,6 +28,16 @@ def _newton_step(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
     return grad
 
 
+def _newton_steps(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
+    """:func:`_newton_step` of every row (T, p), (T, p, p): one batched solve where every -hess
+    is positive definite (the usual case), else row by row."""
+    try:
+        np.linalg.cholesky(-hess)
+    except np.linalg.LinAlgError:
+        return np.stack([_newton_step(g, h) for g, h in zip(grad, hess, strict=True)])
+    return np.linalg.solve(-hess, grad[..., None])[..., 0]
+
+
 def start_point(problem: RegressionProblem) -> np.ndarray:
     """(beta, s) to start the mode search: weighted least squares on empirical logits, and
     ``problem.start_s()`` (tau 0.5 for the binomial-normal model).
@@ -116,7 +126,7 @@ def conditional_modes(
     beta = np.array(start, dtype=float)
     value, grad, hess = problem.conditional_derivs(beta, s)
     for _ in range(steps):
-        step = np.stack([_newton_step(g, h) for g, h in zip(grad, hess, strict=True)])
+        step = _newton_steps(grad, hess)
         big = np.abs(step).max(axis=1, keepdims=True)
         step *= np.minimum(1.0, 3.0 / np.maximum(big, 1e-300))
         cand = beta + step

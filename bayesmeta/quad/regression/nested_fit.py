@@ -10,6 +10,7 @@ likelihood with its numerical error (the change from the next coarser accuracy l
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -17,9 +18,10 @@ import pandas as pd
 from scipy.special import expit
 
 from bayesmeta.errors import AccuracyWarning, InputError
-from bayesmeta.model.derived import level_profile, population_mean
+from bayesmeta.model.derived import gauss_hermite, level_profile
 from bayesmeta.model.result import BayesResult, Contrast, Diagnostics, Interval
 from bayesmeta.model.spec import ModelSpec
+from bayesmeta.quad.regression.eta_interp import along_eta
 from bayesmeta.quad.regression.integrate import RegressionAccuracy, RegressionPosterior, integrate
 from bayesmeta.quad.regression.likelihood import study_loglik_rows
 from bayesmeta.quad.regression.marginals import (
@@ -40,6 +42,12 @@ SMALL_TAU_GH = 15
 #: Adaptive Gauss-Hermite nodes for the moments of the study effects (10 give ~6e-4 relative
 #: error in the third moment of a one-event study, 14 ~1e-5, 20 < 1e-7).
 MOMENT_GH = 14
+#: Chebyshev points per log-tau node of the population mean rate's interpolant in eta (shared
+#: by every covariate pattern, so its range is wider than one study's).
+MEAN_NODES = (32, 64)
+#: Largest trailing Chebyshev coefficient of the effect moments E[z^r | y_i, node] accepted
+#: when they are interpolated in eta (:mod:`bayesmeta.quad.regression.eta_interp`).
+MOMENT_TOL = 1e-9
 #: Nodes with less than this share of the largest weight are left out of the summaries.
 NEGLIGIBLE = 1e-14
 
@@ -64,8 +72,17 @@ def population_mean_nodes(eta: np.ndarray, tau: np.ndarray) -> np.ndarray:
     small = tau <= 1.0
     for mask, m in ((small, SMALL_TAU_GH), (~small, MEAN_GH)):
         if mask.any():
-            out[..., mask] = population_mean(eta[..., mask], tau[mask], m=m)
+            nodes, weights = _gauss_hermite(m)
+            z = eta[..., mask, None] + tau[mask, None] * nodes
+            out[..., mask] = expit(z) @ weights  # model.derived.population_mean, rule cached
     return out
+
+
+@lru_cache(maxsize=8)
+def _gauss_hermite(m: int) -> tuple[np.ndarray, np.ndarray]:
+    nodes, weights = gauss_hermite(m)
+    nodes.flags.writeable = weights.flags.writeable = False
+    return nodes, weights
 
 
 def regression_posterior(
@@ -168,11 +185,17 @@ def summaries(
     eta_u = np.einsum("tqp,up->utq", beta, patterns)
     # nodes of negligible mass (a refined rule has many) are left out of the costly parts
     nonzero = np.abs(post.weight) > NEGLIGIBLE * np.abs(post.weight).max()
-    mean_u = np.zeros(eta_u.shape)
-    mean_u[:, nonzero] = population_mean_nodes(
-        eta_u[:, nonzero], np.broadcast_to(post.tau[:, None], nonzero.shape)[nonzero]
-    )
-    mean_rate = np.einsum("utq,u->tq", mean_u, counts / counts.sum())
+    # E[expit(eta + tau z)] is one function of eta per tau node, whatever the pattern: one
+    # interpolant over every pattern's linear predictors at that node
+    U, T, Q = eta_u.shape
+    mean_u = along_eta(
+        population_mean_nodes,
+        eta_u.transpose(1, 0, 2).reshape(1, T, U * Q),
+        post.tau,
+        mask=np.tile(nonzero, (1, U)),
+        nodes=MEAN_NODES,
+    ).reshape(T, U, Q)
+    mean_rate = np.einsum("tuq,u->tq", mean_u, counts / counts.sum())
     contrast_values = np.array(
         [
             expit(np.einsum("tqp,p->tq", beta, rows[a]))
@@ -196,18 +219,14 @@ def summaries(
         for (a, b), iv, pg in zip(pairs, diff_ivs, prob_greater, strict=True)
     ]
     new_study = _expit_iv(_intervals(new_study_mixture(post, patterns, counts), hdi=hdi)[0])
-    T, Q = beta.shape[:2]
-    used = nonzero.ravel()
-    z_moments = np.zeros((3, len(X), T * Q))
-    _, z_moments[:, :, used] = study_loglik_rows(
-        spec.data.events,
-        spec.data.total,
-        eta.reshape(len(X), T * Q)[:, used],
-        np.repeat(post.tau, Q)[used],
-        n_gh=MOMENT_GH,
-        moments=True,
-    )
-    raw = study_effect_raw(post, X, z_moments.reshape(3, len(X), T, Q))
+
+    def effect_moments(eta_rows: np.ndarray, tau: np.ndarray) -> np.ndarray:
+        return study_loglik_rows(
+            spec.data.events, spec.data.total, eta_rows, tau, n_gh=MOMENT_GH, moments=True
+        )[1]
+
+    z_moments = along_eta(effect_moments, eta, post.tau, mask=nonzero, tol=MOMENT_TOL)
+    raw = study_effect_raw(post, X, z_moments)
     study_ivs = [_expit_iv(iv) for iv in _intervals(mixture_of(post, raw), hdi=hdi)]
     if hdi:
         lo, hi = tau_hdi(post, PROB)

@@ -43,7 +43,7 @@ PROBE = 2.0
 DETECT_MASS = 1e-3
 
 
-def line_skewness(log_post, s, modes, chol, s_mass, patterns) -> np.ndarray:
+def line_skewness(log_post_nodes, s, modes, chol, s_mass, patterns) -> np.ndarray:
     """How skewed each pattern's linear predictor is given tau, from its log posterior line.
 
     Along the direction in which ``x_u' beta`` moves (``L_t' x_u`` in standardized
@@ -55,8 +55,9 @@ def line_skewness(log_post, s, modes, chol, s_mass, patterns) -> np.ndarray:
 
     Parameters
     ----------
-    log_post : callable
-        ``(beta (N, p), s (N,)) -> (N,)`` log posterior.
+    log_post_nodes : callable
+        ``(beta (T, Q, p), s (T,)) -> (T, Q)`` log posterior at Q points per log-tau node
+        (:meth:`~bayesmeta.quad.regression.posterior.RegressionProblem.log_post_nodes`).
     s : numpy.ndarray
         log-tau nodes (T,).
     modes, chol : numpy.ndarray
@@ -78,7 +79,7 @@ def line_skewness(log_post, s, modes, chol, s_mass, patterns) -> np.ndarray:
     unit = g / np.linalg.norm(g, axis=2, keepdims=True)
     step = np.einsum("tpr,tur->tup", chol, unit) * PROBE  # beta change for v = PROBE
     beta = modes[:, None, None, :] + np.array([1.0, -1.0])[None, None, :, None] * step[:, :, None]
-    logp = log_post(beta.reshape(-1, p), np.repeat(s, U * 2)).reshape(T, U, 2)
+    logp = log_post_nodes(beta.reshape(T, U * 2, p), s).reshape(T, U, 2)
     skew = 3.0 * (logp[..., 0] - logp[..., 1]) / PROBE**3
     pick = np.argmax(np.abs(skew), axis=0)
     return skew[pick, np.arange(U)]

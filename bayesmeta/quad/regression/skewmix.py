@@ -154,7 +154,9 @@ class SkewMixture:
             lo[active] = np.where(f < 0, xa, lo[active])
             hi[active] = np.where(f < 0, hi[active], xa)
             step = xa - f / np.maximum(sub.pdf(xa), 1e-300)
-            new = np.where((step > lo[active]) & (step < hi[active]), step, 0.5 * (lo + hi)[active])
+            # inclusive: at a root (f == 0) the step stays at x, which is then a bracket end
+            inside = (step >= lo[active]) & (step <= hi[active])
+            new = np.where(inside, step, 0.5 * (lo + hi)[active])
             x[active] = new
             active = active[np.abs(new - xa) >= tol * (1 + np.abs(xa))]
             if not active.size:
