@@ -2,15 +2,13 @@
 
 A local pool's workers are forked from the parent after it imported the modules of the run's
 methods (:func:`preload_for`), so they start warm at no cost; Dask workers import them through
-a worker plugin (:func:`warm_up_plugin`), those joining later too. While the workers fit, the
-parent imports what it needs at the end (:func:`import_in_background`: matplotlib for the
-figures), so that import no longer waits on one core after the last batch.
+a worker plugin (:func:`warm_up_plugin`), those joining later too. (While the workers fit, the
+parent imports what it needs at the end: ``bayesmeta.many.executor.import_in_background``.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor
 from typing import Any
 
 #: what a worker's batches import, by default (``bayesmeta.freq`` loads its names on first use,
@@ -91,42 +89,3 @@ def warm_up_plugin(modules: Sequence[str] = WARM_UP) -> Any:
             warm_up(names)
 
     return WarmUp()
-
-
-#: what drawing a figure imports (matplotlib: ~0.4 s)
-FIGURE_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_agg")
-
-
-def import_in_background(executor: Executor, modules: Sequence[str] = FIGURE_MODULES) -> None:
-    """While the workers of ``executor`` fit, import what this process needs afterwards.
-
-    The run's last step (its figures) otherwise waits for these imports on one core. Only for
-    executors whose work runs in other processes (a pool's workers are all forked by then, so
-    no fork follows the thread); the serial executor, whose work runs here, imports nothing
-    ahead. A failed import is left to the code that needs the module (it raises there).
-
-    Parameters
-    ----------
-    executor : concurrent.futures.Executor
-        From :func:`make_executor`.
-    modules : sequence of str, default :data:`FIGURE_MODULES`
-        Module names.
-
-    Returns
-    -------
-    None
-    """
-    import threading
-
-    from bayesmeta.many.executor import SerialExecutor
-
-    if isinstance(executor, SerialExecutor):
-        return
-
-    def load() -> None:
-        try:
-            warm_up(tuple(modules))
-        except Exception:  # noqa: S110 (raised again, with its traceback, where it is needed)
-            pass
-
-    threading.Thread(target=load, name="bayesmeta-import", daemon=True).start()
