@@ -44,19 +44,32 @@ def netcdf_bytes(idata) -> bytes:
     buffer = io.BytesIO()
     mode = "w"
     attrs = getattr(idata, "attrs", None) or {}
-    if attrs:
-        xr.Dataset(attrs=attrs).to_netcdf(buffer, mode=mode, engine="h5netcdf", group="/")
-        mode = "a"
-    for group in idata.groups():
-        data = getattr(idata, group)
-        encoding = {
-            name: {"zlib": True}
-            for name, values in data.variables.items()
-            if values.dtype.kind in "biufcS"
-        }
-        data.to_netcdf(buffer, mode=mode, group=group, engine="h5netcdf", encoding=encoding)
-        mode = "a"
+    with _local_lock():
+        if attrs:
+            xr.Dataset(attrs=attrs).to_netcdf(buffer, mode=mode, engine="h5netcdf", group="/")
+            mode = "a"
+        for group in idata.groups():
+            data = getattr(idata, group)
+            encoding = {
+                name: {"zlib": True}
+                for name, values in data.variables.items()
+                if values.dtype.kind in "biufcS"
+            }
+            data.to_netcdf(buffer, mode=mode, group=group, engine="h5netcdf", encoding=encoding)
+            mode = "a"
     return buffer.getvalue()
+
+
+def _local_lock() -> Any:
+    """On a Dask worker xarray takes a cluster-wide lock named after the file it writes, which an
+    in-memory file cannot have: the draws are numpy arrays, so a local (synchronous) lock."""
+    import contextlib
+
+    try:
+        import dask
+    except ImportError:
+        return contextlib.nullcontext()
+    return dask.config.set(scheduler="synchronous")
 
 
 def save(result: BayesResult, path: str | Path, *, attrs: dict[str, str] | None = None) -> Path:
@@ -83,16 +96,39 @@ def save(result: BayesResult, path: str | Path, *, attrs: dict[str, str] | None 
     OSError
         The file cannot be written (e.g. the disk is full); nothing is left behind.
     """
-    if result.idata is None:
-        raise InputError("this result has no posterior draws to save (quadrature engine?)")
+    content = posterior_bytes(result, attrs=attrs)
     path = Path(path)
     if not path.parent.is_dir():
         raise InputError(f"{path.parent}: no such folder")
+    write_bytes(path, content)
+    return path
+
+
+def posterior_bytes(result: BayesResult, *, attrs: dict[str, str] | None = None) -> bytes:
+    """The bytes :func:`save` writes: the InferenceData with the summary (and ``attrs``).
+
+    Parameters
+    ----------
+    result : BayesResult
+        A result with draws (``idata``).
+    attrs : dict of str to str, optional
+        Extra attributes of the ``posterior`` group.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    InputError
+        No draws.
+    """
+    if result.idata is None:
+        raise InputError("this result has no posterior draws to save (quadrature engine?)")
     idata = result.idata.copy()
     idata.posterior.attrs[SUMMARY_ATTR] = json.dumps(_summary(result))
     idata.posterior.attrs.update(attrs or {})
-    write_bytes(path, netcdf_bytes(idata))
-    return path
+    return netcdf_bytes(idata)
 
 
 def load(path: str | Path) -> BayesResult:

@@ -439,6 +439,14 @@ CASES += [
         "refused",
     ),
 ]
+# run's --workers and --scheduler choose where the specs are fitted and must not change a byte
+# (tests/analysis/test_analysis_run_parallel.py checks the identity); here the refusals
+_RUN = ["run", "{tmp}/random.toml", "--out", "{tmp}/r"]
+CASES += [
+    ("run", "--workers", _RUN, [*_RUN, "--workers", "0"], "refused"),
+    ("run", "--workers", _RUN, [*_RUN, "--workers", "1", "--scheduler", "local:1"], "refused"),
+    ("run", "--scheduler", _RUN, [*_RUN, "--scheduler", "nonsense"], "refused"),
+]
 
 # freq's small-study and prediction-interval options (pooled analysis only)
 CASES += [
