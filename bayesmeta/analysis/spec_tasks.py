@@ -33,10 +33,39 @@ PRELOAD = (
     "bayesmeta.freq.glmm",
     "bayesmeta.analysis.runner",
     "bayesmeta.analysis.outcome_comparison",
+    "bayesmeta.analysis.bayes_influence",
+    "bayesmeta.bayes",
+    "bayesmeta.model.storage",
+    "bayesmeta.freq.subgroup",
+    "bayesmeta.freq.metareg",
+    "bayesmeta.freq.trimfill",
+    "bayesmeta.freq.influence",
+    "bayesmeta.plots.forest",
+    "bayesmeta.plots.subgroup",
+    "bayesmeta.plots.posterior",
+    "bayesmeta.plots.drapery",
+    "bayesmeta.plots.contour_funnel",
+    "bayesmeta.plots.baujat",
     "arviz",
+    "h5netcdf",
     "matplotlib.figure",
     "matplotlib.backends.backend_agg",
+    "PIL.PngImagePlugin",
 )
+
+
+def preload() -> tuple[str, ...]:
+    """:data:`PRELOAD`, and ``distributed`` where installed: xarray imports it (over a hundred
+    modules) whenever it writes a NetCDF file, so once here rather than in every worker.
+
+    Returns
+    -------
+    tuple of str
+    """
+    from importlib.util import find_spec
+
+    cluster = ("distributed", "dask.array") if find_spec("distributed") is not None else ()
+    return PRELOAD + cluster
 
 
 @dataclass(frozen=True)
@@ -234,7 +263,7 @@ def run_specs(
             compared |= {spec.name for spec, _model in main} if len(main) > 1 else set()
     if scheduler is None:  # no more processes than specs; one: in this process
         workers = max(1, min(len(specs), default_workers() if workers is None else workers))
-    with make_executor(workers=workers, scheduler=scheduler, preload=PRELOAD) as executor:
+    with make_executor(workers=workers, scheduler=scheduler, preload=preload()) as executor:
         progress = Progress(len(specs), enabled=show_progress, label="specs")
         fitted, loos = [], {}
         calls = [(spec, spec.name in compared) for spec in specs]
