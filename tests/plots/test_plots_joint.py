@@ -59,3 +59,15 @@ def test_the_flagship_outcomes_fit_the_figure():
     figure = pooled_rates_panel(_payload(["orr", "crr", "dead"]))
     assert not _problems(figure)
     assert "lower is better" in _row_labels(figure)[0]  # dead, the bottom row
+
+
+def test_the_rate_axis_fits_the_intervals():
+    # two outcomes near each other: a 0-1 axis would squeeze them into a sliver
+    payload = _payload(["orr", "crr"])
+    for name in ("orr", "crr"):
+        for key in ("pooled_median", "pooled_mean", "new_study"):
+            payload["outcomes"][name][key] = _interval(0.8, 0.74, 0.86)
+    figure = pooled_rates_panel(payload)
+    lo, hi = figure.axes[0].get_xlim()
+    assert 0.7 < lo < 0.74 and 0.86 < hi < 0.9
+    assert not _problems(figure)
