@@ -12,19 +12,21 @@ there, as ``bayesmeta compare --common-studies`` does), labelled with its number
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from bayesmeta.analysis.averaging import Averaging, average_or_none
 from bayesmeta.analysis.blocks import Block, Heading, Paragraph, table, to_html, to_markdown
-from bayesmeta.analysis.compare import compare_loo
-from bayesmeta.analysis.comparison import Comparison, compare_models, loo_of, posterior_probs
+from bayesmeta.analysis.comparison import Comparison
 from bayesmeta.analysis.decision_report import averaging_blocks
 from bayesmeta.analysis.fitting import Fitted
 from bayesmeta.analysis.index_page import compact_table, index_figure_block, write_index_figure
+from bayesmeta.analysis.outcome_comparison import (  # noqa: F401 (public here too)
+    OutcomeComparison,
+    compare_outcome,
+    study_sets,
+)
 from bayesmeta.analysis.report import software_section
 from bayesmeta.analysis.report_format import num, pareto_k
-from bayesmeta.analysis.runner import json_ready, run_spec
+from bayesmeta.analysis.runner import json_ready
 from bayesmeta.analysis.specfile import load_spec
 from bayesmeta.atomic import write_json, write_text
 from bayesmeta.errors import InputError, OutputError
@@ -33,32 +35,6 @@ from bayesmeta.plural import plural
 from bayesmeta.versions import stack_versions
 
 INDEX_FILES = ("index.md", "index.html", "comparison.json", "index_forest.png")
-
-
-@dataclass
-class OutcomeComparison:
-    """The comparisons of one outcome's specs.
-
-    Attributes
-    ----------
-    comparison : Comparison or None
-        The specs sharing the outcome's most common study set (None when fewer than two).
-    left_out : dict
-        Spec name -> why it is not in ``comparison``.
-    common : Comparison or None
-        All the outcome's specs on the studies they all use (only when their studies differ).
-    averaging : Averaging or None
-        Bayesian model averaging of the models in ``comparison`` (exact engine; None when a
-        model has no exact log evidence).
-    outcome : str
-        The outcome's name (``orr``, ``crr``, ``death`` or a spec's ``outcome``).
-    """
-
-    outcome: str
-    comparison: Comparison | None
-    left_out: dict[str, str] = field(default_factory=dict)
-    common: Comparison | None = None
-    averaging: Averaging | None = None
 
 
 def spec_paths(target: str | Path) -> list[Path]:
@@ -82,51 +58,6 @@ def spec_paths(target: str | Path) -> list[Path]:
     if not target.is_file():
         raise InputError(f"{target}: no such spec file or folder")
     return [target]
-
-
-def compare_outcome(outcome: str, fitted: Sequence[Fitted]) -> OutcomeComparison:
-    """Compare the specs of one outcome that use its most common study set, and, when the
-    specs' studies differ, all of them on the studies they share.
-
-    Parameters
-    ----------
-    outcome : str
-        The outcome's name (``orr``, ``crr``, ``death`` or a spec's ``outcome``).
-    fitted : Sequence[Fitted]
-        The fitted spec (model, Bayesian result, draws and frequentist baselines).
-
-    Returns
-    -------
-    OutcomeComparison
-    """
-    sets: dict[tuple[str, ...], list[Fitted]] = {}
-    for f in fitted:
-        sets.setdefault(tuple(sorted(f.model.data.studies)), []).append(f)
-    main = max(sets.values(), key=len)
-    left_out = {
-        f.spec.name: f"uses {f.model.data.k} of the {plural(main[0].model.data.k, 'study')} of the other {outcome} models"
-        for group in sets.values()
-        if group is not main
-        for f in group
-    }
-    common = None
-    if len(sets) > 1:
-        common = compare_models(
-            [f.spec for f in fitted],
-            [f.model for f in fitted],
-            draws=[f.draws for f in fitted],
-            common_studies=True,
-        )
-    if len(main) < 2:
-        return OutcomeComparison(outcome, None, left_out, common)
-    loos = [loo_of(f.spec, model=f.model, draws=f.draws) for f in main]
-    names, models = [f.spec.name for f in main], [f.model for f in main]
-    comparison = Comparison(
-        rows=compare_loo(loos), loos=loos, posterior_prob=posterior_probs(names, models)
-    )
-    return OutcomeComparison(
-        outcome, comparison, left_out, common, averaging=average_or_none(names, models)
-    )
 
 
 def index_blocks(fitted: Sequence[Fitted], comparisons: Sequence[OutcomeComparison]) -> list[Block]:
@@ -228,14 +159,22 @@ def _comparison_table(comparison: Comparison) -> Block:
 
 
 def run_folder(
-    target: str | Path, out: str | Path, *, show_progress: bool | None = None
+    target: str | Path,
+    out: str | Path,
+    *,
+    show_progress: bool | None = None,
+    workers: int | None = 1,
+    scheduler: str | None = None,
 ) -> tuple[list[Fitted], list[OutcomeComparison]]:
     """Run every spec of ``target``; with several specs, compare per outcome and write the index.
 
-    ``out`` is checked before any fitting and locked for the whole run. Each analysis folder is
-    replaced whole as soon as it is fitted; the previous index is removed before the first one
-    is replaced and the new one written last, so an interrupted run never leaves an index
-    describing other folders than those on disk.
+    ``out`` is checked before any fitting and locked for the whole run. The specs are fitted
+    and their files rendered as tasks of a :mod:`bayesmeta.many` executor
+    (:mod:`bayesmeta.analysis.spec_tasks`); this process writes each analysis folder, replaced
+    whole, as soon as its task is done, in the order of the spec files; the previous index is
+    removed before the first one is replaced and the new one written last, so an interrupted
+    run never leaves an index describing other folders than those on disk. The files are the
+    same bytes whichever executor ran the tasks.
 
     Multiverse specs (a ``[multiverse]`` table) are not single analyses: they are left out here
     (``bayesmeta run`` runs them only when asked, through :mod:`bayesmeta.multiverse`). IPD
@@ -251,22 +190,31 @@ def run_folder(
         (``comparison.json``, ``index.md``, ``index.html``) is written in ``out``.
     show_progress : bool or None, default None
         A progress bar of the specs on stderr (None: when stderr is a terminal).
+    workers : int or None, default 1
+        Local worker processes (None: every core; never more than there are specs; 1: in this
+        process).
+    scheduler : str, optional
+        A Dask scheduler address or ``local:N`` (see :func:`bayesmeta.many.make_executor`).
 
     Returns
     -------
     fitted : list of Fitted
-        One fitted spec per single-analysis spec, in the order of the spec files.
+        One fitted spec per single-analysis spec, in the order of the spec files (without
+        InferenceData: it is in each folder's ``posterior.nc``).
     comparisons : list of OutcomeComparison
         One model comparison per outcome when there are several specs; empty for one spec.
 
     Raises
     ------
     InputError
-        When several spec files share a name (or a spec is invalid).
+        When several spec files share a name (or a spec is invalid), or a bad ``workers`` or
+        ``scheduler``.
     """
     # validate all before fitting any; IPD specs (kind = "ipd") are run by bayesmeta.ipd
     from bayesmeta.analysis.joint_spec import is_joint_spec  # several outcomes: joint_run
+    from bayesmeta.analysis.spec_tasks import run_specs
     from bayesmeta.ipd.specfile import is_ipd_spec
+    from bayesmeta.many.executor import check_execution
 
     specs = [load_spec(p) for p in spec_paths(target) if not (is_ipd_spec(p) or is_joint_spec(p))]
     specs = [s for s in specs if s.multiverse is None]
@@ -274,26 +222,17 @@ def run_folder(
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise InputError(f"{target}: several spec files share the name {', '.join(duplicated)}")
+    check_execution(workers=workers, scheduler=scheduler)
     check_writable(out)
     created = not Path(out).exists()
     try:
         with locked(out):
             if len(specs) > 1:
                 _remove_index(Path(out))
-            from bayesmeta.many.progress import Progress
-
-            progress = Progress(len(specs), enabled=show_progress, label="specs")
-            fitted = []
-            for spec in specs:
-                fitted.append(run_spec(spec, out)[0])
-                progress.advance(1)
-            progress.close()
-            comparisons: list[OutcomeComparison] = []
-            if len(specs) > 1:
-                outcomes: dict[str, list[Fitted]] = {}
-                for f in fitted:
-                    outcomes.setdefault(f.spec.outcome, []).append(f)
-                comparisons = [compare_outcome(o, group) for o, group in outcomes.items()]
+            fitted, comparisons = run_specs(
+                specs, out, show_progress=show_progress, workers=workers, scheduler=scheduler
+            )
+            if comparisons:
                 write_index(fitted, comparisons, out)
     except BaseException:
         if created and Path(out).is_dir() and not any(Path(out).iterdir()):

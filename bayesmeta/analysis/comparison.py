@@ -205,6 +205,8 @@ def loo_of(
         draws.tau,
         exact=exact_refit(spec, model),
         likelihood=model.likelihood,
+        # the draws' own log likelihood (computed once, kept with them) when it is this model's
+        loglik=draws.loglik() if draws.likelihood == model.likelihood else None,
     )
 
 

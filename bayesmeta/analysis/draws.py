@@ -57,10 +57,19 @@ class StudyDraws:
         """
         from bayesmeta.model.likelihoods import BINOMIAL
 
+        # the log likelihood of every draw is kept once computed (the InferenceData and LOO
+        # both read it); not a field: not compared, not shown
+        kept = self.__dict__.setdefault("_loglik", {})
+        if step in kept:
+            return kept[step]
         likelihood = self.likelihood or BINOMIAL
-        return likelihood.study_loglik(
+        values = likelihood.study_loglik(
             self.events, self.total, self.eta[:, ::step], self.tau[:, ::step]
         )
+        if step == 1:  # every draw: kept (thinned ones are asked for once), read-only
+            values.flags.writeable = False
+            kept[step] = values
+        return values
 
 
 def from_idata(spec: ModelSpec, idata) -> StudyDraws:

@@ -35,6 +35,11 @@ class Fitted:
         Method name -> the one-line error of a baseline that could not be fitted.
     metaregs : dict[str, Any], optional
         Frequentist meta-regressions by method name (regression specs).
+    params : dict or None, optional
+        An exact fit's resampled draws of the named parameters (``mu``, ``tau``, ``beta``):
+        its InferenceData is built from them and ``draws`` only where it is saved
+        (:func:`bayesmeta.analysis.runner.with_inference_data`). None for a sampled fit, whose
+        result carries its InferenceData.
     """
 
     spec: AnalysisSpec
@@ -44,6 +49,7 @@ class Fitted:
     baselines: dict[str, Any] = field(default_factory=dict)
     baseline_errors: dict[str, str] = field(default_factory=dict)
     metaregs: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] | None = None
 
 
 def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
@@ -171,20 +177,30 @@ def fit_bayes(spec: AnalysisSpec, model: ModelSpec) -> tuple[BayesResult, StudyD
     -------
     tuple[BayesResult, StudyDraws]
     """
+    result, draws, params = _fit_with_draws(spec, model)
+    if params is None:
+        return result, draws
+    return result.updated(idata=to_idata(model, draws, params, attrs={"spec": spec.name})), draws
+
+
+def _fit_with_draws(
+    spec: AnalysisSpec, model: ModelSpec
+) -> tuple[BayesResult, StudyDraws, dict | None]:
+    """The fit, its study draws and, for an exact fit, its resampled parameter draws (no
+    InferenceData is built for an exact fit: see :func:`fit_bayes`)."""
     from bayesmeta.engines import fit, get_engine
 
     name = engine_of(spec, model)
     result = fit(model, engine=name, options=fit_options(spec))
     if result.idata is not None:
-        return result, from_idata(model, result.idata)
+        return result, from_idata(model, result.idata), None
     if not get_engine(name).capabilities.exact:
         raise SpecError(f"{spec.path}: the {name} engine returned no posterior draws")
     settings = spec.sampler
     draws, params = from_quadrature(
         model, chains=settings["chains"], draws=settings["draws"], seed=settings["seed"]
     )
-    idata = to_idata(model, draws, params, attrs={"spec": spec.name})
-    return result.updated(idata=idata), draws
+    return result, draws, params
 
 
 def posterior_draws(spec: AnalysisSpec, model: ModelSpec) -> StudyDraws:
@@ -283,6 +299,9 @@ def fit_metaregs(spec: AnalysisSpec, model: ModelSpec, errors: dict[str, str]) -
 def fit_spec(spec: AnalysisSpec) -> Fitted:
     """Model, Bayesian fit with draws, and frequentist baselines of one spec.
 
+    An exact fit's InferenceData is not built here (``Fitted.params`` keeps what it needs):
+    only the writer of ``posterior.nc`` builds it.
+
     Parameters
     ----------
     spec : AnalysisSpec
@@ -293,7 +312,7 @@ def fit_spec(spec: AnalysisSpec) -> Fitted:
     Fitted
     """
     model = to_model(spec)
-    result, draws = fit_bayes(spec, model)
+    result, draws, params = _fit_with_draws(spec, model)
     baselines, errors = fit_baselines(spec, model)
     metaregs = fit_metaregs(spec, model, errors)
     return Fitted(
@@ -304,6 +323,7 @@ def fit_spec(spec: AnalysisSpec) -> Fitted:
         baselines=baselines,
         baseline_errors=errors,
         metaregs=metaregs,
+        params=params,
     )
 
 

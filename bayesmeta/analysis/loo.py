@@ -136,6 +136,7 @@ def integrated_loo(
     exact: Callable[[str], float] | None = None,
     threshold: float = K_THRESHOLD,
     likelihood: Any = None,
+    loglik: np.ndarray | None = None,
 ) -> LooResult:
     """PSIS-LOO on the integrated likelihood, with exact refits where Pareto k > ``threshold``.
 
@@ -159,12 +160,17 @@ def integrated_loo(
     likelihood : Likelihood, optional
         Whose ``study_loglik`` gives the log likelihood of the draws (default the
         binomial-logit-normal, its study effect integrated out).
+    loglik : numpy.ndarray, optional
+        That log likelihood, ``(chains, draws, k)``, when already computed
+        (:meth:`bayesmeta.analysis.draws.StudyDraws.loglik`).
 
     Returns
     -------
     LooResult
     """
-    if likelihood is None:
+    if loglik is not None:
+        pass
+    elif likelihood is None:
         loglik = integrated_loglik(events, total, eta, tau)
     else:
         loglik = likelihood.study_loglik(events, total, eta, tau)

@@ -37,7 +37,7 @@ from bayesmeta.analysis.fitting import Fitted, fit_spec, overall
 from bayesmeta.analysis.report import analysis_blocks
 from bayesmeta.analysis.report_sections import pooled_rows
 from bayesmeta.analysis.specfile import AnalysisSpec
-from bayesmeta.atomic import write_json, write_text, write_with
+from bayesmeta.atomic import write_bytes
 from bayesmeta.data.outcome_words import outcome_words
 from bayesmeta.folders import replaced_folder
 from bayesmeta.versions import stack_versions
@@ -118,20 +118,73 @@ def spec_digest(spec: AnalysisSpec) -> str:
     return hashlib.sha256(spec.path.read_bytes()).hexdigest()
 
 
-def _save_png(figure, path: Path) -> None:
-    write_with(path, lambda tmp: figure.savefig(tmp, dpi=110, format="png"))
+@dataclass(frozen=True)
+class Rendered:
+    """Every file of one spec's folder, in memory (rendered where it was fitted, written by
+    the process that holds the output folder).
+
+    Attributes
+    ----------
+    files : dict of str to bytes
+        File name -> content, in the order they are written.
+    summary : dict
+        The JSON summary (``summary.json``).
+    """
+
+    files: dict[str, bytes]
+    summary: dict[str, Any]
 
 
-def _figures(fitted: Fitted, folder: Path) -> list[tuple[str, str]]:
+def png_bytes(figure, name: str) -> bytes:
+    """A figure as PNG, at its own dpi (100: 800 pixels across an 8-inch forest plot).
+
+    A figure that is laid out already and unchanged since (the title-fitting pass of
+    :func:`bayesmeta.plots.style.fit_titles` drew it at this dpi) is not laid out a second time:
+    its constrained layout is switched off for the save, so it is drawn once more, not twice.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        A figure of :mod:`bayesmeta.plots`.
+    name : str
+        The file it becomes (the in-memory file's ``name``, for whoever inspects the save).
+
+    Returns
+    -------
+    bytes
+    """
+    import io
+
+    import matplotlib
+
+    if figure.get_layout_engine() is not None and not figure.stale:
+        # no layout engine: savefig then draws once (a placeholder engine would still make it
+        # draw a second time first); the positions of the last layout stay
+        with matplotlib.rc_context(
+            {"figure.autolayout": False, "figure.constrained_layout.use": False}
+        ):
+            figure.set_layout_engine(None)
+    buffer = io.BytesIO()
+    buffer.name = name
+    figure.savefig(buffer, dpi=figure.dpi, format="png")
+    return buffer.getvalue()
+
+
+def _add_png(files: dict[str, bytes], name: str, figure) -> None:
+    files[name] = png_bytes(figure, name)
+
+
+def _figures(fitted: Fitted, files: dict[str, bytes]) -> list[tuple[str, str]]:
     """forest.png, subgroup_forest.png (subgroup models) and pooled_posterior.png."""
     from bayesmeta.plots import forest_plot, pooled_posterior_plot, subgroup_forest_plot
 
     spec, model = fitted.spec, fitted.model
     freq = {m: overall(f) for m, f in fitted.baselines.items() if m in ("DL", "GLMM")}
     made = []
-    _save_png(
+    _add_png(
+        files,
+        "forest.png",
         forest_plot(model.data, bayes=fitted.result, freq=freq or None, title=spec.title),
-        folder / "forest.png",
     )
     made.append(
         (
@@ -141,9 +194,10 @@ def _figures(fitted: Fitted, folder: Path) -> list[tuple[str, str]]:
     )
     from bayesmeta.plots.drapery import drapery_plot
 
-    _save_png(
+    _add_png(
+        files,
+        "drapery.png",
         drapery_plot(model.data, freq=freq.get("DL"), title=f"{spec.title}: drapery plot"),
-        folder / "drapery.png",
     )
     made.append(("drapery.png", "Drapery plot: p-value functions of the studies and the DL pool"))
     if model.kind == "subgroup":
@@ -155,7 +209,7 @@ def _figures(fitted: Fitted, folder: Path) -> list[tuple[str, str]]:
         figure = subgroup_forest_plot(
             model.data, by=model.by, bayes=fitted.result, freq=groups or None, title=spec.title
         )
-        _save_png(figure, folder / "subgroup_forest.png")
+        _add_png(files, "subgroup_forest.png", figure)
         made.append(
             (
                 "subgroup_forest.png",
@@ -183,7 +237,7 @@ def _figures(fitted: Fitted, folder: Path) -> list[tuple[str, str]]:
         alt = "Posterior of the pooled median and mean rate"
     if cdfs:
         alt += " (exact densities from the engine, no sampling)"
-    _save_png(figure, folder / "pooled_posterior.png")
+    _add_png(files, "pooled_posterior.png", figure)
     made.append(("pooled_posterior.png", alt))
     return made
 
@@ -296,46 +350,104 @@ def write_outputs(fitted: Fitted, out: str | Path) -> RunRecord:
     RunRecord
         The spec, its folder and the JSON summary written.
     """
-    target = Path(out) / fitted.spec.name
+    return write_rendered(fitted.spec, render_outputs(fitted), out)
+
+
+def write_rendered(spec: AnalysisSpec, rendered: Rendered, out: str | Path) -> RunRecord:
+    """Write a spec's rendered files as the folder ``out/<name>/``, replaced whole.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The spec that was fitted.
+    rendered : Rendered
+        Its files (:func:`render_outputs`).
+    out : str or Path
+        Output folder; the spec's files go to ``out/<name>/``.
+
+    Returns
+    -------
+    RunRecord
+        The spec, its folder and the JSON summary written.
+    """
+    target = Path(out) / spec.name
     with replaced_folder(target, known=KNOWN_FILES) as folder:
-        summary = _write_files(fitted, folder)
-    return RunRecord(spec=fitted.spec, folder=target, summary=summary)
+        for name, content in rendered.files.items():
+            write_bytes(folder / name, content)
+    return RunRecord(spec=spec, folder=target, summary=rendered.summary)
 
 
-def _write_files(fitted: Fitted, folder: Path) -> dict[str, Any]:
+def _csv(frame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def render_outputs(fitted: Fitted) -> Rendered:
+    """Every file of a fitted spec's folder, in memory: nothing touches the disk.
+
+    The InferenceData of an exact fit (its resampled draws) is built here, where it is saved
+    as ``posterior.nc``, and nowhere else.
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec.
+
+    Returns
+    -------
+    Rendered
+    """
+    import json
+
     import pandas as pd
 
-    from bayesmeta.model.storage import save
+    from bayesmeta.model.storage import posterior_bytes
 
     hashed = fit_hash(fitted.spec)
-    files = ["posterior.nc"]
-    save(fitted.result, folder / "posterior.nc", attrs={HASH_ATTR: hashed})
+    fitted = with_inference_data(fitted)
+    files: dict[str, bytes] = {
+        "posterior.nc": posterior_bytes(fitted.result, attrs={HASH_ATTR: hashed})
+    }
     columns = ["estimate", "rate", "interval_95", "prediction_interval", "heterogeneity", "i2"]
-    pooled = pd.DataFrame(pooled_rows(fitted), columns=columns)
-    write_with(folder / "pooled.csv", lambda p: pooled.to_csv(p, index=False))
-    write_with(
-        folder / "study_rates.csv", lambda p: fitted.result.study_rates.to_csv(p, index=False)
-    )
-    files += ["pooled.csv", "study_rates.csv"]
+    files["pooled.csv"] = _csv(pd.DataFrame(pooled_rows(fitted), columns=columns))
+    files["study_rates.csv"] = _csv(fitted.result.study_rates)
     if fitted.result.rates:
-        levels = _level_frame(fitted)
-        write_with(folder / "levels.csv", lambda p: levels.to_csv(p, index=False))
-        files.append("levels.csv")
-    figures = _figures(fitted, folder)
-    files += [path for path, _ in figures]
+        files["levels.csv"] = _csv(_level_frame(fitted))
+    figures = _figures(fitted, files)
     bias = bias_report.compute(fitted)
     for name, figure in bias_report.figures(fitted, bias).items():
-        _save_png(figure, folder / name)
-        files.append(name)
-    files += list(REPORT_FILES)
-    summary = summary_of(fitted, digest=spec_digest(fitted.spec), files=files, hashed=hashed)
+        _add_png(files, name, figure)
+    names = [*files, *REPORT_FILES]
+    summary = summary_of(fitted, digest=spec_digest(fitted.spec), files=names, hashed=hashed)
     summary["bias_influence"] = bias.to_dict()
     summary = json_ready(summary)
-    blocks = analysis_blocks(fitted, figures=figures, files=files, bias=bias)
-    write_json(folder / "summary.json", summary)
-    write_text(folder / "report.md", to_markdown(blocks))
-    write_text(folder / "report.html", to_html(blocks, title=fitted.spec.title))
-    return summary
+    blocks = analysis_blocks(fitted, figures=figures, files=names, bias=bias)
+    # as atomic.write_json and write_text write them
+    files["summary.json"] = (json.dumps(summary, indent=2, allow_nan=False) + "\n").encode()
+    files["report.md"] = to_markdown(blocks).encode("utf-8")
+    files["report.html"] = to_html(blocks, title=fitted.spec.title).encode("utf-8")
+    return Rendered(files=files, summary=summary)
+
+
+def with_inference_data(fitted: Fitted) -> Fitted:
+    """``fitted`` with its result's InferenceData (built from an exact fit's draws if absent).
+
+    Parameters
+    ----------
+    fitted : Fitted
+        The fitted spec.
+
+    Returns
+    -------
+    Fitted
+    """
+    import dataclasses
+
+    from bayesmeta.analysis.draws import to_idata
+
+    if fitted.result.idata is not None or fitted.params is None:
+        return fitted
+    idata = to_idata(fitted.model, fitted.draws, fitted.params, attrs={"spec": fitted.spec.name})
+    return dataclasses.replace(fitted, result=fitted.result.updated(idata=idata))
 
 
 def run_spec(spec: AnalysisSpec, out: str | Path) -> tuple[Fitted, RunRecord]:

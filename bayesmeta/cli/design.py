@@ -160,8 +160,8 @@ def direction_of(args: argparse.Namespace, outcome: str | None) -> tuple[bool, s
     if args.higher_is_better:
         return False, "--higher-is-better"
     words = outcome_words(outcome)
-    if words.lower_is_better:
-        return True, f"the prior's outcome '{outcome}' is a {words.rate}"
+    if words.lower_is_better is not None:
+        return words.lower_is_better, f"the prior's outcome '{outcome}' is a {words.rate}"
     return False, "higher is better (the default)"
 
 

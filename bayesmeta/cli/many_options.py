@@ -1,4 +1,5 @@
-"""Execution options shared by ``multiverse`` and ``simulate``: workers, scheduler, resume."""
+"""Execution options shared by ``multiverse`` and ``simulate`` (workers, scheduler, resume) and
+``run`` (workers, scheduler)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,30 @@ from typing import Any
 
 def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     """``--workers``, ``--scheduler``, ``--resume``, ``--json`` and ``--force`` (same in both).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+
+    Returns
+    -------
+    None
+    """
+    add_worker_arguments(parser)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run into the same --out (rows already done are kept)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the summary as JSON (and no progress bar)"
+    )
+    add_force_argument(parser)
+
+
+def add_worker_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--workers`` and ``--scheduler``: where the tasks run (``run`` too).
 
     Parameters
     ----------
@@ -34,15 +59,6 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
         help="a Dask scheduler (tcp://HOST:PORT), or local:N to start a LocalCluster of N "
         "workers; needs pip install 'bayesmeta[cluster]'",
     )
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue an interrupted run into the same --out (rows already done are kept)",
-    )
-    parser.add_argument(
-        "--json", action="store_true", help="print the summary as JSON (and no progress bar)"
-    )
-    add_force_argument(parser)
 
 
 def add_force_argument(parser: argparse.ArgumentParser, *, what: str = "") -> None:

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bayesmeta.cli.many_options import add_force_argument
+from bayesmeta.cli.many_options import add_force_argument, add_worker_arguments
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.plural import plural
 
@@ -41,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also run the folder's multiverse specs (thousands of fits each; see "
         "'bayesmeta multiverse')",
     )
+    # the specs (and --multiverse's specifications) run on these; the files are the same bytes
+    add_worker_arguments(parser)
     add_force_argument(parser, what="multiverse specs: ")
     parser.set_defaults(handler=run)
 
@@ -56,12 +58,19 @@ def _multiverse_specs(args: argparse.Namespace) -> list:
     return specs if (args.multiverse or Path(args.target).is_file()) else []
 
 
-def _run_multiverses(specs: list, out: str, *, force: bool) -> None:
+def _run_multiverses(specs: list, args: argparse.Namespace) -> None:
     from bayesmeta.analysis.specfile import load_spec
     from bayesmeta.multiverse import run_multiverse
 
+    out = args.out
     for spec in specs:
-        s = run_multiverse(load_spec(spec.path), out=Path(out) / spec.name, force=force)
+        s = run_multiverse(
+            load_spec(spec.path),
+            out=Path(out) / spec.name,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            force=args.force,
+        )
         estimate = (
             "none could be fitted"
             if s["median"] is None
@@ -147,11 +156,13 @@ def run(args: argparse.Namespace) -> int:
     if args.force and not multiverses:
         raise InputError("--force applies to multiverse specs (none is run here)")
     if multiverses and len(multiverses) == 1 and multiverses[0].path == Path(args.target):
-        _run_multiverses(multiverses, args.out, force=args.force)  # one multiverse spec, named
+        _run_multiverses(multiverses, args)  # one multiverse spec, named
         return 0
     ipd_specs = _ipd_specs(args.target)
     joint_specs = _joint_specs(args.target)
-    fitted, comparisons = run_folder(args.target, args.out)
+    fitted, comparisons = run_folder(
+        args.target, args.out, workers=args.workers, scheduler=args.scheduler
+    )
     _run_ipd(ipd_specs, args.out)
     _run_joint(joint_specs, args.out)
     for f in fitted:
@@ -184,5 +195,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"report: {where}", file=sys.stderr)
     elif not multiverses and not ipd_specs and not joint_specs:
         print("nothing to run: only multiverse specs here (add --multiverse)", file=sys.stderr)
-    _run_multiverses(multiverses, args.out, force=args.force)
+    _run_multiverses(multiverses, args)
     return 0

@@ -305,6 +305,7 @@ def fit_ipd(
         slope_sd=None if draws_.slope_sd is None else _summary(draws_.slope_sd.ravel()),
         random_slope=random_slope,
         settings={
+            "sampler": draws_.sampler,
             "draws": draws,
             "tune": tune,
             "chains": chains,

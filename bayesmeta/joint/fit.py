@@ -6,7 +6,7 @@ from bayesmeta.errors import InputError
 from bayesmeta.joint.nuts import sample_joint
 from bayesmeta.joint.spec import JointSpec
 from bayesmeta.joint.summary import JointResult, summarize_joint
-from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, TARGET_ACCEPT
+from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, TARGET_ACCEPT, resolve_sampler
 
 __all__ = ["fit_joint"]
 
@@ -32,7 +32,8 @@ def fit_joint(
     seed : int, optional
         Random seed (sampling, new-study draws, Sobol points).
     sampler : str, optional
-        ``"pymc"`` or ``"nutpie"``.
+        ``"auto"`` (nutpie where installed, else PyMC), ``"pymc"`` or ``"nutpie"``;
+        ``result.sampling["sampler"]`` names the one that ran.
     target_accept : float, optional
         NUTS target acceptance rate.
 
@@ -40,6 +41,7 @@ def fit_joint(
     -------
     JointResult
     """
+    sampler = resolve_sampler(sampler)
     if sampler not in ("pymc", "nutpie"):
         raise InputError(f"--sampler: the joint model samples with pymc or nutpie, not '{sampler}'")
     sampled = sample_joint(

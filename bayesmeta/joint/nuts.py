@@ -17,6 +17,7 @@ import numpy as np
 from bayesmeta.errors import InputError
 from bayesmeta.joint.nesting import MARGINAL
 from bayesmeta.joint.spec import SD_FAMILIES, JointSpec
+from bayesmeta.model.options import DEFAULT_SAMPLER, NUTPIE_SETTINGS, resolve_sampler
 from bayesmeta.model.priors import Prior
 
 __all__ = ["JointDraws", "build_pymc_joint", "sample_joint"]
@@ -249,6 +250,7 @@ def _sample_nutpie(spec: JointSpec, *, draws, tune, chains, seed, target_accept)
         cores=min(chains, os.cpu_count() or 1),  # threads; results do not depend on it
         progress_bar=False,
         target_accept=target_accept,
+        **NUTPIE_SETTINGS,
     )
 
 
@@ -259,7 +261,7 @@ def sample_joint(
     tune: int,
     chains: int,
     seed: int,
-    sampler: str = "pymc",
+    sampler: str = DEFAULT_SAMPLER,
     target_accept: float = 0.95,
 ) -> JointDraws:
     """Sample the joint model with NUTS (PyMC's or nutpie's).
@@ -272,8 +274,8 @@ def sample_joint(
         Draws and tuning steps per chain, number of chains.
     seed : int
         Random seed (same seed, same numbers).
-    sampler : str, default "pymc"
-        ``"pymc"`` or ``"nutpie"``.
+    sampler : str, optional
+        ``"auto"`` (the default: nutpie where installed, else PyMC), ``"pymc"`` or ``"nutpie"``.
     target_accept : float, default 0.95
         NUTS target acceptance rate.
 
@@ -285,6 +287,7 @@ def sample_joint(
 
     import pymc as pm
 
+    sampler = resolve_sampler(sampler)
     if sampler not in ("pymc", "nutpie"):
         raise InputError(f"--sampler: the joint model samples with pymc or nutpie, not '{sampler}'")
     if sampler == "nutpie":

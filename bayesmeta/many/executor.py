@@ -167,6 +167,31 @@ def _pool_worker_start(parent: int | None = None, modules: Sequence[str] = WARM_
     warm_up(modules)
 
 
+def stop_workers(executor: Executor) -> None:
+    """End a local pool's worker processes now, abandoning the tasks they run (an interrupted
+    run does not wait for them; they write nothing, their parent does).
+
+    Tasks not started are cancelled; any other executor (serial, Dask: its cluster is closed
+    with the context of :func:`make_executor`) is left as it is.
+
+    Parameters
+    ----------
+    executor : concurrent.futures.Executor
+        From :func:`make_executor`.
+
+    Returns
+    -------
+    None
+    """
+    if not isinstance(executor, ProcessPoolExecutor):
+        return
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+
+
 def default_workers() -> int:
     """The cores this process may use.
 

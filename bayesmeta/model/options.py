@@ -7,20 +7,52 @@ holds the options both engines and the front ends (CLI, spec files, sensitivity)
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
 #: NUTS implementations (nutpie and numpyro when installed); "auto" is the fastest installed.
 SAMPLERS: tuple[str, ...] = ("auto", "pymc", "nutpie", "numpyro")
-#: The NUTS implementation used unless another is asked for. "auto" (nutpie where installed:
-#: ~8x PyMC's ESS per second warm, 3x brms's) is not yet the default: at the default seed it
-#: gives max R-hat 1.013 on the crr random-intercept model (tests/bayes/test_bayes_brms.py).
-DEFAULT_SAMPLER = "pymc"
+#: The NUTS implementation used unless another is asked for: "auto", the fastest installed
+#: (:func:`resolve_sampler`: nutpie, a core dependency, else PyMC). Results name the sampler
+#: that ran (``model["sampler"]``). Measured in ``benchmarks/bayes/nuts_vs_brms.md``.
+DEFAULT_SAMPLER = "auto"
+#: nutpie's settings beside draws, tune, chains, seed and target acceptance (every model):
+#: warm-up draws are not kept.
+NUTPIE_SETTINGS: dict[str, Any] = {"save_warmup": False}
+#: nutpie's low-rank modified mass matrix, used for the models with one between-study SD
+#: (random, common, regression, subgroups with a shared tau; ``nuts/sampling.py``). It learns the
+#: posterior correlation of mu (or the intercept) with tau and the study effects, which a
+#: diagonal mass matrix (PyMC's, nutpie's default) cannot: on the CAR-T random-intercept models
+#: the bulk ESS of mu goes from ~600 to ~7000 of 4000 draws and the smallest bulk ESS from ~600
+#: to ~1700, so max R-hat stays well below 1.01 at default settings. Subgroups with one tau per
+#: level keep the diagonal one: there a level's tau near 0 limits sampling, which a linear
+#: correction does not help, and the low-rank matrix gave a lower tail ESS (orr by cancer type:
+#: 301-520 against 713-975). Measured in ``benchmarks/bayes/nutpie_settings.md``.
+NUTPIE_LOW_RANK: dict[str, Any] = {"low_rank_modified_mass_matrix": True}
 #: The random seed of every fit, resampling and simulation unless another is given.
 DEFAULT_SEED = 20251121
 #: Default NUTS target acceptance: 0.95 keeps every bundled analysis free of divergences
 #: (the non-centered model of the death outcome, with tau near 0 for some subgroups, needs it).
 TARGET_ACCEPT = 0.95
+
+
+def resolve_sampler(sampler: str) -> str:
+    """The NUTS implementation ``sampler`` names: ``"auto"`` is nutpie where installed, else PyMC.
+
+    Parameters
+    ----------
+    sampler : str
+        ``"auto"``, ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
+
+    Returns
+    -------
+    str
+        A concrete sampler.
+    """
+    if sampler == "auto":
+        return "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
+    return sampler
 
 
 @dataclass(frozen=True)

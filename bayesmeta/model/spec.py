@@ -84,10 +84,20 @@ class ModelSpec:
 
     @property
     def design(self) -> Design | None:
-        """Design matrix of a regression model (None for the other kinds)."""
+        """Design matrix of a regression model (None for the other kinds).
+
+        Built once per spec (the spec is immutable) and kept in :func:`engine_cache`; its
+        matrix is read-only, as it is shared by every reader.
+        """
         if self.kind != "regression":
             return None
-        return design_matrix(self.data.covariates, self.formula, reference=self.reference)
+        cache = engine_cache(self)
+        found = cache.get(_DESIGN)
+        if found is None:
+            found = design_matrix(self.data.covariates, self.formula, reference=self.reference)
+            found.matrix.flags.writeable = False
+            cache[_DESIGN] = found
+        return found
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -124,6 +134,8 @@ class ModelSpec:
 
 
 _CACHE = "_engine_cache"
+#: The key of the design matrix in :func:`engine_cache`.
+_DESIGN = "design"
 
 
 def engine_cache(spec: ModelSpec) -> dict[Any, Any]:

@@ -5,11 +5,16 @@ The summary (``BayesResult.to_dict()``) is stored as a JSON string in the attrib
 The file is serialized in memory first, then written to a temporary name in the same folder
 and moved into place, so a file is complete or absent, and a full disk is a plain ``OSError``
 (HDF5 writing straight to a full disk crashes the process).
+
+The bytes depend only on the draws: ArviZ's ``created_at`` stamp is left out, and the HDF5
+layout does not depend on the process that writes it (:func:`_deleted_kept_open`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,8 @@ from bayesmeta.model.bayes_factor import BayesFactor
 from bayesmeta.model.result import BayesResult, Contrast, Diagnostics, Interval
 
 SUMMARY_ATTR = "bayesmeta_summary"
+#: attributes ArviZ stamps on each group that change from one run to the next
+VOLATILE_ATTRS = frozenset({"created_at"})
 
 
 def netcdf_bytes(idata) -> bytes:
@@ -43,20 +50,64 @@ def netcdf_bytes(idata) -> bytes:
 
     buffer = io.BytesIO()
     mode = "w"
-    attrs = getattr(idata, "attrs", None) or {}
-    if attrs:
-        xr.Dataset(attrs=attrs).to_netcdf(buffer, mode=mode, engine="h5netcdf", group="/")
-        mode = "a"
-    for group in idata.groups():
-        data = getattr(idata, group)
-        encoding = {
-            name: {"zlib": True}
-            for name, values in data.variables.items()
-            if values.dtype.kind in "biufcS"
-        }
-        data.to_netcdf(buffer, mode=mode, group=group, engine="h5netcdf", encoding=encoding)
-        mode = "a"
+    attrs = {
+        k: v for k, v in (getattr(idata, "attrs", None) or {}).items() if k not in VOLATILE_ATTRS
+    }
+    with _local_lock(), _deleted_kept_open():
+        if attrs:
+            xr.Dataset(attrs=attrs).to_netcdf(buffer, mode=mode, engine="h5netcdf", group="/")
+            mode = "a"
+        for group in idata.groups():
+            data = getattr(idata, group).copy(deep=False)
+            data.attrs = {k: v for k, v in data.attrs.items() if k not in VOLATILE_ATTRS}
+            encoding = {
+                name: {"zlib": True}
+                for name, values in data.variables.items()
+                if values.dtype.kind in "biufcS"
+            }
+            data.to_netcdf(buffer, mode=mode, group=group, engine="h5netcdf", encoding=encoding)
+            mode = "a"
     return buffer.getvalue()
+
+
+@contextmanager
+def _deleted_kept_open() -> Iterator[None]:
+    """Keep every HDF5 object deleted while writing open until the file is closed.
+
+    h5netcdf writes a placeholder dataset for each dimension, deletes it and writes the
+    coordinate variable; HDF5 reuses the placeholder's space only if nothing holds it open at
+    that moment. On Dask workers about one file in eight had its datasets elsewhere (same
+    content, other bytes): another thread held the placeholder for a moment (most likely the
+    worker's statistical profiler, which keeps a sampled frame and its locals alive). Held open
+    until the file closes, the placeholders are freed at the same point wherever it is written.
+    """
+    import h5py
+
+    kept: list[Any] = []
+    delete = h5py.Group.__delitem__
+
+    def deleting(group, name):
+        kept.append(group.get(name))
+        delete(group, name)
+
+    h5py.Group.__delitem__ = deleting
+    try:
+        yield
+    finally:
+        h5py.Group.__delitem__ = delete
+        kept.clear()
+
+
+def _local_lock() -> Any:
+    """On a Dask worker xarray takes a cluster-wide lock named after the file it writes, which an
+    in-memory file cannot have: the draws are numpy arrays, so a local (synchronous) lock."""
+    import contextlib
+
+    try:
+        import dask
+    except ImportError:
+        return contextlib.nullcontext()
+    return dask.config.set(scheduler="synchronous")
 
 
 def save(result: BayesResult, path: str | Path, *, attrs: dict[str, str] | None = None) -> Path:
@@ -83,16 +134,39 @@ def save(result: BayesResult, path: str | Path, *, attrs: dict[str, str] | None 
     OSError
         The file cannot be written (e.g. the disk is full); nothing is left behind.
     """
-    if result.idata is None:
-        raise InputError("this result has no posterior draws to save (quadrature engine?)")
+    content = posterior_bytes(result, attrs=attrs)
     path = Path(path)
     if not path.parent.is_dir():
         raise InputError(f"{path.parent}: no such folder")
+    write_bytes(path, content)
+    return path
+
+
+def posterior_bytes(result: BayesResult, *, attrs: dict[str, str] | None = None) -> bytes:
+    """The bytes :func:`save` writes: the InferenceData with the summary (and ``attrs``).
+
+    Parameters
+    ----------
+    result : BayesResult
+        A result with draws (``idata``).
+    attrs : dict of str to str, optional
+        Extra attributes of the ``posterior`` group.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    InputError
+        No draws.
+    """
+    if result.idata is None:
+        raise InputError("this result has no posterior draws to save (quadrature engine?)")
     idata = result.idata.copy()
     idata.posterior.attrs[SUMMARY_ATTR] = json.dumps(_summary(result))
     idata.posterior.attrs.update(attrs or {})
-    write_bytes(path, netcdf_bytes(idata))
-    return path
+    return netcdf_bytes(idata)
 
 
 def load(path: str | Path) -> BayesResult:

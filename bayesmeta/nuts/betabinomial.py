@@ -15,6 +15,8 @@ divergences.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from bayesmeta.model import betabinomial_forms as bb
@@ -273,8 +275,8 @@ def sample_betabinomial(
         Prior of phi.
     draws, tune, chains, seed : int
         NUTS settings.
-    sampler : {"pymc", "nutpie"}
-        NUTS implementation.
+    sampler : {"auto", "pymc", "nutpie"}
+        NUTS implementation ("auto": :func:`bayesmeta.model.options.resolve_sampler`).
     target_accept : float
         NUTS target acceptance.
 
@@ -286,9 +288,11 @@ def sample_betabinomial(
     import pymc as pm
 
     from bayesmeta.errors import InputError
+    from bayesmeta.model.options import NUTPIE_SETTINGS, resolve_sampler
     from bayesmeta.nuts.backend import compile_mode, pytensor_mode
     from bayesmeta.nuts.sampling import RawDraws, _cache, _quiet_pymc, _remember
 
+    sampler = resolve_sampler(sampler)
     if sampler not in ("pymc", "nutpie"):
         raise InputError(
             f"sampler '{sampler}': the beta-binomial model samples with pymc or nutpie"
@@ -305,6 +309,7 @@ def sample_betabinomial(
             declare_no_blas()
             entry = nutpie.compile_pymc_model(build_betabinomial_pymc(values, priors, phi_prior))
         _remember(key, entry)
+        start = time.perf_counter()
         idata = nutpie.sample(
             entry.with_data(**values),
             draws=draws,
@@ -314,9 +319,11 @@ def sample_betabinomial(
             cores=1,
             progress_bar=False,
             target_accept=target_accept,
+            **NUTPIE_SETTINGS,
         )
         found = {name: idata.posterior[name].to_numpy() for name in PARAMETERS}
-        return RawDraws(found, idata.sample_stats["diverging"].to_numpy().astype(bool), "nutpie")
+        diverging = idata.sample_stats["diverging"].to_numpy().astype(bool)
+        return RawDraws(found, diverging, "nutpie", time.perf_counter() - start)
     if entry is None:
         model = build_betabinomial_pymc(values, priors, phi_prior)
         with model, compile_mode():
@@ -326,6 +333,7 @@ def sample_betabinomial(
     _remember(key, entry)
     pm.set_data(values, model=model)
     starts = [start_point(values, np.random.default_rng(int(s))) for s in seeds[1:]]
+    start = time.perf_counter()
     with model, _quiet_pymc(), compile_mode():
         trace = pm.sample(
             draws=draws,
@@ -344,4 +352,4 @@ def sample_betabinomial(
         name: np.stack(trace.get_values(name, combine=False, squeeze=False)) for name in PARAMETERS
     }
     diverging = trace.get_sampler_stats("diverging", combine=False, squeeze=False)
-    return RawDraws(found, np.stack(diverging).astype(bool), "pymc")
+    return RawDraws(found, np.stack(diverging).astype(bool), "pymc", time.perf_counter() - start)

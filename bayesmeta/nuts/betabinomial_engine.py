@@ -8,6 +8,7 @@ exact engine's definitions (:mod:`bayesmeta.quad.betabinomial.summaries`).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -138,7 +139,7 @@ def fit(spec: ModelSpec, options: FitOptions) -> BayesResult:
         theta=found["study_rates"].reshape(chains, draws, data.k),
         attrs={"bayesmeta_model": str(spec.describe())},
     )
-    diag = diagnostics(idata)
+    diag = dataclasses.replace(diagnostics(idata), sampling_seconds=raw.seconds)
     warn_if_needed(diag, what=f"beta-binomial model of '{data.outcome}'", stacklevel=4)
 
     def iv(x):

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from bayesmeta.errors import InputError
-from bayesmeta.model.engine_api import Capabilities, FitOptions
+from bayesmeta.model.engine_api import Capabilities, DeclaredEngine, FitOptions
 from bayesmeta.model.result import BayesResult
 from bayesmeta.model.spec import ModelSpec
 
@@ -18,7 +18,7 @@ def _implementation(spec: ModelSpec):
     return None if path is None else importlib.import_module(path)
 
 
-class NutsEngine:
+class NutsEngine(DeclaredEngine):
     """Hamiltonian Monte Carlo with PyMC, nutpie or numpyro (:mod:`bayesmeta.nuts`).
 
     Attributes
@@ -36,20 +36,6 @@ class NutsEngine:
         thresholds=True,
         draws=True,
     )
-
-    def supports(self, spec: ModelSpec) -> bool:
-        """Whether the declared capabilities cover ``spec``.
-
-        Parameters
-        ----------
-        spec : ModelSpec
-            The model.
-
-        Returns
-        -------
-        bool
-        """
-        return self.capabilities.covers(spec)
 
     def fit(self, spec: ModelSpec, options: FitOptions) -> BayesResult:
         """Sample, summarize, and add P(rate > X) from the draws.
@@ -120,7 +106,7 @@ class NutsEngine:
         model : GroupedModel
             From :mod:`bayesmeta.model.grouped`.
         options : FitOptions
-            ``options.nuts``: draws, tune, chains, seed, target_accept.
+            ``options.nuts``: draws, tune, chains, seed, target_accept, sampler.
 
         Returns
         -------
@@ -144,6 +130,7 @@ class NutsEngine:
             chains=nuts.chains,
             seed=nuts.seed,
             target_accept=nuts.target_accept,
+            sampler=nuts.sampler,
         )
         return draws, ipd.grouped_diagnostics(draws)
 

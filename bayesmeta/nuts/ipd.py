@@ -14,13 +14,17 @@ otherwise strongly correlated with the intercept, which a diagonal mass matrix s
 
 from __future__ import annotations
 
+import os
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from bayesmeta.errors import InputError
+from bayesmeta.model.options import DEFAULT_SAMPLER, NUTPIE_SETTINGS, resolve_sampler
 from bayesmeta.model.priors import Prior
-from bayesmeta.nuts.backend import compile_mode
+from bayesmeta.nuts.backend import compile_mode, declare_no_blas
 
 
 @dataclass(frozen=True)
@@ -37,12 +41,18 @@ class GroupedDraws:
         SD of the random slope, shape (chain, draw), when there is one.
     diverging : numpy.ndarray
         Divergence flags, shape (chain, draw).
+    sampler : str
+        The NUTS implementation that ran (``"pymc"`` or ``"nutpie"``).
+    seconds : float
+        Wall time of the sampling itself (compilation excluded).
     """
 
     beta: np.ndarray
     tau: np.ndarray
     slope_sd: np.ndarray | None
     diverging: np.ndarray
+    sampler: str = "pymc"
+    seconds: float = float("nan")
 
 
 def _preconditioner(X, events, total, starts) -> tuple[np.ndarray, np.ndarray]:
@@ -78,8 +88,12 @@ def sample_grouped(
     chains: int = 4,
     seed: int = 0,
     target_accept: float = 0.9,
+    sampler: str = DEFAULT_SAMPLER,
 ) -> GroupedDraws:
-    """Sample the one-stage model with PyMC's NUTS.
+    """Sample the one-stage model with NUTS (nutpie's or PyMC's).
+
+    A nutpie model is compiled once per exact model (design, counts, priors) in a process
+    (:func:`grouped_key`); the model holds its data as constants.
 
     Parameters
     ----------
@@ -103,16 +117,59 @@ def sample_grouped(
         Random seed.
     target_accept : float
         Target acceptance rate.
+    sampler : str
+        ``"auto"`` (nutpie where installed, else PyMC), ``"pymc"`` or ``"nutpie"``.
 
     Returns
     -------
     GroupedDraws
     """
+    sampler = resolve_sampler(sampler)
+    if sampler not in ("pymc", "nutpie"):
+        raise InputError(f"sampler '{sampler}': the IPD model samples with pymc or nutpie")
+    events = np.asarray(events, float)
+    total = np.asarray(total, float)
+    starts = np.asarray(starts)
+    key = grouped_key(X, events, total, starts, coef_priors, tau_prior, slope_column, slope_prior)
+    build = (X, events, total, starts, coef_priors, tau_prior, slope_column, slope_prior)
+    if sampler == "nutpie":
+        return _sample_grouped_nutpie(key, build, draws, tune, chains, seed, target_accept)
+    model = _grouped_model(*build)
+    return _sample_grouped_pymc(model, draws, tune, chains, seed, target_accept)
+
+
+def grouped_key(X, events, total, starts, coef_priors, tau_prior, slope_column, slope_prior):
+    """The exact model: a SHA-256 of the design and counts, with the priors and slope column.
+
+    Parameters
+    ----------
+    X, events, total, starts : numpy.ndarray
+        Design, counts and first row of each trial.
+    coef_priors : list of Prior
+        Prior of each coefficient.
+    tau_prior, slope_prior : Prior
+        Priors of the SDs (``slope_prior`` may be None).
+    slope_column : int or None
+        Column with a random slope.
+
+    Returns
+    -------
+    tuple
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for array in (X, events, total, starts):
+        array = np.ascontiguousarray(array, dtype=float)
+        digest.update(str(array.shape).encode() + array.tobytes())
+    priors = tuple(str(p) for p in (*coef_priors, tau_prior, slope_prior))
+    return ("ipd", digest.hexdigest(), priors, slope_column)
+
+
+def _grouped_model(X, events, total, starts, coef_priors, tau_prior, slope_column, slope_prior):
     import pymc as pm
     import pytensor.tensor as pt
 
-    events = np.asarray(events, float)
-    total = np.asarray(total, float)
     R, p = X.shape
     G = len(starts)
     trial = np.repeat(np.arange(G), np.diff(np.append(starts, R)))
@@ -130,7 +187,49 @@ def sample_grouped(
             v = pm.Normal("v", 0.0, 1.0, shape=G)
             eta = eta + sigma * v[trial] * pt.as_tensor(X[:, slope_column])
         pm.Binomial("y", n=total, logit_p=eta, observed=events)
+    return model
+
+
+_COMPILED: OrderedDict[tuple, object] = OrderedDict()
+_COMPILED_SIZE = 4
+
+
+def _sample_grouped_nutpie(key, build, draws, tune, chains, seed, target_accept) -> GroupedDraws:
+    import nutpie
+
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        declare_no_blas()  # nutpie compiles with numba: no PyTensor BLAS is linked
+        compiled = nutpie.compile_pymc_model(_grouped_model(*build))
+    _COMPILED[key] = compiled
+    _COMPILED.move_to_end(key)
+    while len(_COMPILED) > _COMPILED_SIZE:
+        _COMPILED.popitem(last=False)
+    start = time.perf_counter()
+    idata = nutpie.sample(
+        compiled,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        cores=min(chains, os.cpu_count() or 1),  # threads; results do not depend on it
+        progress_bar=False,
+        target_accept=target_accept,
+        **NUTPIE_SETTINGS,
+    )
+    seconds = time.perf_counter() - start
+    post = idata.posterior
+    slope = post["slope_sd"].to_numpy() if "slope_sd" in post else None
+    diverging = idata.sample_stats["diverging"].to_numpy().astype(bool)
+    beta, tau = post["beta"].to_numpy(), post["tau"].to_numpy()
+    return GroupedDraws(beta, tau, slope, diverging, "nutpie", seconds)
+
+
+def _sample_grouped_pymc(model, draws, tune, chains, seed, target_accept) -> GroupedDraws:
+    import pymc as pm
+
     seeds = np.random.SeedSequence(seed).generate_state(2)
+    start = time.perf_counter()
     with model, compile_mode():
         trace = pm.sample(
             draws=draws,
@@ -143,13 +242,16 @@ def sample_grouped(
             compute_convergence_checks=False,
             return_inferencedata=False,
         )
+    seconds = time.perf_counter() - start
     beta_draws = np.stack(trace.get_values("beta", combine=False))
     tau_draws = np.stack(trace.get_values("tau", combine=False))
     slope = (
-        np.stack(trace.get_values("slope_sd", combine=False)) if slope_column is not None else None
+        np.stack(trace.get_values("slope_sd", combine=False))
+        if "slope_sd" in trace.varnames
+        else None
     )
     diverging = np.stack(trace.get_sampler_stats("diverging", combine=False)).astype(bool)
-    return GroupedDraws(beta_draws, tau_draws, slope, diverging)
+    return GroupedDraws(beta_draws, tau_draws, slope, diverging, "pymc", seconds)
 
 
 def _logp(prior: Prior, value):
@@ -192,5 +294,6 @@ def grouped_diagnostics(draws: GroupedDraws):
         ess_bulk_min=bulk,
         ess_tail_min=tail,
         divergences=int(draws.diverging.sum()),
-        engine_note="NUTS (PyMC), coefficients preconditioned by the GLMM's covariance",
+        engine_note=f"NUTS ({draws.sampler}), coefficients preconditioned by the GLMM's covariance",
+        sampling_seconds=draws.seconds if np.isfinite(draws.seconds) else None,
     )

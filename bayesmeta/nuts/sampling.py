@@ -20,7 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from bayesmeta.errors import InputError
-from bayesmeta.model.options import SAMPLERS, TARGET_ACCEPT  # noqa: F401 (TARGET_ACCEPT re-exported)
+from bayesmeta.model.options import (  # noqa: F401 (TARGET_ACCEPT, resolve_sampler re-exported)
+    NUTPIE_LOW_RANK,
+    NUTPIE_SETTINGS,
+    SAMPLERS,
+    TARGET_ACCEPT,
+    resolve_sampler,
+)
 from bayesmeta.model.spec import ModelSpec
 from bayesmeta.nuts.backend import compile_mode, declare_no_blas, pytensor_mode
 from bayesmeta.nuts.model import Layout, build_pymc_model, layout
@@ -50,24 +56,6 @@ class RawDraws:
     diverging: np.ndarray
     sampler: str
     seconds: float = math.nan
-
-
-def resolve_sampler(sampler: str) -> str:
-    """The NUTS implementation ``sampler`` names: ``"auto"`` is nutpie where installed, else PyMC.
-
-    Parameters
-    ----------
-    sampler : str
-        ``"auto"``, ``"pymc"``, ``"nutpie"`` or ``"numpyro"``.
-
-    Returns
-    -------
-    str
-        A concrete sampler.
-    """
-    if sampler == "auto":
-        return "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
-    return sampler
 
 
 def check_sampler(sampler: str) -> None:
@@ -234,6 +222,25 @@ def _sample_pymc(spec, lay: Layout, draws, tune, chains, seed, target_accept) ->
     return RawDraws(values, diverging, "pymc", seconds)
 
 
+def nutpie_settings(spec: ModelSpec) -> dict:
+    """nutpie's settings for ``spec``: the low-rank modified mass matrix for models with one
+    between-study SD, the diagonal one for subgroups with a tau per level (see
+    :data:`bayesmeta.model.options.NUTPIE_LOW_RANK`).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model specification.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of ``nutpie.sample``.
+    """
+    several_taus = spec.kind == "subgroup" and bool(spec.separate_tau)
+    return {**NUTPIE_SETTINGS, **({} if several_taus else NUTPIE_LOW_RANK)}
+
+
 def _sample_nutpie(spec, lay: Layout, draws, tune, chains, seed, target_accept) -> RawDraws:
     import nutpie
     import pymc as pm
@@ -268,6 +275,7 @@ def _sample_nutpie(spec, lay: Layout, draws, tune, chains, seed, target_accept) 
         cores=min(chains, os.cpu_count() or 1),  # threads; results do not depend on it
         progress_bar=False,
         target_accept=target_accept,
+        **nutpie_settings(spec),
     )
     seconds = time.perf_counter() - start
     values = {name: idata.posterior[name].to_numpy() for name in names}

@@ -147,9 +147,12 @@ def _regression_cdfs(spec: ModelSpec) -> dict[str, object]:
     rates; new_study: a new study of a random design row plus tau z; levels: each level's rate
     at the other columns' means (the fit's ``rates``).
     """
-    from bayesmeta.model.derived import population_mean
     from bayesmeta.quad.regression.marginals import mixture_of, new_study_mixture
-    from bayesmeta.quad.regression.nested_fit import MEAN_GH, _level_rows, regression_posterior
+    from bayesmeta.quad.regression.nested_fit import (
+        _level_rows,
+        pooled_mean_rate,
+        regression_posterior,
+    )
 
     design = spec.design
     post, _coarse = regression_posterior(spec, design=design)
@@ -159,9 +162,7 @@ def _regression_cdfs(spec: ModelSpec) -> dict[str, object]:
     linear = np.array([x.mean(axis=0)] + [rows[n] for n in names])
     values = np.einsum("tqp,fp->ftq", post.beta, linear)
     patterns, counts = np.unique(x, axis=0, return_counts=True)
-    eta_u = np.einsum("tqp,up->utq", post.beta, patterns)
-    mean_u = population_mean(eta_u, post.tau[None, :, None], m=MEAN_GH)
-    mean_rate = np.einsum("utq,u->tq", mean_u, counts / counts.sum())
+    mean_rate = pooled_mean_rate(post, patterns, counts)  # as the fit's pooled_mean
     grid = np.linspace(-12.0, 12.0, REGRESSION_POINTS)
     logit_cdf = mixture_of(post, values).cdf(np.tile(grid, (len(linear), 1)))
     rate_grid = expit(grid)

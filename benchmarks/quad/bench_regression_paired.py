@@ -8,7 +8,9 @@ not help) after one warm-up fit of the same case:
 - ``fit``: ``bayesmeta.quad.fit_quadrature`` (every summary and the log evidence; the Bayes
   factors are deferred and not read);
 - ``fit + BF``: the same plus ``decide`` and reading every Bayes factor with its error, as the
-  JSON output does (for a regression: one drop-one-covariate refit per covariate).
+  JSON output does (for a regression: one drop-one-covariate refit per covariate);
+- ``fit + prob_above``: the fit plus ``decide`` with two thresholds (``--prob-above``: the rate
+  CDFs on the fine grid).
 
 Cases: p = 2, 4, 6, 8 coefficients on the CAR-T orr outcome (k = 22, 22, 22, 18), the
 random-intercept model on it (k = 24), and the sparse data set ``one_event_in_489`` of
@@ -56,22 +58,24 @@ cases = {f"p={p}": (orr, f) for p, f in FORMULAS.items()}
 cases["random intercept"] = (orr, None)
 cases["sparse p=3"] = (sparse_data, "level")
 
-def run(data, formula, with_bf):
+def run(data, formula, extra):
     spec = build_model(data, formula=formula) if formula else build_model(data)
     spec.design if formula else None
     start = time.process_time()
     result = fit_quadrature(spec)
-    if with_bf:
+    if extra == " + BF":
         result = decide(spec, result)
         [(b.log_bf, b.error) for b in result.bayes_factors.values()]
+    if extra == " + prob_above":
+        result = decide(spec, result, thresholds=(0.5, 0.8))
     return 1000 * (time.process_time() - start), result
 
 out = {}
 for name, (data, formula) in cases.items():
-    for with_bf in (False, True):
-        run(data, formula, with_bf)  # warm-up
-        ms, result = run(data, formula, with_bf)
-        out[f"{name}{' + BF' if with_bf else ''}"] = {
+    for extra in ("", " + BF", " + prob_above"):
+        run(data, formula, extra)  # warm-up
+        ms, result = run(data, formula, extra)
+        out[f"{name}{extra}"] = {
             "cpu_ms": ms, "log_evidence_error": float(result.log_evidence_error)}
 import bayesmeta
 out["module"] = bayesmeta.__file__

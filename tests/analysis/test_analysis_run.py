@@ -118,8 +118,8 @@ def test_interrupted_run_leaves_the_previous_folder_as_it_was(fitted, tmp_path, 
     folder.mkdir()
     (folder / "report.md").write_text("an old report of other numbers")
 
-    def broken(fitted, folder):
-        (folder / "forest.png").write_bytes(b"")  # whatever a writer left, then a crash
+    def broken(fitted, files):
+        files["forest.png"] = b""  # whatever a writer left, then a crash
         raise RuntimeError("interrupted while drawing")
 
     monkeypatch.setattr(runner, "_figures", broken)
@@ -133,14 +133,14 @@ def test_interrupted_run_leaves_the_previous_folder_as_it_was(fitted, tmp_path, 
 def test_writer_failure_midway_leaves_no_partial_folder(fitted, tmp_path, monkeypatch):
     from bayesmeta.errors import OutputError
 
-    real = runner.write_text
+    real = runner.write_bytes
 
-    def failing(path, text):
+    def failing(path, content):
         if Path(path).name == "report.html":
             raise OSError(28, "No space left on device")
-        return real(path, text)
+        return real(path, content)
 
-    monkeypatch.setattr(runner, "write_text", failing)
+    monkeypatch.setattr(runner, "write_bytes", failing)
     with pytest.raises(OutputError, match="disk is full"):
         runner.write_outputs(fitted, tmp_path)
     assert list(tmp_path.iterdir()) == []

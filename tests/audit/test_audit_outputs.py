@@ -72,9 +72,9 @@ def _no_work(*args, **kwargs):
 def no_work(monkeypatch):
     import bayesmeta.engines
     import bayesmeta.sensitivity
-    from bayesmeta.analysis import batch
+    from bayesmeta.analysis import spec_tasks
 
-    monkeypatch.setattr(batch, "run_spec", _no_work)
+    monkeypatch.setattr(spec_tasks, "fit_and_render", _no_work)
     monkeypatch.setattr(bayesmeta.sensitivity, "sensitivity", _no_work)
     monkeypatch.setattr(bayesmeta.engines, "fit", _no_work)
 

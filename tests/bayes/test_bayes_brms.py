@@ -13,8 +13,15 @@ estimates themselves. A floor of 1e-4 (rates) keeps tails of near-degenerate dra
 P(rate_a > rate_b) is compared as a binomial proportion: Z * sqrt(2 p (1 - p) / ESS_brms-ish),
 with ESS taken as 1000 (a lower bound of both runs' bulk ESS for these quantities).
 
-Real sampling with PyMC NUTS at the default settings (4 chains x 1000 draws after 1000 tuning
-steps): the diagnostics must pass (no divergence, R-hat <= 1.01, bulk and tail ESS >= 400).
+Real sampling with the default sampler at the default settings (4 chains x 1000 draws after 1000
+tuning steps; nutpie with a low-rank modified mass matrix): the diagnostics must pass (no
+divergence, R-hat <= 1.01, bulk and tail ESS >= 400). The R-hat check is only as sharp as the
+ESS behind it: with a diagonal mass matrix (PyMC's, and nutpie's default) the bulk ESS of mu on
+crr is ~450-700 of 4000 draws, and max split R-hat over mu, tau and the 35 z's then exceeded
+1.01 at 1 of 20 seeds with nutpie and 2 of 9 with PyMC (a false alarm of the check, not a
+sampler fault: the draws agree with brms). The low-rank mass matrix learns mu's correlation
+with tau and the z's (bulk ESS of mu ~7000, smallest bulk ESS ~1700), which makes the check
+sharp rather than the threshold loose (``benchmarks/bayes/nutpie_settings.md``).
 The separate-tau subgroup model is checked on the death outcome only (its hardest case, a
 level with two studies) to keep the suite short; ``validation/brms/check_defaults.py`` runs
 every bundled analysis at default settings.

@@ -316,7 +316,7 @@ CASES += [
     ("fit", "--tune", FIT_N, [*FIT_N, "--tune", "300"], "changes"),
     ("fit", "--chains", FIT_N, [*FIT_N, "--chains", "2"], "changes"),
     ("fit", "--seed", FIT_N, [*FIT_N, "--seed", "11"], "changes"),
-    ("fit", "--sampler", FIT_N, [*FIT_N, "--sampler", "nutpie"], "changes"),
+    ("fit", "--sampler", FIT_N, [*FIT_N, "--sampler", "pymc"], "changes"),
     ("fit", "--engine", FIT_N, FIT_Q, "changes"),
     ("fit", "--hdi", FIT_Q, [*FIT_Q, "--hdi"], "changes"),
     ("fit", "--hdi", FIT_N, [*FIT_N, "--hdi"], "changes"),
@@ -438,6 +438,14 @@ CASES += [
         ["run", "{tmp}/random.toml", "--out", "{tmp}/r", "--multiverse"],
         "refused",
     ),
+]
+# run's --workers and --scheduler choose where the specs are fitted and must not change a byte
+# (tests/analysis/test_analysis_run_parallel.py checks the identity); here the refusals
+_RUN = ["run", "{tmp}/random.toml", "--out", "{tmp}/r"]
+CASES += [
+    ("run", "--workers", _RUN, [*_RUN, "--workers", "0"], "refused"),
+    ("run", "--workers", _RUN, [*_RUN, "--workers", "1", "--scheduler", "local:1"], "refused"),
+    ("run", "--scheduler", _RUN, [*_RUN, "--scheduler", "nonsense"], "refused"),
 ]
 
 # freq's small-study and prediction-interval options (pooled analysis only)
@@ -747,7 +755,7 @@ CASES += [
     ("fit", "--tune", FIT_J, [*FIT_J, "--tune", "300"], "changes"),
     ("fit", "--chains", FIT_J, [*FIT_J, "--chains", "3"], "changes"),
     ("fit", "--seed", FIT_J, [*FIT_J, "--seed", "11"], "changes"),
-    ("fit", "--sampler", FIT_J, [*FIT_J, "--sampler", "nutpie"], "changes"),
+    ("fit", "--sampler", FIT_J, [*FIT_J, "--sampler", "pymc"], "changes"),
     ("fit", "--sampler", FIT_J, [*FIT_J, "--sampler", "numpyro"], "refused"),
     ("fit", "--engine", FIT_J, [*FIT_J, "--engine", "quadrature"], "refused"),
     ("fit", "--hdi", FIT_J, [*FIT_J, "--hdi"], "refused"),

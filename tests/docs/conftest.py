@@ -307,7 +307,7 @@ def documented() -> Iterator[Session]:
         problems = [str(p) for p in layout_problems(self, drawn=True, dpi=dpi)]
         session.figures.append(
             SavedFigure(
-                name=_target_name(Path(str(fname)).name),
+                name=_target_name(Path(str(getattr(fname, "name", fname))).name),
                 site=_site(traceback.extract_stack()[:-1]),
                 command=current["line"],
                 problems=problems,
@@ -319,6 +319,8 @@ def documented() -> Iterator[Session]:
     mp = pytest.MonkeyPatch()
     mp.chdir(workspace)
     mp.setattr(Figure, "savefig", checked_savefig)
+    # every figure is checked as it is saved, in this process: `run` fits its specs here too
+    mp.setattr("bayesmeta.many.executor.default_workers", lambda: 1)
     try:
         for command in all_commands():
             argv, redirect = to_argv(command.line, workspace)

@@ -67,6 +67,16 @@ def test_nuts_agrees_with_brms_ipd_and_aggregate(validation_patients, validation
     design = _design("ipd_ad", validation_patients, validation_aggregate)
     draws, diagnostics = nuts_draws(design, draws=800, tune=500, chains=2, seed=7)
     assert diagnostics.divergences == 0 and diagnostics.rhat_max < 1.01
+    assert diagnostics.engine_note.startswith("NUTS (nutpie)")  # the default sampler
+    assert diagnostics.ess_per_second is not None and diagnostics.ess_per_second > 0
+    # same sampler and seed: identical draws, from the compiled model kept in the process
+    from bayesmeta.nuts import ipd as nuts_ipd
+
+    compiled = len(nuts_ipd._COMPILED)
+    again, _ = nuts_draws(design, draws=800, tune=500, chains=2, seed=7)
+    assert len(nuts_ipd._COMPILED) == compiled
+    for name, values in draws.items():
+        np.testing.assert_array_equal(values, again[name])
     ref = REFERENCE["ipd_ad"]
     for name, values in draws.items():
         theirs = _brms(ref, name)

@@ -39,6 +39,7 @@ def test_json_and_out_folder(tmp_path, capsys):
     assert set(payload["correlations"]) == {"orr,crr", "orr,dead", "crr,dead"}
     assert set(payload["joint"][0]) >= {"condition", "pooled", "new_study"}
     assert payload["sampling"]["draws"] == 30 and "versions" in payload
+    assert payload["sampling"]["sampler"] == "nutpie"  # the default "auto", named as resolved
     written = sorted(p.name for p in out.iterdir())
     assert written == sorted(
         [

@@ -77,3 +77,17 @@ def test_design_takes_the_direction_from_the_outcome(tmp_path, capsys):
     assert payload["direction"] == "higher is better"
     assert payload["go_rule"].startswith("GO if P(p > 0.3 | data) > 0.9: >=")
     assert payload["nogo_rule"].startswith("NO-GO if P(p < 0.2 | data) > 0.9: <=")
+
+
+def test_a_response_outcome_says_so_rather_than_the_default(tmp_path, capsys):
+    prior = tmp_path / "map.json"
+    prior.write_text(
+        json.dumps(
+            {"mixture": [{"weight": 1.0, "a": 7.0, "b": 2.0}], "model": {"outcome": "orr_events"}}
+        )
+    )
+    argv = ["design", "--prior", str(prior), "--n", "40", "--p0", "0.7"]
+    assert main([*argv, "--out", str(tmp_path / "d")]) == 0
+    text = capsys.readouterr().out
+    assert "higher is better (the prior's outcome 'orr_events' is a response rate)" in text
+    assert "(the default)" not in text

@@ -3,7 +3,9 @@
 Evidence for "every bundled analysis samples with 0 divergences at default settings": the
 model part of each ``models/*.toml`` (kind, by, separate_tau, priors) plus, per outcome, the
 common-effect model and the meta-regression on cancer type, all with ``bayesmeta.bayes.fit``
-defaults (PyMC NUTS, 4 chains x 1000 draws, 1000 tuning steps, default seed).
+defaults (the default sampler, nutpie since issue 22; 4 chains x 1000 draws, 1000 tuning
+steps, default seed). The model part ignores a spec's `likelihood` (crr_betabinomial is fitted as
+the binomial-normal random-intercept model).
 
 Usage (repository root): ``.venv/bin/python validation/brms/check_defaults.py``
 Writes ``validation/brms/defaults_check.json`` atomically.

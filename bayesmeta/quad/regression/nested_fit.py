@@ -78,6 +78,41 @@ def population_mean_nodes(eta: np.ndarray, tau: np.ndarray) -> np.ndarray:
     return out
 
 
+def pooled_mean_rate(post: RegressionPosterior, patterns: np.ndarray, counts: np.ndarray):
+    """The studies' population-averaged rate at every quadrature node (the pooled mean).
+
+    ``sum_u c_u E[expit(x_u' beta + tau Z)] / sum_u c_u`` over the distinct design rows x_u.
+    E[expit(eta + tau Z)] is one function of eta per tau node, whatever the pattern: one
+    interpolant in eta per node over every pattern's linear predictors
+    (:func:`~bayesmeta.quad.regression.eta_interp.along_eta`, exact to 1e-9, else evaluated
+    directly); nodes of negligible weight get 0.
+
+    Parameters
+    ----------
+    post : RegressionPosterior
+    patterns : numpy.ndarray
+        Distinct design rows, shape (U, p).
+    counts : numpy.ndarray
+        Studies per row, shape (U,).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (T, Q).
+    """
+    nonzero = np.abs(post.weight) > NEGLIGIBLE * np.abs(post.weight).max()
+    eta_u = np.einsum("tqp,up->utq", post.beta, patterns)
+    U, T, Q = eta_u.shape
+    mean_u = along_eta(
+        population_mean_nodes,
+        eta_u.transpose(1, 0, 2).reshape(1, T, U * Q),
+        post.tau,
+        mask=np.tile(nonzero, (1, U)),
+        nodes=MEAN_NODES,
+    ).reshape(T, U, Q)
+    return np.einsum("tuq,u->tq", mean_u, counts / counts.sum())
+
+
 @lru_cache(maxsize=8)
 def _gauss_hermite(m: int) -> tuple[np.ndarray, np.ndarray]:
     nodes, weights = gauss_hermite(m)
@@ -182,20 +217,9 @@ def summaries(
     p, n_rates = X.shape[1], len(names)
     eta = np.einsum("tqp,kp->ktq", beta, X)
     patterns, counts = np.unique(X, axis=0, return_counts=True)
-    eta_u = np.einsum("tqp,up->utq", beta, patterns)
     # nodes of negligible mass (a refined rule has many) are left out of the costly parts
     nonzero = np.abs(post.weight) > NEGLIGIBLE * np.abs(post.weight).max()
-    # E[expit(eta + tau z)] is one function of eta per tau node, whatever the pattern: one
-    # interpolant over every pattern's linear predictors at that node
-    U, T, Q = eta_u.shape
-    mean_u = along_eta(
-        population_mean_nodes,
-        eta_u.transpose(1, 0, 2).reshape(1, T, U * Q),
-        post.tau,
-        mask=np.tile(nonzero, (1, U)),
-        nodes=MEAN_NODES,
-    ).reshape(T, U, Q)
-    mean_rate = np.einsum("tuq,u->tq", mean_u, counts / counts.sum())
+    mean_rate = pooled_mean_rate(post, patterns, counts)
     contrast_values = np.array(
         [
             expit(np.einsum("tqp,p->tq", beta, rows[a]))

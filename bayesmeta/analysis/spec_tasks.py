@@ -1,0 +1,293 @@
+"""The specs of a ``bayesmeta run`` as tasks on a :mod:`bayesmeta.many` executor.
+
+A task fits one spec and renders every file of its folder in memory (posterior, tables,
+figures, reports), with its leave-one-study-out result when the comparison will read it. Only
+the calling process touches the disk: it writes each spec's folder whole
+(:func:`bayesmeta.analysis.runner.write_rendered`), in the order of the spec files, as the
+tasks finish. The comparison of each outcome's models is a task too. The same functions run
+on every executor (serial in this process, a process pool, a Dask cluster), so the files are
+the same bytes whichever runs them; an interrupted run stops the pool's workers at once
+(they have written nothing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bayesmeta.analysis.fitting import Fitted, fit_spec
+from bayesmeta.analysis.outcome_comparison import OutcomeComparison, compare_outcome, study_sets
+from bayesmeta.analysis.runner import Rendered, render_outputs
+from bayesmeta.analysis.specfile import AnalysisSpec
+
+#: what a spec's task imports: a pool forked from this process starts with them loaded (this
+#: process draws the index figure and reads the fits too)
+PRELOAD = (
+    "bayesmeta.quad",
+    "bayesmeta.freq.glmm",
+    "bayesmeta.analysis.runner",
+    "bayesmeta.analysis.outcome_comparison",
+    "bayesmeta.analysis.bayes_influence",
+    "bayesmeta.bayes",
+    "bayesmeta.model.storage",
+    "bayesmeta.freq.subgroup",
+    "bayesmeta.freq.metareg",
+    "bayesmeta.freq.trimfill",
+    "bayesmeta.freq.influence",
+    "bayesmeta.plots.forest",
+    "bayesmeta.plots.subgroup",
+    "bayesmeta.plots.posterior",
+    "bayesmeta.plots.drapery",
+    "bayesmeta.plots.contour_funnel",
+    "bayesmeta.plots.baujat",
+    "arviz",
+    "h5netcdf",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "PIL.PngImagePlugin",
+)
+
+
+def preload() -> tuple[str, ...]:
+    """:data:`PRELOAD`, and ``distributed`` where installed: xarray imports it (over a hundred
+    modules) whenever it writes a NetCDF file, so once here rather than in every worker.
+
+    Returns
+    -------
+    tuple of str
+    """
+    from importlib.util import find_spec
+
+    cluster = ("distributed", "dask.array") if find_spec("distributed") is not None else ()
+    return PRELOAD + cluster
+
+
+@dataclass(frozen=True)
+class SpecDone:
+    """What a spec's task sends back.
+
+    Attributes
+    ----------
+    fitted : Fitted
+        The fit, without what only its own folder needed (the InferenceData and the engine's
+        posterior object: the model's grids stay with the process that fitted it).
+    rendered : Rendered
+        Every file of the spec's folder.
+    loo : LooResult or None
+        Its leave-one-study-out result (when asked for).
+    warnings : list of tuple
+        ``(message, category, filename, lineno)`` of the warnings the task raised, issued again
+        by the caller.
+    """
+
+    fitted: Fitted
+    rendered: Rendered
+    loo: Any
+    warnings: list[tuple[str, type, str, int]]
+
+
+def fit_and_render(spec: AnalysisSpec, with_loo: bool) -> SpecDone:
+    """Fit one spec and render its folder in memory (a task: runs on any executor).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The spec.
+    with_loo : bool
+        Also compute its leave-one-study-out result (:func:`bayesmeta.analysis.comparison.loo_of`).
+
+    Returns
+    -------
+    SpecDone
+    """
+    with recorded() as caught:
+        fitted = fit_spec(spec)
+        rendered = render_outputs(fitted)
+        loo = None
+        if with_loo:
+            from bayesmeta.analysis.comparison import loo_of
+
+            loo = loo_of(spec, model=fitted.model, draws=fitted.draws)
+    light = dataclasses.replace(
+        fitted, result=fitted.result.updated(idata=None, posterior=None), params=None
+    )
+    return SpecDone(light, rendered, loo, caught)
+
+
+def compare_task(outcome: str, fitted: Sequence[Fitted], loos: dict[str, Any]) -> tuple:
+    """One outcome's comparison (a task), with the warnings it raised.
+
+    Parameters
+    ----------
+    outcome : str
+        The outcome.
+    fitted : sequence of Fitted
+        Its specs' fits.
+    loos : dict
+        Spec name -> leave-one-study-out result already computed.
+
+    Returns
+    -------
+    tuple
+        The :class:`~bayesmeta.analysis.outcome_comparison.OutcomeComparison` and the warnings.
+    """
+    with recorded() as caught:
+        comparison = compare_outcome(outcome, fitted, loos=loos)
+    return comparison, caught
+
+
+@contextmanager
+def recorded() -> Iterator[list[tuple[str, type, str, int]]]:
+    """Record the warnings of a block as plain tuples (they travel back from any worker).
+
+    Yields
+    ------
+    list of tuple
+        Filled with ``(message, category, filename, lineno)`` when the block ends.
+    """
+    out: list[tuple[str, type, str, int]] = []
+    with warnings.catch_warnings(record=True) as caught:
+        yield out
+    out += [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
+
+
+def reissue(caught: Sequence[tuple[str, type, str, int]]) -> None:
+    """Issue again, in this process, the warnings a task recorded.
+
+    Parameters
+    ----------
+    caught : sequence of tuple
+        From :func:`recorded`.
+
+    Returns
+    -------
+    None
+    """
+    for message, category, filename, lineno in caught:
+        warnings.warn_explicit(message, category, filename, lineno)
+
+
+def in_order(
+    executor: Executor, function: Callable[..., Any], calls: Sequence[tuple]
+) -> Iterator[Any]:
+    """``function(*args)`` for each of ``calls`` on ``executor``, results in the order given.
+
+    On a serial executor each call runs when its result is wanted (so a folder is written as
+    soon as its spec is done); on the others every call is submitted at once. When the caller
+    stops early (an error, Ctrl-C), calls not started are cancelled and a local pool's workers
+    are stopped.
+
+    Parameters
+    ----------
+    executor : concurrent.futures.Executor
+        From :func:`bayesmeta.many.make_executor`.
+    function : callable
+        A module-level function (it is pickled).
+    calls : sequence of tuple
+        The arguments of each call.
+
+    Yields
+    ------
+    object
+        Each call's result (its exception is raised here).
+    """
+    from bayesmeta.many.executor import SerialExecutor, stop_workers
+
+    serial = isinstance(executor, SerialExecutor)
+    futures: list[Future] = [] if serial else [executor.submit(function, *a) for a in calls]
+    try:
+        for i, args in enumerate(calls):
+            future = executor.submit(function, *args) if serial else futures[i]
+            yield future.result()
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        stop_workers(executor)
+        raise
+    finally:
+        if not serial:  # a generator closed early: nothing left running
+            for future in futures:
+                future.cancel()
+
+
+def run_specs(
+    specs: Sequence[AnalysisSpec],
+    out: str | Path,
+    *,
+    show_progress: bool | None = None,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+) -> tuple[list[Fitted], list[OutcomeComparison]]:
+    """Fit and write every spec, then (several specs) compare each outcome's models.
+
+    The caller holds ``out`` (checked and locked) and writes the index.
+
+    Parameters
+    ----------
+    specs : sequence of AnalysisSpec
+        Single-analysis specs, names unique.
+    out : str or Path
+        Output folder; each spec's folder ``out/<name>/`` is written here, replaced whole.
+    show_progress : bool or None, default None
+        A progress bar of the specs on stderr (None: when stderr is a terminal).
+    workers : int or None, default 1
+        Local worker processes (None: every core; never more than there are specs).
+    scheduler : str, optional
+        A Dask scheduler address or ``local:N``.
+
+    Returns
+    -------
+    fitted : list of Fitted
+        In the order of ``specs``.
+    comparisons : list of OutcomeComparison
+        One per outcome (in the order the outcomes first appear); empty for one spec.
+    """
+    from bayesmeta.analysis.fitting import to_model
+    from bayesmeta.analysis.runner import write_rendered
+    from bayesmeta.many.executor import default_workers, make_executor
+    from bayesmeta.many.progress import Progress
+
+    compared: set[str] = set()  # the specs whose leave-one-out the comparisons read
+    if len(specs) > 1:
+        outcomes: dict[str, list] = {}
+        for spec in specs:
+            outcomes.setdefault(spec.outcome, []).append((spec, to_model(spec)))
+        for group in outcomes.values():
+            main = study_sets(group, lambda pair: pair[1].data.studies)[1]
+            compared |= {spec.name for spec, _model in main} if len(main) > 1 else set()
+    if scheduler is None:  # no more processes than specs; one: in this process
+        workers = max(1, min(len(specs), default_workers() if workers is None else workers))
+    with make_executor(workers=workers, scheduler=scheduler, preload=preload()) as executor:
+        progress = Progress(len(specs), enabled=show_progress, label="specs")
+        fitted, loos = [], {}
+        calls = [(spec, spec.name in compared) for spec in specs]
+        with closing(in_order(executor, fit_and_render, calls)) as done:
+            for spec, task in zip(specs, done, strict=True):
+                reissue(task.warnings)
+                write_rendered(spec, task.rendered, out)
+                fitted.append(task.fitted)
+                if task.loo is not None:
+                    loos[spec.name] = task.loo
+                progress.advance(1)
+        progress.close()
+        if len(specs) < 2:
+            return fitted, []
+        groups: dict[str, list[Fitted]] = {}
+        for f in fitted:
+            groups.setdefault(f.spec.outcome, []).append(f)
+        calls = [
+            (o, group, {f.spec.name: loos[f.spec.name] for f in group if f.spec.name in loos})
+            for o, group in groups.items()
+        ]
+        comparisons = []
+        with closing(in_order(executor, compare_task, calls)) as done:
+            for comparison, caught in done:
+                reissue(caught)
+                comparisons.append(comparison)
+    return fitted, comparisons
