@@ -32,8 +32,8 @@ def outcome_label(name: str) -> str:
     Returns
     -------
     str
-        ``"Response rate (orr)"``; ``"Death rate (dead)\nlower is better"``; ``"Rate of x (x)"``
-        for an outcome whose direction is unknown.
+        ``"Response rate (orr)"``; ``"Death rate (dead)"`` with ``"lower is better"`` on a
+        second line; ``"Rate of x (x)"`` for an outcome whose direction is unknown.
     """
     words = outcome_words(name)
     label = f"{capitalized(words.rate)} ({name})"
