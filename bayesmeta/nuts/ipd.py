@@ -14,7 +14,6 @@ otherwise strongly correlated with the intercept, which a diagonal mass matrix s
 
 from __future__ import annotations
 
-import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from bayesmeta.errors import InputError
 from bayesmeta.model.options import DEFAULT_SAMPLER, NUTPIE_SETTINGS, resolve_sampler
 from bayesmeta.model.priors import Prior
 from bayesmeta.nuts.backend import compile_mode, declare_no_blas
+from bayesmeta.nuts.sampling import run_nutpie
 
 
 @dataclass(frozen=True)
@@ -205,19 +205,15 @@ def _sample_grouped_nutpie(key, build, draws, tune, chains, seed, target_accept)
     _COMPILED.move_to_end(key)
     while len(_COMPILED) > _COMPILED_SIZE:
         _COMPILED.popitem(last=False)
-    start = time.perf_counter()
-    idata = nutpie.sample(
+    idata, seconds = run_nutpie(
         compiled,
         draws=draws,
         tune=tune,
         chains=chains,
         seed=seed,
-        cores=min(chains, os.cpu_count() or 1),  # threads; results do not depend on it
-        progress_bar=False,
         target_accept=target_accept,
-        **NUTPIE_SETTINGS,
+        settings=NUTPIE_SETTINGS,
     )
-    seconds = time.perf_counter() - start
     post = idata.posterior
     slope = post["slope_sd"].to_numpy() if "slope_sd" in post else None
     diverging = idata.sample_stats["diverging"].to_numpy().astype(bool)

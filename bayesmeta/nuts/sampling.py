@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -264,10 +265,54 @@ def _sample_nutpie(spec, lay: Layout, draws, tune, chains, seed, target_accept) 
     # the initial points are computed by PyMC from the model's own data (a prior parameter
     # moves tau's start): set them too, so a cached model starts where a fresh compile would
     pm.set_data(lay.values, model=model)
-    ready = base.with_data(**lay.values)
+    idata, seconds = run_nutpie(
+        base.with_data(**lay.values),
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        target_accept=target_accept,
+        settings=nutpie_settings(spec),
+    )
+    values = {name: idata.posterior[name].to_numpy() for name in names}
+    diverging = idata.sample_stats["diverging"].to_numpy().astype(bool)
+    return RawDraws(values, diverging, "nutpie", seconds)
+
+
+def run_nutpie(
+    compiled: Any,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    seed: int,
+    target_accept: float,
+    settings: dict[str, Any],
+) -> tuple[Any, float]:
+    """Sample a compiled nutpie model: its InferenceData and the sampling seconds.
+
+    Parameters
+    ----------
+    compiled : nutpie compiled model
+        From ``nutpie.compile_pymc_model`` (with its data set).
+    draws, tune, chains, seed : int
+        Kept draws and tuning steps per chain, chains, random seed.
+    target_accept : float
+        Target acceptance rate.
+    settings : dict
+        Further ``nutpie.sample`` options (the mass matrix: :func:`nutpie_settings`).
+
+    Returns
+    -------
+    idata : arviz.InferenceData
+    seconds : float
+        Wall time of the sampling alone (no compile).
+    """
+    import nutpie
+
     start = time.perf_counter()
     idata = nutpie.sample(
-        ready,
+        compiled,
         draws=draws,
         tune=tune,
         chains=chains,
@@ -275,12 +320,9 @@ def _sample_nutpie(spec, lay: Layout, draws, tune, chains, seed, target_accept) 
         cores=min(chains, os.cpu_count() or 1),  # threads; results do not depend on it
         progress_bar=False,
         target_accept=target_accept,
-        **nutpie_settings(spec),
+        **settings,
     )
-    seconds = time.perf_counter() - start
-    values = {name: idata.posterior[name].to_numpy() for name in names}
-    diverging = idata.sample_stats["diverging"].to_numpy().astype(bool)
-    return RawDraws(values, diverging, "nutpie", seconds)
+    return idata, time.perf_counter() - start
 
 
 def _sample_numpyro(spec, lay: Layout, draws, tune, chains, seed, target_accept) -> RawDraws:
