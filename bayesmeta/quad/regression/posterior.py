@@ -195,7 +195,12 @@ class RegressionProblem:
         from bayesmeta.quad.regression.eta_interp import along_eta
 
         eta = np.einsum("kp,tqp->ktq", self.X, beta)
-        rows = along_eta(self.study_rows, eta, np.exp(s), mask=mask)
+
+        def rows_func(index: np.ndarray):
+            events, total = self.events[index], self.total[index]
+            return lambda e, t: study_loglik_rows(events, total, e, t, n_gh=self.n_gh)
+
+        rows = along_eta(self.study_rows, eta, np.exp(s), mask=mask, rows_func=rows_func)
         prior = self.log_prior_beta(beta.reshape(T * Q, p)).reshape(T, Q)
         out = rows.sum(axis=0) + prior + self.log_prior_s(s)[:, None]
         return out if mask is None else np.where(mask, out, -np.inf)
