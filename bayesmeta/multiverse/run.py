@@ -203,7 +203,7 @@ def run_multiverse(
                     total, done=len(done), enabled=show_progress, label="specifications"
                 )
                 ran = run_tasks(
-                    specifications(dims, sample=sample, seed=seed),
+                    specifications(dims, sample=sample, seed=seed, spread=True),
                     worker=run_batch,
                     context=context,
                     executor=executor,
