@@ -5,6 +5,7 @@ interpreter through ``sys.modules`` (a statement about imports, not a timing).""
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -59,6 +60,34 @@ def test_cli_start_loads_only_the_standard_library(code):
     assert _third_party(modules) == set()
     own = {m for m in modules if m.startswith("bayesmeta") and not m.startswith("bayesmeta.cli")}
     assert own <= LIGHT, sorted(own - LIGHT)
+    # heavy parts of the standard library too: importlib.metadata (email, zipfile, csv) was a
+    # third of the start; the versions of the stack are read when an output is written
+    assert not {"importlib.metadata", "email", "zipfile"} & modules
+    # and no subcommand's module: each is imported when its subcommand is parsed
+    from bayesmeta.cli import SUBCOMMANDS
+
+    assert not {f"bayesmeta.cli.{module}" for module, _ in SUBCOMMANDS.values()} & modules
+
+
+def test_a_subcommand_loads_its_own_module_only():
+    modules = _modules_after(
+        "from bayesmeta.cli import main\ntry:\n    main(['simulate', '--help'])\n"
+        "except SystemExit:\n    pass"
+    )
+    assert "bayesmeta.cli.simulate" in modules
+    assert not {"bayesmeta.cli.fit", "bayesmeta.cli.freq", "bayesmeta.cli.ipd"} & modules
+
+
+def test_help_lines_are_the_subcommands_own():
+    # the table behind --help (modules not imported) says what each module registers
+    from bayesmeta.cli import SUBCOMMANDS, build_parser
+
+    full = build_parser()
+    assert full.format_help() == build_parser(commands=()).format_help()
+    (subcommands,) = [a for a in full._actions if isinstance(a, argparse._SubParsersAction)]
+    assert list(subcommands.choices) == list(SUBCOMMANDS)
+    lines = {action.dest: action.help for action in subcommands._choices_actions}
+    assert lines == {name: line for name, (_, line) in SUBCOMMANDS.items()}
 
 
 def test_freq_loads_no_plotting_sampling_or_scipy_stats():
