@@ -136,7 +136,7 @@ def subcommand_modules() -> set[str]:
     """The module names of ``bayesmeta <command>``'s subcommands (``cli/fit.py`` -> ``fit``)."""
     import bayesmeta.cli
 
-    return {module.__name__.rsplit(".", 1)[1] for module in bayesmeta.cli.SUBCOMMANDS}
+    return {module for module, _help in bayesmeta.cli.SUBCOMMANDS.values()}
 
 
 def namesakes(root: Path, names: set[str]) -> list[str]:
