@@ -37,7 +37,8 @@ from bayesmeta.quad.regression.refine import (
     V_STEP,
     W_LEVEL_UP,
     line_range,
-    line_skewness,
+    probe_points,
+    probe_skewness,
     reference_rule,
     rotations,
     skewed_patterns,
@@ -52,6 +53,9 @@ MAX_REFINED_NODES = 2000
 MIN_GRID = 30
 #: The log-tau grid grows by at most this many blocks per side and evaluation.
 MAX_BLOCKS = 4
+#: Blocks of log-tau nodes left of the initial grid evaluated with it (towards tau = 0 the
+#: marginal falls slowly: most fits extend the grid there by this many blocks).
+LEFT_AHEAD = MAX_BLOCKS
 #: Refined rules skip log-tau nodes with less than this share of the largest mass.
 NEGLIGIBLE = 1e-13
 
@@ -63,6 +67,7 @@ class _Block:
     chol: np.ndarray
     log_terms: np.ndarray  # (T, Q): log of the integrand / phi(z) at the rule's nodes
     log_mass: np.ndarray  # (T,): log integral over beta at each s
+    probe: np.ndarray  # (T, U, 2): log posterior at the skewness probes (refine.probe_points)
 
 
 def _rotate(chol: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -75,9 +80,13 @@ def _rotate(chol: np.ndarray, z: np.ndarray) -> np.ndarray:
 def _log_terms(problem, s, modes, chol, z, active=None) -> np.ndarray:
     """log of the integrand over phi(z) at the rule's nodes, shape (T, Q) (-inf outside the
     boolean mask ``active``, where the posterior is known to be negligible)."""
-    p = problem.p
     beta = modes[:, None, :] + _rotate(chol, z)
-    logp = problem.log_post_nodes(beta, s, mask=active)
+    return _terms(problem.log_post_nodes(beta, s, mask=active), chol, z)
+
+
+def _terms(logp, chol, z) -> np.ndarray:
+    """:func:`_log_terms` from the log posterior ``logp`` (T, Q) at the rule's nodes."""
+    p = chol.shape[-1]
     logdet = np.log(np.abs(np.diagonal(chol, axis1=1, axis2=2))).sum(axis=1)
     norm2 = np.sum(z * z, axis=-1)
     return logp + 0.5 * norm2 + (logdet + 0.5 * p * LOG_2PI)[:, None]
@@ -93,26 +102,45 @@ def _log_mass(log_terms: np.ndarray, zw: np.ndarray) -> np.ndarray:
 
 
 def _evaluate(problem, s, start, z, zw) -> _Block:
+    """Conditional modes, the rule's log terms and the skewness probes at the s nodes ``s``
+    (rule nodes and probes in one evaluation of the log posterior: one study-likelihood
+    interpolant per (study, s node) serves both)."""
     modes, neg_hess, _ = conditional_modes(problem, s, start)
     try:
         chol = np.linalg.cholesky(np.linalg.inv(neg_hess))
     except np.linalg.LinAlgError:
         raise InputError("quadrature: beta | tau has no proper mode at some tau") from None
-    log_terms = _log_terms(problem, s, modes, chol, z)
-    return _Block(s, modes, chol, log_terms, _log_mass(log_terms, zw))
+    probes = probe_points(modes, chol, problem.patterns())
+    beta = np.concatenate([modes[:, None, :] + _rotate(chol, z), probes], axis=1)
+    logp = problem.log_post_nodes(beta, s)
+    log_terms = _terms(logp[:, : z.shape[0]], chol, z)
+    probe = logp[:, z.shape[0] :].reshape(s.size, -1, 2)
+    return _Block(s, modes, chol, log_terms, _log_mass(log_terms, zw), probe)
 
 
 def _subset(grid: _Block, keep: np.ndarray, nodes: np.ndarray, zw: np.ndarray) -> _Block:
     """The s nodes ``keep`` and rule nodes ``nodes`` of an evaluated grid, with weights ``zw``."""
     log_terms = grid.log_terms[np.ix_(keep, nodes)]
     return _Block(
-        grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zw)
+        grid.s[keep],
+        grid.mode[keep],
+        grid.chol[keep],
+        log_terms,
+        _log_mass(log_terms, zw),
+        grid.probe[keep],
     )
 
 
 def _rows(block: _Block, index: np.ndarray) -> _Block:
     """The s nodes ``index`` of an evaluated block (all its rule nodes)."""
     return _Block(*(getattr(block, f)[index] for f in _Block.__dataclass_fields__))
+
+
+def _join(blocks: list[_Block]) -> _Block:
+    """The s nodes of ``blocks`` in the order given."""
+    return _Block(
+        *(np.concatenate([getattr(b, f) for b in blocks]) for f in _Block.__dataclass_fields__)
+    )
 
 
 def _concat(blocks: list[_Block]) -> _Block:
@@ -152,15 +180,22 @@ def s_grid_blocks(problem: RegressionProblem, acc: RegressionAccuracy, z, zw):
     h = acc.ds * float(np.sqrt(cov[-1, -1]))
     width = int(np.ceil(2.5 / acc.ds))
     # the central 2 width + 1 nodes and, as every fit so far has needed them, one block on each
-    # side, dropped where the central grid's end is already negligible (as one by one)
-    s0 = mode[-1] + h * np.arange(-2 * width, 2 * width + 1)
-    grid = _evaluate(problem, s0, _start(mode, cov, s0), z, zw)
+    # side, dropped where the central grid's end is already negligible (as one by one); and
+    # ``LEFT_AHEAD`` blocks further left, the first extension towards tau = 0 that most fits
+    # need, evaluated in the same pass (used only as the extension below would use them)
+    ahead = LEFT_AHEAD * width
+    s0 = mode[-1] + h * np.arange(-2 * width - ahead, 2 * width + 1)
+    first = _evaluate(problem, s0, _start(mode, cov, s0), z, zw)
+    early = _rows(first, np.arange(ahead)[::-1])  # outward from the grid's left end
+    s0, grid = s0[ahead:], _rows(first, np.arange(ahead, s0.size))
     centre = grid.log_mass[width : 3 * width + 1]
     floor = centre.max() - acc.log_span
     keep = np.arange(s0.size)
     keep = keep[(keep >= width) | (centre[0] >= floor)]
     keep = keep[(keep <= 3 * width) | (centre[-1] >= floor)]
     grid = _rows(grid, keep)
+    if keep[0] != 0:  # the left block is dropped: so are the nodes beyond it
+        early = None
     while True:  # extend both ends in one evaluation until the marginal has fallen enough
         floor = grid.log_mass.max() - acc.log_span
         sides = [side for side, end in ((-1, 0), (1, -1)) if grid.log_mass[end] >= floor]
@@ -170,8 +205,11 @@ def s_grid_blocks(problem: RegressionProblem, acc: RegressionAccuracy, z, zw):
             raise InputError(
                 f"quadrature: the log-tau grid needs more than {acc.max_s_nodes} nodes"
             )
-        s_new, start, sizes = [], [], []
+        s_new, start, sizes, ready = [], [], [], []
         for side in sides:
+            if side < 0 and early is not None:
+                ready, sizes = [early], [ahead]
+                continue
             end, inner = (0, 1) if side < 0 else (-1, -2)
             # as many blocks of ``width`` nodes as the current fall per node predicts, with a
             # margin: towards tau = 0 the fall slows (the log density tends to s + const), and
@@ -185,7 +223,9 @@ def s_grid_blocks(problem: RegressionProblem, acc: RegressionAccuracy, z, zw):
             slope = grid.mode[end] - grid.mode[inner]
             start.append(grid.mode[end][None] + steps[:, None] * slope[None])
             sizes.append(steps.size)
-        new = _evaluate(problem, np.concatenate(s_new), np.concatenate(start), z, zw)
+        if s_new:
+            ready.append(_evaluate(problem, np.concatenate(s_new), np.concatenate(start), z, zw))
+        new, early = _join(ready), None
         floor = max(floor, new.log_mass.max() - acc.log_span)
         keep, offset = [], 0
         for size in sizes:  # up to the first block that ends below the floor (as one by one)
@@ -275,7 +315,7 @@ def _refined(problem, acc, grid: _Block, h, rows, rule: str, mode, s_mass):
     log_mass = _log_mass(log_terms, rw)
     skipped = ~active.any(axis=1)  # negligible s nodes keep the standard rule's mass
     log_mass[skipped] = grid.log_mass[skipped]
-    block = _Block(grid.s, grid.mode, grid.chol, log_terms, log_mass)
+    block = _Block(grid.s, grid.mode, grid.chol, log_terms, log_mass, grid.probe)
     extra = {"grid_shape": shape, "grid_step": step, "refined_rows": rows}
     fine = _assemble(block, h, z, rw, f"{rule}+grid", mode, **extra)
     # coarse twin: every other grid point, the centre of the other directions, every other s
@@ -331,13 +371,16 @@ def integrate(
         else:
             log_terms = _log_terms(problem, grid.s[keep], grid.mode[keep], grid.chol[keep], zc)
             coarse_block = _Block(
-                grid.s[keep], grid.mode[keep], grid.chol[keep], log_terms, _log_mass(log_terms, zwc)
+                grid.s[keep],
+                grid.mode[keep],
+                grid.chol[keep],
+                log_terms,
+                _log_mass(log_terms, zwc),
+                grid.probe[keep],
             )
     coarse = _assemble(coarse_block, 2 * h, zc, zwc, rule_c, mode)
     patterns = problem.patterns()
-    skew = line_skewness(
-        problem.log_post_nodes, grid.s, grid.mode, grid.chol, fine.s_mass, patterns
-    )
+    skew = probe_skewness(grid.probe, fine.s_mass)
 
     def skew_of(rows):
         return np.array([skew[np.flatnonzero((patterns == r).all(axis=1))[0]] for r in rows])

@@ -73,16 +73,55 @@ def line_skewness(log_post_nodes, s, modes, chol, s_mass, patterns) -> np.ndarra
         Signed skewness estimate of each pattern, shape (U,).
     """
     keep = s_mass >= DETECT_MASS * s_mass.max()
-    s, modes, chol = s[keep], modes[keep], chol[keep]
-    T, U, p = s.size, patterns.shape[0], patterns.shape[1]
+    beta = probe_points(modes[keep], chol[keep], patterns)
+    T, Q, _ = beta.shape
+    return probe_skewness(log_post_nodes(beta, s[keep]).reshape(T, Q // 2, 2), s_mass[keep])
+
+
+def probe_points(modes: np.ndarray, chol: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+    """The points of :func:`line_skewness`: ``PROBE`` conditional SDs either side of the mode
+    along each pattern's direction, at every log-tau node.
+
+    Parameters
+    ----------
+    modes, chol : numpy.ndarray
+        Conditional modes (T, p) and Cholesky factors of the conditional covariances (T, p, p).
+    patterns : numpy.ndarray
+        Distinct design rows (U, p).
+
+    Returns
+    -------
+    numpy.ndarray
+        Coefficients, shape (T, 2 U, p): pattern u's ``+PROBE`` point at ``2 u``, ``-PROBE`` at
+        ``2 u + 1``.
+    """
+    T, U, p = modes.shape[0], patterns.shape[0], patterns.shape[1]
     g = np.einsum("tpr,up->tur", chol, patterns)
     unit = g / np.linalg.norm(g, axis=2, keepdims=True)
     step = np.einsum("tpr,tur->tup", chol, unit) * PROBE  # beta change for v = PROBE
     beta = modes[:, None, None, :] + np.array([1.0, -1.0])[None, None, :, None] * step[:, :, None]
-    logp = log_post_nodes(beta.reshape(T, U * 2, p), s).reshape(T, U, 2)
+    return beta.reshape(T, U * 2, p)
+
+
+def probe_skewness(logp: np.ndarray, s_mass: np.ndarray) -> np.ndarray:
+    """:func:`line_skewness` from the log posterior at :func:`probe_points`.
+
+    Parameters
+    ----------
+    logp : numpy.ndarray
+        Log posterior at the probe points, shape (T, U, 2).
+    s_mass : numpy.ndarray
+        Mass of each log-tau node (T,).
+
+    Returns
+    -------
+    numpy.ndarray
+        Signed skewness estimate of each pattern, shape (U,).
+    """
+    logp = logp[s_mass >= DETECT_MASS * s_mass.max()]
     skew = 3.0 * (logp[..., 0] - logp[..., 1]) / PROBE**3
     pick = np.argmax(np.abs(skew), axis=0)
-    return skew[pick, np.arange(U)]
+    return skew[pick, np.arange(logp.shape[1])]
 
 
 def skewed_patterns(skew: np.ndarray, patterns: np.ndarray) -> np.ndarray:
