@@ -54,8 +54,11 @@ MIN_GRID = 30
 #: The log-tau grid grows by at most this many blocks per side and evaluation.
 MAX_BLOCKS = 4
 #: Blocks of log-tau nodes left of the initial grid evaluated with it (towards tau = 0 the
-#: marginal falls slowly: most fits extend the grid there by this many blocks).
+#: marginal falls slowly: most fits extend the grid there by this many blocks) ...
 LEFT_AHEAD = MAX_BLOCKS
+#: ... where the rule for beta | tau has more than this many nodes (a smaller rule's second
+#: evaluation round is cheap, and its fits, p <= 2, often need no extension: measured slower).
+AHEAD_MIN_NODES = 24
 #: Refined rules skip log-tau nodes with less than this share of the largest mass.
 NEGLIGIBLE = 1e-13
 
@@ -183,7 +186,7 @@ def s_grid_blocks(problem: RegressionProblem, acc: RegressionAccuracy, z, zw):
     # side, dropped where the central grid's end is already negligible (as one by one); and
     # ``LEFT_AHEAD`` blocks further left, the first extension towards tau = 0 that most fits
     # need, evaluated in the same pass (used only as the extension below would use them)
-    ahead = LEFT_AHEAD * width
+    ahead = LEFT_AHEAD * width if z.shape[0] > AHEAD_MIN_NODES else 0
     s0 = mode[-1] + h * np.arange(-2 * width - ahead, 2 * width + 1)
     first = _evaluate(problem, s0, _start(mode, cov, s0), z, zw)
     early = _rows(first, np.arange(ahead)[::-1])  # outward from the grid's left end
@@ -194,7 +197,7 @@ def s_grid_blocks(problem: RegressionProblem, acc: RegressionAccuracy, z, zw):
     keep = keep[(keep >= width) | (centre[0] >= floor)]
     keep = keep[(keep <= 3 * width) | (centre[-1] >= floor)]
     grid = _rows(grid, keep)
-    if keep[0] != 0:  # the left block is dropped: so are the nodes beyond it
+    if keep[0] != 0 or not ahead:  # the left block is dropped: so are the nodes beyond it
         early = None
     while True:  # extend both ends in one evaluation until the marginal has fallen enough
         floor = grid.log_mass.max() - acc.log_span
