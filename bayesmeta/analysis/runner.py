@@ -138,9 +138,10 @@ class Rendered:
 def png_bytes(figure, name: str) -> bytes:
     """A figure as PNG, at its own dpi (100: 800 pixels across an 8-inch forest plot).
 
-    A figure that is laid out already and unchanged since (the title-fitting pass of
-    :func:`bayesmeta.plots.style.fit_titles` drew it at this dpi) is not laid out a second time:
-    its constrained layout is switched off for the save, so it is drawn once more, not twice.
+    The figure is drawn once: a figure rendered already and unchanged since (the title-fitting
+    pass of :func:`bayesmeta.plots.style.fit_titles` renders it) is encoded from its canvas as
+    it is; any other is rendered first (layout and pixels in one draw). The bytes are those
+    ``savefig(format="png")`` writes at the figure's dpi.
 
     Parameters
     ----------
@@ -155,18 +156,16 @@ def png_bytes(figure, name: str) -> bytes:
     """
     import io
 
-    import matplotlib
+    from matplotlib.image import imsave
 
-    if figure.get_layout_engine() is not None and not figure.stale:
-        # no layout engine: savefig then draws once (a placeholder engine would still make it
-        # draw a second time first); the positions of the last layout stay
-        with matplotlib.rc_context(
-            {"figure.autolayout": False, "figure.constrained_layout.use": False}
-        ):
-            figure.set_layout_engine(None)
+    from bayesmeta.plots.style import is_rendered, render
+
+    if not is_rendered(figure):
+        render(figure)
     buffer = io.BytesIO()
     buffer.name = name
-    figure.savefig(buffer, dpi=figure.dpi, format="png")
+    # what savefig's PNG writer does after its draw (same metadata, same encoder)
+    imsave(buffer, figure.canvas.buffer_rgba(), format="png", origin="upper", dpi=figure.dpi)
     return buffer.getvalue()
 
 
