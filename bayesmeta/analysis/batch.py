@@ -26,7 +26,7 @@ from bayesmeta.analysis.outcome_comparison import (  # noqa: F401 (public here t
 )
 from bayesmeta.analysis.report import software_section
 from bayesmeta.analysis.report_format import num, pareto_k
-from bayesmeta.analysis.runner import json_ready
+from bayesmeta.analysis.json_values import json_ready
 from bayesmeta.analysis.specfile import load_spec
 from bayesmeta.atomic import write_json, write_text
 from bayesmeta.errors import InputError, OutputError

@@ -105,7 +105,7 @@ def write_outputs(
     list of str
         The file names written.
     """
-    from bayesmeta.analysis.runner import json_ready
+    from bayesmeta.analysis.json_values import json_ready
     from bayesmeta.plots.spec_curve import spec_curve_plot
 
     staging.mkdir(parents=True, exist_ok=True)

@@ -114,7 +114,7 @@ def write_outputs(
     list of str
         File names written.
     """
-    from bayesmeta.analysis.runner import json_ready
+    from bayesmeta.analysis.json_values import json_ready
     from bayesmeta.plots.simulation import METRICS, simulation_plot
 
     staging.mkdir(parents=True, exist_ok=True)

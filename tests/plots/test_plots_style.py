@@ -64,7 +64,7 @@ def test_a_figure_is_drawn_once_to_be_saved_with_savefig_bytes(monkeypatch):
 
     from matplotlib.figure import Figure
 
-    from bayesmeta.analysis.runner import png_bytes
+    from bayesmeta.analysis.spec_figures import png_bytes
 
     expected = io.BytesIO()
     reference = _titled(LONG)
@@ -88,7 +88,7 @@ def test_a_figure_is_drawn_once_to_be_saved_with_savefig_bytes(monkeypatch):
 
 
 def test_a_figure_changed_after_rendering_is_drawn_again():
-    from bayesmeta.analysis.runner import png_bytes
+    from bayesmeta.analysis.spec_figures import png_bytes
     from bayesmeta.plots.style import is_rendered
 
     figure = _titled(LONG)
