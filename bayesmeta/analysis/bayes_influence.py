@@ -147,9 +147,9 @@ def bayes_influence(
         spec = model  # the same model: its grid is already built
     pooled, without, refitted = exact_loo_pooled(spec)
     k = None
-    if draws is not None and hasattr(draws, "loglik") and _thinning(draws.eta) == 1:
-        # every draw: the log likelihood the draws keep (the InferenceData and LOO read it)
-        k = psis_loo(draws.loglik())[1]
+    if draws is not None and hasattr(draws, "loglik"):
+        # the log likelihood the draws keep once computed (the InferenceData and LOO read it)
+        k = psis_loo(draws.loglik(step=_thinning(draws.eta)))[1]
     elif draws is not None:
         k = pareto_k_of(
             draws.events,
