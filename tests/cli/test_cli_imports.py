@@ -117,3 +117,22 @@ def test_brentq_takes_scipys_steps():
         ours = brentq(f, a, b, xtol=1e-14, rtol=8.881784197001252e-16)
         theirs = optimize.brentq(f, a, b, xtol=1e-14, rtol=8.881784197001252e-16)
         assert ours == pytest.approx(theirs, rel=1e-15, abs=1e-14)
+
+
+def test_the_console_script_freezes_what_is_left_before_the_interpreter_ends():
+    """``entry`` (the console script, ``python -m bayesmeta``) hands the objects a command leaves
+    to ``gc.freeze`` before exiting, so the interpreter's last collections skip them; ``main``
+    alone (called in a long-lived process) freezes nothing."""
+    script = """
+import atexit, gc, sys
+from bayesmeta.cli import entry, main
+
+assert main(["freq", "no-such-file.csv"]) == 2  # a command that returns (bad input)
+assert gc.get_freeze_count() == 0
+atexit.register(lambda: print("frozen", gc.get_freeze_count() > 0))
+sys.argv = ["bayesmeta", "--version"]
+entry()
+"""
+    process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.strip().splitlines()[-1] == "frozen True"
