@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import platform
-from importlib import metadata
 from typing import Any
 
 __all__ = ["json_ready", "stack_versions", "with_versions"]
@@ -31,6 +29,10 @@ def stack_versions() -> dict[str, str]:
         ``{"python": "3.11.7", "numpy": "2.4.6", ...}``; a package that is not installed maps
         to ``"absent"``.
     """
+    # imported here: importlib.metadata costs a third of the CLI's start (--version, --help)
+    import platform
+    from importlib import metadata
+
     found = {"python": platform.python_version()}
     for name in PACKAGES:
         try:

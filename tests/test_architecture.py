@@ -115,3 +115,58 @@ def test_only_the_trial_design_subcommand_is_a_module_named_design():
     format, formulas) was renamed twice; this keeps it from coming back."""
     named = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("design.py"))
     assert named == ["cli/design.py"]
+
+
+#: Modules outside ``cli/`` that share a subcommand module's name, each because it is that
+#: subcommand's own concept (its computation or its figure). Add one only for that reason.
+SUBCOMMAND_NAMESAKES = {
+    "analysis/compare.py": "compare: the ranking by leave-one-study-out elpd",
+    "freq/cumulative.py": "cumulative: the frequentist cumulative meta-analysis",
+    "plots/cumulative.py": "cumulative: its figure",
+    "plots/sensitivity.py": "sensitivity: its figure",
+    "joint/freq.py": "freq --outcomes: the multivariate GLMM",
+    "nuts/ipd.py": "ipd: its NUTS engine (--random-slope)",
+    "multiverse/run.py": "run --multiverse (and multiverse): running a multiverse spec",
+    "simulate/run.py": "simulate: running a simulation study",
+    "many/run.py": "run --workers, multiverse, simulate: running their tasks on an executor",
+}
+
+
+def subcommand_modules() -> set[str]:
+    """The module names of ``bayesmeta <command>``'s subcommands (``cli/fit.py`` -> ``fit``)."""
+    import bayesmeta.cli
+
+    return {module for module, _help in bayesmeta.cli.SUBCOMMANDS.values()}
+
+
+def namesakes(root: Path, names: set[str]) -> list[str]:
+    """Modules below ``root`` outside ``cli/`` whose file name is one of ``names``."""
+    return sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.stem in names and path.relative_to(root).parts[0] != "cli"
+    )
+
+
+def test_a_module_named_after_a_subcommand_is_that_subcommands_concept():
+    """``bayesmeta fit`` is ``cli/fit.py``; a ``joint/fit.py`` read as its implementation while it
+    was the joint model's NUTS fit (renamed ``joint/bayes_fit.py``). Another module sharing a
+    subcommand module's name fails here unless it is that subcommand's concept (listed above);
+    the other repeated names (``__init__``, each engine's ``draws.py`` or ``loo.py``) are
+    parallel parts of sibling packages, not subcommands, and are not checked."""
+    names = subcommand_modules()
+    assert {"fit", "freq", "run", "design", "ipd"} <= names and "__init__" not in names
+    assert namesakes(ROOT, names) == sorted(SUBCOMMAND_NAMESAKES)
+
+
+def test_the_namesake_check_sees_a_new_one(tmp_path):
+    for module in (
+        "cli/fit.py",
+        "cli/__init__.py",
+        "joint/fit.py",
+        "joint/draws.py",
+        "quad/fit_x.py",
+    ):
+        (tmp_path / module).parent.mkdir(exist_ok=True)
+        (tmp_path / module).write_text("")
+    assert namesakes(tmp_path, {"fit"}) == ["joint/fit.py"]

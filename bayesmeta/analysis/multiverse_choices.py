@@ -194,7 +194,11 @@ def choice_at(dims: Sequence[tuple[str, list[Any]]], index: int) -> dict[str, An
 
 
 def specifications(
-    dims: Sequence[tuple[str, list[Any]]], *, sample: int | None = None, seed: int = 0
+    dims: Sequence[tuple[str, list[Any]]],
+    *,
+    sample: int | None = None,
+    seed: int = 0,
+    spread: bool = False,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every specification, or a seeded random sample of them, as (key, choices).
 
@@ -206,12 +210,17 @@ def specifications(
         Draw this many distinct specifications (all when at least their number).
     seed : int, default 0
         Seed of the sample.
+    spread : bool, default False
+        Yield them in :func:`bayesmeta.many.tasks.spread_order` (alike neighbours apart, for
+        batches of even cost) instead of key order; the same specifications either way.
 
     Returns
     -------
     iterator of (str, dict)
-        In key order.
+        In key order (unless ``spread``).
     """
+    from bayesmeta.many.tasks import spread_order
+
     total = size(dims)
     width = len(str(max(total - 1, 0)))
     if sample is None or sample >= total:
@@ -219,7 +228,9 @@ def specifications(
     else:
         rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x6D75]))
         indices = np.sort(rng.choice(total, size=sample, replace=False)).tolist()
-    for index in indices:
+    order = spread_order(len(indices)) if spread else range(len(indices))
+    for position in order:
+        index = indices[position]
         yield f"{index:0{width}d}", choice_at(dims, index)
 
 

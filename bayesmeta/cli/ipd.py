@@ -216,10 +216,18 @@ def run(args: argparse.Namespace) -> int:
         with locked(args.out):
             write_ipd_outputs(analysis, args.out)
     if args.json:
-        print_json(analysis.to_dict())
+        payload = analysis.to_dict()
+        if _timing(analysis) is not None:  # NUTS: not in to_dict (saved files reproducible)
+            payload["timing"] = _timing(analysis)
+        print_json(payload)
     else:
         print_text(analysis)
     return 0
+
+
+def _timing(analysis) -> dict[str, float] | None:
+    """Sampling seconds and ESS per second of a NUTS fit (None: GLMM or the exact engine)."""
+    return None if analysis.bayes is None else analysis.bayes.diagnostics.timing()
 
 
 def print_text(analysis) -> None:
@@ -243,6 +251,11 @@ def print_text(analysis) -> None:
     if analysis.bayes is not None:
         b = analysis.bayes
         write(f"Bayesian ({b.engine}); tau {b.tau.median:.3f} [{b.tau.lo:.3f}, {b.tau.hi:.3f}]\n")
+        if (t := _timing(analysis)) is not None:
+            write(
+                f"sampling ({b.settings.get('sampler')}): {t['sampling_seconds']:.2f} s, "
+                f"{t['ess_bulk_per_second']:.0f} bulk ESS/s (min over parameters)\n"
+            )
         for problem in b.diagnostics.problems():
             write(f"warning: {problem}\n")
     else:

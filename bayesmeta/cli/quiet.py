@@ -4,7 +4,7 @@ A normal run prints nothing on stderr but bayesmeta's own messages. Known third-
 that say nothing about the user's analysis are filtered by their exact message, never by
 category or module: ArviZ's daily "undergoing a major refactor" FutureWarning. (PyTensor's
 "could not link to a BLAS installation" is not filtered: it is fixed at its root, see
-:mod:`bayesmeta.nuts.backend`.) Every warning that remains is printed as one line, without
+:mod:`bayesmeta.model.sampler_backend`.) Every warning that remains is printed as one line, without
 the Python source line that ``warnings`` prints under it by default.
 """
 

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linprog
 
 from bayesmeta.errors import InputError
@@ -102,10 +103,19 @@ def find_separation(X: np.ndarray, events: np.ndarray, total: np.ndarray) -> Sep
     m = len(edge)
     # variables (b_1..b_p, t_1..t_m); maximise sum t  <=>  minimise -sum t
     cost = np.concatenate([np.zeros(p), -np.ones(m)])
-    # t_i - s_i x_i'b <= 0
-    a_ub = np.hstack([-sign[edge, None] * Xs[edge], np.eye(m)])
+    # t_i - s_i x_i'b <= 0; sparse, so no matrix grows with (studies at 0 or n) x k
+    a_ub = sparse.hstack(
+        [sparse.csr_array(-sign[edge, None] * Xs[edge]), sparse.eye_array(m, format="csr")],
+        format="csr",
+    )
     b_ub = np.zeros(m)
-    a_eq = np.hstack([Xs[inner], np.zeros((len(inner), m))]) if len(inner) else None
+    a_eq = (
+        sparse.hstack(
+            [sparse.csr_array(Xs[inner]), sparse.csr_array((len(inner), m))], format="csr"
+        )
+        if len(inner)
+        else None
+    )
     b_eq = np.zeros(len(inner)) if len(inner) else None
     bounds = [(-_BOUND, _BOUND)] * p + [(0.0, 1.0)] * m
     solution = linprog(

@@ -50,7 +50,7 @@ class JointNutsEngine(DeclaredEngine):
         JointResult
         """
         from bayesmeta.errors import InputError
-        from bayesmeta.joint.fit import fit_joint
+        from bayesmeta.joint.bayes_fit import fit_joint
 
         if options.hdi:
             raise InputError("--hdi: the joint model reports equal-tailed intervals")

@@ -7,9 +7,6 @@ outcome; ``R ~ LKJ(eta)``), as brms parameterizes ``(0 + outcome | id)``.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +16,7 @@ from bayesmeta.joint.nesting import MARGINAL
 from bayesmeta.joint.spec import SD_FAMILIES, JointSpec
 from bayesmeta.model.options import DEFAULT_SAMPLER, NUTPIE_SETTINGS, resolve_sampler
 from bayesmeta.model.priors import Prior
+from bayesmeta.model.sampler_backend import compile_mode, declare_no_blas, run_nutpie
 
 __all__ = ["JointDraws", "build_pymc_joint", "sample_joint"]
 
@@ -75,40 +73,6 @@ def _sd_dist(prior: Prior, m: int):
         f"tau prior: '{prior.family}' is not available for the joint model "
         f"(use one of: {', '.join(SD_FAMILIES)})"
     )
-
-
-def declare_no_blas() -> None:
-    """Tell PyTensor to link no BLAS unless the user configured one (numba needs none).
-
-    The same rule as the NUTS engine's backend (``bayesmeta/nuts/backend.py``, which this
-    package may not import: the engine boundary): PyTensor decides ``blas__ldflags`` lazily and
-    warns when it finds no system BLAS; the joint model compiles with numba.
-
-    Returns
-    -------
-    None
-    """
-    from pytensor import config
-
-    param = config._config_var_dict.get("blas__ldflags")
-    if param is None or hasattr(param, "val"):
-        return
-    try:
-        config.fetch_val_for_key("blas__ldflags")
-    except KeyError:
-        config.blas__ldflags = ""
-
-
-@contextmanager
-def _numba_mode() -> Iterator[None]:
-    """Compile PyMC's sampler with numba (``BAYESMETA_PYTENSOR_MODE=C``: PyTensor's C backend)."""
-    if os.environ.get("BAYESMETA_PYTENSOR_MODE", "NUMBA").upper() == "C":
-        yield
-        return
-    import pytensor
-
-    with pytensor.config.change_flags(mode="NUMBA"):
-        yield
 
 
 def build_pymc_joint(spec: JointSpec):
@@ -241,17 +205,16 @@ def _sample_nutpie(spec: JointSpec, *, draws, tune, chains, seed, target_accept)
         compiled = nutpie.compile_pymc_model(build_pymc_joint(spec))
         _COMPILED.clear()  # one compiled joint model kept: the last one
         _COMPILED[key] = compiled
-    return nutpie.sample(
+    idata, _seconds = run_nutpie(
         compiled.with_data(**data_values(spec)),
         draws=draws,
         tune=tune,
         chains=chains,
         seed=seed,
-        cores=min(chains, os.cpu_count() or 1),  # threads; results do not depend on it
-        progress_bar=False,
         target_accept=target_accept,
-        **NUTPIE_SETTINGS,
+        settings=NUTPIE_SETTINGS,
     )
+    return idata
 
 
 def sample_joint(
@@ -299,9 +262,8 @@ def sample_joint(
         logger = logging.getLogger("pymc")
         level = logger.level
         logger.setLevel(logging.ERROR)
-        declare_no_blas()
         try:
-            with model, _numba_mode():
+            with model, compile_mode():
                 idata = pm.sample(
                     draws=draws,
                     tune=tune,

@@ -75,6 +75,32 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+def spread_order(count: int) -> Iterator[int]:
+    """Every position ``0 .. count - 1`` once, in a fixed order that keeps neighbours apart.
+
+    Tasks enumerated in key order come in runs of alike cost (a block of specifications all
+    skipped, another all GLMM); sent in this order, every batch mixes them, so the cost of a
+    batch measured so far predicts the next one and the workers finish together. The order is
+    ``i * stride mod count`` with a stride near ``count / golden ratio`` and coprime to
+    ``count``: no memory, the same every run.
+
+    Parameters
+    ----------
+    count : int
+        The number of positions.
+
+    Returns
+    -------
+    iterator of int
+    """
+    import math
+
+    stride = max(1, round(count * 0.6180339887))
+    while math.gcd(stride, count) != 1:
+        stride += 1
+    return (i * stride % count for i in range(count))
+
+
 def default_batch(total: int) -> int:
     """Tasks per batch: about 1/64 of them, at least 16 and at most 1024.
 

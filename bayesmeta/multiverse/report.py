@@ -3,15 +3,16 @@ report.md and report.html, staged then moved into the output folder together."""
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from bayesmeta.analysis.blocks import Block, Heading, Image, Paragraph, table, to_html, to_markdown
-from bayesmeta.atomic import atomic_path, write_json, write_text
+from bayesmeta.atomic import write_bytes, write_json, write_text
 from bayesmeta.many.store import write_table
 
 
@@ -75,6 +76,38 @@ def report_blocks(
     return blocks
 
 
+FIGURE = "spec_curve.png"
+
+
+def spec_curve_png(
+    frame: pd.DataFrame, *, columns: Sequence[str], threshold: float, title: str
+) -> bytes:
+    """The specification curve as PNG bytes (drawn here, or in a run's side process).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The sorted table.
+    columns : sequence of str
+        Choice columns (for the plot's panel).
+    threshold : float
+        The summary's threshold.
+    title : str
+        From the spec file.
+
+    Returns
+    -------
+    bytes
+    """
+    from bayesmeta.plots.spec_curve import spec_curve_plot
+
+    figure = spec_curve_plot(frame, columns=columns, threshold=threshold, title=title)
+    buffer = io.BytesIO()
+    buffer.name = FIGURE  # what the figure becomes (a file-like is named after its file)
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
 def write_outputs(
     frame: pd.DataFrame,
     summary: dict[str, Any],
@@ -84,6 +117,7 @@ def write_outputs(
     out: Path,
     title: str,
     description: str,
+    figure: Callable[[], bytes] | None = None,
 ) -> list[str]:
     """Write every output into ``staging``, then move them all into ``out``.
 
@@ -99,6 +133,10 @@ def write_outputs(
         Scratch folder (inside ``out``) and the output folder.
     title, description : str
         From the spec file.
+    figure : callable, optional
+        Returns the specification curve's PNG bytes, when the tables are written (e.g. drawn
+        meanwhile in a side process: :func:`bayesmeta.many.side.deferred`). Default: draw it
+        here with :func:`spec_curve_png`.
 
     Returns
     -------
@@ -106,18 +144,20 @@ def write_outputs(
         The file names written.
     """
     from bayesmeta.analysis.json_values import json_ready
-    from bayesmeta.plots.spec_curve import spec_curve_plot
 
     staging.mkdir(parents=True, exist_ok=True)
     files = write_table(frame, staging, "multiverse")
-    figure = spec_curve_plot(frame, columns=columns, threshold=summary["threshold"], title=title)
-    with atomic_path(staging / "spec_curve.png") as temporary:
-        figure.savefig(temporary, format="png")
-    blocks = report_blocks(summary, title=title, description=description, figure="spec_curve.png")
+    blocks = report_blocks(summary, title=title, description=description, figure=FIGURE)
     write_json(staging / "summary.json", json_ready(summary))
     write_text(staging / "report.md", to_markdown(blocks))
     write_text(staging / "report.html", to_html(blocks, title=title))
-    files += ["spec_curve.png", "summary.json", "report.md", "report.html"]
+    if figure is None:
+        threshold = summary["threshold"]
+        png = spec_curve_png(frame, columns=columns, threshold=threshold, title=title)
+    else:
+        png = figure()
+    write_bytes(staging / FIGURE, png)
+    files += [FIGURE, "summary.json", "report.md", "report.html"]
     for name in files:
         os.replace(staging / name, out / name)
     return files

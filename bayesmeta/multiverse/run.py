@@ -14,9 +14,10 @@ from bayesmeta.errors import InputError, SpecError
 from bayesmeta.folders import claimed, writing
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.budget import check_budget, fit_seconds
-from bayesmeta.many.executor import check_execution, import_in_background, preload_for
+from bayesmeta.many.executor import check_execution, preload_for
+from bayesmeta.many.side import deferred, side_process
 from bayesmeta.many.store import run_fingerprint
-from bayesmeta.multiverse.report import write_outputs
+from bayesmeta.multiverse.report import spec_curve_png, write_outputs
 from bayesmeta.multiverse.specification import Context, run_batch, schema
 from bayesmeta.multiverse.summary import summarize
 
@@ -165,64 +166,76 @@ def run_multiverse(
         Above the resource limits without ``force``; a bad executor option.
     """
     check_execution(workers=workers, scheduler=scheduler)
-    multiverse: Multiverse = spec.multiverse
-    data = multiverse_data(spec, multiverse)
-    sample = sample if sample is not None else multiverse.sample
-    seed = int(spec.sampler["seed"])
-    check_multiverse_budget(spec, data, sample=sample, force=force)
-    dims = multiverse.dimensions(data)
-    total = size(dims) if sample is None else min(sample, size(dims))
-    columns = multiverse.choice_columns()
-    nuts = {k: spec.sampler[k] for k in ("draws", "tune", "chains", "sampler")}
-    context = Context.of(
-        data,
-        covariates=[c for c, _ in multiverse.filters],
-        seed=seed,
-        min_studies=multiverse.min_studies,
-        nuts=nuts,
-    )
-    out = Path(out)
-    store = ChunkStore(out / PROGRESS / "chunks", schema=schema(columns))
-    fingerprint = run_fingerprint(
-        "multiverse",
-        seed=seed,
-        spec={"spec": spec.to_dict(), "multiverse": dataclasses.asdict(multiverse)},
-        data=read_frame(spec).to_csv(index=False),
-        sample=sample,
-    )
-    with claimed(out), writing(out, hint=RESUME_HINT.format(out=out)):
-        # the executor first: a scheduler that cannot be reached leaves nothing in --out
-        preload = preload_for(a["method"] for a in multiverse.analyses)
-        with make_executor(workers=workers, scheduler=scheduler, preload=preload) as executor:
-            import_in_background(executor)  # matplotlib, for the figures at the end
-            done = store.open(fingerprint=fingerprint, resume=resume)
-            progress = Progress(
-                total, done=len(done), enabled=show_progress, label="specifications"
-            )
-            ran = run_tasks(
-                specifications(dims, sample=sample, seed=seed),
-                worker=run_batch,
-                context=context,
-                executor=executor,
-                store=store,
-                done=done,
-                batch_size=batch_size,
-                total=total,
-                progress=progress,
-            )
-        frame = store.table(sort_by=["task"])
-        summary = summarize(frame, columns=columns, threshold=multiverse.threshold)
-        summary["excluded"] = data.excluded_records()
-        files = write_outputs(
-            frame,
-            summary,
-            columns=columns,
-            staging=out / PROGRESS / "final",
-            out=out,
-            title=spec.title,
-            description=spec.description,
+    # first: the side process imports the figures' modules while this one starts the run
+    figures = ("matplotlib.figure", "matplotlib.backends.backend_agg", "bayesmeta.plots.spec_curve")
+    with side_process(workers=workers, scheduler=scheduler, modules=figures) as side:
+        multiverse: Multiverse = spec.multiverse
+        data = multiverse_data(spec, multiverse)
+        sample = sample if sample is not None else multiverse.sample
+        seed = int(spec.sampler["seed"])
+        check_multiverse_budget(spec, data, sample=sample, force=force)
+        dims = multiverse.dimensions(data)
+        total = size(dims) if sample is None else min(sample, size(dims))
+        columns = multiverse.choice_columns()
+        nuts = {k: spec.sampler[k] for k in ("draws", "tune", "chains", "sampler")}
+        context = Context.of(
+            data,
+            covariates=[c for c, _ in multiverse.filters],
+            seed=seed,
+            min_studies=multiverse.min_studies,
+            nuts=nuts,
         )
-        store.remove()
-        (out / PROGRESS / "final").rmdir()
-        (out / PROGRESS).rmdir()
+        out = Path(out)
+        store = ChunkStore(out / PROGRESS / "chunks", schema=schema(columns))
+        fingerprint = run_fingerprint(
+            "multiverse",
+            seed=seed,
+            spec={"spec": spec.to_dict(), "multiverse": dataclasses.asdict(multiverse)},
+            data=read_frame(spec).to_csv(index=False),
+            sample=sample,
+        )
+        with claimed(out), writing(out, hint=RESUME_HINT.format(out=out)):
+            # the executor first: a scheduler that cannot be reached leaves nothing in --out
+            preload = preload_for(a["method"] for a in multiverse.analyses)
+            with make_executor(workers=workers, scheduler=scheduler, preload=preload) as executor:
+                done = store.open(fingerprint=fingerprint, resume=resume)
+                progress = Progress(
+                    total, done=len(done), enabled=show_progress, label="specifications"
+                )
+                ran = run_tasks(
+                    specifications(dims, sample=sample, seed=seed, spread=True),
+                    worker=run_batch,
+                    context=context,
+                    executor=executor,
+                    store=store,
+                    done=done,
+                    batch_size=batch_size,
+                    total=total,
+                    progress=progress,
+                )
+            frame = store.table(sort_by=["task"])
+            # drawn in the side process (if any) while this one writes the tables
+            figure = deferred(
+                side,
+                spec_curve_png,
+                frame,
+                columns=columns,
+                threshold=multiverse.threshold,
+                title=spec.title,
+            )
+            summary = summarize(frame, columns=columns, threshold=multiverse.threshold)
+            summary["excluded"] = data.excluded_records()
+            files = write_outputs(
+                frame,
+                summary,
+                columns=columns,
+                staging=out / PROGRESS / "final",
+                out=out,
+                title=spec.title,
+                description=spec.description,
+                figure=figure,
+            )
+            store.remove()
+            (out / PROGRESS / "final").rmdir()
+            (out / PROGRESS).rmdir()
     return {**summary, "files": files, "ran": ran}

@@ -289,7 +289,12 @@ def sample_betabinomial(
 
     from bayesmeta.errors import InputError
     from bayesmeta.model.options import NUTPIE_SETTINGS, resolve_sampler
-    from bayesmeta.nuts.backend import compile_mode, pytensor_mode
+    from bayesmeta.model.sampler_backend import (
+        compile_mode,
+        declare_no_blas,
+        pytensor_mode,
+        run_nutpie,
+    )
     from bayesmeta.nuts.sampling import RawDraws, _cache, _quiet_pymc, _remember
 
     sampler = resolve_sampler(sampler)
@@ -303,27 +308,22 @@ def sample_betabinomial(
     if sampler == "nutpie":
         import nutpie
 
-        from bayesmeta.nuts.backend import declare_no_blas
-
         if entry is None:
             declare_no_blas()
             entry = nutpie.compile_pymc_model(build_betabinomial_pymc(values, priors, phi_prior))
         _remember(key, entry)
-        start = time.perf_counter()
-        idata = nutpie.sample(
+        idata, seconds = run_nutpie(
             entry.with_data(**values),
             draws=draws,
             tune=tune,
             chains=chains,
             seed=seed,
-            cores=1,
-            progress_bar=False,
             target_accept=target_accept,
-            **NUTPIE_SETTINGS,
+            settings=NUTPIE_SETTINGS,
         )
         found = {name: idata.posterior[name].to_numpy() for name in PARAMETERS}
         diverging = idata.sample_stats["diverging"].to_numpy().astype(bool)
-        return RawDraws(found, diverging, "nutpie", time.perf_counter() - start)
+        return RawDraws(found, diverging, "nutpie", seconds)
     if entry is None:
         model = build_betabinomial_pymc(values, priors, phi_prior)
         with model, compile_mode():

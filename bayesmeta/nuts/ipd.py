@@ -23,8 +23,7 @@ import numpy as np
 from bayesmeta.errors import InputError
 from bayesmeta.model.options import DEFAULT_SAMPLER, NUTPIE_SETTINGS, resolve_sampler
 from bayesmeta.model.priors import Prior
-from bayesmeta.nuts.backend import compile_mode, declare_no_blas
-from bayesmeta.nuts.sampling import run_nutpie
+from bayesmeta.model.sampler_backend import compile_mode, declare_no_blas, run_nutpie
 
 
 @dataclass(frozen=True)

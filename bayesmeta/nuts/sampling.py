@@ -11,12 +11,10 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
-import os
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -28,8 +26,8 @@ from bayesmeta.model.options import (  # noqa: F401 (TARGET_ACCEPT, resolve_samp
     TARGET_ACCEPT,
     resolve_sampler,
 )
+from bayesmeta.model.sampler_backend import compile_mode, declare_no_blas, pytensor_mode, run_nutpie
 from bayesmeta.model.spec import ModelSpec
-from bayesmeta.nuts.backend import compile_mode, declare_no_blas, pytensor_mode
 from bayesmeta.nuts.model import Layout, build_pymc_model, layout
 
 _CACHE_SIZE = 16
@@ -277,52 +275,6 @@ def _sample_nutpie(spec, lay: Layout, draws, tune, chains, seed, target_accept) 
     values = {name: idata.posterior[name].to_numpy() for name in names}
     diverging = idata.sample_stats["diverging"].to_numpy().astype(bool)
     return RawDraws(values, diverging, "nutpie", seconds)
-
-
-def run_nutpie(
-    compiled: Any,
-    *,
-    draws: int,
-    tune: int,
-    chains: int,
-    seed: int,
-    target_accept: float,
-    settings: dict[str, Any],
-) -> tuple[Any, float]:
-    """Sample a compiled nutpie model: its InferenceData and the sampling seconds.
-
-    Parameters
-    ----------
-    compiled : nutpie compiled model
-        From ``nutpie.compile_pymc_model`` (with its data set).
-    draws, tune, chains, seed : int
-        Kept draws and tuning steps per chain, chains, random seed.
-    target_accept : float
-        Target acceptance rate.
-    settings : dict
-        Further ``nutpie.sample`` options (the mass matrix: :func:`nutpie_settings`).
-
-    Returns
-    -------
-    idata : arviz.InferenceData
-    seconds : float
-        Wall time of the sampling alone (no compile).
-    """
-    import nutpie
-
-    start = time.perf_counter()
-    idata = nutpie.sample(
-        compiled,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        seed=seed,
-        cores=min(chains, os.cpu_count() or 1),  # threads; results do not depend on it
-        progress_bar=False,
-        target_accept=target_accept,
-        **settings,
-    )
-    return idata, time.perf_counter() - start
 
 
 def _sample_numpyro(spec, lay: Layout, draws, tune, chains, seed, target_accept) -> RawDraws:

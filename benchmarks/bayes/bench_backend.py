@@ -8,7 +8,7 @@ Whole ``bayesmeta fit cart_wu2025 --events orr_events --total orr_total --json``
 - ``C, scipy's OpenBLAS``: the C backend linked to the OpenBLAS that scipy's wheel ships
   (``blas__ldflags`` on ``scipy.libs/libscipy_openblas*.so``, its ``scipy_``-prefixed symbols
   mapped by ``-D`` defines), i.e. a BLAS from a pip wheel;
-- ``NUMBA``: bayesmeta's choice (:mod:`bayesmeta.nuts.backend`), no BLAS, no C compiler.
+- ``NUMBA``: bayesmeta's choice (:mod:`bayesmeta.model.sampler_backend`), no BLAS, no C compiler.
 
 Runs are interleaved (one of each setup per round) after one warm-up round that fills the
 compile caches; wall time and CPU time (user + sys of the child) are reported, CPU time being

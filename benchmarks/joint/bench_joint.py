@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bayesmeta.data import load_cart_wu2025  # noqa: E402
-from bayesmeta.joint.fit import fit_joint  # noqa: E402
+from bayesmeta.joint.bayes_fit import fit_joint  # noqa: E402
 from bayesmeta.joint.spec import build_joint_model  # noqa: E402
 from bayesmeta.joint.wide_table import joint_from_frame  # noqa: E402
 

@@ -111,7 +111,7 @@ def layer_child(options: dict, sample: int) -> None:
         with make_executor(**options, preload=preload) as executor:
             ready = time.perf_counter()
             run_tasks(
-                specifications(dims, sample=sample, seed=1),
+                specifications(dims, sample=sample, seed=1, spread=True),
                 worker=run_batch,
                 context=context,
                 executor=executor,

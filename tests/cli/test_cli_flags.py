@@ -88,7 +88,7 @@ def mock_nuts(monkeypatch):
 
     monkeypatch.setattr(sampling, "sample", fake_sample)
     # the joint model of several outcomes (issue 20): its sampler, likewise
-    from bayesmeta.joint import fit as joint_fit
+    from bayesmeta.joint import bayes_fit as joint_fit
     from bayesmeta.joint import prior as joint_prior
 
     def fake_joint(spec, *, draws, tune, chains, seed, sampler="pymc", target_accept=0.95):

@@ -341,6 +341,8 @@ def documented() -> Iterator[Session]:
     mp.setattr(spec_figures, "png_bytes", checked_png_bytes)
     # every figure is checked as it is saved, in this process: `run` fits its specs here too
     mp.setattr("bayesmeta.many.executor.default_workers", lambda: 1)
+    # and a `--workers 2` line draws its figures here too, not in a side process (many/side.py)
+    mp.setattr("bayesmeta.many.side.side_wanted", lambda **_: False)
     try:
         for command in all_commands():
             argv, redirect = to_argv(command.line, workspace)

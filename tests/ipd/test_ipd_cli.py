@@ -109,3 +109,36 @@ def test_out_folder_and_spec_file(tmp_path, capsys):
     spec.write_text(spec.read_text().replace('method = "GLMM"', 'methd = "GLMM"'), "utf-8")
     status, _, err = _run(["run", str(spec), "--out", str(tmp_path / "r")], capsys)
     assert status == 2 and f"{spec}: [model] methd: unknown key" in err
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_nuts_fit_reports_ess_per_second(monkeypatch, capsys, as_json):
+    # the plumbing only: the exact analysis, relabelled as a NUTS fit that sampled for 2 s
+    import dataclasses
+
+    import bayesmeta.ipd.analysis as ipd_analysis
+    from bayesmeta.model.result import Diagnostics
+
+    real = ipd_analysis.run_ipd
+
+    def as_nuts(*args, **kwargs):
+        analysis = real(*args, **kwargs)
+        sampled = Diagnostics(1.002, 800.0, 600.0, 0, sampling_seconds=2.0)
+        bayes = dataclasses.replace(
+            analysis.bayes, engine="nuts", diagnostics=sampled, settings={"sampler": "nutpie"}
+        )
+        return dataclasses.replace(analysis, bayes=bayes)
+
+    monkeypatch.setattr(ipd_analysis, "run_ipd", as_nuts)
+    argv = ["ipd", TINY, "--outcome", "y", "--modifiers", "x"] + (["--json"] if as_json else [])
+    status, out, err = _run(argv, capsys)
+    assert status == 0, err
+    if as_json:
+        timing = json.loads(out)["timing"]
+        assert timing == {
+            "sampling_seconds": 2.0,
+            "ess_bulk_per_second": 400.0,
+            "ess_tail_per_second": 300.0,
+        }
+    else:
+        assert "sampling (nutpie): 2.00 s, 400 bulk ESS/s" in out

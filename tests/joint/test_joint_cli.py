@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bayesmeta.cli import main
-from bayesmeta.joint import fit as joint_fit
+from bayesmeta.joint import bayes_fit as joint_fit
 from bayesmeta.joint import prior as joint_prior
 
 BASE = ["fit", "cart_wu2025", "--outcomes", "orr,crr,dead", "--draws", "30", "--chains", "2"]

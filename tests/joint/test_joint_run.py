@@ -13,7 +13,7 @@ import pytest
 from bayesmeta.analysis.joint_spec import is_joint_spec, load_joint_spec, to_joint_model
 from bayesmeta.cli import main
 from bayesmeta.errors import SpecError
-from bayesmeta.joint import fit as joint_fit
+from bayesmeta.joint import bayes_fit as joint_fit
 from bayesmeta.joint import prior as joint_prior
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -166,3 +166,33 @@ for workers in (1, 2):
 print(json.dumps(seen))
 """
     assert _fresh(code) == {"1": False, "2": True}
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 10, 64, 13_396])
+def test_spread_order_visits_every_position_once_with_neighbours_apart(count):
+    from bayesmeta.many.tasks import spread_order
+
+    order = list(spread_order(count))
+    assert sorted(order) == list(range(count)) and order == list(spread_order(count))
+    if count >= 10:  # consecutive tasks come from far apart in key order
+        assert min(abs(a - b) for a, b in zip(order, order[1:], strict=False)) > count // 4
+
+
+def test_spread_specifications_are_the_same_ones_with_alike_ones_apart(multiverse_spec):
+    from bayesmeta.analysis.multiverse_choices import specifications
+    from bayesmeta.analysis.specfile import load_spec
+    from bayesmeta.multiverse.run import multiverse_data
+
+    spec = load_spec(multiverse_spec)
+    dims = spec.multiverse.dimensions(multiverse_data(spec, spec.multiverse))
+    for sample in (None, 40):
+        keyed = list(specifications(dims, sample=sample, seed=2))
+        spread = list(specifications(dims, sample=sample, seed=2, spread=True))
+        assert sorted(spread) == keyed and spread != keyed
+
+    def subsets(tasks):  # the studies' choices, the analysis apart
+        return {(c["filter_region"], c["min_total"], c["left_out"]) for _, c in tasks[:8]}
+
+    # a batch of 8: two subsets' 4 analyses each in key order, 8 subsets spread
+    assert len(subsets(list(specifications(dims)))) == 2
+    assert len(subsets(list(specifications(dims, spread=True)))) == 8

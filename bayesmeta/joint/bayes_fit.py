@@ -1,4 +1,8 @@
-"""Fit the joint model: `fit_joint` (NUTS) -> :class:`~bayesmeta.joint.summary.JointResult`."""
+"""The Bayesian fit of several outcomes: `fit_joint` (NUTS, then summaries and joint decisions).
+
+It returns a :class:`~bayesmeta.joint.summary.JointResult`; the frequentist fit of the same model
+is :mod:`bayesmeta.joint.freq`.
+"""
 
 from __future__ import annotations
 

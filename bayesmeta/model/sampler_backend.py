@@ -1,4 +1,10 @@
-"""The PyTensor backend of the PyMC sampler: NUMBA, which needs no C compiler and no BLAS.
+"""How every NUTS path compiles and runs its sampler: PyTensor's NUMBA backend, the one nutpie call.
+
+The NUTS engine (``bayesmeta/nuts/``: univariate, beta-binomial, one-stage IPD) and the joint
+model (``bayesmeta/joint/``) both sample here; the joint model may not import the engine (the
+layers of ARCHITECTURE.md), so what they share lives in this layer below both.
+
+PyTensor's backend: NUMBA, which needs no C compiler and no BLAS.
 
 PyTensor's default C backend compiles the model with the system's C++ compiler and looks for a
 system BLAS to link; a pip-only installation has none, so PyTensor warns that it "could not link
@@ -14,8 +20,10 @@ backends were measured against each other in ``benchmarks/bayes/bench_backend.py
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 MODES = ("NUMBA", "C")
 
@@ -71,3 +79,51 @@ def compile_mode() -> Iterator[str]:
     declare_no_blas()
     with pytensor.config.change_flags(mode=mode):
         yield mode
+
+
+def run_nutpie(
+    compiled: Any,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    seed: int,
+    target_accept: float,
+    settings: dict[str, Any],
+) -> tuple[Any, float]:
+    """Sample a compiled nutpie model: its InferenceData and the sampling seconds.
+
+    Parameters
+    ----------
+    compiled : nutpie compiled model
+        From ``nutpie.compile_pymc_model`` (with its data set).
+    draws, tune, chains, seed : int
+        Kept draws and tuning steps per chain, chains, random seed.
+    target_accept : float
+        Target acceptance rate.
+    settings : dict
+        Further ``nutpie.sample`` options (the mass matrix:
+        :func:`bayesmeta.nuts.sampling.nutpie_settings`, or
+        :data:`bayesmeta.model.options.NUTPIE_SETTINGS`).
+
+    Returns
+    -------
+    idata : arviz.InferenceData
+    seconds : float
+        Wall time of the sampling alone (no compile).
+    """
+    import nutpie
+
+    start = time.perf_counter()
+    idata = nutpie.sample(
+        compiled,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        cores=min(chains, os.cpu_count() or 1),  # threads; results do not depend on it
+        progress_bar=False,
+        target_accept=target_accept,
+        **settings,
+    )
+    return idata, time.perf_counter() - start

@@ -1,0 +1,100 @@
+"""The side process of a parallel run (issue #22, item 7): the specification curve is drawn in a
+helper process forked at the start, while the parent writes the tables; the files are the same
+bytes as a serial run's, the parent never imports matplotlib, and the helper never outlives
+the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bayesmeta.many.side import SideProcess, deferred, side_process, side_wanted
+
+from .test_many_orphans import alive
+
+OUTPUTS = (
+    "multiverse.csv",
+    "multiverse.parquet",
+    "summary.json",
+    "spec_curve.png",
+    "report.md",
+    "report.html",
+)
+
+
+def _fail(message):
+    raise ValueError(message)
+
+
+def test_a_side_process_runs_jobs_in_another_process_and_raises_their_errors():
+    side = SideProcess(modules=("json",))
+    try:
+        side.start(os.getpid)
+        pid = side.result()
+        assert pid != os.getpid() and alive(pid)
+        side.start(divmod, 7, 2)
+        with pytest.raises(RuntimeError, match="one job at a time"):
+            side.start(divmod, 1, 1)
+        assert side.result() == (3, 1)
+        side.start(_fail, "drawn wrong")
+        with pytest.raises(ValueError, match="drawn wrong"):
+            side.result()
+    finally:
+        side.close()
+    assert not alive(pid)
+
+
+def test_a_failed_run_ends_its_side_process_at_once():
+    with pytest.raises(KeyError), side_process(workers=2, modules=("json",)) as side:
+        assert side is not None
+        side.start(os.getpid)
+        pid = side.result()
+        side.start(_fail, "never collected")
+        raise KeyError("the run failed")
+    assert not alive(pid)
+
+
+def test_deferred_calls_here_without_a_side_process_and_there_with_one():
+    here = deferred(None, os.getpid)
+    assert here() == os.getpid()
+    with side_process(workers=2, modules=("json",)) as side:
+        there = deferred(side, os.getpid)
+        assert there() != os.getpid()
+
+
+def test_only_runs_whose_fitting_runs_elsewhere_get_a_side_process():
+    assert not side_wanted(workers=1, scheduler=None)
+    assert side_wanted(workers=2, scheduler=None)
+    assert side_wanted(workers=None, scheduler="local:2")
+    with side_process(workers=1) as side:
+        assert side is None
+
+
+def test_the_parent_of_a_pool_run_never_imports_matplotlib(multiverse_spec, tmp_path):
+    # the bytes of every output, serial against pool and Dask: test_many_identical.py
+    text = multiverse_spec.read_text().replace('"PM", "GLMM", "bayes"', '"PM"')
+    assert text != multiverse_spec.read_text()
+    multiverse_spec.write_text(text)  # lighter: the figure is what this test is about
+    code = f"""
+import json, sys
+from bayesmeta.analysis.specfile import load_spec
+from bayesmeta.multiverse import run_multiverse
+
+seen = {{}}
+for workers in (2, 1):
+    out = {str(tmp_path)!r} + f"/w{{workers}}"
+    summary = run_multiverse(load_spec({str(multiverse_spec)!r}), out=out, workers=workers)
+    assert sorted(summary["files"]) == sorted({list(OUTPUTS)!r})
+    seen[workers] = "matplotlib.figure" in sys.modules
+print(json.dumps(seen))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"2": False, "1": True}  # drawn aside; drawn here (serial)
+    assert (tmp_path / "w2" / "spec_curve.png").read_bytes() == (
+        tmp_path / "w1" / "spec_curve.png"
+    ).read_bytes()
