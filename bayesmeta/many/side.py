@@ -174,6 +174,10 @@ def side_wanted(*, workers: int | None, scheduler: str | None) -> bool:
 
     if multiprocessing.get_start_method(allow_none=False) != "fork":
         return False
+    if (
+        multiprocessing.current_process().daemon
+    ):  # e.g. a multiprocessing.Pool's worker: no children
+        return False
     if scheduler is not None:
         return True
     return (default_workers() if workers is None else workers) > 1

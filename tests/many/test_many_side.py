@@ -6,6 +6,7 @@ the run."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -72,6 +73,8 @@ def test_only_runs_whose_fitting_runs_elsewhere_get_a_side_process():
     assert side_wanted(workers=None, scheduler="local:2")
     with side_process(workers=1) as side:
         assert side is None
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # daemonic: may not fork
+        assert not pool.apply(side_wanted, kwds={"workers": 2, "scheduler": None})
 
 
 def test_the_parent_of_a_pool_run_never_imports_matplotlib(multiverse_spec, tmp_path):
