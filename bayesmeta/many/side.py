@@ -174,9 +174,8 @@ def side_wanted(*, workers: int | None, scheduler: str | None) -> bool:
 
     if multiprocessing.get_start_method(allow_none=False) != "fork":
         return False
-    if (
-        multiprocessing.current_process().daemon
-    ):  # e.g. a multiprocessing.Pool's worker: no children
+    # a daemonic process (a multiprocessing.Pool's worker) may not have children
+    if multiprocessing.current_process().daemon:
         return False
     if scheduler is not None:
         return True
