@@ -101,3 +101,26 @@ print(json.dumps(seen))
     assert (tmp_path / "w2" / "spec_curve.png").read_bytes() == (
         tmp_path / "w1" / "spec_curve.png"
     ).read_bytes()
+
+
+def test_the_parent_of_a_pool_simulation_never_imports_matplotlib(tmp_path):
+    from .conftest import simulation_file
+
+    path = simulation_file(tmp_path, replicates=6, methods=["DL"], taus=[0.5])
+    code = f"""
+import json, sys
+from bayesmeta.simulate import read_study, run_simulation
+
+seen = {{}}
+for workers in (2, 1):
+    out = {str(tmp_path)!r} + f"/w{{workers}}"
+    summary = run_simulation(read_study({str(path)!r}), out=out, workers=workers)
+    seen[workers] = ["matplotlib.figure" in sys.modules, sorted(summary["files"])]
+print(json.dumps(seen))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["2"][0] is False and seen["1"][0] is True  # drawn aside; drawn here (serial)
+    assert seen["2"][1] == seen["1"][1] and "coverage.png" in seen["1"][1]
+    for name in seen["1"][1]:
+        assert (tmp_path / "w2" / name).read_bytes() == (tmp_path / "w1" / name).read_bytes()
