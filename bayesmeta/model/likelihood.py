@@ -97,13 +97,20 @@ def integrand_mode(
         ``1 / sqrt(tau^2 n p (1 - p) + 1)`` at the mode: the standard deviation of the Laplace
         approximation to the integrand.
     """
-    events, total, mu, tau = np.broadcast_arrays(events, total, mu, tau)
-    lo = tau * (events - total)
-    hi = tau * events
+    # the same numbers as on broadcast copies of the arguments (elementwise operations), the
+    # per-study terms computed once per study: less overhead on the many small calls
+    events, total, mu, tau = (np.asarray(a) for a in (events, total, mu, tau))
+    shape = np.broadcast_shapes(events.shape, total.shape, mu.shape, tau.shape)
+    lo = np.empty(shape)
+    np.multiply(tau, events - total, out=lo)
+    hi = np.empty(shape)
+    np.multiply(tau, events, out=hi)
     # start from the normal approximation of the binomial on the logit scale
     logit_hat = np.log(events + 0.5) - np.log(total - events + 0.5)
     var_hat = 1.0 / (events + 0.5) + 1.0 / (total - events + 0.5)
-    z = np.clip(tau * (logit_hat - mu) / (tau * tau + var_hat), lo, hi)
+    z = np.broadcast_to(tau * (logit_hat - mu) / (tau * tau + var_hat), shape).copy()
+    np.maximum(z, lo, out=z)  # np.clip(z, lo, hi), without its overhead
+    np.minimum(z, hi, out=z)
     tt_total = tau * tau * total
     # the safeguarded Newton steps, written in place (the same operations in the same order)
     for _ in range(newton_steps):
@@ -123,7 +130,8 @@ def integrand_mode(
         grad /= curv
         z += grad
         outside = (z < lo) | (z > hi)
-        np.copyto(z, 0.5 * (lo + hi), where=outside)
+        if outside.any():
+            np.copyto(z, 0.5 * (lo + hi), where=outside)
     p = expit(mu + tau * z)
     scale = 1.0 / np.sqrt(tau * tau * total * p * (1.0 - p) + 1.0)
     return z, scale

@@ -15,6 +15,7 @@ from bayesmeta.plots.style import COLORS, new_figure, styled_plot
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+NA = "n/a"  # the value of a choice where it does not apply (analysis/multiverse_choices.py)
 MAX_OPTIONS = 12  # a choice with more options (leave-one-out) shows one row: "one left out"
 
 
@@ -22,18 +23,17 @@ def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, str, n
     rows = []
     for column in columns:
         values = frame[column].astype(str).to_numpy()
-        options = sorted(set(values))
+        # "n/a" (the choice does not apply) is no option and gets no row: a choice with one
+        # value where it applies (one mu prior) moves nothing and is left out, as in the
+        # variance table (bayesmeta.multiverse.summary.variance_shares)
+        options = sorted(set(values) - {NA})
         if len(options) < 2:
             continue
         if len(options) > MAX_OPTIONS and column == "left_out":
             rows.append((column, "none", values == ""))
             rows.append((column, "one left out", values != ""))
             continue
-        rows += [
-            (column, option or "none", values == option)
-            for option in options
-            if option != "n/a"  # the choice does not apply: no row
-        ]
+        rows += [(column, option or "none", values == option) for option in options]
     return rows
 
 

@@ -76,6 +76,7 @@ def along_eta(
     mask: np.ndarray | None = None,
     tol: float = TOL,
     nodes: tuple[int, ...] = NODES,
+    rows_func: Callable[[np.ndarray], Callable] | None = None,
 ) -> np.ndarray:
     """``func`` at every node, interpolated in eta per (row, log-tau node) where that is exact to
     ``tol``, evaluated directly elsewhere.
@@ -97,6 +98,10 @@ def along_eta(
     nodes : tuple of int
         Chebyshev points tried in turn (each at most once per node; rows still above ``tol``
         after the last are evaluated directly).
+    rows_func : callable, optional
+        ``index -> func`` of the rows ``index`` only: then only the (row, node) pairs that miss
+        ``tol`` are tried again with more points or evaluated directly (usually 1-3 of 22 rows
+        at a far log-tau node); without it a node is tried again with all its rows.
 
     Returns
     -------
@@ -115,32 +120,59 @@ def along_eta(
         lo, hi = np.where(empty, 0.0, lo), np.where(empty, 0.0, hi)
     centre = 0.5 * (lo + hi)
     half = np.maximum(0.5 * (hi - lo), 1e-12)
-    u = np.clip((eta - centre[..., None]) / half[..., None], -1.0, 1.0)
+    u = (eta - centre[..., None]) / half[..., None]
+    np.maximum(u, -1.0, out=u)  # np.clip(u, -1, 1) without its overhead
+    np.minimum(u, 1.0, out=u)
     out = None
-    todo = np.arange(T)  # log-tau nodes not yet done
+    pending = np.ones((R, T), bool)  # (row, node) pairs not yet done
     for n in nodes:
-        if Q <= max(MIN_NODES, 1.5 * n) or not todo.size:
+        if Q <= max(MIN_NODES, 1.5 * n) or not pending.any():
             break
         x, to_coef = _RULES[n] if n in _RULES else _chebyshev(n)
-        points = centre[:, todo, None] + half[:, todo, None] * x  # (R, T', n)
-        values = func(points.reshape(R, todo.size * n), np.repeat(tau[todo], n))
-        values = values.reshape(*values.shape[:-2], R, todo.size, n)
+        rows = np.flatnonzero(pending.any(axis=1))
+        if rows_func is None or rows.size == R:
+            rows, row_f = np.arange(R), func
+        else:
+            row_f = rows_func(rows)
+        todo = np.flatnonzero(pending[rows].any(axis=0))
+        points = centre[np.ix_(rows, todo)][..., None] + half[np.ix_(rows, todo)][..., None] * x
+        values = row_f(points.reshape(rows.size, todo.size * n), np.repeat(tau[todo], n))
+        values = values.reshape(*values.shape[:-2], rows.size, todo.size, n)
         coef = np.einsum("jm,...rtm->...rtj", to_coef, values)
         tail = np.abs(coef[..., -3:]).max(axis=-1)
-        ok = ~(tail > tol).reshape(-1, R, todo.size).any(axis=(0, 1))  # every row of node t
-        if out is None and ok.all():  # every node at the first try (the usual case)
-            out, todo = _evaluate(coef, u), todo[:0]
+        ok = ~(tail > tol).reshape(-1, rows.size, todo.size).any(axis=0)  # (rows, todo)
+        if rows_func is None:
+            ok[:] = ok.all(axis=0)  # every row of node t, or node t again
+        if out is None and ok.all() and todo.size == T:  # every node at the first try
+            out, pending[:] = _evaluate(coef, u), False
             break
         if out is None:
             out = np.zeros((*values.shape[:-3], R, T, Q))
-        if ok.any():
-            out[..., todo[ok], :] = _evaluate(coef[..., ok, :], u[:, todo[ok]])
-        todo = todo[~ok]
+        ok &= pending[np.ix_(rows, todo)]
+        whole = ok.all(axis=0) if rows.size == R else np.zeros(todo.size, bool)
+        if whole.any():  # nodes done for every row: one block
+            out[..., todo[whole], :] = _evaluate(coef[..., whole, :], u[:, todo[whole]])
+            pending[:, todo[whole]] = False
+            ok[:, whole] = False
+        r_ok, t_ok = np.nonzero(ok)
+        if r_ok.size:  # the rows done at nodes where other rows are not
+            r_idx, t_idx = rows[r_ok], todo[t_ok]
+            pairs = _evaluate(coef[..., r_ok, t_ok, None, :], u[r_idx, t_idx][:, None])
+            out[..., r_idx, t_idx, :] = pairs[..., 0, :]
+            pending[r_idx, t_idx] = False
     if out is None:
         return _direct(func, eta, tau, mask)
-    if todo.size:
+    if pending.any():
+        rows = np.flatnonzero(pending.any(axis=1))
+        if rows_func is None or rows.size == R:
+            rows, row_f = np.arange(R), func
+        else:
+            row_f = rows_func(rows)
+        todo = np.flatnonzero(pending[rows].any(axis=0))
         sub_mask = None if mask is None else mask[todo]
-        out[..., todo, :] = _direct(func, eta[:, todo], tau[todo], sub_mask)
+        values = _direct(row_f, eta[np.ix_(rows, todo)], tau[todo], sub_mask)
+        r_p, t_p = np.nonzero(pending[np.ix_(rows, todo)])
+        out[..., rows[r_p], todo[t_p], :] = values[..., r_p, t_p, :]
     if mask is not None:
         out[..., ~mask] = 0.0
     return out

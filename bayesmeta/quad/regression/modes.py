@@ -12,6 +12,10 @@ from bayesmeta.errors import InputError
 from bayesmeta.quad.regression.posterior import RegressionProblem
 
 NEWTON_STEPS = 40
+#: Joint mode: Newton steps below this (largest coordinate) end the iterations.
+JOINT_CONVERGED = 1e-6
+#: Conditional modes: Newton steps below this (largest coordinate) end the iterations.
+CONVERGED = 1e-7
 
 
 def _newton_step(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
@@ -81,6 +85,11 @@ def joint_mode(problem: RegressionProblem) -> tuple[np.ndarray, np.ndarray, floa
     value, grad, hess = problem.joint_derivs(theta)
     for _ in range(NEWTON_STEPS):
         step = _newton_step(grad, hess)
+        if np.abs(step).max() < JOINT_CONVERGED:
+            # the last step, below the tolerance: taken without evaluating its end again (the
+            # Hessian is the one at most 1e-6 away; the value rises by less than 1e-10)
+            theta = theta + step
+            break
         scale = min(1.0, 3.0 / max(np.abs(step).max(), 1e-300))
         for _ in range(30):
             cand = theta + scale * step
@@ -89,7 +98,7 @@ def joint_mode(problem: RegressionProblem) -> tuple[np.ndarray, np.ndarray, floa
                 break
             scale /= 2
         theta, grad, hess = cand, new_grad, new_hess
-        done = abs(new_value - value) < 1e-10 and np.abs(scale * step).max() < 1e-6
+        done = abs(new_value - value) < 1e-10 and np.abs(scale * step).max() < JOINT_CONVERGED
         value = new_value
         if done:
             break
@@ -129,13 +138,17 @@ def conditional_modes(
         step = _newton_steps(grad, hess)
         big = np.abs(step).max(axis=1, keepdims=True)
         step *= np.minimum(1.0, 3.0 / np.maximum(big, 1e-300))
+        if big.max() < CONVERGED:
+            # converged: the last step is below the tolerance, its end is not evaluated again
+            # (the Hessian is the one 1e-7 away, the value is not used by the integration)
+            return beta + step, -hess, value
         cand = beta + step
         new_value, new_grad, new_hess = problem.conditional_derivs(cand, s)
         worse = ~(new_value >= value - 1e-10)
         if worse.any():  # halve the step where it overshot
             cand[worse] = beta[worse] + 0.5 * step[worse]
             new_value, new_grad, new_hess = problem.conditional_derivs(cand, s)
-        converged = np.abs(cand - beta).max() < 1e-7
+        converged = np.abs(cand - beta).max() < CONVERGED
         beta, value, grad, hess = cand, new_value, new_grad, new_hess
         if converged:
             break

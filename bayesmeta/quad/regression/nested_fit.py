@@ -244,12 +244,18 @@ def summaries(
     ]
     new_study = _expit_iv(_intervals(new_study_mixture(post, patterns, counts), hdi=hdi)[0])
 
-    def effect_moments(eta_rows: np.ndarray, tau: np.ndarray) -> np.ndarray:
-        return study_loglik_rows(
-            spec.data.events, spec.data.total, eta_rows, tau, n_gh=MOMENT_GH, moments=True
-        )[1]
+    def moments_of(index):
+        events, total = np.asarray(spec.data.events)[index], np.asarray(spec.data.total)[index]
 
-    z_moments = along_eta(effect_moments, eta, post.tau, mask=nonzero, tol=MOMENT_TOL)
+        def effect_moments(eta_rows: np.ndarray, tau: np.ndarray) -> np.ndarray:
+            return study_loglik_rows(events, total, eta_rows, tau, n_gh=MOMENT_GH, moments=True)[1]
+
+        return effect_moments
+
+    every = np.arange(X.shape[0])
+    z_moments = along_eta(
+        moments_of(every), eta, post.tau, mask=nonzero, tol=MOMENT_TOL, rows_func=moments_of
+    )
     raw = study_effect_raw(post, X, z_moments)
     study_ivs = [_expit_iv(iv) for iv in _intervals(mixture_of(post, raw), hdi=hdi)]
     if hdi:

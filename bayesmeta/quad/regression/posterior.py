@@ -119,7 +119,11 @@ class RegressionProblem:
             Shape (N,).
         """
         beta = np.atleast_2d(beta)
-        return sum(f(beta[:, j]) for j, f in enumerate(self.coef_logpdf))
+        values = _coef_logpdf(self.coef_logpdf, beta)
+        out = values[..., 0].copy()
+        for j in range(1, values.shape[-1]):  # column by column: the order of the former sum
+            out += values[..., j]
+        return out
 
     def log_prior_s(self, s: np.ndarray) -> np.ndarray:
         """log p_tau(e^s) + s (the Jacobian of tau = e^s included).
@@ -191,7 +195,12 @@ class RegressionProblem:
         from bayesmeta.quad.regression.eta_interp import along_eta
 
         eta = np.einsum("kp,tqp->ktq", self.X, beta)
-        rows = along_eta(self.study_rows, eta, np.exp(s), mask=mask)
+
+        def rows_func(index: np.ndarray):
+            events, total = self.events[index], self.total[index]
+            return lambda e, t: study_loglik_rows(events, total, e, t, n_gh=self.n_gh)
+
+        rows = along_eta(self.study_rows, eta, np.exp(s), mask=mask, rows_func=rows_func)
         prior = self.log_prior_beta(beta.reshape(T * Q, p)).reshape(T, Q)
         out = rows.sum(axis=0) + prior + self.log_prior_s(s)[:, None]
         return out if mask is None else np.where(mask, out, -np.inf)
@@ -242,16 +251,28 @@ class RegressionProblem:
         return joint_derivs(self, theta)
 
 
+def _coef_logpdf(coef_logpdf: Sequence[LogDensity], beta: np.ndarray) -> np.ndarray:
+    """Each coefficient's log prior density at ``beta[..., j]``, shape of ``beta``: one call per
+    distinct density (a regression has two, the mu and the beta prior), not per coefficient.
+    The densities are elementwise, so the numbers are those of one call per column."""
+    out = np.empty(beta.shape)
+    groups: dict[int, tuple[LogDensity, list[int]]] = {}
+    for j, f in enumerate(coef_logpdf):
+        groups.setdefault(id(f), (f, []))[1].append(j)
+    for f, columns in groups.values():
+        if len(columns) == 1:
+            out[..., columns[0]] = f(beta[..., columns[0]])
+        else:
+            out[..., columns] = f(beta[..., columns])
+    return out
+
+
 def _prior_derivs(problem: RegressionProblem, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First and second derivatives of each coefficient's log prior, shape (N, p) each."""
     h = 1e-4
-    d1 = np.empty_like(beta)
-    d2 = np.empty_like(beta)
-    for j, f in enumerate(problem.coef_logpdf):
-        b = beta[:, j]
-        up, mid, down = f(np.stack([b + h, b, b - h]))  # one call: the same numbers
-        d1[:, j] = (up - down) / (2 * h)
-        d2[:, j] = (up - 2 * mid + down) / (h * h)
+    up, mid, down = _coef_logpdf(problem.coef_logpdf, np.stack([beta + h, beta, beta - h]))
+    d1 = (up - down) / (2 * h)
+    d2 = (up - 2 * mid + down) / (h * h)
     return d1, d2
 
 
