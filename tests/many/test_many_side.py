@@ -13,7 +13,13 @@ import sys
 
 import pytest
 
-from bayesmeta.many.side import SideProcess, deferred, side_process, side_wanted
+from bayesmeta.many.side import (
+    SideProcess,
+    SideProcessGone,
+    deferred,
+    side_process,
+    side_wanted,
+)
 
 from .test_many_orphans import alive
 
@@ -124,3 +130,18 @@ print(json.dumps(seen))
     assert seen["2"][1] == seen["1"][1] and "coverage.png" in seen["1"][1]
     for name in seen["1"][1]:
         assert (tmp_path / "w2" / name).read_bytes() == (tmp_path / "w1" / name).read_bytes()
+
+
+def test_a_side_process_killed_leaves_the_work_to_this_process():
+    import signal
+    import time
+
+    with side_process(workers=2, modules=("json",)) as side:
+        side.start(os.getpid)
+        pid = side.result()
+        side.start(time.sleep, 30)  # killed while it runs a job
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(SideProcessGone):
+            side.result()
+        assert deferred(side, divmod, 7, 2)() == (3, 1)  # drawn here instead
+    assert not alive(pid)
