@@ -172,11 +172,11 @@ class QuadratureEngine(DeclaredEngine):
         -------
         dict
         """
-        from bayesmeta.quad.controls import Accuracy
         from bayesmeta.quad.tau_density import tau_densities
 
-        accuracy = getattr(getattr(result, "posterior", None), "accuracy", None)
-        return tau_densities(spec, accuracy=accuracy if isinstance(accuracy, Accuracy) else None)
+        return tau_densities(
+            spec, accuracy=getattr(getattr(result, "posterior", None), "accuracy", None)
+        )
 
     @_delegated
     def log_evidence(self, spec: ModelSpec, *, result: Any = None) -> float:

@@ -3,7 +3,8 @@
 The grid's tau axis is ``v = asinh(tau / c)``: the marginal density of v is the grid's mass
 summed over mu, divided by the v axis' quadrature weights, splined onto the fine grid the tau
 interval is read from (:func:`bayesmeta.quad.summaries.tau_interval`). The density of tau is
-that of v times ``dv/dtau = 1 / (c cosh v)``, so its quantiles are the engine's.
+that of v times ``dv/dtau = 1 / (c cosh v)``, so its quantiles are the engine's. A
+meta-regression's tau has a log-tau grid: its density is that of log tau divided by tau.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from bayesmeta.quad.posterior import check_supported, posterior_grid
 from bayesmeta.quad.summaries import log_quad_axes
 
 __all__ = ["TauDensity", "grid_tau_density", "tau_densities"]
+
+#: Points of the log-tau grid of a meta-regression's density (as its tau quantiles).
+REGRESSION_FINE = 2000
 
 
 @dataclass(frozen=True)
@@ -79,15 +83,15 @@ def grid_tau_density(grid: PosteriorGrid, *, n_fine: int) -> TauDensity:
     return TauDensity(grid.scale * np.sinh(v), pdf_v / (grid.scale * np.cosh(v)))
 
 
-def tau_densities(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> dict[str, TauDensity]:
+def tau_densities(spec: ModelSpec, *, accuracy: object = None) -> dict[str, TauDensity]:
     """The exact posterior densities of the model's between-study SDs.
 
     Parameters
     ----------
     spec : ModelSpec
-        A random or subgroup model (the common-effect model has no tau: empty).
-    accuracy : Accuracy, optional
-        Grid controls (default :class:`Accuracy`; pass the fit's to read its grids).
+        A random, subgroup or regression model (the common-effect model has no tau: empty).
+    accuracy : Accuracy or RegressionAccuracy, optional
+        The fit's controls, to read its grids (None, or another kind's: the defaults).
 
     Returns
     -------
@@ -97,10 +101,10 @@ def tau_densities(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> dict[
     Raises
     ------
     InputError
-        A meta-regression (its tau is integrated over mixtures, not on a grid).
+        A model kind without a tau grid.
     """
     check_supported(spec)
-    acc = accuracy or Accuracy()
+    acc = accuracy if isinstance(accuracy, Accuracy) else Accuracy()
     if spec.kind == "common":
         return {}
     if spec.kind == "random":
@@ -115,4 +119,23 @@ def tau_densities(spec: ModelSpec, *, accuracy: Accuracy | None = None) -> dict[
             str(level): grid_tau_density(grid, n_fine=acc.n_fine)
             for level, grid in zip(groups.levels, groups.grids, strict=True)
         }
+    if spec.kind == "regression":
+        return {"tau": _regression_tau_density(spec, accuracy)}
     raise InputError(f"exact tau density: not available for a '{spec.kind}' model")
+
+
+def _regression_tau_density(spec: ModelSpec, accuracy: object) -> TauDensity:
+    """The meta-regression's tau: its log-tau marginal splined as its quantiles are
+    (:func:`bayesmeta.quad.regression.marginals.tau_quantiles`), times ``d log tau / d tau``."""
+    from scipy.interpolate import CubicSpline
+
+    from bayesmeta.quad.regression import RegressionAccuracy, regression_posterior
+
+    chosen = accuracy if isinstance(accuracy, RegressionAccuracy) else None
+    post, _ = regression_posterior(spec, accuracy=chosen)
+    log_density = CubicSpline(post.s, np.log(np.maximum(post.s_mass, 1e-300)))
+    s = np.linspace(post.s[0], post.s[-1], REGRESSION_FINE)
+    pdf_s = np.exp(log_density(s))
+    pdf_s /= np.trapezoid(pdf_s, s)
+    tau = np.exp(s)
+    return TauDensity(tau, pdf_s / tau)

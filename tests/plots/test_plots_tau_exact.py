@@ -68,8 +68,11 @@ def test_separate_taus_each_drawn_from_the_engine():
     assert sum(entry.endswith("(exact)") for entry in legend) == len(result.taus)
 
 
-def test_a_regression_keeps_the_kernel_estimate_and_a_shared_tau_has_one_density():
+def test_a_regression_and_a_shared_tau_have_one_exact_density():
     _, regression = _fit(formula="~ age_median")
-    assert exact_tau_densities(regression) == {}  # no grid of tau: its draws' kernel estimate
+    d = exact_tau_densities(regression)["tau"]  # from its log-tau grid
+    assert trapezoid(d.pdf, d.x) == pytest.approx(1.0, abs=1e-4)
+    tau = regression.tau
+    assert _quantiles(d.x, d.pdf) == pytest.approx([tau.lo, tau.median, tau.hi], rel=QUANTILE_TOL)
     _, common = _fit(by="cancer_type")
     assert set(exact_tau_densities(common)) == {"tau"}  # a shared tau: one density
