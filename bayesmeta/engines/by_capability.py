@@ -186,3 +186,21 @@ def rate_cdfs(spec: ModelSpec) -> dict[str, Any]:
         See :func:`bayesmeta.quad.decisions.rate_cdfs`.
     """
     return _capable(spec, "rate_cdfs", "rate_cdfs")(spec)
+
+
+def tau_densities(spec: ModelSpec, *, result: Any = None) -> dict[str, Any]:
+    """Exact posterior densities of tau, from the engine that computes exact rate CDFs.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A model the exact engine supports.
+    result : BayesResult, optional
+        A fit of ``spec`` whose grids are read.
+
+    Returns
+    -------
+    dict
+        See :func:`bayesmeta.quad.tau_density.tau_densities`.
+    """
+    return _capable(spec, "rate_cdfs", "tau_densities")(spec, result=result)
