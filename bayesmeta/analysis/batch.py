@@ -19,6 +19,7 @@ from bayesmeta.analysis.comparison import Comparison
 from bayesmeta.analysis.decision_report import averaging_blocks
 from bayesmeta.analysis.fitting import Fitted
 from bayesmeta.analysis.index_page import compact_table, index_figure_block, write_index_figure
+from bayesmeta.analysis.json_values import json_ready
 from bayesmeta.analysis.outcome_comparison import (  # noqa: F401 (public here too)
     OutcomeComparison,
     compare_outcome,
@@ -26,7 +27,6 @@ from bayesmeta.analysis.outcome_comparison import (  # noqa: F401 (public here t
 )
 from bayesmeta.analysis.report import software_section
 from bayesmeta.analysis.report_format import num, pareto_k
-from bayesmeta.analysis.runner import json_ready
 from bayesmeta.analysis.specfile import load_spec
 from bayesmeta.atomic import write_json, write_text
 from bayesmeta.errors import InputError, OutputError

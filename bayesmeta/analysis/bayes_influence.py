@@ -84,6 +84,12 @@ class BayesInfluence:
         }
 
 
+def _thinning(eta: np.ndarray) -> int:
+    """The step that thins ``(chains, draws, ...)`` draws to at most :data:`MAX_DRAWS`."""
+    chains, n = eta.shape[:2]
+    return max(1, int(np.ceil(chains * n / MAX_DRAWS)))
+
+
 def pareto_k_of(events, total, eta: np.ndarray, tau: np.ndarray, *, likelihood=None) -> np.ndarray:
     """Pareto k of every study from draws of (eta, tau), shape ``(chains, draws, k)``.
 
@@ -103,8 +109,7 @@ def pareto_k_of(events, total, eta: np.ndarray, tau: np.ndarray, *, likelihood=N
     """
     from bayesmeta.analysis.loo import integrated_loglik, psis_loo
 
-    chains, n = eta.shape[:2]
-    step = max(1, int(np.ceil(chains * n / MAX_DRAWS)))
+    step = _thinning(eta)
     if likelihood is None:
         return psis_loo(integrated_loglik(events, total, eta[:, ::step], tau[:, ::step]))[1]
     return psis_loo(likelihood.study_loglik(events, total, eta[:, ::step], tau[:, ::step]))[1]
@@ -131,6 +136,7 @@ def bayes_influence(
     -------
     BayesInfluence
     """
+    from bayesmeta.analysis.loo import psis_loo
     from bayesmeta.bayes import build_model
     from bayesmeta.engines import exact_loo_pooled
 
@@ -141,7 +147,10 @@ def bayes_influence(
         spec = model  # the same model: its grid is already built
     pooled, without, refitted = exact_loo_pooled(spec)
     k = None
-    if draws is not None:
+    if draws is not None and hasattr(draws, "loglik"):
+        # the log likelihood the draws keep once computed (the InferenceData and LOO read it)
+        k = psis_loo(draws.loglik(step=_thinning(draws.eta)))[1]
+    elif draws is not None:
         k = pareto_k_of(
             draws.events,
             draws.total,

@@ -62,6 +62,8 @@ class StudyDraws:
         kept = self.__dict__.setdefault("_loglik", {})
         if step in kept:
             return kept[step]
+        if 1 in kept:  # every draw's is kept: the thinned draws' are its rows (elementwise)
+            return kept[1][:, ::step]
         likelihood = self.likelihood or BINOMIAL
         values = likelihood.study_loglik(
             self.events, self.total, self.eta[:, ::step], self.tau[:, ::step]

@@ -38,7 +38,7 @@ class Fitted:
     params : dict or None, optional
         An exact fit's resampled draws of the named parameters (``mu``, ``tau``, ``beta``):
         its InferenceData is built from them and ``draws`` only where it is saved
-        (:func:`bayesmeta.analysis.runner.with_inference_data`). None for a sampled fit, whose
+        (:func:`bayesmeta.analysis.spec_render.with_inference_data`). None for a sampled fit, whose
         result carries its InferenceData.
     """
 

@@ -87,7 +87,7 @@ def run_joint_spec(spec: JointAnalysisSpec, out: str | Path):
 
     from bayesmeta.analysis.blocks import Heading, Paragraph, to_html, to_markdown
     from bayesmeta.analysis.joint_report import joint_blocks
-    from bayesmeta.analysis.runner import json_ready
+    from bayesmeta.analysis.json_values import json_ready
     from bayesmeta.atomic import write_bytes, write_json, write_text, write_with
     from bayesmeta.folders import replaced_folder
     from bayesmeta.joint.draws import SUMMARY_ATTR

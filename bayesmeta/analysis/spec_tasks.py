@@ -23,7 +23,7 @@ from typing import Any
 
 from bayesmeta.analysis.fitting import Fitted, fit_spec
 from bayesmeta.analysis.outcome_comparison import OutcomeComparison, compare_outcome, study_sets
-from bayesmeta.analysis.runner import Rendered, render_outputs
+from bayesmeta.analysis.spec_render import Rendered, render_outputs
 from bayesmeta.analysis.specfile import AnalysisSpec
 
 #: what a spec's task imports: a pool forked from this process starts with them loaded (this
@@ -32,6 +32,7 @@ PRELOAD = (
     "bayesmeta.quad",
     "bayesmeta.freq.glmm",
     "bayesmeta.analysis.runner",
+    "bayesmeta.analysis.spec_render",
     "bayesmeta.analysis.outcome_comparison",
     "bayesmeta.analysis.bayes_influence",
     "bayesmeta.bayes",

@@ -149,6 +149,8 @@ def run_joint_fit(args: argparse.Namespace, *, replaceable: frozenset[str] = JOI
     else:
         result = fitted()
     payload = result.to_dict()
+    if result.diagnostics.timing() is not None:  # not in to_dict (saved files reproducible)
+        payload["timing"] = result.diagnostics.timing()
     if args.json:
         print_json(payload)
     else:
@@ -196,7 +198,7 @@ def format_joint(payload: dict[str, Any]) -> str:
     Parameters
     ----------
     payload : dict
-        :meth:`~bayesmeta.joint.summary.JointResult.to_dict`.
+        :meth:`~bayesmeta.joint.summary.JointResult.to_dict`, with ``timing`` when measured.
 
     Returns
     -------
@@ -237,6 +239,12 @@ def format_joint(payload: dict[str, Any]) -> str:
         f"ESS bulk min {num(d['ess_bulk_min'], '.0f')}, tail min {num(d['ess_tail_min'], '.0f')}, "
         f"divergences {d['divergences']}"
     )
+    if payload.get("timing"):  # absent when the sampling time was not measured
+        t = payload["timing"]
+        lines.append(
+            f"sampling ({payload['sampling'].get('sampler')}): {t['sampling_seconds']:.2f} s, "
+            f"{t['ess_bulk_per_second']:.0f} bulk ESS/s (min over parameters)"
+        )
     left = {e["study"] for e in (payload.get("nested") or {}).get("left_out", [])}
     for e in payload.get("excluded", []):
         if e["study"] not in left:

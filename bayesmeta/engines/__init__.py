@@ -31,6 +31,7 @@ from bayesmeta.engines.by_capability import (
     log_evidence_with_error,
     prior_predictive,
     rate_cdfs,
+    tau_densities,
 )
 from bayesmeta.engines.fitting import fit, fit_grouped
 from bayesmeta.engines.registry import (

@@ -13,14 +13,20 @@ if TYPE_CHECKING:
     from bayesmeta.model.spec import ModelSpec
 
 
-def _capable(spec: ModelSpec, capability: str, method: str) -> Any:
-    """The bound ``method`` of the preferred engine that declares ``capability``, has
-    ``method`` and supports ``spec`` (one-line InputError when there is none)."""
+def _capable(spec: ModelSpec, capability: str | None, method: str) -> Any:
+    """The bound ``method`` of the preferred engine that has ``method``, supports ``spec`` and
+    declares ``capability`` (None: no capability flag to declare); one-line InputError when
+    there is none."""
     for name in preferred():
         chosen = get_engine(name)
         bound = getattr(chosen, method, None)
-        if getattr(chosen.capabilities, capability) and bound is not None and chosen.supports(spec):
+        declared = capability is None or getattr(chosen.capabilities, capability)
+        if declared and bound is not None and chosen.supports(spec):
             return bound
+    if capability is None:  # the prior predictive: a simulation, not a declared computation
+        raise InputError(
+            f"no engine simulates the {method.replace('_', ' ')} of a '{spec.kind}' model"
+        )
     label = {"exact": "exact draws", "exact_loo": "exact leave-one-out"}.get(
         capability, capability.replace("_", " ")
     )
@@ -71,12 +77,8 @@ def prior_predictive(spec: ModelSpec, *, draws: int = 1000, seed: int | None = N
     """
     from bayesmeta.model.options import DEFAULT_SEED
 
-    for name in preferred():
-        chosen = get_engine(name)
-        simulate = getattr(chosen, "prior_predictive", None)
-        if simulate is not None and chosen.supports(spec):
-            return simulate(spec, draws=draws, seed=DEFAULT_SEED if seed is None else seed)
-    raise InputError(f"no engine simulates the prior predictive of a '{spec.kind}' model")
+    simulate = _capable(spec, None, "prior_predictive")
+    return simulate(spec, draws=draws, seed=DEFAULT_SEED if seed is None else seed)
 
 
 def exact_posterior(spec: ModelSpec, *, accuracy: Any = None) -> Any:
@@ -184,3 +186,21 @@ def rate_cdfs(spec: ModelSpec) -> dict[str, Any]:
         See :func:`bayesmeta.quad.decisions.rate_cdfs`.
     """
     return _capable(spec, "rate_cdfs", "rate_cdfs")(spec)
+
+
+def tau_densities(spec: ModelSpec, *, result: Any = None) -> dict[str, Any]:
+    """Exact posterior densities of tau, from the engine that computes exact rate CDFs.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A model the exact engine supports.
+    result : BayesResult, optional
+        A fit of ``spec`` whose grids are read.
+
+    Returns
+    -------
+    dict
+        See :func:`bayesmeta.quad.tau_density.tau_densities`.
+    """
+    return _capable(spec, "rate_cdfs", "tau_densities")(spec, result=result)

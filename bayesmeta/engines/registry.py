@@ -261,10 +261,7 @@ def exact_engine(spec: ModelSpec) -> str:
     InputError
         No exact engine fits the model.
     """
-    for name in preferred():
-        if declares(name, "exact") and supports(spec, name):
-            return name
-    raise InputError(f"no exact engine can fit a '{spec.kind}' model")
+    return _first_fitting(spec, exact=True)
 
 
 def sampling_engine(spec: ModelSpec) -> str:
@@ -285,7 +282,13 @@ def sampling_engine(spec: ModelSpec) -> str:
     InputError
         No sampling engine fits the model.
     """
-    for name in engine_names():
-        if not declares(name, "exact") and supports(spec, name):
+    return _first_fitting(spec, exact=False)
+
+
+def _first_fitting(spec: ModelSpec, *, exact: bool) -> str:
+    """The preferred engine, exact or sampling, that supports ``spec`` (else one-line error)."""
+    for name in preferred():
+        if declares(name, "exact") == exact and supports(spec, name):
             return name
-    raise InputError(f"no sampling engine can fit a '{spec.kind}' model")
+    kind = "exact" if exact else "sampling"
+    raise InputError(f"no {kind} engine can fit a '{spec.kind}' model")

@@ -41,6 +41,9 @@ class JointDraws:
         Divergence flags ``(chain, draw)``.
     idata : object
         The ArviZ InferenceData (for saving and diagnostics).
+    seconds : float, optional
+        Wall-clock seconds of the sampling (compiling excluded); NaN when not measured
+        (draws loaded from a file or made without sampling).
     """
 
     mu: np.ndarray
@@ -50,6 +53,7 @@ class JointDraws:
     u: np.ndarray
     diverging: np.ndarray
     idata: object
+    seconds: float = float("nan")
 
 
 def _sd_dist(prior: Prior, m: int):
@@ -205,7 +209,7 @@ def _sample_nutpie(spec: JointSpec, *, draws, tune, chains, seed, target_accept)
         compiled = nutpie.compile_pymc_model(build_pymc_joint(spec))
         _COMPILED.clear()  # one compiled joint model kept: the last one
         _COMPILED[key] = compiled
-    idata, _seconds = run_nutpie(
+    return run_nutpie(
         compiled.with_data(**data_values(spec)),
         draws=draws,
         tune=tune,
@@ -214,7 +218,6 @@ def _sample_nutpie(spec: JointSpec, *, draws, tune, chains, seed, target_accept)
         target_accept=target_accept,
         settings=NUTPIE_SETTINGS,
     )
-    return idata
 
 
 def sample_joint(
@@ -247,6 +250,7 @@ def sample_joint(
     JointDraws
     """
     import logging
+    import time
 
     import pymc as pm
 
@@ -254,7 +258,7 @@ def sample_joint(
     if sampler not in ("pymc", "nutpie"):
         raise InputError(f"--sampler: the joint model samples with pymc or nutpie, not '{sampler}'")
     if sampler == "nutpie":
-        idata = _sample_nutpie(
+        idata, seconds = _sample_nutpie(
             spec, draws=draws, tune=tune, chains=chains, seed=seed, target_accept=target_accept
         )
     else:
@@ -264,6 +268,7 @@ def sample_joint(
         logger.setLevel(logging.ERROR)
         try:
             with model, compile_mode():
+                start = time.perf_counter()
                 idata = pm.sample(
                     draws=draws,
                     tune=tune,
@@ -274,6 +279,7 @@ def sample_joint(
                     progressbar=False,
                     compute_convergence_checks=False,
                 )
+                seconds = time.perf_counter() - start
         finally:
             logger.setLevel(level)
     post = idata.posterior
@@ -288,4 +294,5 @@ def sample_joint(
         u=post["u"].to_numpy(),
         diverging=idata.sample_stats["diverging"].to_numpy(),
         idata=idata,
+        seconds=seconds,
     )

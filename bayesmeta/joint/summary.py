@@ -133,7 +133,14 @@ def _diagnostics(draws: JointDraws) -> Diagnostics:
         rhat = extreme(az.rhat(idata, var_names=names), max) if chains > 1 else float("nan")
         bulk = extreme(az.ess(idata, var_names=names, method="bulk"), min)
         tail = extreme(az.ess(idata, var_names=names, method="tail"), min)
-    return Diagnostics(rhat, bulk, tail, int(draws.diverging.sum()))
+    seconds = float(draws.seconds)
+    return Diagnostics(
+        rhat,
+        bulk,
+        tail,
+        int(draws.diverging.sum()),
+        sampling_seconds=seconds if np.isfinite(seconds) and seconds > 0 else None,
+    )
 
 
 def summarize_joint(

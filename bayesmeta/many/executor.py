@@ -90,43 +90,6 @@ def executor_slots(executor: Executor) -> int:
     return default_workers()
 
 
-#: what drawing a figure imports (matplotlib: ~0.4 s)
-FIGURE_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_agg")
-
-
-def import_in_background(executor: Executor, modules: Sequence[str] = FIGURE_MODULES) -> None:
-    """While the workers of ``executor`` fit, import what this process needs afterwards.
-
-    The run's last step (its figures) otherwise waits for these imports on one core. Only for
-    executors whose work runs in other processes (a pool's workers are all forked by then, so
-    no fork follows the thread); the serial executor, whose work runs here, imports nothing
-    ahead. A failed import is left to the code that needs the module (it raises there).
-
-    Parameters
-    ----------
-    executor : concurrent.futures.Executor
-        From :func:`make_executor`.
-    modules : sequence of str, default :data:`FIGURE_MODULES`
-        Module names.
-
-    Returns
-    -------
-    None
-    """
-    import threading
-
-    if isinstance(executor, SerialExecutor):
-        return
-
-    def load() -> None:
-        try:
-            warm_up(tuple(modules))
-        except Exception:  # noqa: S110 (raised again, with its traceback, where it is needed)
-            pass
-
-    threading.Thread(target=load, name="bayesmeta-import", daemon=True).start()
-
-
 def die_with_parent(parent: int) -> None:
     """End this process when ``parent`` ends, even by SIGKILL (no orphaned workers).
 

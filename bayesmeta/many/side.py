@@ -54,6 +54,10 @@ def _serve(connection: Any, parent: int, modules: tuple[str, ...]) -> None:
         connection.send(reply)
 
 
+class SideProcessGone(RuntimeError):
+    """The side process ended before it could answer (killed, out of memory)."""
+
+
 class SideProcess:
     """One forked helper process that runs one job at a time (see the module's docstring).
 
@@ -95,11 +99,17 @@ class SideProcess:
         Raises
         ------
         RuntimeError
-            A job is already running (collect it with :meth:`result` first).
+            A job is already running (collect it with :meth:`result` first);
+            :class:`SideProcessGone` if the side process died.
         """
         if self._busy:
             raise RuntimeError("the side process runs one job at a time: collect its result")
-        self._connection.send((function, args, kwargs))
+        try:
+            self._connection.send((function, args, kwargs))
+        except OSError:  # BrokenPipeError: it is gone
+            raise SideProcessGone(
+                f"the side process ended (exit code {self._process.exitcode})"
+            ) from None
         self._busy = True
 
     def result(self) -> Any:
@@ -113,13 +123,13 @@ class SideProcess:
         Raises
         ------
         Exception
-            What the function raised, raised again here; ``RuntimeError`` if the side process
-            died.
+            What the function raised, raised again here; :class:`SideProcessGone` if the side
+            process died.
         """
         try:
             ok, value = self._connection.recv()
-        except EOFError:
-            raise RuntimeError(
+        except (EOFError, OSError):
+            raise SideProcessGone(
                 f"the side process ended (exit code {self._process.exitcode})"
             ) from None
         finally:
@@ -173,6 +183,9 @@ def side_wanted(*, workers: int | None, scheduler: str | None) -> bool:
     from bayesmeta.many.executor import default_workers
 
     if multiprocessing.get_start_method(allow_none=False) != "fork":
+        return False
+    # a daemonic process (a multiprocessing.Pool's worker) may not have children
+    if multiprocessing.current_process().daemon:
         return False
     if scheduler is not None:
         return True
@@ -232,9 +245,24 @@ def deferred(
     Returns
     -------
     callable
-        Returns the function's value when called (waiting for the side process if needed).
+        Returns the function's value when called (waiting for the side process if needed; if
+        the side process is gone, it is called here instead: nothing fitted is lost to it).
     """
+
+    def here() -> Any:
+        return function(*args, **kwargs)
+
     if side is None:
-        return lambda: function(*args, **kwargs)
-    side.start(function, *args, **kwargs)
-    return side.result
+        return here
+    try:
+        side.start(function, *args, **kwargs)
+    except SideProcessGone:
+        return here
+
+    def there() -> Any:
+        try:
+            return side.result()
+        except SideProcessGone:
+            return here()
+
+    return there

@@ -1,9 +1,9 @@
-"""What workers import before their first task, and what the parent imports while they work.
+"""What workers import before their first task.
 
 A local pool's workers are forked from the parent after it imported the modules of the run's
 methods (:func:`preload_for`), so they start warm at no cost; Dask workers import them through
 a worker plugin (:func:`warm_up_plugin`), those joining later too. (While the workers fit, the
-parent imports what it needs at the end: ``bayesmeta.many.executor.import_in_background``.)
+parent's side process imports what the run's figures need: ``bayesmeta.many.side``.)
 """
 
 from __future__ import annotations

@@ -114,9 +114,10 @@ class Diagnostics:
 
     @property
     def ess_per_second(self) -> float | None:
-        """Smallest bulk ESS per second of sampling (NUTS only; None otherwise)."""
-        if self.ess_bulk_min is None or not self.sampling_seconds:
-            return None
+        """Smallest bulk ESS per second of sampling (NUTS only; None when not measured)."""
+        seconds = self.sampling_seconds
+        if self.ess_bulk_min is None or seconds is None or not 0 < seconds < math.inf:
+            return None  # NaN (a mocked or loaded sampler's time) is "not measured" too
         return float(self.ess_bulk_min / self.sampling_seconds)
 
     def timing(self) -> dict[str, float] | None:

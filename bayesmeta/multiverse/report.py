@@ -143,7 +143,7 @@ def write_outputs(
     list of str
         The file names written.
     """
-    from bayesmeta.analysis.runner import json_ready
+    from bayesmeta.analysis.json_values import json_ready
 
     staging.mkdir(parents=True, exist_ok=True)
     files = write_table(frame, staging, "multiverse")

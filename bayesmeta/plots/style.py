@@ -111,7 +111,8 @@ def fit_titles(figure: Figure) -> None:
     or run past its axes into a neighbour is re-wrapped at the whole words that fit. Short
     titles are not measured, so most figures cost nothing; long suptitles alone are first
     measured without a layout pass (the layout moves them up or down, never sideways), and when
-    they fit, the figure is not drawn twice.
+    they fit, the figure is not drawn twice. The pass that measures is the figure's rendering
+    (:func:`render`): a figure whose titles fit is saved from it without being drawn again.
 
     Parameters
     ----------
@@ -132,8 +133,7 @@ def fit_titles(figure: Figure) -> None:
     if all(axes is None for _, axes in titles) and _fit(figure, titles, figure._get_renderer()):
         return  # suptitles that fit as they are: no layout pass needed to know it
     for _attempt in range(2):
-        figure.draw_without_rendering()
-        renderer = figure._get_renderer()
+        renderer = render(figure)
         changed = False
         for text, axes in titles:
             box = text.get_window_extent(renderer)
@@ -153,6 +153,61 @@ def fit_titles(figure: Figure) -> None:
             changed = True
         if not changed:
             return
+
+
+#: the attribute marking a figure whose Agg canvas holds its current pixels (:func:`render`)
+_RENDERED = "_bayesmeta_rendered"
+
+
+def render(figure: Figure) -> Any:
+    """Draw ``figure`` on an Agg canvas (its layout, then its pixels) and return the renderer.
+
+    The figure is marked rendered until one of its artists changes, so that
+    :func:`is_rendered` tells a saver that the canvas already holds it (one draw per figure
+    instead of a layout pass followed by a second draw to save).
+
+    Parameters
+    ----------
+    figure : Figure
+        A figure.
+
+    Returns
+    -------
+    matplotlib.backends.backend_agg.RendererAgg
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(figure)
+    if _RENDERED not in figure.__dict__:
+        previous = figure.stale_callback
+
+        def changed(artist: Any, value: bool) -> None:
+            figure.__dict__[_RENDERED] = False  # an artist changed: the pixels are old
+            if previous is not None:
+                previous(artist, value)
+
+        figure.stale_callback = changed
+    canvas.draw()
+    figure.__dict__[_RENDERED] = True
+    return canvas.get_renderer()
+
+
+def is_rendered(figure: Figure) -> bool:
+    """Whether the figure's canvas holds its current pixels (drawn by :func:`render` since its
+    last change).
+
+    Parameters
+    ----------
+    figure : Figure
+        A figure.
+
+    Returns
+    -------
+    bool
+    """
+    return bool(figure.__dict__.get(_RENDERED)) and not figure.stale
 
 
 def _fit(figure: Figure, titles: list, renderer: Any) -> bool:

@@ -1,4 +1,8 @@
-"""The tau prior against its posterior: how much the data have to say about heterogeneity."""
+"""The tau prior against its posterior: how much the data have to say about heterogeneity.
+
+An exact fit's posterior is the engine's own density of tau (:func:`bayesmeta.engines.tau_densities`,
+read from its grid, no Monte Carlo error); a sampled fit's is a kernel estimate of its draws.
+"""
 
 from __future__ import annotations
 
@@ -36,14 +40,44 @@ def tau_density(draws: np.ndarray, grid: np.ndarray) -> np.ndarray:
     return kde(np.log(grid)) / grid
 
 
-def _posteriors(result: BayesResult) -> list[tuple[str, Any, np.ndarray | None]]:
-    """(name, interval, draws or None) of tau, or of each level's tau (separate-tau model)."""
+def exact_tau_densities(result: BayesResult) -> dict[str, Any]:
+    """The exact engine's densities of tau for an exact fit (empty for a sampled one).
+
+    Parameters
+    ----------
+    result : BayesResult
+        A fit; an exact one carries its grids in ``posterior``.
+
+    Returns
+    -------
+    dict
+        ``"tau"`` or each level -> an object whose ``on(grid)`` is the density (see
+        :func:`bayesmeta.engines.tau_densities`); empty when the engine has none for the model.
+    """
+    spec = getattr(getattr(result, "posterior", None), "spec", None)
+    if spec is None:  # NUTS (its posterior is the InferenceData) or a result without one
+        return {}
+    from bayesmeta import engines
+
+    try:
+        return engines.tau_densities(spec, result=result)
+    except InputError:  # e.g. a meta-regression: its draws' kernel estimate is drawn
+        return {}
+
+
+def _posteriors(result: BayesResult) -> list[tuple[str, Any, np.ndarray | None, Any]]:
+    """(name, interval, draws or None, exact density or None) of tau, or of each level's tau
+    (separate-tau model)."""
+    exact = exact_tau_densities(result)
     if result.tau is not None:
-        return [("posterior", result.tau, inputs.tau_draws(result))]
+        return [("posterior", result.tau, inputs.tau_draws(result), exact.get("tau"))]
     if not result.taus:
         raise InputError("the model has no tau (common-effect model)")
     by_level = inputs.tau_draws_by_level(result)
-    return [(f"posterior, {level}", iv, by_level.get(level)) for level, iv in result.taus.items()]
+    return [
+        (f"posterior, {level}", iv, by_level.get(level), exact.get(str(level)))
+        for level, iv in result.taus.items()
+    ]
 
 
 @styled_plot
@@ -53,8 +87,9 @@ def tau_prior_posterior_plot(
     prior: str | None = None,
     title: str | None = None,
 ) -> Figure:
-    """Prior density of tau (dashed) and its posterior (filled, or the 95% interval for results
-    without draws); one posterior per level for a subgroup model with separate tau.
+    """Prior density of tau (dashed) and its posterior (filled: the exact engine's density, a
+    kernel estimate of NUTS draws, or the 95% interval for results without either); one
+    posterior per level for a subgroup model with separate tau.
 
     Parameters
     ----------
@@ -73,7 +108,7 @@ def tau_prior_posterior_plot(
     if not text:
         raise InputError("the result does not record its tau prior; pass prior=")
     tau_prior = parse_prior(text, role="scale", name="tau prior")
-    upper = max([float(tau_prior.ppf(0.95))] + [iv.hi * 1.3 for _, iv, _ in series])
+    upper = max([float(tau_prior.ppf(0.95))] + [iv.hi * 1.3 for _, iv, _, _ in series])
     grid = np.linspace(upper / 500, upper, 500)
     figure, axes = new_figure(figsize=(6.0, 3.6))
     axis = axes[0, 0]
@@ -84,11 +119,12 @@ def tau_prior_posterior_plot(
         linestyle="--",
         label=f"prior: {tau_prior}",
     )
-    for position, (name, iv, draws) in enumerate(series):
+    for position, (name, iv, draws, exact) in enumerate(series):
         color = COLORS["posterior"] if len(series) == 1 else CYCLE[position % len(CYCLE)]
         label = f"{name}: {format_interval(iv.median, iv.lo, iv.hi)}"
-        if draws is not None and np.ptp(draws) > 0:
-            density = tau_density(draws, grid)
+        if exact is not None or (draws is not None and np.ptp(draws) > 0):
+            density = tau_density(draws, grid) if exact is None else exact.on(grid)
+            label = label if exact is None else f"{label} (exact)"
             axis.fill_between(grid, density, color=color, alpha=0.25, linewidth=0)
             axis.plot(grid, density, color=color, label=label)
         else:

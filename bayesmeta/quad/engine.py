@@ -19,7 +19,10 @@ def _implementation(spec: ModelSpec) -> Any:
 
 
 #: What a method computes, for the refusal when a likelihood's implementation lacks it.
-_WHAT = {"loo_pooled": "exact leave-one-out pooled rates"}
+_WHAT = {
+    "loo_pooled": "exact leave-one-out pooled rates",
+    "tau_densities": "exact tau density",
+}
 
 
 def _delegated(method: Callable) -> Callable:
@@ -153,6 +156,27 @@ class QuadratureEngine(DeclaredEngine):
         from bayesmeta.quad.decisions import rate_cdfs
 
         return rate_cdfs(spec)
+
+    @_delegated
+    def tau_densities(self, spec: ModelSpec, *, result: Any = None) -> dict[str, Any]:
+        """Exact posterior densities of tau (:func:`bayesmeta.quad.tau_density.tau_densities`).
+
+        Parameters
+        ----------
+        spec : ModelSpec
+            The model.
+        result : BayesResult, optional
+            A fit of ``spec``: its grids (its accuracy) are read.
+
+        Returns
+        -------
+        dict
+        """
+        from bayesmeta.quad.tau_density import tau_densities
+
+        return tau_densities(
+            spec, accuracy=getattr(getattr(result, "posterior", None), "accuracy", None)
+        )
 
     @_delegated
     def log_evidence(self, spec: ModelSpec, *, result: Any = None) -> float:

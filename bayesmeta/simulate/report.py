@@ -3,14 +3,16 @@ measure, summary.json and report.md/.html, staged then moved into the output fol
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from bayesmeta.analysis.blocks import Block, Heading, Image, Paragraph, table, to_html, to_markdown
-from bayesmeta.atomic import atomic_path, write_json, write_text
+from bayesmeta.atomic import write_bytes, write_json, write_text
 from bayesmeta.many.store import write_table
 from bayesmeta.simulate.scenarios import Study
 
@@ -87,6 +89,40 @@ def report_blocks(metrics: pd.DataFrame, study: Study, *, figures: list[str]) ->
     return blocks
 
 
+def simulation_pngs(
+    metrics: pd.DataFrame, *, labels: dict[int, str], level: float
+) -> dict[str, bytes]:
+    """The figure of each measure as PNG bytes, by file name (drawn here, or in a run's side
+    process).
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        The metrics table.
+    labels : dict of int to str
+        Scenario index -> label.
+    level : float
+        The intervals' level.
+
+    Returns
+    -------
+    dict of str to bytes
+        ``"<measure>.png"`` -> its bytes, in the order of ``plots.simulation.METRICS``.
+    """
+    from bayesmeta.plots.simulation import METRICS, simulation_plot
+
+    pngs = {}
+    for metric in METRICS:
+        figure = simulation_plot(metrics, metric=metric, labels=labels, level=level)
+        buffer = io.BytesIO()
+        buffer.name = (
+            f"{metric}.png"  # what the figure becomes (a file-like is named after its file)
+        )
+        figure.savefig(buffer, format="png")
+        pngs[buffer.name] = buffer.getvalue()
+    return pngs
+
+
 def write_outputs(
     replicates: pd.DataFrame,
     metrics: pd.DataFrame,
@@ -95,6 +131,7 @@ def write_outputs(
     staging: Path,
     out: Path,
     summary: dict[str, Any],
+    figures: Callable[[], dict[str, bytes]] | None = None,
 ) -> list[str]:
     """Write everything into ``staging``, then move it all into ``out``.
 
@@ -108,31 +145,34 @@ def write_outputs(
         Scratch folder (inside ``out``) and output folder.
     summary : dict
         JSON summary.
+    figures : callable, optional
+        Returns the figures' PNG bytes by file name, when the tables are written (e.g. drawn
+        meanwhile in a side process: :func:`bayesmeta.many.side.deferred`). Default: draw
+        them here with :func:`simulation_pngs`.
 
     Returns
     -------
     list of str
         File names written.
     """
-    from bayesmeta.analysis.runner import json_ready
-    from bayesmeta.plots.simulation import METRICS, simulation_plot
+    from bayesmeta.analysis.json_values import json_ready
 
     staging.mkdir(parents=True, exist_ok=True)
     files = write_table(replicates, staging, "replicates") + write_table(
         metrics, staging, "metrics"
     )
-    labels = {s.index: s.label for s in study.scenarios}
-    figures = []
-    for metric in METRICS:
-        figure = simulation_plot(metrics, metric=metric, labels=labels, level=study.level)
-        with atomic_path(staging / f"{metric}.png") as temporary:
-            figure.savefig(temporary, format="png")
-        figures.append(f"{metric}.png")
-    blocks = report_blocks(metrics, study, figures=figures)
+    if figures is None:
+        labels = {s.index: s.label for s in study.scenarios}
+        pngs = simulation_pngs(metrics, labels=labels, level=study.level)
+    else:
+        pngs = figures()
+    for name, png in pngs.items():
+        write_bytes(staging / name, png)
+    blocks = report_blocks(metrics, study, figures=list(pngs))
     write_json(staging / "summary.json", json_ready(summary))
     write_text(staging / "report.md", to_markdown(blocks))
     write_text(staging / "report.html", to_html(blocks, title=f"Simulation {study.path.name}"))
-    files += [*figures, "summary.json", "report.md", "report.html"]
+    files += [*pngs, "summary.json", "report.md", "report.html"]
     for name in files:
         os.replace(staging / name, out / name)
     return files

@@ -10,10 +10,11 @@ from typing import Any
 from bayesmeta.folders import claimed, writing
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.budget import check_budget, fit_seconds
-from bayesmeta.many.executor import check_execution, import_in_background, preload_for
+from bayesmeta.many.executor import check_execution, preload_for
+from bayesmeta.many.side import deferred, side_process
 from bayesmeta.many.store import run_fingerprint
 from bayesmeta.simulate.metrics import metrics_table
-from bayesmeta.simulate.report import write_outputs
+from bayesmeta.simulate.report import simulation_pngs, write_outputs
 from bayesmeta.simulate.scenarios import Scenario, Study
 from bayesmeta.simulate.worker import SCHEMA, Context, run_batch, task_key
 
@@ -106,11 +107,16 @@ def run_simulation(
         priors=study.priors,
         nuts=study.nuts,
     )
-    with claimed(out), writing(out, hint=RESUME_HINT.format(out=out)):
+    # the side process draws the figures while this one writes the tables (many/side.py)
+    figures = ("matplotlib.figure", "matplotlib.backends.backend_agg", "bayesmeta.plots.simulation")
+    with (
+        side_process(workers=workers, scheduler=scheduler, modules=figures) as side,
+        claimed(out),
+        writing(out, hint=RESUME_HINT.format(out=out)),
+    ):
         # the executor first: a scheduler that cannot be reached leaves nothing in --out
         preload = preload_for(study.methods)
         with make_executor(workers=workers, scheduler=scheduler, preload=preload) as executor:
-            import_in_background(executor)  # matplotlib, for the figures at the end
             done = store.open(fingerprint=fingerprint, resume=resume)
             progress = Progress(total, done=len(done), enabled=show_progress, label="replicates")
             ran = run_tasks(
@@ -126,6 +132,8 @@ def run_simulation(
             )
         replicates = store.table(sort_by=["task", "method"])
         metrics = metrics_table(replicates, study.scenarios)
+        labels = {s.index: s.label for s in study.scenarios}
+        pngs = deferred(side, simulation_pngs, metrics, labels=labels, level=study.level)
         summary = {
             "scenarios": len(study.scenarios),
             "replicates": study.replicates,
@@ -139,6 +147,7 @@ def run_simulation(
             staging=out / PROGRESS / "final",
             out=out,
             summary={**summary, "metrics": metrics.to_dict("records")},
+            figures=pngs,
         )
         store.remove()
         (out / PROGRESS / "final").rmdir()

@@ -1,16 +1,17 @@
-"""``bayesmeta run models`` before and after issue 22 item 6 (specs on the many/ executor, figures
-laid out and drawn once, InferenceData built only where saved), paired, in one run.
+"""``bayesmeta run models`` before and after a change (issue 22 item 6: specs on the many/
+executor, each figure drawn once, InferenceData built only where saved), paired, in one run.
 
-The *before* tree (default ``4c48e23``, main before the change) and the *after* tree (default
-``HEAD``) are extracted with ``git archive``;
+The *before* tree (default ``48c2d69``, main before the figures were drawn once; the first
+measurement of this folder used ``4c48e23``, which had no ``--workers``) and the *after* tree
+(default ``HEAD``) are extracted with ``git archive``;
 every measurement is a fresh process of this venv's Python with ``PYTHONPATH`` at one tree or the
 other (same libraries), on the *before* tree's ``models/`` (same inputs). Within a repetition the
 variants run one after another, their order rotating from one repetition to the next, so the load
 of other jobs on this shared 2-core machine hits them alike:
 
-- ``before``: ``run models`` (one process; the before tree has no ``--workers``);
-- ``after --workers 1``: the same, serially in one process;
-- ``after --workers 2``: the specs and the comparisons on a pool of 2 processes.
+- ``before --workers 1`` and ``after --workers 1``: serially in one process;
+- ``before --workers 2`` and ``after --workers 2``: the specs and the comparisons on a pool of 2
+  processes.
 
 Each repetition starts and ends with a CPU-burn control (one, then two CPU-bound processes at once:
 a ratio near 1 means the second core was free, near 2 that it was busy). Wall and CPU seconds
@@ -18,7 +19,7 @@ a ratio near 1 means the second core was free, near 2 that it was busy). Wall an
 
     .venv/bin/python benchmarks/run/bench_run_models.py --reps 3
 
-Writes ``results.json`` beside this file and prints the README table.
+Writes ``results.json`` (or ``--results NAME``) beside this file and prints the README table.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 BURN = "s = 0\nfor i in range(12_000_000):\n    s += i * i\n"
 VARIANTS = {
-    "before": ("before", []),
+    "before --workers 1": ("before", ["--workers", "1"]),
+    "before --workers 2": ("before", ["--workers", "2"]),
     "after --workers 1": ("after", ["--workers", "1"]),
     "after --workers 2": ("after", ["--workers", "2"]),
 }
@@ -90,9 +92,10 @@ def measure(tree: Path, extra: list[str], models: Path) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--before", default="4c48e23", help="commit of the before tree")
+    parser.add_argument("--before", default="48c2d69", help="commit of the before tree")
     parser.add_argument("--after", default="HEAD", help="commit of the after tree")
     parser.add_argument("--reps", type=int, default=3, help="paired repetitions")
+    parser.add_argument("--results", default="results.json", help="file written beside this one")
     args = parser.parse_args()
     names = list(VARIANTS)
     runs: dict[str, list] = {name: [] for name in names}
@@ -147,7 +150,7 @@ def report(args: argparse.Namespace, runs: dict[str, list], controls: list[dict]
         "controls": controls,
         "median": summary,
     }
-    (HERE / "results.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    (HERE / args.results).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     print("| variant | wall (s) | CPU (s) | load at start |")
     print("|---|---|---|---|")
     for name, s in summary.items():

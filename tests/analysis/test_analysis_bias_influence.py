@@ -104,3 +104,30 @@ def test_report_sections_record_what_could_not_be_computed():
     text = to_markdown(small_study_blocks(bi, figure=False) + influence_blocks(bi, figure=False))
     assert "egger: not computed (needs three studies)" in text
     assert "Not computed (too few)" in text
+
+
+def test_pareto_k_reads_the_log_likelihood_the_draws_keep(monkeypatch):
+    import bayesmeta.analysis.loo as loo
+    import bayesmeta.model.likelihood as likelihood
+    from bayesmeta.analysis.bayes_influence import pareto_k_of
+    from bayesmeta.analysis.draws import StudyDraws
+
+    data = cart_outcome("orr").where(np.arange(24) < 8)
+    rng = np.random.default_rng(1)
+    eta = rng.normal(1.7, 0.5, size=(2, 3000, data.k))  # 6000 draws: thinned to 3000
+    tau = np.abs(rng.normal(0.7, 0.1, size=(2, 3000, 1))) * np.ones((1, 1, data.k))
+    draws = StudyDraws(data.studies, data.events, data.total, eta, tau)
+    expected = pareto_k_of(data.events, data.total, eta, tau)
+    draws.loglik()  # kept, as the InferenceData of a run computes it
+    calls = []
+    real = likelihood.integrated_loglik
+
+    def counted(*args, **kwargs):
+        calls.append(args[2].shape)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(likelihood, "integrated_loglik", counted)
+    monkeypatch.setattr(loo, "integrated_loglik", counted)
+    result = bayes_influence(data, draws=draws)
+    assert calls == []  # not computed again for the Pareto k (the thinned draws' are its rows)
+    np.testing.assert_allclose(result.pareto_k, expected, rtol=1e-12)

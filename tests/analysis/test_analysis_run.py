@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bayesmeta.analysis import runner
+from bayesmeta.analysis import runner, spec_render
 from bayesmeta.analysis.fitting import fit_spec
 from bayesmeta.analysis.specfile import load_spec
 from bayesmeta.cli import main
@@ -122,7 +122,7 @@ def test_interrupted_run_leaves_the_previous_folder_as_it_was(fitted, tmp_path, 
         files["forest.png"] = b""  # whatever a writer left, then a crash
         raise RuntimeError("interrupted while drawing")
 
-    monkeypatch.setattr(runner, "_figures", broken)
+    monkeypatch.setattr(spec_render, "spec_figures", broken)
     with pytest.raises(RuntimeError):
         runner.write_outputs(fitted, tmp_path)
     assert sorted(p.name for p in folder.iterdir()) == ["report.md"]

@@ -86,7 +86,7 @@ def test_a_placeholder_held_open_elsewhere_does_not_move_the_datasets(specs, mon
     import h5py
 
     from bayesmeta.analysis.fitting import fit_spec
-    from bayesmeta.analysis.runner import with_inference_data
+    from bayesmeta.analysis.spec_render import with_inference_data
     from bayesmeta.analysis.specfile import load_spec
     from bayesmeta.model.storage import posterior_bytes
 
@@ -123,7 +123,7 @@ def test_inference_data_is_built_where_it_is_saved_and_loglik_once(specs):
     import arviz as az
 
     from bayesmeta.analysis.fitting import fit_spec
-    from bayesmeta.analysis.runner import render_outputs
+    from bayesmeta.analysis.spec_render import render_outputs
     from bayesmeta.analysis.specfile import load_spec
 
     fitted = fit_spec(load_spec(specs / "a_random.toml"))
@@ -139,7 +139,7 @@ def test_each_figure_is_laid_out_once(specs, monkeypatch):
     from matplotlib import layout_engine
 
     from bayesmeta.analysis.fitting import fit_spec
-    from bayesmeta.analysis.runner import render_outputs
+    from bayesmeta.analysis.spec_render import render_outputs
     from bayesmeta.analysis.specfile import load_spec
 
     fitted = fit_spec(load_spec(specs / "a_random.toml"))

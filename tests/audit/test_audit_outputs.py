@@ -225,27 +225,28 @@ def test_truncated_posterior_is_reported_and_refitted(saved_run, refits, capsys)
 SLOW_RUN = """
 import sys, time
 from pathlib import Path
-import matplotlib.figure
-import bayesmeta.analysis.runner as runner
+import bayesmeta.analysis.spec_figures as spec_figures
+import bayesmeta.analysis.spec_render as spec_render
 from bayesmeta.cli import main
 
 target, out, slow_name, flag = sys.argv[1:5]
 state = {"slow": False}
-real_savefig = matplotlib.figure.Figure.savefig
-real_figures = runner._figures
+real_png_bytes = spec_figures.png_bytes
+real_figures = spec_render.spec_figures
 
-def savefig(self, *args, **kwargs):
-    real_savefig(self, *args, **kwargs)
-    if state["slow"]:  # the file is written, not yet moved into place
+def png_bytes(figure, name):
+    content = real_png_bytes(figure, name)
+    if state["slow"]:  # the figure is drawn, the folder not yet moved into place
         Path(flag).touch()
         time.sleep(120)
+    return content
 
-def figures(fitted, folder):
+def figures(fitted, files):
     state["slow"] = fitted.spec.name == slow_name
-    return real_figures(fitted, folder)
+    return real_figures(fitted, files)
 
-matplotlib.figure.Figure.savefig = savefig
-runner._figures = figures
+spec_figures.png_bytes = png_bytes
+spec_render.spec_figures = figures
 sys.exit(main(["run", target, "--out", out]))
 """
 

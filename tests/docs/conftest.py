@@ -27,8 +27,10 @@ Small settings (the only changes to what is written; each keeps the code path th
 
 Every figure written while the lines run is checked with
 :func:`bayesmeta.plots.layout.layout_problems` at the moment it is saved (``Figure.savefig``
-is wrapped), and the call site of each save is recorded, so ``test_figures_layout.py`` can
-require that every ``savefig`` call in the package was reached.
+is wrapped, and so is :func:`bayesmeta.analysis.spec_figures.png_bytes`, which encodes a
+spec's rendered figures without ``savefig``), and the call site of each save is recorded, so
+``test_figures_layout.py`` can require that every ``savefig`` and ``png_bytes`` call in the
+package was reached.
 """
 
 from __future__ import annotations
@@ -315,10 +317,28 @@ def documented() -> Iterator[Session]:
         )
         return saved
 
+    import bayesmeta.analysis.spec_figures as spec_figures
+
+    original_png_bytes = spec_figures.png_bytes
+
+    def checked_png_bytes(figure, name):
+        content = original_png_bytes(figure, name)
+        problems = [str(p) for p in layout_problems(figure, drawn=True, dpi=figure.dpi)]
+        session.figures.append(
+            SavedFigure(
+                name=name,
+                site=_site(traceback.extract_stack()[:-1]),
+                command=current["line"],
+                problems=problems,
+            )
+        )
+        return content
+
     seen: set[tuple[str, ...]] = set()
     mp = pytest.MonkeyPatch()
     mp.chdir(workspace)
     mp.setattr(Figure, "savefig", checked_savefig)
+    mp.setattr(spec_figures, "png_bytes", checked_png_bytes)
     # every figure is checked as it is saved, in this process: `run` fits its specs here too
     mp.setattr("bayesmeta.many.executor.default_workers", lambda: 1)
     # and a `--workers 2` line draws its figures here too, not in a side process (many/side.py)

@@ -3,8 +3,9 @@
 The figures are the ones saved while the README's and the guide's command lines run (the
 ``documented`` fixture of ``conftest.py`` checks each with
 :func:`bayesmeta.plots.layout.layout_problems` as it is saved). The list of places that save a
-figure is read from the package's source (every ``savefig(`` call), so a new figure writer is
-covered, or this test fails until a documented command reaches it.
+figure is read from the package's source (every ``savefig(`` call, and every ``png_bytes(`` call:
+a spec's figures are encoded from their rendered canvas), so a new figure writer is covered, or
+this test fails until a documented command reaches it.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def savefig_sites() -> set[str]:
-    """``path:line`` of every ``savefig(`` call in the package."""
+    """``path:line`` of every ``savefig(`` and ``png_bytes(`` call in the package."""
     sites = set()
     for path in (ROOT / "bayesmeta").rglob("*.py"):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             code = line.split("#", 1)[0]
-            if re.search(r"\.savefig\(", code) and not code.strip().startswith(('"', "'")):
+            saves = re.search(r"\.savefig\(", code) or (
+                re.search(r"\bpng_bytes\(", code) and not code.lstrip().startswith("def ")
+            )
+            if saves and not code.strip().startswith(('"', "'")):
                 sites.add(f"{path.relative_to(ROOT).as_posix()}:{number}")
     return sites
 

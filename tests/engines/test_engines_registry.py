@@ -122,6 +122,19 @@ def test_undeclared_capabilities_are_refused(dummy, data):
     assert dummy.calls == []
 
 
+def test_exact_and_sampling_engine_and_prior_predictive_ask_the_declarations(dummy, data):
+    binomial, only = build_model(data), build_model(data, likelihood="dummy_only")
+    assert engines.exact_engine(binomial) == "quadrature"
+    assert engines.sampling_engine(binomial) == "nuts"  # preferred over the later dummy
+    assert engines.sampling_engine(only) == "dummy"  # not exact, the only one that fits
+    with pytest.raises(InputError, match="no exact engine can fit a 'random' model"):
+        engines.exact_engine(only)
+    # the dummy has no prior_predictive method: refused, not handed to NUTS
+    with pytest.raises(InputError, match="no engine simulates the prior predictive of a 'random'"):
+        engines.prior_predictive(only)
+    assert dummy.calls == []
+
+
 def test_names_are_checked(dummy):
     with pytest.raises(ValueError, match="already registered"):
         engines.register_engine(DummyEngine())

@@ -149,25 +149,6 @@ def test_plots_package_still_exports_its_functions(name):
     assert name in dir(bayesmeta.plots)
 
 
-def test_the_parent_imports_matplotlib_while_pool_workers_fit_not_when_serial():
-    code = """
-import json, sys, threading
-from bayesmeta.many import make_executor
-from bayesmeta.many.executor import import_in_background
-
-seen = {}
-for workers in (1, 2):
-    with make_executor(workers=workers) as executor:
-        import_in_background(executor)
-        for thread in threading.enumerate():
-            if thread.name == "bayesmeta-import":
-                thread.join()
-        seen[workers] = "matplotlib.figure" in sys.modules
-print(json.dumps(seen))
-"""
-    assert _fresh(code) == {"1": False, "2": True}
-
-
 @pytest.mark.parametrize("count", [0, 1, 2, 10, 64, 13_396])
 def test_spread_order_visits_every_position_once_with_neighbours_apart(count):
     from bayesmeta.many.tasks import spread_order

@@ -6,13 +6,20 @@ the run."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
 
 import pytest
 
-from bayesmeta.many.side import SideProcess, deferred, side_process, side_wanted
+from bayesmeta.many.side import (
+    SideProcess,
+    SideProcessGone,
+    deferred,
+    side_process,
+    side_wanted,
+)
 
 from .test_many_orphans import alive
 
@@ -72,6 +79,8 @@ def test_only_runs_whose_fitting_runs_elsewhere_get_a_side_process():
     assert side_wanted(workers=None, scheduler="local:2")
     with side_process(workers=1) as side:
         assert side is None
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # daemonic: may not fork
+        assert not pool.apply(side_wanted, kwds={"workers": 2, "scheduler": None})
 
 
 def test_the_parent_of_a_pool_run_never_imports_matplotlib(multiverse_spec, tmp_path):
@@ -98,3 +107,41 @@ print(json.dumps(seen))
     assert (tmp_path / "w2" / "spec_curve.png").read_bytes() == (
         tmp_path / "w1" / "spec_curve.png"
     ).read_bytes()
+
+
+def test_the_parent_of_a_pool_simulation_never_imports_matplotlib(tmp_path):
+    from .conftest import simulation_file
+
+    path = simulation_file(tmp_path, replicates=6, methods=["DL"], taus=[0.5])
+    code = f"""
+import json, sys
+from bayesmeta.simulate import read_study, run_simulation
+
+seen = {{}}
+for workers in (2, 1):
+    out = {str(tmp_path)!r} + f"/w{{workers}}"
+    summary = run_simulation(read_study({str(path)!r}), out=out, workers=workers)
+    seen[workers] = ["matplotlib.figure" in sys.modules, sorted(summary["files"])]
+print(json.dumps(seen))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["2"][0] is False and seen["1"][0] is True  # drawn aside; drawn here (serial)
+    assert seen["2"][1] == seen["1"][1] and "coverage.png" in seen["1"][1]
+    for name in seen["1"][1]:
+        assert (tmp_path / "w2" / name).read_bytes() == (tmp_path / "w1" / name).read_bytes()
+
+
+def test_a_side_process_killed_leaves_the_work_to_this_process():
+    import signal
+    import time
+
+    with side_process(workers=2, modules=("json",)) as side:
+        side.start(os.getpid)
+        pid = side.result()
+        side.start(time.sleep, 30)  # killed while it runs a job
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(SideProcessGone):
+            side.result()
+        assert deferred(side, divmod, 7, 2)() == (3, 1)  # drawn here instead
+    assert not alive(pid)
