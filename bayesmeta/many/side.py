@@ -34,6 +34,9 @@ def _serve(connection: Any, parent: int, modules: tuple[str, ...]) -> None:
     from bayesmeta.many.warm import warm_up
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # SIGTERM ends it at once: the handler inherited from the CLI raises an exception, which a
+    # bare ``except`` in a module being imported can swallow (the process then lived on)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
     try:
         warm_up(modules)
@@ -159,6 +162,9 @@ class SideProcess:
                 pass
         if self._process.is_alive():
             self._process.terminate()
+            self._process.join(timeout=5)
+        if self._process.is_alive():  # SIGTERM not acted on (it was forked a moment ago)
+            self._process.kill()
         self._process.join()
         self._connection.close()
 

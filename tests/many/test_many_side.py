@@ -65,6 +65,49 @@ def test_a_failed_run_ends_its_side_process_at_once():
     assert not alive(pid)
 
 
+SWALLOWS_EXCEPTIONS = """
+import time
+for _ in range(400):  # ~20 s of importing, in which a bare except swallows what a signal raises
+    try:
+        time.sleep(0.05)
+    except BaseException:
+        pass
+"""
+
+
+def test_a_failed_run_ends_a_side_process_forked_with_the_clis_sigterm_handler(
+    tmp_path, monkeypatch
+):
+    """The CLI's SIGTERM handler raises; a side process still importing (a module whose bare
+    ``except`` swallows that exception) lived on, and closing it waited forever (a hung test)."""
+    import signal
+    import threading
+    import time
+
+    from bayesmeta.cli import Terminated
+
+    (tmp_path / "swallows_exceptions.py").write_text(SWALLOWS_EXCEPTIONS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def raising(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, raising)  # as `bayesmeta` installs it
+    try:
+        side = SideProcess(modules=("swallows_exceptions",))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    pid = side._process.pid
+    time.sleep(0.5)  # inside the import
+    closed = threading.Event()
+    threading.Thread(target=lambda: (side.close(wait=False), closed.set()), daemon=True).start()
+    ended = closed.wait(15)
+    if not ended:  # leave nothing behind
+        os.kill(pid, signal.SIGKILL)
+    assert ended, "closing the side process hung"
+    assert not alive(pid)
+
+
 def test_deferred_calls_here_without_a_side_process_and_there_with_one():
     here = deferred(None, os.getpid)
     assert here() == os.getpid()
