@@ -129,12 +129,7 @@ def along_eta(
         if Q <= max(MIN_NODES, 1.5 * n) or not pending.any():
             break
         x, to_coef = _RULES[n] if n in _RULES else _chebyshev(n)
-        rows = np.flatnonzero(pending.any(axis=1))
-        if rows_func is None or rows.size == R:
-            rows, row_f = np.arange(R), func
-        else:
-            row_f = rows_func(rows)
-        todo = np.flatnonzero(pending[rows].any(axis=0))
+        rows, row_f, todo = _pending(pending, func, rows_func)
         points = centre[np.ix_(rows, todo)][..., None] + half[np.ix_(rows, todo)][..., None] * x
         values = row_f(points.reshape(rows.size, todo.size * n), np.repeat(tau[todo], n))
         values = values.reshape(*values.shape[:-2], rows.size, todo.size, n)
@@ -163,12 +158,7 @@ def along_eta(
     if out is None:
         return _direct(func, eta, tau, mask)
     if pending.any():
-        rows = np.flatnonzero(pending.any(axis=1))
-        if rows_func is None or rows.size == R:
-            rows, row_f = np.arange(R), func
-        else:
-            row_f = rows_func(rows)
-        todo = np.flatnonzero(pending[rows].any(axis=0))
+        rows, row_f, todo = _pending(pending, func, rows_func)
         sub_mask = None if mask is None else mask[todo]
         values = _direct(row_f, eta[np.ix_(rows, todo)], tau[todo], sub_mask)
         r_p, t_p = np.nonzero(pending[np.ix_(rows, todo)])
@@ -176,6 +166,17 @@ def along_eta(
     if mask is not None:
         out[..., ~mask] = 0.0
     return out
+
+
+def _pending(pending: np.ndarray, func, rows_func) -> tuple[np.ndarray, object, np.ndarray]:
+    """The rows with a (row, node) pair still pending, the function of those rows (every row's
+    ``func`` when there is no ``rows_func`` or every row is pending), and the nodes pending in them."""
+    rows = np.flatnonzero(pending.any(axis=1))
+    if rows_func is None or rows.size == pending.shape[0]:
+        rows, row_f = np.arange(pending.shape[0]), func
+    else:
+        row_f = rows_func(rows)
+    return rows, row_f, np.flatnonzero(pending[rows].any(axis=0))
 
 
 def _direct(func, eta: np.ndarray, tau: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
