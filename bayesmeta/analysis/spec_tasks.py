@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,49 +173,6 @@ def reissue(caught: Sequence[tuple[str, type, str, int]]) -> None:
         warnings.warn_explicit(message, category, filename, lineno)
 
 
-def in_order(
-    executor: Executor, function: Callable[..., Any], calls: Sequence[tuple]
-) -> Iterator[Any]:
-    """``function(*args)`` for each of ``calls`` on ``executor``, results in the order given.
-
-    On a serial executor each call runs when its result is wanted (so a folder is written as
-    soon as its spec is done); on the others every call is submitted at once. When the caller
-    stops early (an error, Ctrl-C), calls not started are cancelled and a local pool's workers
-    are stopped.
-
-    Parameters
-    ----------
-    executor : concurrent.futures.Executor
-        From :func:`bayesmeta.many.make_executor`.
-    function : callable
-        A module-level function (it is pickled).
-    calls : sequence of tuple
-        The arguments of each call.
-
-    Yields
-    ------
-    object
-        Each call's result (its exception is raised here).
-    """
-    from bayesmeta.many.executor import SerialExecutor, stop_workers
-
-    serial = isinstance(executor, SerialExecutor)
-    futures: list[Future] = [] if serial else [executor.submit(function, *a) for a in calls]
-    try:
-        for i, args in enumerate(calls):
-            future = executor.submit(function, *args) if serial else futures[i]
-            yield future.result()
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        stop_workers(executor)
-        raise
-    finally:
-        if not serial:  # a generator closed early: nothing left running
-            for future in futures:
-                future.cancel()
-
-
 def run_specs(
     specs: Sequence[AnalysisSpec],
     out: str | Path,
@@ -251,44 +207,65 @@ def run_specs(
     """
     from bayesmeta.analysis.fitting import to_model
     from bayesmeta.analysis.runner import write_rendered
-    from bayesmeta.many.executor import default_workers, make_executor
+    from bayesmeta.analysis.spec_schedule import dispatch_order, estimated_cost, run_scheduled
+    from bayesmeta.many.executor import (
+        SerialExecutor,
+        default_workers,
+        executor_slots,
+        make_executor,
+    )
     from bayesmeta.many.progress import Progress
 
+    models = [to_model(spec) for spec in specs]
+    outcomes: dict[str, list[int]] = {}  # outcome -> its specs (file order), first seen first
+    for i, spec in enumerate(specs):
+        outcomes.setdefault(spec.outcome, []).append(i)
     compared: set[str] = set()  # the specs whose leave-one-out the comparisons read
     if len(specs) > 1:
-        outcomes: dict[str, list] = {}
-        for spec in specs:
-            outcomes.setdefault(spec.outcome, []).append((spec, to_model(spec)))
-        for group in outcomes.values():
-            main = study_sets(group, lambda pair: pair[1].data.studies)[1]
-            compared |= {spec.name for spec, _model in main} if len(main) > 1 else set()
+        for members in outcomes.values():
+            main = study_sets(members, lambda i: models[i].data.studies)[1]
+            compared |= {specs[i].name for i in main} if len(main) > 1 else set()
+    groups = list(outcomes.values()) if len(specs) > 1 else []
     if scheduler is None:  # no more processes than specs; one: in this process
         workers = max(1, min(len(specs), default_workers() if workers is None else workers))
     with make_executor(workers=workers, scheduler=scheduler, preload=preload()) as executor:
+        serial = isinstance(executor, SerialExecutor)
+        order = dispatch_order(
+            [spec.outcome for spec in specs],
+            [estimated_cost(model) for model in models],
+            parallel=not serial,
+        )
+        names = list(outcomes)
+
+        def comparison_of(g: int, kept: list[tuple[Fitted, Any]]) -> tuple:
+            loos = {f.spec.name: loo for f, loo in kept if loo is not None}
+            return compare_task, (names[g], [f for f, _loo in kept], loos)
+
         progress = Progress(len(specs), enabled=show_progress, label="specs")
-        fitted, loos = [], {}
-        calls = [(spec, spec.name in compared) for spec in specs]
-        with closing(in_order(executor, fit_and_render, calls)) as done:
-            for spec, task in zip(specs, done, strict=True):
+        fitted: list[Fitted] = []
+        compared_outcomes: dict[int, tuple] = {}
+        tasks = run_scheduled(
+            executor,
+            1 if serial else executor_slots(executor) + 1,
+            [(fit_and_render, (spec, spec.name in compared)) for spec in specs],
+            order,
+            groups,
+            comparison_of,
+            keep=lambda task: (task.fitted, task.loo),
+        )
+        with closing(tasks):
+            for kind, index, task in tasks:
+                if kind == "group":
+                    compared_outcomes[index] = task
+                    continue
                 reissue(task.warnings)
-                write_rendered(spec, task.rendered, out)
+                write_rendered(specs[index], task.rendered, out)
                 fitted.append(task.fitted)
-                if task.loo is not None:
-                    loos[spec.name] = task.loo
                 progress.advance(1)
         progress.close()
-        if len(specs) < 2:
-            return fitted, []
-        groups: dict[str, list[Fitted]] = {}
-        for f in fitted:
-            groups.setdefault(f.spec.outcome, []).append(f)
-        calls = [
-            (o, group, {f.spec.name: loos[f.spec.name] for f in group if f.spec.name in loos})
-            for o, group in groups.items()
-        ]
-        comparisons = []
-        with closing(in_order(executor, compare_task, calls)) as done:
-            for comparison, caught in done:
-                reissue(caught)
-                comparisons.append(comparison)
+    comparisons = []
+    for g in range(len(groups)):  # in the order the outcomes first appear
+        comparison, caught = compared_outcomes[g]
+        reissue(caught)
+        comparisons.append(comparison)
     return fitted, comparisons
