@@ -1,14 +1,10 @@
 """In which order a ``bayesmeta run``'s tasks go to the workers (the results never change).
 
-On one worker the order does not matter: the specs run in the order of the spec files, each
-outcome's comparison as soon as its specs are done. On several workers the wall time is the
-longest chain of work, and two things used to lengthen it: every comparison waited for the
-last spec of every outcome, then ran while a core idled; and a long spec started last kept
-one worker busy while the other had nothing left. So here
+Each outcome's comparison reads only that outcome's fits, so it need not wait for every spec
+of every outcome (the comparisons of a parallel run used to start together, after the last
+spec's result had come back, been written, and every fit been sent out again). So here
 
-- the outcomes' specs go out one outcome after the other (in the order the outcomes first
-  appear), each outcome's costliest spec first (:func:`estimated_cost`), so its comparison
-  becomes ready early and the run ends on short tasks;
+- the specs go out outcome by outcome (in the order the outcomes first appear);
 - a comparison goes out as soon as its outcome's specs are done, ahead of the specs waiting;
 - no more tasks are given out than the workers run, plus one waiting in line (a freed worker
   does not wait for this process), so a ready comparison passes the specs not yet given out.
@@ -23,52 +19,23 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from typing import Any
 
-#: likelihoods and kinds whose spec costs about one pooled random-effects spec per study
-_SIMPLE_KINDS = ("random", "common")
 
-
-def estimated_cost(model: Any) -> float:
-    """A spec's relative cost, for ordering only: its studies, twice for a model with groups,
-    covariates or another likelihood than the binomial-logit-normal (more parameters to
-    integrate, more figure rows).
-
-    Parameters
-    ----------
-    model : ModelSpec
-        The spec's model (:func:`bayesmeta.analysis.fitting.to_model`).
-
-    Returns
-    -------
-    float
-    """
-    from bayesmeta.model.spec import BINOMIAL
-
-    simple = model.kind in _SIMPLE_KINDS and model.likelihood == BINOMIAL
-    return float(model.data.k) * (1.0 if simple else 2.0)
-
-
-def dispatch_order(outcomes: Sequence[str], costs: Sequence[float], *, parallel: bool) -> list[int]:
-    """The order the specs are given to the workers.
+def dispatch_order(outcomes: Sequence[str]) -> list[int]:
+    """The order the specs are given to the workers: outcome by outcome (in the order the
+    outcomes first appear), in the order of the spec files within one.
 
     Parameters
     ----------
     outcomes : sequence of str
         Each spec's outcome, in the order of the spec files.
-    costs : sequence of float
-        Each spec's :func:`estimated_cost`.
-    parallel : bool
-        Several workers (else: the order of the spec files).
 
     Returns
     -------
     list of int
-        Indices into the specs: outcome by outcome (first appearance), costliest first within
-        one (ties in file order).
+        Indices into the specs.
     """
-    if not parallel:
-        return list(range(len(outcomes)))
     first = {o: i for i, o in reversed(list(enumerate(outcomes)))}
-    return sorted(range(len(outcomes)), key=lambda i: (first[outcomes[i]], -costs[i], i))
+    return sorted(range(len(outcomes)), key=lambda i: (first[outcomes[i]], i))
 
 
 def run_scheduled(
