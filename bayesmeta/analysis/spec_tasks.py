@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,22 +158,19 @@ def recorded() -> Iterator[list[tuple[str, type, str, int]]]:
 
 
 @contextmanager
-def collected_apart() -> Iterator[Callable[[], None]]:
+def collected_apart() -> Iterator[None]:
     """Import what the tasks need, then keep it out of the garbage collector's full passes while
-    the tasks run (``gc.freeze``).
+    the tasks run (``gc.freeze``; unfrozen when they are done).
 
     Everything loaded by then (numpy, pandas, scipy, matplotlib, ArviZ: hundreds of thousands
     of objects) lives until the process ends, yet every full collection walked all of it again:
-    ~0.25 s each, about a dozen times a run. Workers forked while it is frozen inherit it
-    frozen (their collections skip it, and do not write to the pages they share with this
-    process). This process calls the function yielded once the workers are forked, and
-    collects as usual from then; a serial run keeps it frozen until the tasks are done.
+    ~0.1-0.25 s each, about a dozen times a run. Workers forked meanwhile inherit it frozen
+    (their collections skip it, and do not write to the pages they share with this process).
     Nothing changes when the caller froze objects already.
 
     Yields
     ------
-    callable
-        Call it when the workers are forked: this process collects everything again.
+    None
     """
     import gc
 
@@ -183,15 +180,11 @@ def collected_apart() -> Iterator[Callable[[], None]]:
     mine = gc.get_freeze_count() == 0
     if mine:
         gc.freeze()
-
-    def forked() -> None:
+    try:
+        yield
+    finally:
         if mine:
             gc.unfreeze()
-
-    try:
-        yield forked
-    finally:
-        forked()
 
 
 def reissue(caught: Sequence[tuple[str, type, str, int]]) -> None:
@@ -266,12 +259,10 @@ def run_specs(
     if scheduler is None:  # no more processes than specs; one: in this process
         workers = max(1, min(len(specs), default_workers() if workers is None else workers))
     with (
-        collected_apart() as forked,
+        collected_apart(),
         make_executor(workers=workers, scheduler=scheduler, preload=preload()) as executor,
     ):
         serial = isinstance(executor, SerialExecutor)
-        if not serial:
-            forked()
         order = dispatch_order([spec.outcome for spec in specs])
         names = list(outcomes)
 
