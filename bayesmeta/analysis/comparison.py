@@ -2,7 +2,7 @@
 
 By default the specs must use the same studies (elpd is a sum over studies). With
 ``common_studies=True`` (``--common-studies``) every model is refitted on the studies all of
-them use (:mod:`bayesmeta.analysis.common`); the studies left out are recorded in each model's
+them use (:mod:`bayesmeta.analysis.shared_studies`); the studies left out are recorded in each model's
 ``excluded`` and in the output.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bayesmeta.analysis.common import restrict_to_common
+from bayesmeta.analysis.shared_studies import restrict_to_common
 from bayesmeta.analysis.compare import Row, check_same_studies, compare_loo
 from bayesmeta.analysis.draws import StudyDraws, from_idata
 from bayesmeta.analysis.exact import nuts_exact, quadrature_exact
