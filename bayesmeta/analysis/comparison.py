@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bayesmeta.analysis.shared_studies import restrict_to_common
 from bayesmeta.analysis.compare import Row, check_same_studies, compare_loo
 from bayesmeta.analysis.draws import StudyDraws, from_idata
 from bayesmeta.analysis.exact import nuts_exact, quadrature_exact
 from bayesmeta.analysis.fitting import engine_of, posterior_draws, to_model
 from bayesmeta.analysis.loo import LooResult, integrated_loo
+from bayesmeta.analysis.shared_studies import restrict_to_common
 from bayesmeta.analysis.specfile import AnalysisSpec
 from bayesmeta.engines import can
 from bayesmeta.errors import InputError
