@@ -138,9 +138,12 @@ def along_eta(
         ok = ~(tail > tol).reshape(-1, rows.size, todo.size).any(axis=0)  # (rows, todo)
         if rows_func is None:
             ok[:] = ok.all(axis=0)  # every row of node t, or node t again
-        if out is None and ok.all() and todo.size == T:  # every node at the first try
-            out, pending[:] = _evaluate(coef, u), False
-            break
+        if out is None and todo.size == T and rows.size == R:
+            # the first try: every (row, node) from these coefficients in one block (most pass;
+            # the pairs that miss ``tol`` are overwritten by the later tries below)
+            out = _evaluate(coef, u)
+            pending &= ~ok
+            continue
         if out is None:
             out = np.zeros((*values.shape[:-3], R, T, Q))
         ok &= pending[np.ix_(rows, todo)]
