@@ -64,7 +64,7 @@ def exact_tau_densities(result: BayesResult) -> dict[str, Any]:
 
     try:
         return engines.tau_densities(spec, result=result)
-    except InputError:  # e.g. a meta-regression: its draws' kernel estimate is drawn
+    except InputError:  # an engine without one for the model: the draws are smoothed instead
         return {}
 
 
