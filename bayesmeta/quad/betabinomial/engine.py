@@ -71,6 +71,8 @@ class BetaBinomialFit:
         Level name -> design row (other columns at their study mean).
     groups : list of list of str
         The level names of each factor.
+    spec : ModelSpec
+        The spec integrated (what reads the fit from its result finds the engine through it).
     """
 
     problem: BetaBinomialProblem
@@ -79,6 +81,7 @@ class BetaBinomialFit:
     columns: tuple[str, ...]
     rows: dict[str, np.ndarray]
     groups: list[list[str]]
+    spec: ModelSpec
 
 
 def posterior(spec: ModelSpec) -> BetaBinomialFit:
@@ -99,7 +102,7 @@ def posterior(spec: ModelSpec) -> BetaBinomialFit:
     )
     post, coarse = betabinomial_posterior(problem, accuracy=accuracy_for(X.shape[1]))
     rows, groups = level_rows(design)
-    return BetaBinomialFit(problem, post, coarse, tuple(columns), rows, groups)
+    return BetaBinomialFit(problem, post, coarse, tuple(columns), rows, groups, spec)
 
 
 def _fitted(spec: ModelSpec, result: Any) -> BetaBinomialFit:
