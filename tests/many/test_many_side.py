@@ -152,6 +152,42 @@ print(json.dumps(seen))
     ).read_bytes()
 
 
+def test_the_cli_forks_a_parallel_runs_side_process_before_its_heavy_imports(
+    multiverse_spec, tmp_path
+):
+    # forked first, it imports matplotlib while the parent imports numpy, pandas and scipy,
+    # not while the workers fit; its job is in a module it imported, so nothing more is
+    # imported when the figure is sent (bayesmeta.multiverse would cost it ~0.3 s then)
+    from bayesmeta.cli.multiverse import FIGURE_MODULES
+    from bayesmeta.multiverse import run as multiverse_run
+
+    assert FIGURE_MODULES == multiverse_run.FIGURE_MODULES
+    assert multiverse_run.spec_curve_png.__module__ in FIGURE_MODULES
+    text = multiverse_spec.read_text().replace('"PM", "GLMM", "bayes"', '"PM"')
+    multiverse_spec.write_text(text)
+    code = f"""
+import json, sys
+import bayesmeta.many.side as side
+
+heavy = ("numpy", "pandas", "scipy", "pyarrow", "matplotlib")
+seen = [[m for m in heavy if m in sys.modules]]  # importing the side module loads none
+start = side.SideProcess.__init__
+def recording(self, *args, **kwargs):
+    seen.append([m for m in heavy if m in sys.modules])
+    start(self, *args, **kwargs)
+side.SideProcess.__init__ = recording
+from bayesmeta.cli import main
+out = {str(tmp_path / "out")!r}
+status = main(["multiverse", {str(multiverse_spec)!r}, "--out", out, "--workers", "2", "--json"])
+print(json.dumps([status, seen]))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    status, seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert status == 0
+    assert seen == [[], []]  # one side process, forked before any of them was imported
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(OUTPUTS)
+
+
 def test_the_parent_of_a_pool_simulation_never_imports_matplotlib(tmp_path):
     from .conftest import simulation_file
 
