@@ -230,16 +230,18 @@ def run_multiverse(
                     total=total,
                     progress=progress,
                 )
-            frame = store.table(sort_by=["task"])
-            # drawn in the side process (if any) while this one writes the tables
-            figure = deferred(
-                side,
-                spec_curve_png,
-                frame,
-                columns=columns,
-                threshold=multiverse.threshold,
-                title=spec.title,
-            )
+                # before the workers are stopped (shutting them down, a Dask cluster's above
+                # all, takes the time the side process needs to draw the figure)
+                frame = store.table(sort_by=["task"])
+                # drawn in the side process (if any) while this one writes the tables
+                figure = deferred(
+                    side,
+                    spec_curve_png,
+                    frame,
+                    columns=columns,
+                    threshold=multiverse.threshold,
+                    title=spec.title,
+                )
             summary = summarize(frame, columns=columns, threshold=multiverse.threshold)
             summary["excluded"] = data.excluded_records()
             files = write_outputs(
