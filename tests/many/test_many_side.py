@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 
@@ -106,6 +107,33 @@ def test_a_failed_run_ends_a_side_process_forked_with_the_clis_sigterm_handler(
         os.kill(pid, signal.SIGKILL)
     assert ended, "closing the side process hung"
     assert not alive(pid)
+
+
+def test_a_side_process_ended_as_it_starts_prints_no_traceback():
+    # forked with the CLI's raising SIGTERM handler and ended before it has its own (a run
+    # that fails at once, now that the CLI forks it first): no traceback on the user's stderr
+    code = """
+import os, signal
+import bayesmeta.many.side as side
+from bayesmeta.cli import _terminate
+
+signal.signal(signal.SIGTERM, _terminate)
+read, write = os.pipe()
+serve = side._serve
+def late(*args):  # the side process, held before it reaches its handlers
+    os.read(read, 1)
+    serve(*args)
+side._serve = late
+process = side.SideProcess(modules=("json",))
+os.kill(process._process.pid, signal.SIGTERM)
+os.write(write, b"x")
+process._process.join(30)
+print(process._process.exitcode)
+process.close()
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr
+    assert done.stdout.strip() == str(-signal.SIGTERM)  # ended by the default action
 
 
 def test_deferred_calls_here_without_a_side_process_and_there_with_one():
