@@ -2,7 +2,7 @@
 
 By default the specs must use the same studies (elpd is a sum over studies). With
 ``common_studies=True`` (``--common-studies``) every model is refitted on the studies all of
-them use (:mod:`bayesmeta.analysis.common`); the studies left out are recorded in each model's
+them use (:mod:`bayesmeta.analysis.shared_studies`); the studies left out are recorded in each model's
 ``excluded`` and in the output.
 """
 
@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bayesmeta.analysis.common import restrict_to_common
 from bayesmeta.analysis.compare import Row, check_same_studies, compare_loo
 from bayesmeta.analysis.draws import StudyDraws, from_idata
 from bayesmeta.analysis.exact import nuts_exact, quadrature_exact
 from bayesmeta.analysis.fitting import engine_of, posterior_draws, to_model
 from bayesmeta.analysis.loo import LooResult, integrated_loo
+from bayesmeta.analysis.shared_studies import restrict_to_common
 from bayesmeta.analysis.specfile import AnalysisSpec
 from bayesmeta.engines import can
 from bayesmeta.errors import InputError

@@ -60,7 +60,7 @@ def to_model(spec: AnalysisSpec, *, data: MetaData | None = None) -> ModelSpec:
     spec : AnalysisSpec
     data : MetaData, optional
         Use these studies instead of the spec's data source (e.g. the spec's own data with
-        some studies left out, see :mod:`bayesmeta.analysis.common`); their ``excluded``
+        some studies left out, see :mod:`bayesmeta.analysis.shared_studies`); their ``excluded``
         records are kept.
 
     Returns

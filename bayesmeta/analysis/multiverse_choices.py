@@ -32,7 +32,7 @@ import numpy as np
 
 from bayesmeta.errors import BayesmetaError, SpecError
 
-FREQ_IV = ("DL", "REML", "PM", "ML", "SJ", "HS", "EB", "EE")
+FREQ_IV = ("DL", "REML", "PM", "ML", "SJ", "HS", "HE", "EB", "EE")
 METHODS = (*FREQ_IV, "GLMM", "bayes", "nuts")
 DEFAULTS: dict[str, Any] = {
     "methods": ["DL", "REML", "PM", "GLMM", "bayes"],

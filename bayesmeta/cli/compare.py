@@ -143,7 +143,7 @@ def excluded_lines(comparison) -> list[str]:
     list of str
         A heading line and one line per group; no line when no model leaves a study out.
     """
-    from bayesmeta.analysis.common import REASON
+    from bayesmeta.analysis.shared_studies import REASON
 
     names = list(comparison.excluded)
     lacking: dict[str, dict[str, str]] = {}

@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--method",
         default="DL",
-        choices=("DL", "REML", "PM", "ML", "EB", "SJ", "HS", "EE"),
+        choices=("DL", "REML", "PM", "ML", "EB", "SJ", "HS", "HE", "EE"),
         help="tau^2 estimator of the frequentist rows (default DL)",
     )
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (0.95)")

@@ -81,15 +81,14 @@ def fit(
     from bayesmeta.model.thresholds import check_thresholds
 
     if options is None:
-        given = {
-            "draws": draws,
-            "tune": tune,
-            "chains": chains,
-            "seed": seed,
-            "sampler": sampler,
-            "target_accept": target_accept,
-        }
-        nuts = NutsOptions(**{key: value for key, value in given.items() if value is not None})
+        nuts = NutsOptions.given(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            sampler=sampler,
+            target_accept=target_accept,
+        )
         options = FitOptions(hdi=hdi, thresholds=tuple(thresholds), benchmark=benchmark, nuts=nuts)
     checked = check_thresholds(options.thresholds, name="thresholds")
     if options.benchmark is not None:

@@ -35,7 +35,7 @@ def leave_one_out(
     data : MetaData
         Validated events, totals and covariates per study.
     method : str, optional
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
     measure : str, optional
         Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
@@ -139,7 +139,7 @@ def influence_arrays(
     vi : numpy.ndarray
         Sampling variances of ``yi``.
     method : str, optional
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
     ci : str, optional
         ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
@@ -229,7 +229,7 @@ def influence(
     data : MetaData
         Validated events, totals and covariates per study.
     method : str, optional
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
     measure : str, optional
         Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.

@@ -38,7 +38,7 @@ def metareg(
         Covariates, e.g. ``"cancer_type + age_median"`` (see :mod:`bayesmeta.formula`);
         treatment coding with the first sorted level as reference unless ``reference`` says.
     method : str
-        tau^2 estimator (REML default; DL, PM, ML, EB, SJ, HS, EE) or ``GLMM``.
+        tau^2 estimator (REML default; DL, PM, ML, EB, SJ, HS, HE, EE) or ``GLMM``.
     measure, ci, add, to
         As :func:`bayesmeta.freq.rma` (the GLMM allows only ``measure="PLO"``, ``ci="z"``).
     level : float

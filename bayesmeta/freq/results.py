@@ -106,7 +106,7 @@ class SubgroupResult:
     by : str
         Subgroup covariate.
     method : str
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
     tau2_mode : str
         ``"separate"`` or ``"common"`` tau^2 across levels.
@@ -157,7 +157,7 @@ class MetaRegResult:
     Attributes
     ----------
     method : str
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
     formula : str
         Covariate formula, e.g. ``"cancer_type + age_median"``.

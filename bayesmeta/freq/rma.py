@@ -68,7 +68,7 @@ def rma_arrays(
     total : numpy.ndarray
         Number of patients per study.
     method : str, optional
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
     measure : str, optional
         Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
@@ -155,8 +155,8 @@ def rma(
     data : MetaData
         Events and totals per study.
     method : str
-        tau^2 estimator: ``DL`` (default), ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``;
-        ``EE`` for the common-effect model; ``GLMM`` dispatches to :func:`glmm`.
+        tau^2 estimator: ``DL`` (default), ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``,
+        ``HE`` (Hedges'); ``EE`` for the common-effect model; ``GLMM`` dispatches to :func:`glmm`.
     measure : {"PLO", "PFT", "PAS", "PR"}
         Analysis scale (logit by default).
     ci : {"z", "hk"}

@@ -101,7 +101,7 @@ def regression_test(
         ``"rma"`` (weighted regression with tau^2 as ``method`` estimates it) or ``"lm"`` (weighted
         least squares with a multiplicative dispersion), as ``regtest(model=...)``.
     method : str, optional
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
     ci : str, optional
         ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.
@@ -155,7 +155,7 @@ def egger(
         ``"rma"`` (weighted regression with tau^2 as ``method`` estimates it) or ``"lm"`` (weighted
         least squares with a multiplicative dispersion), as ``regtest(model=...)``.
     method : str, optional
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
     measure : str, optional
         Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.
@@ -199,7 +199,7 @@ def peters(
         ``"rma"`` (weighted regression with tau^2 as ``method`` estimates it) or ``"lm"`` (weighted
         least squares with a multiplicative dispersion), as ``regtest(model=...)``.
     method : str, optional
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
     measure : str, optional
         Analysis scale: ``PLO`` (logit), ``PFT``, ``PAS`` or ``PR``.

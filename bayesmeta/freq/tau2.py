@@ -2,7 +2,8 @@
 sums of :mod:`bayesmeta.freq.projection`).
 
 Every estimator takes the effect sizes ``yi``, sampling variances ``vi`` and a design matrix
-``X`` (a column of ones for the intercept-only model) and returns tau^2 >= 0. The iterative
+``X`` (a column of ones for the intercept-only model) and returns tau^2 >= 0 (``hedges`` is
+Hedges' formula before the truncation ``HE`` applies). The iterative
 ones (ML, REML, EB/PM) are solved to a tight tolerance, so they give the exact solution
 metafor's Fisher scoring / root finding approaches.
 """
@@ -21,7 +22,7 @@ from bayesmeta.freq.projection import (
 )
 from bayesmeta.freq.roots import brentq
 
-ESTIMATORS = ("DL", "REML", "PM", "ML", "EB", "SJ", "HS", "EE")
+ESTIMATORS = ("DL", "REML", "PM", "ML", "EB", "SJ", "HS", "HE", "EE")
 _MAXITER = 10_000
 #: Plain Fisher scoring steps before step halving takes over (an oscillation never converges).
 _PLAIN_STEPS = 1_000
@@ -116,7 +117,9 @@ def sidik_jonkman(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
 
 
 def hedges(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
-    """Hedges' (HE) estimator, metafor's starting value for ML, REML and EB.
+    """Hedges' estimator before truncation (metafor's ``HE`` is ``max(0, hedges)``; also the
+    starting value of ML and REML): ``(RSS - trace(P V)) / (k - p)`` with the OLS residual sum of
+    squares ``RSS`` and ``P = I - X (X'X)^-1 X'``, in O(k p^2).
 
     Parameters
     ----------
@@ -130,12 +133,13 @@ def hedges(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
     Returns
     -------
     float
+        tau^2, possibly negative (the OLS residual variance below the sampling variances).
     """
     k, p = X.shape
     # P = I - X (X'X)^-1 X': y'Py is the OLS residual sum of squares and
     # trace(P diag(vi)) = sum(vi) - trace((X'X)^-1 X' diag(vi) X)
     r = weighted_residuals(yi, np.ones(k), X)
-    trace_pv = np.sum(vi) - np.trace(np.linalg.solve(crossprod(X, X), weighted_gram(X, vi)))
+    trace_pv = np.sum(vi) - np.trace(np.linalg.solve(crossprod(X, X), weighted_gram(vi, X)))
     return float((np.sum(r * r) - trace_pv) / (k - p))
 
 
@@ -244,7 +248,7 @@ def _loglik(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float, *, reml:
     r = weighted_residuals(yi, w, X)
     value = -0.5 * np.sum(np.log(vi + tau2)) - 0.5 * np.sum(w * r * r)
     if reml:
-        value -= 0.5 * np.linalg.slogdet(weighted_gram(X, w))[1]
+        value -= 0.5 * np.linalg.slogdet(weighted_gram(w, X))[1]
     return float(value)
 
 
@@ -273,7 +277,7 @@ def estimate_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, *, method: str)
     X : numpy.ndarray
         Design matrix, one row per study (a column of ones for the intercept-only model).
     method : str
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
 
     Returns
@@ -288,6 +292,8 @@ def estimate_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, *, method: str)
         return hunter_schmidt(yi, vi, X)
     if method == "SJ":
         return sidik_jonkman(yi, vi, X)
+    if method == "HE":
+        return max(0.0, hedges(yi, vi, X))
     if method in ("PM", "EB"):
         return paule_mandel(yi, vi, X)
     if method in ("ML", "REML"):

@@ -114,7 +114,7 @@ def fit_uni(
     X : numpy.ndarray
         Design matrix, one row per study (a column of ones for the intercept-only model).
     method : str, optional
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
     ci : str, optional
         ``"z"`` (normal) or ``"hk"`` (Hartung-Knapp) intervals and tests.

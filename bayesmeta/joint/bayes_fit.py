@@ -10,7 +10,13 @@ from bayesmeta.errors import InputError
 from bayesmeta.joint.nuts import sample_joint
 from bayesmeta.joint.spec import JointSpec
 from bayesmeta.joint.summary import JointResult, summarize_joint
-from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, TARGET_ACCEPT, resolve_sampler
+from bayesmeta.model.options import (
+    DEFAULT_SAMPLER,
+    DEFAULT_SEED,
+    TARGET_ACCEPT,
+    NutsOptions,
+    resolve_sampler,
+)
 
 __all__ = ["fit_joint"]
 
@@ -48,22 +54,15 @@ def fit_joint(
     sampler = resolve_sampler(sampler)
     if sampler not in ("pymc", "nutpie"):
         raise InputError(f"--sampler: the joint model samples with pymc or nutpie, not '{sampler}'")
-    sampled = sample_joint(
-        spec,
+    settings = NutsOptions.given(
         draws=draws,
         tune=tune,
         chains=chains,
         seed=seed,
         sampler=sampler,
         target_accept=target_accept,
-    )
+    ).to_dict()
+    sampled = sample_joint(spec, **settings)
     result = summarize_joint(spec, sampled, conditions=spec.conditions, given=spec.given, seed=seed)
-    result.sampling = {
-        "draws": draws,
-        "tune": tune,
-        "chains": chains,
-        "seed": seed,
-        "sampler": sampler,
-        "target_accept": target_accept,
-    }
+    result.sampling = settings
     return result

@@ -85,8 +85,24 @@ class NutsOptions:
     sampler: str = DEFAULT_SAMPLER
     target_accept: float = TARGET_ACCEPT
 
+    @classmethod
+    def given(cls, **settings: Any) -> NutsOptions:
+        """The settings given (not None), each other one at its default.
+
+        Parameters
+        ----------
+        **settings
+            ``draws``, ``tune``, ``chains``, ``seed``, ``sampler``, ``target_accept``; None
+            keeps the default.
+
+        Returns
+        -------
+        NutsOptions
+        """
+        return cls(**{key: value for key, value in settings.items() if value is not None})
+
     def to_dict(self) -> dict[str, Any]:
-        """The settings as keyword arguments.
+        """The settings as keyword arguments (also what a result records in ``sampling``).
 
         Returns
         -------

@@ -30,11 +30,14 @@ def tau_density(draws: np.ndarray, grid: np.ndarray) -> np.ndarray:
     draws : numpy.ndarray
         Positive posterior draws (tau).
     grid : numpy.ndarray
-        The posterior grid of (mu, tau).
+        Positive values of tau at which the density is evaluated (the plot's x axis), one
+        dimension.
 
     Returns
     -------
     numpy.ndarray
+        The density of tau at each value of ``grid`` (the kernel density of log tau divided by
+        tau), the shape of ``grid``.
     """
     kde = stats.gaussian_kde(np.log(np.clip(draws, 1e-12, None)))
     return kde(np.log(grid)) / grid
@@ -61,7 +64,7 @@ def exact_tau_densities(result: BayesResult) -> dict[str, Any]:
 
     try:
         return engines.tau_densities(spec, result=result)
-    except InputError:  # e.g. a meta-regression: its draws' kernel estimate is drawn
+    except InputError:  # an engine without one for the model: the draws are smoothed instead
         return {}
 
 

@@ -140,7 +140,7 @@ def freq_row(
     k : int
         Number of studies in the fit.
     method : str
-        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS`` or ``EE``;
+        tau^2 estimator (``DL``, ``REML``, ``PM``, ``ML``, ``EB``, ``SJ``, ``HS``, ``HE`` or ``EE``;
         ``GLMM`` where stated).
     add : float
         Continuity correction added to events and non-events (metafor's default 0.5).

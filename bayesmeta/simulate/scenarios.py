@@ -35,7 +35,7 @@ from typing import Any
 from bayesmeta.errors import BayesmetaError, SpecError
 from bayesmeta.model.options import NUTS_SIMULATION
 
-IV = ("EE", "DL", "REML", "PM", "ML", "SJ", "HS", "EB")
+IV = ("EE", "DL", "REML", "PM", "ML", "SJ", "HS", "HE", "EB")
 METHODS = (*IV, *(f"{m}-HK" for m in IV if m != "EE"), "GLMM", "bayes", "nuts")
 SIZES = re.compile(r"^\s*(uniform|lognormal|fixed)\(\s*([^)]*)\)\s*$")
 TOP = {"seed", "replicates", "methods", "level", "grid", "priors", "nuts"}

@@ -215,6 +215,7 @@ for _path, _extra in PATHS.items():
     _base = [*FREQ, *_extra]
     CASES += [
         ("freq", "--method", _base, [*_base, "--method", "GLMM"], "changes"),
+        ("freq", "--method", _base, [*_base, "--method", "HE"], "changes"),
         ("freq", "--measure", _base, [*_base, "--measure", "PFT"], "changes"),
         ("freq", "--ci", _base, [*_base, "--ci", "hk"], "changes"),
         ("freq", "--level", _base, [*_base, "--level", "0.9"], "changes"),
@@ -499,6 +500,7 @@ CASES += [
     ("cumulative", "--study", CUM, [*CUM, "--study", "label"], "changes"),
     ("cumulative", "--order", CUM, [*CUM, "--order", "age"], "changes"),
     ("cumulative", "--method", CUM, [*CUM, "--method", "PM"], "changes"),
+    ("cumulative", "--method", CUM, [*CUM, "--method", "HE"], "changes"),
     ("cumulative", "--level", CUM, [*CUM, "--level", "0.9"], "changes"),
     ("cumulative", "--mu-prior", CUM, [*CUM, "--mu-prior", "normal(0, 0.5)"], "changes"),
     ("cumulative", "--tau-prior", CUM, [*CUM, "--tau-prior", "halfnormal(0.2)"], "changes"),

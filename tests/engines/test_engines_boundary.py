@@ -93,3 +93,17 @@ def test_fit_hands_nuts_models_to_nuts(specs, monkeypatch):
 def test_fit_refuses_what_is_not_a_model():
     with pytest.raises(InputError, match="expects a ModelSpec"):
         fit("random")
+
+
+def test_fit_keywords_become_the_nuts_options_with_defaults_for_the_rest(specs, monkeypatch):
+    """``fit(..., draws=, seed=)`` hands the engine :class:`NutsOptions` of exactly those
+    settings, every other one (None) at its default (``NutsOptions.given``)."""
+    from bayesmeta.engines import get_engine
+    from bayesmeta.model.options import NutsOptions
+
+    seen = []
+    engine = get_engine("nuts")
+    monkeypatch.setattr(type(engine), "fit", lambda self, spec, options: seen.append(options))
+    fit(specs["random"], engine="nuts", draws=7, seed=3, target_accept=None)
+    assert seen[0].nuts == NutsOptions(draws=7, seed=3)
+    assert seen[0].nuts.to_dict() == {**NutsOptions().to_dict(), "draws": 7, "seed": 3}

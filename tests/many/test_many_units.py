@@ -45,7 +45,7 @@ def test_serial_executor_is_a_concurrent_futures_executor():
             executor.submit(divmod, 1, 0).result()
 
 
-@pytest.mark.parametrize("method", ["EE", "DL", "REML", "PM", "ML", "SJ", "HS", "EB"])
+@pytest.mark.parametrize("method", ["EE", "DL", "REML", "PM", "ML", "SJ", "HS", "HE", "EB"])
 @pytest.mark.parametrize("hk", [False, True])
 def test_lean_pooled_rate_equals_rma_arrays(method, hk):
     rng = np.random.default_rng(7)

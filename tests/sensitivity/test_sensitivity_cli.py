@@ -17,7 +17,7 @@ def test_json_and_out_files(tmp_path, capsys):
     payload = json.loads(capsys.readouterr().out)
     kinds = [row["kind"] for row in payload["rows"]]
     assert kinds[0] == "baseline" and kinds.count("small_studies") == 1
-    assert kinds.count("freq_estimator") == 9 and kinds.count("freq_correction") == 5
+    assert kinds.count("freq_estimator") == 10 and kinds.count("freq_correction") == 5
     assert payload["rows"][0]["engine"] == "quadrature"
     assert {e["study"] for e in payload["excluded"]} >= {"Mailankody S 2022", "Brudno JN 2024"}
     assert payload["rows"][-1]["mean"] is None  # NaN becomes null

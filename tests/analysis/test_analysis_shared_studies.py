@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from bayesmeta.analysis import comparison as comparison_module
-from bayesmeta.analysis.common import REASON, shared_studies
 from bayesmeta.analysis.comparison import compare_specs
+from bayesmeta.analysis.shared_studies import REASON, shared_studies
 from bayesmeta.analysis.specfile import load_spec
 from bayesmeta.cli import main
 from bayesmeta.errors import ConvergenceWarning, InputError
