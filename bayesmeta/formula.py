@@ -199,6 +199,37 @@ def design_matrix(
     )
 
 
+def without_covariate(design: Design, name: str) -> Design:
+    """``design`` without the columns of covariate ``name``.
+
+    With an intercept and no ``C()`` term this is exactly the design of the formula without
+    ``name`` on the same studies (every other column is coded independently of it), so a
+    Bayes-factor companion need not build its design again.
+
+    Parameters
+    ----------
+    design : Design
+        A design with an intercept.
+    name : str
+        One of ``design.covariates``.
+
+    Returns
+    -------
+    Design
+        The remaining columns, in order (a read-only matrix).
+    """
+    keep = [i for i, c in enumerate(design.columns) if c != name and not c.startswith(f"{name}[")]
+    matrix = np.ascontiguousarray(design.matrix[:, keep])
+    matrix.flags.writeable = False
+    return Design(
+        matrix=matrix,
+        columns=tuple(design.columns[i] for i in keep),
+        factors={k: v for k, v in design.factors.items() if k != name},
+        numeric=tuple(c for c in design.numeric if c != name),
+        covariates=tuple(c for c in design.covariates if c != name),
+    )
+
+
 def levels_with_reference(values: pd.Series, name: str, reference: object | None = None) -> tuple:
     """Sorted distinct levels (as strings) with ``reference`` moved first.
 

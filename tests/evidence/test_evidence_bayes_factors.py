@@ -196,6 +196,39 @@ def test_regression_companions_drop_one_covariate_and_its_reference_level():
     assert single.spec.kind == "random" and single.spec.data.k == 22
 
 
+@pytest.mark.parametrize(
+    "formula, reference",
+    [
+        ("cancer_type + country + age_median + year", {}),
+        ("cancer_type + country + age_median + year + phase", {"cancer_type": "myeloma"}),
+        ("C(year) + age_median", {}),
+        ("0 + cancer_type + age_median", {}),
+    ],
+)
+def test_regression_companions_share_the_design_their_formula_builds(formula, reference):
+    """A companion's design is the model's columns without the covariate where that is exact
+    (an intercept, no C() term), else built from its formula: either way the matrix, columns
+    and factor levels its own formula gives."""
+    import numpy as np
+
+    from bayesmeta.formula import design_matrix
+    from bayesmeta.model.bayes_factor import companions
+
+    spec = build_model(cart_outcome("orr"), formula=formula, reference=reference)
+    for name, companion in companions(spec).items():
+        other = companion.spec
+        built = design_matrix(other.data.covariates, other.formula, reference=other.reference)
+        found = other.design
+        assert np.array_equal(found.matrix, built.matrix), name
+        assert (found.columns, found.factors, found.numeric, found.covariates) == (
+            built.columns,
+            built.factors,
+            built.numeric,
+            built.covariates,
+        ), name
+        assert not found.matrix.flags.writeable
+
+
 def test_bayes_factors_and_thresholds_survive_save_and_load(tmp_path):
     import dataclasses
 
