@@ -84,9 +84,10 @@ def _write_group(buffer, data, *, group: str | None, mode: str, encoding: dict) 
 
     HDF5 keeps a compressed dataset's chunks in a cache and places them in the file when the
     last handle to the dataset closes. xarray and h5netcdf drop their handles at once, but
-    another thread may hold one a while longer: on a Dask worker (its statistical profiler keeps
-    sampled frames and their locals) under load, 3 files in 20 had a dataset's chunks placed
-    after the next dataset (same content, other bytes). Without a chunk cache (``rdcc_nbytes=0``) each
+    another thread may hold one a while longer: on a Dask worker under load (most likely its
+    statistical profiler, which keeps sampled frames and their locals; no reference cycle holds
+    a handle), 3 files in 20 had a dataset's chunks placed after the next dataset (same content,
+    other bytes). Without a chunk cache (``rdcc_nbytes=0``) each
     chunk goes into the file when it is written, whoever holds a handle. The file is opened
     here, not by ``to_netcdf``, which passes no such option, and with xarray's process-local
     HDF5 lock: on a Dask worker ``to_netcdf`` asks the cluster for a lock named after the file,
