@@ -73,6 +73,28 @@ class Formula:
     def covariates(self) -> tuple[str, ...]:
         return self.terms
 
+    def without(self, name: str) -> str:
+        """The formula's text with the term of covariate ``name`` left out.
+
+        The other terms keep their ``C()`` and the formula its intercept (``0 + ...``), as R's
+        ``update(formula, . ~ . - name)`` keeps them.
+
+        Parameters
+        ----------
+        name : str
+            A covariate of the formula.
+
+        Returns
+        -------
+        str
+            The formula without that term; empty when it was the only one.
+        """
+        rest = [f"C({term})" if term in self.forced_factors else term for term in self.terms]
+        rest = [text for term, text in zip(self.terms, rest, strict=True) if term != name]
+        if not rest:
+            return ""
+        return " + ".join(rest if self.intercept else ["0", *rest])
+
 
 def parse_formula(formula: str) -> Formula:
     """Parse ``"a + b"``, ``"~ a + C(b)"``, ``"0 + a"`` or ``"a - 1"``.

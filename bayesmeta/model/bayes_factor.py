@@ -191,7 +191,7 @@ def companions(spec: ModelSpec) -> dict[str, Companion]:
             # reference levels of the covariates the companion keeps (others are refused)
             reference = {k: v for k, v in spec.reference.items() if k in rest}
             if rest:
-                formula = " + ".join(rest)
+                formula = parsed.without(name)
                 other = replace(spec, formula=formula, reference=reference)
                 if shared:
                     share_design(other, without_covariate(spec.design, name))
