@@ -73,6 +73,28 @@ class Formula:
     def covariates(self) -> tuple[str, ...]:
         return self.terms
 
+    def without(self, name: str) -> str:
+        """The formula's text with the term of covariate ``name`` left out.
+
+        The other terms keep their ``C()`` and the formula its intercept (``0 + ...``), as R's
+        ``update(formula, . ~ . - name)`` keeps them.
+
+        Parameters
+        ----------
+        name : str
+            A covariate of the formula.
+
+        Returns
+        -------
+        str
+            The formula without that term; empty when it was the only one.
+        """
+        rest = [f"C({term})" if term in self.forced_factors else term for term in self.terms]
+        rest = [text for term, text in zip(self.terms, rest, strict=True) if term != name]
+        if not rest:
+            return ""
+        return " + ".join(rest if self.intercept else ["0", *rest])
+
 
 def parse_formula(formula: str) -> Formula:
     """Parse ``"a + b"``, ``"~ a + C(b)"``, ``"0 + a"`` or ``"a - 1"``.
@@ -196,6 +218,37 @@ def design_matrix(
         factors=factors,
         numeric=tuple(numeric),
         covariates=parsed.terms,
+    )
+
+
+def without_covariate(design: Design, name: str) -> Design:
+    """``design`` without the columns of covariate ``name``.
+
+    With an intercept and no ``C()`` term this is exactly the design of the formula without
+    ``name`` on the same studies (every other column is coded independently of it), so a
+    Bayes-factor companion need not build its design again.
+
+    Parameters
+    ----------
+    design : Design
+        A design with an intercept.
+    name : str
+        One of ``design.covariates``.
+
+    Returns
+    -------
+    Design
+        The remaining columns, in order (a read-only matrix).
+    """
+    keep = [i for i, c in enumerate(design.columns) if c != name and not c.startswith(f"{name}[")]
+    matrix = np.ascontiguousarray(design.matrix[:, keep])
+    matrix.flags.writeable = False
+    return Design(
+        matrix=matrix,
+        columns=tuple(design.columns[i] for i in keep),
+        factors={k: v for k, v in design.factors.items() if k != name},
+        numeric=tuple(c for c in design.numeric if c != name),
+        covariates=tuple(c for c in design.covariates if c != name),
     )
 
 

@@ -3,6 +3,10 @@
 Its quadratic form ``y' P y`` and traces ``trace(P)``, ``trace(P P)`` are sums over the studies
 (no k x k matrix is ever built), and cross products of tall, thin matrices avoid BLAS threads.
 The tau^2 estimators (:mod:`bayesmeta.freq.tau2`), ``rma.uni`` and the GLMM's tests use them.
+
+Arguments come in the order of the rest of ``freq`` (``fit_uni(yi, vi, X, ...)``,
+``residual_q(yi, vi, X, tau2)``): the outcomes ``y``, the weights ``w``, the design ``X``, then
+what is computed from them (``fitted(X, beta)``); :func:`crossprod` is ``A' B``.
 """
 
 from __future__ import annotations
@@ -52,15 +56,15 @@ def fitted(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
     return sum(X[:, j] * beta[j] for j in range(X.shape[1]))
 
 
-def weighted_gram(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+def weighted_gram(w: np.ndarray, X: np.ndarray) -> np.ndarray:
     """``X' diag(w) X`` (by :func:`crossprod`, no k x k matrix).
 
     Parameters
     ----------
-    X : numpy.ndarray
-        Design matrix, one row per study.
     w : numpy.ndarray
         Weights, one per study.
+    X : numpy.ndarray
+        Design matrix, one row per study.
 
     Returns
     -------
@@ -150,9 +154,9 @@ def projection_traces(w: np.ndarray, X: np.ndarray) -> tuple[float, float]:
     -------
     (float, float)
     """
-    xtwx = weighted_gram(X, w)
-    AB = np.linalg.solve(xtwx, weighted_gram(X, w * w))
-    AC = np.linalg.solve(xtwx, weighted_gram(X, w * w * w))
+    xtwx = weighted_gram(w, X)
+    AB = np.linalg.solve(xtwx, weighted_gram(w * w, X))
+    AC = np.linalg.solve(xtwx, weighted_gram(w * w * w, X))
     trace = float(np.sum(w) - np.trace(AB))
     trace_squared = float(np.sum(w * w) - 2 * np.trace(AC) + np.trace(AB @ AB))
     return trace, trace_squared

@@ -139,7 +139,7 @@ def hedges(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
     # P = I - X (X'X)^-1 X': y'Py is the OLS residual sum of squares and
     # trace(P diag(vi)) = sum(vi) - trace((X'X)^-1 X' diag(vi) X)
     r = weighted_residuals(yi, np.ones(k), X)
-    trace_pv = np.sum(vi) - np.trace(np.linalg.solve(crossprod(X, X), weighted_gram(X, vi)))
+    trace_pv = np.sum(vi) - np.trace(np.linalg.solve(crossprod(X, X), weighted_gram(vi, X)))
     return float((np.sum(r * r) - trace_pv) / (k - p))
 
 
@@ -248,7 +248,7 @@ def _loglik(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float, *, reml:
     r = weighted_residuals(yi, w, X)
     value = -0.5 * np.sum(np.log(vi + tau2)) - 0.5 * np.sum(w * r * r)
     if reml:
-        value -= 0.5 * np.linalg.slogdet(weighted_gram(X, w))[1]
+        value -= 0.5 * np.linalg.slogdet(weighted_gram(w, X))[1]
     return float(value)
 
 

@@ -13,7 +13,7 @@ random slope asks for NUTS.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -108,7 +108,8 @@ class IpdBayesResult:
     priors : IpdPriors
     random_slope : str or None
     settings : dict
-        NUTS settings (draws, tune, chains, seed, target_accept); empty for the exact engine.
+        NUTS settings (draws, tune, chains, seed, the sampler that ran, target_accept); empty
+        for the exact engine.
     """
 
     engine: str
@@ -276,16 +277,15 @@ def fit_ipd(
             log_evidence=exact.log_evidence,
             log_evidence_error=exact.log_evidence_error,
         )
-    options = FitOptions(
-        nuts=NutsOptions(
-            draws=draws, tune=tune, chains=chains, seed=seed, target_accept=target_accept
-        )
+    nuts = NutsOptions(
+        draws=draws, tune=tune, chains=chains, seed=seed, target_accept=target_accept
     )
-    draws_, diag = engines.fit_grouped(model, engine="nuts", options=options)
+    draws_, diag = engines.fit_grouped(model, engine="nuts", options=FitOptions(nuts=nuts))
     if not diag.ok:
         warnings.warn(
             f"IPD NUTS fit: {'; '.join(diag.problems())}", ConvergenceWarning, stacklevel=2
         )
+    ran = replace(nuts, sampler=draws_.sampler)
     beta = draws_.beta.reshape(-1, design.p)
     differences = {}
     for name, row in contrasts.items():
@@ -304,12 +304,5 @@ def fit_ipd(
         priors=priors,
         slope_sd=None if draws_.slope_sd is None else _summary(draws_.slope_sd.ravel()),
         random_slope=random_slope,
-        settings={
-            "sampler": draws_.sampler,
-            "draws": draws,
-            "tune": tune,
-            "chains": chains,
-            "seed": seed,
-            "target_accept": target_accept,
-        },
+        settings={"sampler": ran.sampler, **ran.to_dict()},  # the sampler that ran first
     )

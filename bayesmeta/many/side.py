@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+#: signals blocked while the side process is forked, until it has its own handlers
+FORK_BLOCKED = frozenset({signal.SIGTERM, signal.SIGINT})
 #: what the side process imports when it starts, by default (matplotlib: ~0.4 s)
 SIDE_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_agg", "bayesmeta.plots.style")
 
@@ -35,8 +37,11 @@ def _serve(connection: Any, parent: int, modules: tuple[str, ...]) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     # SIGTERM ends it at once: the handler inherited from the CLI raises an exception, which a
-    # bare ``except`` in a module being imported can swallow (the process then lived on)
+    # bare ``except`` in a module being imported can swallow (the process then lived on), or
+    # which, raised before this line, printed a traceback. It was forked with both signals
+    # blocked (SideProcess): one sent meanwhile is acted on now (SIGTERM: the default action).
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, FORK_BLOCKED)
     die_with_parent(parent)
     try:
         warm_up(modules)
@@ -81,7 +86,13 @@ class SideProcess:
             name="bayesmeta-side",
             daemon=True,
         )
-        self._process.start()
+        # forked with SIGTERM and SIGINT blocked: until the side process has left the CLI's
+        # handlers (_serve), a SIGTERM (a failed run ending it at once) or Ctrl-C waits
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, FORK_BLOCKED)
+        try:
+            self._process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         theirs.close()
         self._busy = False
 

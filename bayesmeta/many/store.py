@@ -243,7 +243,10 @@ class ChunkStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        tables = [pq.read_table(path) for path in self.chunks()]
+        tables = []
+        for path in self.chunks():  # ParquetFile: half the cost of read_table on small files
+            with pq.ParquetFile(path) as chunk:
+                tables.append(chunk.read())
         if not tables:
             return typed_frame([], self.schema)
         frame = typed_frame(pa.concat_tables(tables).to_pandas(), self.schema)

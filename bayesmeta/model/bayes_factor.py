@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from bayesmeta.formula import parse_formula
+from bayesmeta.formula import parse_formula, without_covariate
 from bayesmeta.model.deferred import DeferredField
-from bayesmeta.model.spec import ModelSpec
+from bayesmeta.model.spec import ModelSpec, share_design
 
 
 @dataclass(frozen=True)
@@ -181,14 +181,20 @@ def companions(spec: ModelSpec) -> dict[str, Companion]:
             f"subgroup by {spec.by} vs random (no {spec.by})",
         )
     elif spec.kind == "regression":
-        covariates = list(parse_formula(spec.formula).covariates)
+        parsed = parse_formula(spec.formula)
+        covariates = list(parsed.covariates)
+        # the companions' designs are the model's columns without the covariate (with an
+        # intercept and no C() term, as the companion's formula would build them)
+        shared = parsed.intercept and not parsed.forced_factors
         for name in covariates:
             rest = [c for c in covariates if c != name]
             # reference levels of the covariates the companion keeps (others are refused)
             reference = {k: v for k, v in spec.reference.items() if k in rest}
             if rest:
-                formula = " + ".join(rest)
+                formula = parsed.without(name)
                 other = replace(spec, formula=formula, reference=reference)
+                if shared:
+                    share_design(other, without_covariate(spec.design, name))
                 against = f"{spec.formula} vs {formula}"
             else:
                 other = replace(spec, kind="random", formula=None, reference={})

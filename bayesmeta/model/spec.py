@@ -163,6 +163,25 @@ def engine_cache(spec: ModelSpec) -> dict[Any, Any]:
     return cache
 
 
+def share_design(spec: ModelSpec, design: Design) -> None:
+    """Record ``design`` as the design matrix of the regression ``spec`` (derived exactly from
+    another spec's, e.g. a Bayes-factor companion's columns of the full model), so that
+    :attr:`ModelSpec.design` does not build it again.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A regression model whose design is ``design``.
+    design : Design
+        Its design matrix (read-only).
+
+    Returns
+    -------
+    None
+    """
+    engine_cache(spec).setdefault(_DESIGN, design)
+
+
 def build_model(
     data: MetaData,
     *,

@@ -7,12 +7,14 @@ and moved into place, so a file is complete or absent, and a full disk is a plai
 (HDF5 writing straight to a full disk crashes the process).
 
 The bytes depend only on the draws: ArviZ's ``created_at`` stamp is left out, and the HDF5
-layout does not depend on the process that writes it (:func:`_deleted_kept_open`).
+layout does not depend on the process that writes it, nor on when other threads let go of
+HDF5 handles (:func:`_write_group`, :func:`_deleted_kept_open`).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +36,9 @@ VOLATILE_ATTRS = frozenset({"created_at"})
 def netcdf_bytes(idata) -> bytes:
     """An InferenceData as the bytes of the NetCDF file ``idata.to_netcdf`` would write.
 
+    The same draws give the same bytes in any process (a Dask worker too): see
+    :func:`_write_group` and :func:`_deleted_kept_open`.
+
     Parameters
     ----------
     idata : arviz.InferenceData
@@ -53,9 +58,9 @@ def netcdf_bytes(idata) -> bytes:
     attrs = {
         k: v for k, v in (getattr(idata, "attrs", None) or {}).items() if k not in VOLATILE_ATTRS
     }
-    with _local_lock(), _deleted_kept_open():
+    with _WRITING, _deleted_kept_open():
         if attrs:
-            xr.Dataset(attrs=attrs).to_netcdf(buffer, mode=mode, engine="h5netcdf", group="/")
+            _write_group(buffer, xr.Dataset(attrs=attrs), group=None, mode=mode, encoding={})
             mode = "a"
         for group in idata.groups():
             data = getattr(idata, group).copy(deep=False)
@@ -65,9 +70,42 @@ def netcdf_bytes(idata) -> bytes:
                 for name, values in data.variables.items()
                 if values.dtype.kind in "biufcS"
             }
-            data.to_netcdf(buffer, mode=mode, group=group, engine="h5netcdf", encoding=encoding)
+            _write_group(buffer, data, group=group, mode=mode, encoding=encoding)
             mode = "a"
     return buffer.getvalue()
+
+
+#: one writer at a time in a process: :func:`_deleted_kept_open` patches h5py while it writes
+_WRITING = threading.Lock()
+
+
+def _write_group(buffer, data, *, group: str | None, mode: str, encoding: dict) -> None:
+    """Write ``data`` as ``group`` of the HDF5 file in ``buffer`` (``Dataset.to_netcdf``'s steps).
+
+    HDF5 keeps a compressed dataset's chunks in a cache and places them in the file when the
+    last handle to the dataset closes. xarray and h5netcdf drop their handles at once, but
+    another thread may hold one a while longer: on a Dask worker under load (most likely its
+    statistical profiler, which keeps sampled frames and their locals; no reference cycle holds
+    a handle), 3 files in 20 had a dataset's chunks placed after the next dataset (same content,
+    other bytes). Without a chunk cache (``rdcc_nbytes=0``) each
+    chunk goes into the file when it is written, whoever holds a handle. The file is opened
+    here, not by ``to_netcdf``, which passes no such option, and with xarray's process-local
+    HDF5 lock: on a Dask worker ``to_netcdf`` asks the cluster for a lock named after the file,
+    which an in-memory file does not have.
+    """
+    from xarray.backends import H5NetCDFStore
+    from xarray.backends.common import ArrayWriter
+    from xarray.backends.locks import HDF5_LOCK
+
+    store = H5NetCDFStore.open(
+        buffer, mode=mode, group=group, lock=HDF5_LOCK, driver_kwds={"rdcc_nbytes": 0}
+    )
+    try:
+        writer = ArrayWriter()
+        data.dump_to_store(store, writer=writer, encoding=encoding)
+        writer.sync()  # writes lazy (dask) arrays; numpy ones are written already
+    finally:
+        store.close()
 
 
 @contextmanager
@@ -76,9 +114,8 @@ def _deleted_kept_open() -> Iterator[None]:
 
     h5netcdf writes a placeholder dataset for each dimension, deletes it and writes the
     coordinate variable; HDF5 reuses the placeholder's space only if nothing holds it open at
-    that moment. On Dask workers about one file in eight had its datasets elsewhere (same
-    content, other bytes): another thread held the placeholder for a moment (most likely the
-    worker's statistical profiler, which keeps a sampled frame and its locals alive). Held open
+    that moment. On Dask workers another thread held the placeholder for a moment now and then
+    (like the chunks of :func:`_write_group`), and the datasets that followed moved. Held open
     until the file closes, the placeholders are freed at the same point wherever it is written.
     """
     import h5py
@@ -96,18 +133,6 @@ def _deleted_kept_open() -> Iterator[None]:
     finally:
         h5py.Group.__delitem__ = delete
         kept.clear()
-
-
-def _local_lock() -> Any:
-    """On a Dask worker xarray takes a cluster-wide lock named after the file it writes, which an
-    in-memory file cannot have: the draws are numpy arrays, so a local (synchronous) lock."""
-    import contextlib
-
-    try:
-        import dask
-    except ImportError:
-        return contextlib.nullcontext()
-    return dask.config.set(scheduler="synchronous")
 
 
 def save(result: BayesResult, path: str | Path, *, attrs: dict[str, str] | None = None) -> Path:

@@ -3,7 +3,6 @@ report.md and report.html, staged then moved into the output folder together."""
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ import pandas as pd
 from bayesmeta.analysis.blocks import Block, Heading, Image, Paragraph, table, to_html, to_markdown
 from bayesmeta.atomic import write_bytes, write_json, write_text
 from bayesmeta.many.store import write_table
+from bayesmeta.plots.spec_curve import FIGURE, spec_curve_png
 
 
 def _rate(value: float | None) -> str:
@@ -74,38 +74,6 @@ def report_blocks(
         )
     )
     return blocks
-
-
-FIGURE = "spec_curve.png"
-
-
-def spec_curve_png(
-    frame: pd.DataFrame, *, columns: Sequence[str], threshold: float, title: str
-) -> bytes:
-    """The specification curve as PNG bytes (drawn here, or in a run's side process).
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        The sorted table.
-    columns : sequence of str
-        Choice columns (for the plot's panel).
-    threshold : float
-        The summary's threshold.
-    title : str
-        From the spec file.
-
-    Returns
-    -------
-    bytes
-    """
-    from bayesmeta.plots.spec_curve import spec_curve_plot
-
-    figure = spec_curve_plot(frame, columns=columns, threshold=threshold, title=title)
-    buffer = io.BytesIO()
-    buffer.name = FIGURE  # what the figure becomes (a file-like is named after its file)
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
 
 
 def write_outputs(

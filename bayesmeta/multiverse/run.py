@@ -3,6 +3,7 @@ stream the rows to ``OUT/.progress``, then write the table, summary, plot and re
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from pathlib import Path
@@ -15,13 +16,20 @@ from bayesmeta.folders import claimed, writing
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.budget import check_budget, fit_seconds
 from bayesmeta.many.executor import check_execution, preload_for
-from bayesmeta.many.side import deferred, side_process
+from bayesmeta.many.side import SideProcess, deferred, side_process
 from bayesmeta.many.store import run_fingerprint
 from bayesmeta.multiverse.report import spec_curve_png, write_outputs
 from bayesmeta.multiverse.specification import Context, run_batch, schema
 from bayesmeta.multiverse.summary import summarize
 
 PROGRESS = ".progress"
+#: what a side process imports for the specification curve (also named in ``bayesmeta.cli.multiverse``,
+#: which must not import this module before it forks one)
+FIGURE_MODULES = (
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "bayesmeta.plots.spec_curve",  # spec_curve_png, the job the side process runs
+)
 RESUME_HINT = (
     "the finished rows are kept in {out}/.progress: the same command with --resume continues"
 )
@@ -129,6 +137,7 @@ def run_multiverse(
     show_progress: bool | None = None,
     batch_size: int | None = None,
     force: bool = False,
+    side: SideProcess | None = None,
 ) -> dict[str, Any]:
     """Run the multiverse of a spec file into ``out``.
 
@@ -154,6 +163,11 @@ def run_multiverse(
         tables do not depend on it.
     force : bool, default False
         Run even above the resource limits (:mod:`bayesmeta.many.budget`).
+    side : SideProcess, optional
+        A side process started (and closed) by the caller, importing :data:`FIGURE_MODULES`:
+        the CLI forks it before its own imports, so it loads matplotlib on the core this
+        process leaves idle meanwhile. Default: one is forked here when the executor options
+        call for it (:func:`bayesmeta.many.side.side_process`).
 
     Returns
     -------
@@ -167,8 +181,11 @@ def run_multiverse(
     """
     check_execution(workers=workers, scheduler=scheduler)
     # first: the side process imports the figures' modules while this one starts the run
-    figures = ("matplotlib.figure", "matplotlib.backends.backend_agg", "bayesmeta.plots.spec_curve")
-    with side_process(workers=workers, scheduler=scheduler, modules=figures) as side:
+    if side is None:
+        opened = side_process(workers=workers, scheduler=scheduler, modules=FIGURE_MODULES)
+    else:
+        opened = contextlib.nullcontext(side)
+    with opened as side:
         multiverse: Multiverse = spec.multiverse
         data = multiverse_data(spec, multiverse)
         sample = sample if sample is not None else multiverse.sample
@@ -213,16 +230,18 @@ def run_multiverse(
                     total=total,
                     progress=progress,
                 )
-            frame = store.table(sort_by=["task"])
-            # drawn in the side process (if any) while this one writes the tables
-            figure = deferred(
-                side,
-                spec_curve_png,
-                frame,
-                columns=columns,
-                threshold=multiverse.threshold,
-                title=spec.title,
-            )
+                # before the workers are stopped (shutting them down, a Dask cluster's above
+                # all, takes the time the side process needs to draw the figure)
+                frame = store.table(sort_by=["task"])
+                # drawn in the side process (if any) while this one writes the tables
+                figure = deferred(
+                    side,
+                    spec_curve_png,
+                    frame,
+                    columns=columns,
+                    threshold=multiverse.threshold,
+                    title=spec.title,
+                )
             summary = summarize(frame, columns=columns, threshold=multiverse.threshold)
             summary["excluded"] = data.excluded_records()
             files = write_outputs(

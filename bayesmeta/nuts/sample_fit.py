@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from bayesmeta.errors import InputError
-from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED
+from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, NutsOptions
 from bayesmeta.model.result import BayesResult
 from bayesmeta.model.spec import ModelSpec
 
@@ -59,36 +59,25 @@ def fit_nuts(
     if not isinstance(spec, ModelSpec):
         raise InputError(f"fit expects a ModelSpec from build_model, got {type(spec).__name__}")
     from bayesmeta.nuts.draws import to_inference_data
-    from bayesmeta.nuts.sampling import TARGET_ACCEPT, check_sampler, resolve_sampler, sample
+    from bayesmeta.nuts.sampling import check_sampler, resolve_sampler, sample
     from bayesmeta.nuts.summarize import summarize
 
-    draws = _positive("draws", draws)
-    tune = _positive("tune", tune, minimum=0)
-    chains = _positive("chains", chains)
-    seed = _positive("seed", seed, minimum=0)
-    check_sampler(sampler)
-    target_accept = TARGET_ACCEPT if target_accept is None else float(target_accept)
-    if not 0.5 <= target_accept < 1.0:
-        raise InputError(f"target_accept must be in [0.5, 1), got {target_accept}")
-    raw = sample(
-        spec,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        seed=seed,
+    nuts = NutsOptions.given(
+        draws=_positive("draws", draws),
+        tune=_positive("tune", tune, minimum=0),
+        chains=_positive("chains", chains),
+        seed=_positive("seed", seed, minimum=0),
         sampler=sampler,
-        target_accept=target_accept,
+        target_accept=None if target_accept is None else float(target_accept),
     )
-    settings = {
-        "sampler": resolve_sampler(sampler),
-        "draws": draws,
-        "tune": tune,
-        "chains": chains,
-        "seed": seed,
-        "target_accept": target_accept,
-        "interval": "hdi" if hdi else "eti",
-    }
+    check_sampler(nuts.sampler)
+    if not 0.5 <= nuts.target_accept < 1.0:
+        raise InputError(f"target_accept must be in [0.5, 1), got {nuts.target_accept}")
+    raw = sample(spec, **nuts.to_dict())
+    ran = dataclasses.replace(nuts, sampler=resolve_sampler(nuts.sampler))
+    # recorded: the sampler that ran first, the other settings, then the kind of interval
+    settings = {"sampler": ran.sampler, **ran.to_dict(), "interval": "hdi" if hdi else "eti"}
     idata = to_inference_data(spec, raw, attrs={"bayesmeta_model": str(spec.describe())})
-    result = summarize(spec, idata, hdi=hdi, seed=seed, settings=settings)
+    result = summarize(spec, idata, hdi=hdi, seed=nuts.seed, settings=settings)
     result.diagnostics = dataclasses.replace(result.diagnostics, sampling_seconds=raw.seconds)
     return result

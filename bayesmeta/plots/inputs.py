@@ -212,6 +212,24 @@ def tau_draws(result: Any) -> np.ndarray | None:
     return _posterior_variable(result, TAU_NAMES)
 
 
+def parameter_draws(result: Any, name: str) -> np.ndarray | None:
+    """Posterior draws of the scalar parameter ``name`` (e.g. a beta-binomial's ``phi``), or None
+    when the result carries none.
+
+    Parameters
+    ----------
+    result : Any
+        A Bayesian result.
+    name : str
+        The posterior variable.
+
+    Returns
+    -------
+    numpy.ndarray or None
+    """
+    return _posterior_variable(result, (name,))
+
+
 def tau_draws_by_level(result: Any) -> dict[str, np.ndarray]:
     """Level -> draws of tau for a separate-tau model (tau with a third, group dimension).
 

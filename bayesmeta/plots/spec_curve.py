@@ -16,6 +16,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 NA = "n/a"  # the value of a choice where it does not apply (analysis/multiverse_choices.py)
+#: the file the figure becomes in a multiverse's output folder
+FIGURE = "spec_curve.png"
 MAX_OPTIONS = 12  # a choice with more options (leave-one-out) shows one row: "one left out"
 
 
@@ -107,3 +109,35 @@ def spec_curve_plot(
     panel.set_xlabel("specification (sorted by pooled rate)")
     panel.spines["left"].set_visible(False)
     return figure
+
+
+def spec_curve_png(
+    frame: pd.DataFrame, *, columns: Sequence[str], threshold: float, title: str
+) -> bytes:
+    """The specification curve as PNG bytes (drawn here, or in a run's side process).
+
+    It lives beside the plot, not in ``bayesmeta.multiverse``: a side process forked before
+    the run's imports draws it with the modules it has (matplotlib, numpy, pandas, this one).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The sorted table.
+    columns : sequence of str
+        Choice columns (for the plot's panel).
+    threshold : float
+        The summary's threshold.
+    title : str
+        From the spec file.
+
+    Returns
+    -------
+    bytes
+    """
+    import io
+
+    figure = spec_curve_plot(frame, columns=columns, threshold=threshold, title=title)
+    buffer = io.BytesIO()
+    buffer.name = FIGURE  # what the figure becomes (a file-like is named after its file)
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

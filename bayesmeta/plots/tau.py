@@ -1,7 +1,9 @@
 """The tau prior against its posterior: how much the data have to say about heterogeneity.
 
 An exact fit's posterior is the engine's own density of tau (:func:`bayesmeta.engines.tau_densities`,
-read from its grid, no Monte Carlo error); a sampled fit's is a kernel estimate of its draws.
+read from its grid, no Monte Carlo error); a sampled fit's is a kernel estimate of its draws. A
+beta-binomial fit has no tau: its heterogeneity is the precision phi of the beta distribution of
+the study rates (larger phi, less between-study variation), drawn the same way on a phi axis.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ def tau_density(draws: np.ndarray, grid: np.ndarray) -> np.ndarray:
 
 
 def exact_tau_densities(result: BayesResult) -> dict[str, Any]:
-    """The exact engine's densities of tau for an exact fit (empty for a sampled one).
+    """The exact engine's densities of tau (a beta-binomial's: of phi) for an exact fit (empty for
+    a sampled one).
 
     Parameters
     ----------
@@ -54,7 +57,7 @@ def exact_tau_densities(result: BayesResult) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``"tau"`` or each level -> an object whose ``on(grid)`` is the density (see
+        ``"tau"``, each level or ``"phi"`` -> an object whose ``on(grid)`` is the density (see
         :func:`bayesmeta.engines.tau_densities`); empty when the engine has none for the model.
     """
     spec = getattr(getattr(result, "posterior", None), "spec", None)
@@ -64,20 +67,31 @@ def exact_tau_densities(result: BayesResult) -> dict[str, Any]:
 
     try:
         return engines.tau_densities(spec, result=result)
-    except InputError:  # e.g. a meta-regression: its draws' kernel estimate is drawn
+    except InputError:  # an engine without one for the model: the draws are smoothed instead
         return {}
 
 
-def _posteriors(result: BayesResult) -> list[tuple[str, Any, np.ndarray | None, Any]]:
-    """(name, interval, draws or None, exact density or None) of tau, or of each level's tau
-    (separate-tau model)."""
+#: The heterogeneity parameter a likelihood has instead of tau (``result.parameters`` key) -> the
+#: x axis label.
+DISPERSIONS = {"phi": "phi (precision of the beta distribution of the study rates)"}
+TAU_LABEL = "tau (between-study SD, logit scale)"
+
+
+def _posteriors(result: BayesResult) -> tuple[str, list[tuple[str, Any, np.ndarray | None, Any]]]:
+    """The heterogeneity parameter ("tau", or "phi" for a beta-binomial fit) and (name, interval,
+    draws or None, exact density or None) of it, or of each level's tau (separate-tau model)."""
     exact = exact_tau_densities(result)
     if result.tau is not None:
-        return [("posterior", result.tau, inputs.tau_draws(result), exact.get("tau"))]
+        return "tau", [("posterior", result.tau, inputs.tau_draws(result), exact.get("tau"))]
+    for parameter in DISPERSIONS:
+        if parameter in result.parameters:
+            draws = inputs.parameter_draws(result, parameter)
+            interval = result.parameters[parameter]
+            return parameter, [("posterior", interval, draws, exact.get(parameter))]
     if not result.taus:
         raise InputError("the model has no tau (common-effect model)")
     by_level = inputs.tau_draws_by_level(result)
-    return [
+    return "tau", [
         (f"posterior, {level}", iv, by_level.get(level), exact.get(str(level)))
         for level, iv in result.taus.items()
     ]
@@ -92,25 +106,27 @@ def tau_prior_posterior_plot(
 ) -> Figure:
     """Prior density of tau (dashed) and its posterior (filled: the exact engine's density, a
     kernel estimate of NUTS draws, or the 95% interval for results without either); one
-    posterior per level for a subgroup model with separate tau.
+    posterior per level for a subgroup model with separate tau. A beta-binomial fit draws its
+    phi instead (prior and posterior of the precision of the study rates, on a phi axis).
 
     Parameters
     ----------
     result : BayesResult
-        A model with a tau (not the common-effect model).
+        A model with a tau, or a beta-binomial model (phi); not the common-effect model.
     prior : str, optional
-        The tau prior; by default the one recorded in ``result.model["priors"]["tau"]``.
+        The prior of tau (of phi for a beta-binomial fit); by default the one recorded in
+        ``result.model["priors"]``.
     title : str, optional
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    series = _posteriors(result)
-    text = prior or result.model.get("priors", {}).get("tau")
+    parameter, series = _posteriors(result)
+    text = prior or result.model.get("priors", {}).get(parameter)
     if not text:
-        raise InputError("the result does not record its tau prior; pass prior=")
-    tau_prior = parse_prior(text, role="scale", name="tau prior")
+        raise InputError(f"the result does not record its {parameter} prior; pass prior=")
+    tau_prior = parse_prior(text, role="scale", name=f"{parameter} prior")
     upper = max([float(tau_prior.ppf(0.95))] + [iv.hi * 1.3 for _, iv, _, _ in series])
     grid = np.linspace(upper / 500, upper, 500)
     figure, axes = new_figure(figsize=(6.0, 3.6))
@@ -135,8 +151,8 @@ def tau_prior_posterior_plot(
             axis.axvline(iv.median, color=color)
     axis.set_xlim(0.0, upper)
     axis.set_ylim(bottom=0.0)
-    axis.set_xlabel("tau (between-study SD, logit scale)")
+    axis.set_xlabel(DISPERSIONS.get(parameter, TAU_LABEL))
     axis.set_ylabel("Density")
     axis.legend(loc="upper right")
-    axis.set_title(title if title is not None else "tau: prior and posterior", loc="left")
+    axis.set_title(title if title is not None else f"{parameter}: prior and posterior", loc="left")
     return figure

@@ -4,12 +4,15 @@ The grid's tau axis is ``v = asinh(tau / c)``: the marginal density of v is the 
 summed over mu, divided by the v axis' quadrature weights, splined onto the fine grid the tau
 interval is read from (:func:`bayesmeta.quad.summaries.tau_interval`). The density of tau is
 that of v times ``dv/dtau = 1 / (c cosh v)``, so its quantiles are the engine's. A
-meta-regression's tau has a log-tau grid: its density is that of log tau divided by tau.
+meta-regression's tau has a log-tau grid: its density is that of log tau divided by tau
+(:func:`log_scale_density`; the beta-binomial's phi has the same log grid, read the same way by
+:mod:`bayesmeta.quad.betabinomial.engine`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,7 +25,10 @@ from bayesmeta.quad.marginals import fine_density
 from bayesmeta.quad.posterior import check_supported, posterior_grid
 from bayesmeta.quad.summaries import log_quad_axes
 
-__all__ = ["TauDensity", "grid_tau_density", "tau_densities"]
+if TYPE_CHECKING:  # pragma: no cover
+    from bayesmeta.quad.regression.nodes import RegressionPosterior
+
+__all__ = ["TauDensity", "grid_tau_density", "log_scale_density", "tau_densities"]
 
 #: Points of the log-tau grid of a meta-regression's density (as its tau quantiles).
 REGRESSION_FINE = 2000
@@ -125,14 +131,32 @@ def tau_densities(spec: ModelSpec, *, accuracy: object = None) -> dict[str, TauD
 
 
 def _regression_tau_density(spec: ModelSpec, accuracy: object) -> TauDensity:
-    """The meta-regression's tau: its log-tau marginal splined as its quantiles are
-    (:func:`bayesmeta.quad.regression.marginals.tau_quantiles`), times ``d log tau / d tau``."""
-    from scipy.interpolate import CubicSpline
-
+    """The meta-regression's tau, from its log-tau grid."""
     from bayesmeta.quad.regression import RegressionAccuracy, regression_posterior
 
     chosen = accuracy if isinstance(accuracy, RegressionAccuracy) else None
     post, _ = regression_posterior(spec, accuracy=chosen)
+    return log_scale_density(post)
+
+
+def log_scale_density(post: RegressionPosterior) -> TauDensity:
+    """The density of the positive parameter of a nested quadrature over (beta, log of it): the
+    meta-regression's tau, the beta-binomial's phi. Its log marginal on the nodes is splined as
+    its quantiles are (:func:`bayesmeta.quad.regression.marginals.tau_quantiles`), normalized
+    on a fine grid, times ``d log x / d x``.
+
+    Parameters
+    ----------
+    post : RegressionPosterior
+        The posterior on its nodes (``s``: log of the parameter; ``s_mass``: its marginal).
+
+    Returns
+    -------
+    TauDensity
+        ``x`` the parameter's values (tau, or phi), ``pdf`` its density.
+    """
+    from scipy.interpolate import CubicSpline
+
     log_density = CubicSpline(post.s, np.log(np.maximum(post.s_mass, 1e-300)))
     s = np.linspace(post.s[0], post.s[-1], REGRESSION_FINE)
     pdf_s = np.exp(log_density(s))

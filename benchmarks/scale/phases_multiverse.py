@@ -43,6 +43,42 @@ def main() -> None:
     args = parser.parse_args()
 
     import bayesmeta.cli  # noqa: F401 (what the command imports first)
+
+    with early_side(args.workers) as side:  # as the command forks it (if this tree does)
+        phases(args, side)
+    mark("end")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers and side, waited for
+    print(
+        json.dumps(
+            {
+                **dict(MARKS),
+                "children": round(children.ru_utime + children.ru_stime, 3),
+                "wall": round(time.perf_counter() - STARTED_WALL, 3),
+                "load": os.getloadavg()[0],
+                "workers": args.workers,
+                "sample": args.sample,
+            }
+        )
+    )
+
+
+@contextlib.contextmanager
+def early_side(workers: int):
+    """The side process ``bayesmeta multiverse`` forks before its imports (since mvscale2); on an
+    older tree (no ``FIGURE_MODULES`` in the CLI), None: ``run_multiverse`` forks its own."""
+    try:
+        from bayesmeta.cli.multiverse import FIGURE_MODULES
+    except ImportError:
+        yield None
+        return
+    from bayesmeta.many.side import side_process
+
+    mark("side forked")
+    with side_process(workers=workers, modules=FIGURE_MODULES) as side:
+        yield side
+
+
+def phases(args: argparse.Namespace, side) -> None:
     import bayesmeta.multiverse.run as run
     from bayesmeta.analysis.specfile import load_spec
 
@@ -76,23 +112,15 @@ def main() -> None:
     )
     spec = load_spec(args.spec)
     with tempfile.TemporaryDirectory() as folder:
+        options = {} if side is None else {"side": side}
         run.run_multiverse(
-            spec, out=folder, sample=args.sample, workers=args.workers, show_progress=False
+            spec,
+            out=folder,
+            sample=args.sample,
+            workers=args.workers,
+            show_progress=False,
+            **options,
         )
-    mark("end")
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(
-        json.dumps(
-            {
-                **dict(MARKS),
-                "children": round(children.ru_utime + children.ru_stime, 3),
-                "wall": round(time.perf_counter() - STARTED_WALL, 3),
-                "load": os.getloadavg()[0],
-                "workers": args.workers,
-                "sample": args.sample,
-            }
-        )
-    )
 
 
 if __name__ == "__main__":

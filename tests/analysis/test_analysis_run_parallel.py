@@ -80,18 +80,26 @@ def test_two_serial_runs_write_the_same_posterior_bytes(specs, tmp_path, capsys)
         assert "arviz_version" in saved["posterior"].attrs
 
 
-def test_a_placeholder_held_open_elsewhere_does_not_move_the_datasets(specs, monkeypatch):
-    """h5netcdf deletes a placeholder per dimension; another thread holding it for a moment (a
-    Dask worker's profiler) changed where the datasets went. The bytes must not change."""
-    import h5py
-
+@pytest.fixture(scope="module")
+def a_random(specs):
+    """The result of ``a_random.toml`` with its InferenceData, and the bytes it is saved as."""
     from bayesmeta.analysis.fitting import fit_spec
     from bayesmeta.analysis.spec_render import with_inference_data
     from bayesmeta.analysis.specfile import load_spec
     from bayesmeta.model.storage import posterior_bytes
 
     result = with_inference_data(fit_spec(load_spec(specs / "a_random.toml"))).result
-    plain = posterior_bytes(result)
+    return result, posterior_bytes(result)
+
+
+def test_a_placeholder_held_open_elsewhere_does_not_move_the_datasets(a_random, monkeypatch):
+    """h5netcdf deletes a placeholder per dimension; another thread holding it for a moment (a
+    Dask worker's profiler) changed where the datasets went. The bytes must not change."""
+    import h5py
+
+    from bayesmeta.model.storage import posterior_bytes
+
+    result, plain = a_random
     held = []
     delete, create = h5py.Group.__delitem__, h5py.Group.create_dataset
 
@@ -107,6 +115,38 @@ def test_a_placeholder_held_open_elsewhere_does_not_move_the_datasets(specs, mon
     monkeypatch.setattr(h5py.Group, "__delitem__", holding)
     monkeypatch.setattr(h5py.Group, "create_dataset", creating)
     assert posterior_bytes(result) == plain
+
+
+@pytest.mark.parametrize("until", ["the next dataset is created", "the file is written"])
+def test_handles_held_open_elsewhere_do_not_move_the_chunks(a_random, monkeypatch, until):
+    """HDF5 placed a compressed dataset's chunks when its last handle closed: a handle another
+    thread held a while (a Dask worker's profiler; 3 files in 20 under load) put the chunks after
+    the next dataset. Every handle the writer opens is held here, let go at two points."""
+    import h5py
+
+    from bayesmeta.model.storage import posterior_bytes
+
+    result, plain = a_random
+    held, opened = [], []
+    get, create = h5py.Group.__getitem__, h5py.Group.create_dataset
+
+    def holding(group, name):
+        handle = get(group, name)
+        held.append(handle)
+        opened.append(name)
+        return handle
+
+    def creating(group, *args, **kwargs):
+        created = create(group, *args, **kwargs)
+        if until == "the next dataset is created":
+            held.clear()
+        held.append(created)
+        return created
+
+    monkeypatch.setattr(h5py.Group, "__getitem__", holding)
+    monkeypatch.setattr(h5py.Group, "create_dataset", creating)
+    assert posterior_bytes(result) == plain
+    assert "posterior/eta" in opened  # the writer's handles went through here
 
 
 def test_a_bad_worker_count_is_one_line_before_any_work(specs, tmp_path, capsys):

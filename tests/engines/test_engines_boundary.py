@@ -107,3 +107,42 @@ def test_fit_keywords_become_the_nuts_options_with_defaults_for_the_rest(specs, 
     fit(specs["random"], engine="nuts", draws=7, seed=3, target_accept=None)
     assert seen[0].nuts == NutsOptions(draws=7, seed=3)
     assert seen[0].nuts.to_dict() == {**NutsOptions().to_dict(), "draws": 7, "seed": 3}
+
+
+def test_fit_nuts_samples_with_the_nuts_options_and_records_the_sampler_that_ran(
+    specs, monkeypatch
+):
+    """``fit_nuts`` samples with ``NutsOptions.given`` of its keywords (defaults for the rest)
+    and records those settings with the resolved sampler first and the interval last."""
+    import types
+
+    from bayesmeta.model.options import NutsOptions, resolve_sampler
+    from bayesmeta.nuts import draws, sample_fit, sampling, summarize
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def sample(spec, **settings):
+        seen["sampled"] = settings
+        return types.SimpleNamespace(seconds=1.0)
+
+    def summarized(spec, idata, *, hdi, seed, settings):
+        seen["recorded"] = settings
+        raise Stop
+
+    monkeypatch.setattr(sampling, "sample", sample)
+    monkeypatch.setattr(draws, "to_inference_data", lambda spec, raw, attrs: None)
+    monkeypatch.setattr(summarize, "summarize", summarized)
+    with pytest.raises(Stop):
+        sample_fit.fit_nuts(specs["random"], draws=7, seed=3, hdi=True)
+    expected = NutsOptions(draws=7, seed=3).to_dict()
+    assert seen["sampled"] == expected
+    assert list(seen["recorded"].items()) == [
+        ("sampler", resolve_sampler(expected["sampler"])),
+        *[(key, value) for key, value in expected.items() if key != "sampler"],
+        ("interval", "hdi"),
+    ]
+    with pytest.raises(InputError, match=r"target_accept must be in \[0.5, 1\), got 0.2"):
+        sample_fit.fit_nuts(specs["random"], target_accept=0.2)

@@ -196,6 +196,73 @@ def test_regression_companions_drop_one_covariate_and_its_reference_level():
     assert single.spec.kind == "random" and single.spec.data.k == 22
 
 
+@pytest.mark.parametrize(
+    "formula, reference",
+    [
+        ("cancer_type + country + age_median + year", {}),
+        ("cancer_type + country + age_median + year + phase", {"cancer_type": "myeloma"}),
+        ("C(year) + age_median", {}),
+        ("0 + cancer_type + age_median", {}),
+    ],
+)
+def test_regression_companions_share_the_design_their_formula_builds(formula, reference):
+    """A companion's design is the model's columns without the covariate where that is exact
+    (an intercept, no C() term), else built from its formula: either way the matrix, columns
+    and factor levels its own formula gives."""
+    import numpy as np
+
+    from bayesmeta.formula import design_matrix
+    from bayesmeta.model.bayes_factor import companions
+
+    spec = build_model(cart_outcome("orr"), formula=formula, reference=reference)
+    for name, companion in companions(spec).items():
+        other = companion.spec
+        built = design_matrix(other.data.covariates, other.formula, reference=other.reference)
+        found = other.design
+        assert np.array_equal(found.matrix, built.matrix), name
+        assert (found.columns, found.factors, found.numeric, found.covariates) == (
+            built.columns,
+            built.factors,
+            built.numeric,
+            built.covariates,
+        ), name
+        assert not found.matrix.flags.writeable
+
+
+@pytest.mark.parametrize(
+    ("formula", "name", "expected"),
+    [
+        ("C(year) + age_median", "age_median", "C(year)"),
+        ("C(year) + age_median", "year", "age_median"),
+        ("0 + cancer_type + age_median", "cancer_type", "0 + age_median"),
+        ("cancer_type + age_median - 1", "age_median", "0 + cancer_type"),
+        ("cancer_type + country + age_median", "country", "cancer_type + age_median"),
+    ],
+)
+def test_a_regression_companion_keeps_the_other_terms_as_written(formula, name, expected):
+    """Dropping a covariate keeps the other terms' C() and the formula's intercept, as R's
+    update(formula, . ~ . - name) does: the companion of C(year) + age_median without
+    age_median has year as a factor, not as a number."""
+    from bayesmeta.formula import design_matrix
+    from bayesmeta.model.bayes_factor import companions
+
+    spec = build_model(cart_outcome("orr"), formula=formula)
+    other = companions(spec)[name].spec
+    assert other.formula == expected
+    by_hand = design_matrix(other.data.covariates, expected)
+    assert other.design.columns == by_hand.columns
+
+
+def test_the_bayes_factor_of_a_covariate_beside_a_c_term_is_against_the_model_as_written():
+    """The factor of age_median in C(year) + age_median is the evidence of the model against
+    that of C(year) alone (year categorical), each computed directly."""
+    spec = build_model(cart_outcome("orr"), formula="C(year) + age_median")
+    result = fit(spec, engine="quadrature")
+    full, _ = log_evidence_with_error(spec)
+    alone, _ = log_evidence_with_error(build_model(spec.data, formula="C(year)"))  # same studies
+    assert result.bayes_factors["age_median"].log_bf == pytest.approx(full - alone, abs=1e-6)
+
+
 def test_bayes_factors_and_thresholds_survive_save_and_load(tmp_path):
     import dataclasses
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 
@@ -108,6 +109,33 @@ def test_a_failed_run_ends_a_side_process_forked_with_the_clis_sigterm_handler(
     assert not alive(pid)
 
 
+def test_a_side_process_ended_as_it_starts_prints_no_traceback():
+    # forked with the CLI's raising SIGTERM handler and ended before it has its own (a run
+    # that fails at once, now that the CLI forks it first): no traceback on the user's stderr
+    code = """
+import os, signal
+import bayesmeta.many.side as side
+from bayesmeta.cli import _terminate
+
+signal.signal(signal.SIGTERM, _terminate)
+read, write = os.pipe()
+serve = side._serve
+def late(*args):  # the side process, held before it reaches its handlers
+    os.read(read, 1)
+    serve(*args)
+side._serve = late
+process = side.SideProcess(modules=("json",))
+os.kill(process._process.pid, signal.SIGTERM)
+os.write(write, b"x")
+process._process.join(30)
+print(process._process.exitcode)
+process.close()
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr
+    assert done.stdout.strip() == str(-signal.SIGTERM)  # ended by the default action
+
+
 def test_deferred_calls_here_without_a_side_process_and_there_with_one():
     here = deferred(None, os.getpid)
     assert here() == os.getpid()
@@ -150,6 +178,48 @@ print(json.dumps(seen))
     assert (tmp_path / "w2" / "spec_curve.png").read_bytes() == (
         tmp_path / "w1" / "spec_curve.png"
     ).read_bytes()
+
+
+def test_the_cli_forks_a_parallel_runs_side_process_before_its_heavy_imports(
+    multiverse_spec, tmp_path
+):
+    # forked first, it imports matplotlib while the parent imports numpy, pandas and scipy,
+    # not while the workers fit; its job is in a module it imported, so nothing more is
+    # imported when the figure is sent (bayesmeta.multiverse would cost it ~0.2 s then); the
+    # files are the bytes of a serial run's
+    from bayesmeta.cli.multiverse import FIGURE_MODULES
+    from bayesmeta.multiverse import run as multiverse_run
+
+    assert FIGURE_MODULES == multiverse_run.FIGURE_MODULES
+    assert multiverse_run.spec_curve_png.__module__ in FIGURE_MODULES
+    text = multiverse_spec.read_text().replace('"PM", "GLMM", "bayes"', '"PM"')
+    multiverse_spec.write_text(text)
+    code = f"""
+import json, sys
+import bayesmeta.many.side as side
+
+heavy = ("numpy", "pandas", "scipy", "pyarrow", "matplotlib")
+seen = [[m for m in heavy if m in sys.modules]]  # importing the side module loads none
+start = side.SideProcess.__init__
+def recording(self, *args, **kwargs):
+    seen.append([m for m in heavy if m in sys.modules])
+    start(self, *args, **kwargs)
+side.SideProcess.__init__ = recording
+from bayesmeta.cli import main
+status = [
+    main(["multiverse", {str(multiverse_spec)!r}, "--out", {str(tmp_path)!r} + f"/w{{n}}",
+          "--workers", str(n), "--json"])
+    for n in (2, 1)
+]
+print(json.dumps([status, seen]))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    status, seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert status == [0, 0]
+    assert seen == [[], []]  # one side process, forked before any of them was imported
+    assert sorted(p.name for p in (tmp_path / "w2").iterdir()) == sorted(OUTPUTS)
+    for name in OUTPUTS:
+        assert (tmp_path / "w2" / name).read_bytes() == (tmp_path / "w1" / name).read_bytes()
 
 
 def test_the_parent_of_a_pool_simulation_never_imports_matplotlib(tmp_path):

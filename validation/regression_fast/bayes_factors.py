@@ -17,12 +17,8 @@ writes ``bayes_factors.json`` beside this script, with that commit.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
-import subprocess
-import sys
-import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -66,20 +62,8 @@ def fine(spec) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tree", type=Path, required=True)
-    args = parser.parse_args()
-    tree = args.tree.resolve()
-    sys.meta_path = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
-    sys.path.insert(0, str(tree))
-    import bayesmeta
-
-    assert Path(bayesmeta.__file__).is_relative_to(tree), "imported another tree"
-    commit = subprocess.run(
-        ["git", "-C", str(tree), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    warnings.simplefilter("ignore")
     ref = _reference()
+    commit = ref.import_tree()
     values, fine_values = {}, {}
     for name in ref.CASES:
         values[name] = reported(ref.case_spec(name))

@@ -69,21 +69,39 @@ def reported(result) -> dict[str, list[float]]:
     return {k: [float(v) for v in vals] for k, vals in out.items()}
 
 
-def main() -> int:
+def import_tree(argv: list[str] | None = None) -> str:
+    """Import ``bayesmeta`` from the checkout given as ``--tree DIR`` (not the editable install)
+    and return that checkout's commit; warnings silenced (shared by the pinning scripts here).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    str
+        The commit of DIR (``git rev-parse HEAD``).
+    """
     parser = argparse.ArgumentParser()
     parser.add_argument("--tree", type=Path, required=True)
-    args = parser.parse_args()
-    tree = args.tree.resolve()
+    tree = parser.parse_args(argv).tree.resolve()
+    # the tree given, not the editable install's finder (which outranks sys.path)
     sys.meta_path = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
     sys.path.insert(0, str(tree))
     import bayesmeta
-    from bayesmeta.quad.regression import fit_regression_quadrature
 
     assert Path(bayesmeta.__file__).is_relative_to(tree), "imported another tree"
-    commit = subprocess.run(
+    warnings.simplefilter("ignore")
+    return subprocess.run(
         ["git", "-C", str(tree), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    warnings.simplefilter("ignore")
+
+
+def main() -> int:
+    commit = import_tree()
+    from bayesmeta.quad.regression import fit_regression_quadrature
+
     values = {name: reported(fit_regression_quadrature(case_spec(name))) for name in CASES}
     payload = {"commit": commit, "cases": {n: list(f) for n, f in CASES.items()}, "values": values}
     (HERE / "reference.json").write_text(json.dumps(payload, indent=1) + "\n")

@@ -2,8 +2,9 @@
 
 :class:`~bayesmeta.quad.engine.QuadratureEngine` delegates here for specs whose likelihood is
 beta-binomial (``BetaBinomial.implementation("quadrature")``): ``fit``, ``draws``, ``loo``,
-``rate_cdfs``, ``log_evidence`` and ``log_evidence_with_error``, each reusing the posterior a
-fit carries (``result.posterior``) instead of integrating again.
+``rate_cdfs``, ``tau_densities`` (the density of phi), ``log_evidence`` and
+``log_evidence_with_error``, each reusing the posterior a fit carries (``result.posterior``)
+instead of integrating again.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bayesmeta.quad.betabinomial.posterior import (
 )
 from bayesmeta.quad.betabinomial.summaries import summaries
 from bayesmeta.quad.regression.integrate import RegressionAccuracy, RegressionPosterior
+from bayesmeta.quad.tau_density import TauDensity, log_scale_density
 
 #: Accuracy of the beta-binomial posterior by number of coefficients: the likelihood is closed
 #: form, so the beta | phi rule is finer than the regression engine's where that is cheap (7
@@ -69,6 +71,8 @@ class BetaBinomialFit:
         Level name -> design row (other columns at their study mean).
     groups : list of list of str
         The level names of each factor.
+    spec : ModelSpec
+        The spec integrated (what reads the fit from its result finds the engine through it).
     """
 
     problem: BetaBinomialProblem
@@ -77,6 +81,7 @@ class BetaBinomialFit:
     columns: tuple[str, ...]
     rows: dict[str, np.ndarray]
     groups: list[list[str]]
+    spec: ModelSpec
 
 
 def posterior(spec: ModelSpec) -> BetaBinomialFit:
@@ -97,7 +102,7 @@ def posterior(spec: ModelSpec) -> BetaBinomialFit:
     )
     post, coarse = betabinomial_posterior(problem, accuracy=accuracy_for(X.shape[1]))
     rows, groups = level_rows(design)
-    return BetaBinomialFit(problem, post, coarse, tuple(columns), rows, groups)
+    return BetaBinomialFit(problem, post, coarse, tuple(columns), rows, groups, spec)
 
 
 def _fitted(spec: ModelSpec, result: Any) -> BetaBinomialFit:
@@ -259,6 +264,25 @@ def rate_cdfs(spec: ModelSpec, *, result: Any = None) -> dict[str, Any]:
     """
     found = _fitted(spec, result)
     return betabinomial_cdfs(found.post, found.problem.X, found.rows)
+
+
+def tau_densities(spec: ModelSpec, *, result: Any = None) -> dict[str, TauDensity]:
+    """The exact posterior density of phi, the dispersion that takes tau's place (larger phi,
+    less between-study variation), from its log-phi grid.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A beta-binomial spec.
+    result : BayesResult, optional
+        A fit of ``spec`` whose posterior is reused.
+
+    Returns
+    -------
+    dict of str to TauDensity
+        ``{"phi": ...}``.
+    """
+    return {"phi": log_scale_density(_fitted(spec, result).post)}
 
 
 def log_evidence(spec: ModelSpec, *, result: Any = None) -> float:

@@ -53,10 +53,13 @@ def _evaluate(coef: np.ndarray, u: np.ndarray) -> np.ndarray:
     n = coef.shape[-1]
     if u.shape[0] == 1:
         b1 = np.zeros(coef.shape[:-1] + u.shape[-1:])
-        b2 = np.zeros_like(b1)
+        b2, spare = np.zeros_like(b1), np.empty_like(b1)
         two_u = 2.0 * u
-        for j in range(n - 1, 0, -1):
-            b1, b2 = coef[..., j, None] + two_u * b1 - b2, b1
+        for j in range(n - 1, 0, -1):  # b1, b2 = coef_j + 2 u b1 - b2, b1 (in three buffers)
+            np.multiply(two_u, b1, out=spare)
+            spare += coef[..., j, None]
+            spare -= b2
+            b2, b1, spare = b1, spare, b2
         return coef[..., 0, None] + u * b1 - b2
     basis = np.empty((n, *u.shape))  # j first: each polynomial contiguous
     basis[0] = 1.0
@@ -138,9 +141,12 @@ def along_eta(
         ok = ~(tail > tol).reshape(-1, rows.size, todo.size).any(axis=0)  # (rows, todo)
         if rows_func is None:
             ok[:] = ok.all(axis=0)  # every row of node t, or node t again
-        if out is None and ok.all() and todo.size == T:  # every node at the first try
-            out, pending[:] = _evaluate(coef, u), False
-            break
+        if out is None and todo.size == T and rows.size == R:
+            # the first try: every (row, node) from these coefficients in one block (most pass;
+            # the pairs that miss ``tol`` are overwritten by the later tries below)
+            out = _evaluate(coef, u)
+            pending &= ~ok
+            continue
         if out is None:
             out = np.zeros((*values.shape[:-3], R, T, Q))
         ok &= pending[np.ix_(rows, todo)]
