@@ -14,15 +14,6 @@ from bayesmeta.cli.many_options import add_execution_arguments, run_executed
 from bayesmeta.cli.outputs import add_output_argument
 from bayesmeta.errors import InputError
 
-#: the modules of the specification curve, which a parallel run's side process imports as it
-#: starts (``bayesmeta.multiverse.run.FIGURE_MODULES``; this module does not import that one
-#: before the side process is forked)
-FIGURE_MODULES = (
-    "matplotlib.figure",
-    "matplotlib.backends.backend_agg",
-    "bayesmeta.plots.spec_curve",  # spec_curve_png, the job the side process runs
-)
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``multiverse`` subcommand.
@@ -72,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         Exit status (0; a spec without a ``[multiverse]`` table or ``--sample`` below 1 raises
         :class:`~bayesmeta.errors.InputError`).
     """
-    from bayesmeta.many.side import side_process
+    from bayesmeta.many.side import SPEC_CURVE_MODULES, side_process
 
     if args.sample is not None and args.sample < 1:
         raise InputError(f"--sample {args.sample}: expected at least 1")
@@ -80,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     # pandas and scipy: it imports the figure's modules on the core this one leaves idle
     # until the workers start, instead of during the fitting (issue #22)
     with side_process(
-        workers=args.workers, scheduler=args.scheduler, modules=FIGURE_MODULES
+        workers=args.workers, scheduler=args.scheduler, modules=SPEC_CURVE_MODULES
     ) as side:
         from bayesmeta.analysis.specfile import load_spec
         from bayesmeta.multiverse import run_multiverse

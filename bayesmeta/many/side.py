@@ -28,6 +28,13 @@ from typing import Any
 FORK_BLOCKED = frozenset({signal.SIGTERM, signal.SIGINT})
 #: what the side process imports when it starts, by default (matplotlib: ~0.4 s)
 SIDE_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_agg", "bayesmeta.plots.style")
+#: what a multiverse's side process imports: the specification curve's modules (named here, in a
+#: module without pandas, so the CLI can fork the process before its own imports)
+SPEC_CURVE_MODULES = (
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "bayesmeta.plots.spec_curve",  # spec_curve_png, the job the side process runs
+)
 
 
 def _serve(connection: Any, parent: int, modules: tuple[str, ...]) -> None:

@@ -16,20 +16,13 @@ from bayesmeta.folders import claimed, writing
 from bayesmeta.many import ChunkStore, Progress, make_executor, run_tasks
 from bayesmeta.many.budget import check_budget, fit_seconds
 from bayesmeta.many.executor import check_execution, preload_for
-from bayesmeta.many.side import SideProcess, deferred, side_process
+from bayesmeta.many.side import SPEC_CURVE_MODULES, SideProcess, deferred, side_process
 from bayesmeta.many.store import run_fingerprint
 from bayesmeta.multiverse.report import spec_curve_png, write_outputs
 from bayesmeta.multiverse.specification import Context, run_batch, schema
 from bayesmeta.multiverse.summary import summarize
 
 PROGRESS = ".progress"
-#: what a side process imports for the specification curve (also named in ``bayesmeta.cli.multiverse``,
-#: which must not import this module before it forks one)
-FIGURE_MODULES = (
-    "matplotlib.figure",
-    "matplotlib.backends.backend_agg",
-    "bayesmeta.plots.spec_curve",  # spec_curve_png, the job the side process runs
-)
 RESUME_HINT = (
     "the finished rows are kept in {out}/.progress: the same command with --resume continues"
 )
@@ -164,7 +157,7 @@ def run_multiverse(
     force : bool, default False
         Run even above the resource limits (:mod:`bayesmeta.many.budget`).
     side : SideProcess, optional
-        A side process started (and closed) by the caller, importing :data:`FIGURE_MODULES`:
+        A side process started (and closed) by the caller, importing :data:`~bayesmeta.many.side.SPEC_CURVE_MODULES`:
         the CLI forks it before its own imports, so it loads matplotlib on the core this
         process leaves idle meanwhile. Default: one is forked here when the executor options
         call for it (:func:`bayesmeta.many.side.side_process`).
@@ -182,7 +175,7 @@ def run_multiverse(
     check_execution(workers=workers, scheduler=scheduler)
     # first: the side process imports the figures' modules while this one starts the run
     if side is None:
-        opened = side_process(workers=workers, scheduler=scheduler, modules=FIGURE_MODULES)
+        opened = side_process(workers=workers, scheduler=scheduler, modules=SPEC_CURVE_MODULES)
     else:
         opened = contextlib.nullcontext(side)
     with opened as side:

@@ -65,12 +65,15 @@ def main() -> None:
 @contextlib.contextmanager
 def early_side(workers: int):
     """The side process ``bayesmeta multiverse`` forks before its imports (since mvscale2); on an
-    older tree (no ``FIGURE_MODULES`` in the CLI), None: ``run_multiverse`` forks its own."""
+    older tree (no such modules named), None: ``run_multiverse`` forks its own."""
     try:
-        from bayesmeta.cli.multiverse import FIGURE_MODULES
+        from bayesmeta.many.side import SPEC_CURVE_MODULES as FIGURE_MODULES
     except ImportError:
-        yield None
-        return
+        try:  # mvscale2's trees named them in the CLI
+            from bayesmeta.cli.multiverse import FIGURE_MODULES
+        except ImportError:
+            yield None
+            return
     from bayesmeta.many.side import side_process
 
     mark("side forked")
