@@ -89,8 +89,7 @@ class Formula:
         str
             The formula without that term; empty when it was the only one.
         """
-        rest = [f"C({term})" if term in self.forced_factors else term for term in self.terms]
-        rest = [text for term, text in zip(self.terms, rest, strict=True) if term != name]
+        rest = [f"C({t})" if t in self.forced_factors else t for t in self.terms if t != name]
         if not rest:
             return ""
         return " + ".join(rest if self.intercept else ["0", *rest])
@@ -224,9 +223,9 @@ def design_matrix(
 def without_covariate(design: Design, name: str) -> Design:
     """``design`` without the columns of covariate ``name``.
 
-    With an intercept and no ``C()`` term this is exactly the design of the formula without
-    ``name`` on the same studies (every other column is coded independently of it), so a
-    Bayes-factor companion need not build its design again.
+    With an intercept this is exactly the design of the formula without ``name`` (the other
+    terms as written, :meth:`Formula.without`) on the same studies: every other column is coded
+    independently of it. So a Bayes-factor companion need not build its design again.
 
     Parameters
     ----------

@@ -183,9 +183,9 @@ def companions(spec: ModelSpec) -> dict[str, Companion]:
     elif spec.kind == "regression":
         parsed = parse_formula(spec.formula)
         covariates = list(parsed.covariates)
-        # the companions' designs are the model's columns without the covariate (with an
-        # intercept and no C() term, as the companion's formula would build them)
-        shared = parsed.intercept and not parsed.forced_factors
+        # with an intercept, a companion's design is the model's columns without the covariate
+        # (its formula keeps the other terms as written, so it would build the same columns)
+        shared = parsed.intercept
         for name in covariates:
             rest = [c for c in covariates if c != name]
             # reference levels of the covariates the companion keeps (others are refused)

@@ -207,8 +207,8 @@ def test_regression_companions_drop_one_covariate_and_its_reference_level():
 )
 def test_regression_companions_share_the_design_their_formula_builds(formula, reference):
     """A companion's design is the model's columns without the covariate where that is exact
-    (an intercept, no C() term), else built from its formula: either way the matrix, columns
-    and factor levels its own formula gives."""
+    (with an intercept, C() terms too), else built from its formula: either way the matrix,
+    columns and factor levels its own formula gives."""
     import numpy as np
 
     from bayesmeta.formula import design_matrix
