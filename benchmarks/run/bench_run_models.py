@@ -96,8 +96,11 @@ def main() -> None:
     parser.add_argument("--after", default="HEAD", help="commit of the after tree")
     parser.add_argument("--reps", type=int, default=3, help="paired repetitions")
     parser.add_argument("--results", default="results.json", help="file written beside this one")
+    parser.add_argument(
+        "--workers", default=None, help="only the variants with this --workers (e.g. 2)"
+    )
     args = parser.parse_args()
-    names = list(VARIANTS)
+    names = [n for n in VARIANTS if args.workers is None or n.endswith(f"--workers {args.workers}")]
     runs: dict[str, list] = {name: [] for name in names}
     controls: list[dict] = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -125,7 +128,7 @@ def main() -> None:
 
 def report(args: argparse.Namespace, runs: dict[str, list], controls: list[dict]) -> None:
     """Write ``results.json`` and print the README table (medians over the repetitions)."""
-    names = list(VARIANTS)
+    names = [n for n in VARIANTS if runs.get(n)]
     commit = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--short", args.after],
         capture_output=True,
