@@ -207,7 +207,6 @@ def rows_figure(
         ncols=2,
         figsize=(8.0, base_height + 0.24 * len(rows)),
         gridspec_kw={"width_ratios": [3.0, 1.5]},
-        sharey=True,
     )
     axis, text_axis = axes[0]
     draw_rows(axis, text_axis, rows, shrunken=shrunken_lookup(bayes))
