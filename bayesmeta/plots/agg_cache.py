@@ -11,21 +11,21 @@ properties, the resolution, the hinting mode, the font features and language); t
 drawn are the same (``tests/plots/test_plots_agg_cache.py`` compares the PNG bytes against
 matplotlib's own canvas).
 
-matplotlib is imported at the top: import this module only where a figure is drawn.
+matplotlib is imported on first use (:func:`attach`), as in every module of the package.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
 from typing import Any
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
-from matplotlib.font_manager import fontManager, get_font
 
 #: (string, font properties, dpi, hinting) -> (width, height, descent) in pixels
 _METRICS: dict[tuple, tuple[float, float, float]] = {}
 #: (font properties, dpi) -> (ascent, descent, line gap) of the font, in pixels
 _HEIGHTS: dict[tuple, tuple[float, float, float]] = {}
-#: (string, font properties, dpi, hinting, features, language) -> the laid-out glyphs
+#: (string, font properties, dpi, hinting, features, language, thread) -> the laid-out glyphs
+#: (each glyph names its font object: matplotlib keeps one per thread)
 _GLYPHS: dict[tuple, list[Any]] = {}
 #: entries kept per cache before it is emptied (a run of the command line needs a few thousand)
 LIMIT = 50_000
@@ -38,103 +38,128 @@ def _remember(cache: dict, key: tuple, value: Any) -> Any:
     return value
 
 
-class SharedTextRenderer(RendererAgg):
-    """:class:`~matplotlib.backends.backend_agg.RendererAgg` with text metrics, font heights
-    and glyph layouts cached across renderers (see the module's docstring)."""
+def attach(figure: Any) -> Any:
+    """Give ``figure`` an Agg canvas drawing with the shared text caches (its own renderer, the
+    text measured once per process).
 
-    def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> Any:
-        """Width, height and descent of ``s`` in pixels (cached for plain text)."""
-        if ismath:
-            return super().get_text_width_height_descent(s, prop, ismath)
-        key = (s, prop.copy(), self.dpi, get_hinting_flag())
-        found = _METRICS.get(key)
-        if found is None:
-            found = _remember(
-                _METRICS, key, super().get_text_width_height_descent(s, prop, ismath)
-            )
-        return found
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        A figure (its current canvas is replaced).
 
-    def _get_font_height_metrics(self, prop: Any) -> tuple[float, float, float]:
-        """The font's ascent, descent and line gap in pixels, as :class:`matplotlib.text.Text`
-        computes them without this method (its ``_get_layout``), cached."""
-        key = (prop.copy(), self.dpi)
-        found = _HEIGHTS.get(key)
-        if found is not None:
+    Returns
+    -------
+    matplotlib.backends.backend_agg.FigureCanvasAgg
+        The new canvas (``figure.canvas``).
+    """
+    return _canvas_class()(figure)
+
+
+@functools.cache
+def _canvas_class() -> type:
+    """The canvas class (defined on first use: matplotlib is imported here, not at import)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+    from matplotlib.font_manager import fontManager, get_font
+
+    class SharedTextRenderer(RendererAgg):
+        """:class:`~matplotlib.backends.backend_agg.RendererAgg` with text metrics, font heights
+        and glyph layouts cached across renderers (see the module's docstring)."""
+
+        def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> Any:
+            """Width, height and descent of ``s`` in pixels (cached for plain text)."""
+            if ismath:
+                return super().get_text_width_height_descent(s, prop, ismath)
+            key = (s, prop.copy(), self.dpi, get_hinting_flag())
+            found = _METRICS.get(key)
+            if found is None:
+                found = _remember(
+                    _METRICS, key, super().get_text_width_height_descent(s, prop, ismath)
+                )
             return found
-        font = get_font(fontManager._find_fonts_by_props(prop))
-        possible = [
-            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
-            ("hhea", "lineGap", "ascent", "descent"),
-        ]
-        for table_name, linegap_key, ascent_key, descent_key in possible:
-            table = font.get_sfnt_table(table_name)
-            if table is None:
-                continue
-            units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
-            scale = 1 / units_per_em * prop.get_size_in_points() * self.dpi / 72
-            heights = (
-                table[ascent_key] * scale,
-                -table[descent_key] * scale,
-                table[linegap_key] * scale,
+
+        def _get_font_height_metrics(self, prop: Any) -> tuple[float, float, float]:
+            """The font's ascent, descent and line gap in pixels, as :class:`matplotlib.text.Text`
+            computes them without this method (its ``_get_layout``), cached."""
+            key = (prop.copy(), self.dpi)
+            found = _HEIGHTS.get(key)
+            if found is not None:
+                return found
+            font = get_font(fontManager._find_fonts_by_props(prop))
+            possible = [
+                ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                ("hhea", "lineGap", "ascent", "descent"),
+            ]
+            for table_name, linegap_key, ascent_key, descent_key in possible:
+                table = font.get_sfnt_table(table_name)
+                if table is None:
+                    continue
+                units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+                scale = 1 / units_per_em * prop.get_size_in_points() * self.dpi / 72
+                heights = (
+                    table[ascent_key] * scale,
+                    -table[descent_key] * scale,
+                    table[linegap_key] * scale,
+                )
+                return _remember(_HEIGHTS, key, heights)
+            return (None, None, None)  # type: ignore[return-value]  # matplotlib measures "lp"
+
+        def draw_text(
+            self,
+            gc: Any,
+            x: float,
+            y: float,
+            s: str,
+            prop: Any,
+            angle: float,
+            ismath: Any = False,
+            mtext: Any = None,
+        ) -> None:
+            """Draw ``s`` as :class:`RendererAgg` does, its glyphs laid out once per process."""
+            if ismath:
+                return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+            features = mtext.get_fontfeatures() if mtext is not None else None
+            language = mtext.get_language() if mtext is not None else None
+            flags = get_hinting_flag()
+            key = (
+                s,
+                prop.copy(),
+                self.dpi,
+                flags,
+                None if features is None else tuple(features),
+                language,
+                threading.get_ident(),  # the fonts are matplotlib's for this thread
             )
-            return _remember(_HEIGHTS, key, heights)
-        return (None, None, None)  # type: ignore[return-value]  # matplotlib measures "lp"
+            items = _GLYPHS.get(key)
+            if items is None:
+                font = self._prepare_font(prop)
+                items = list(font._layout(s, flags=flags, features=features, language=language))
+                _remember(_GLYPHS, key, items)
+            size = prop.get_size_in_points()
+            self._draw_text_glyphs_and_boxes(
+                gc,
+                x,
+                y,
+                angle,
+                ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items),
+                [],
+            )
+            return None
 
-    def draw_text(
-        self,
-        gc: Any,
-        x: float,
-        y: float,
-        s: str,
-        prop: Any,
-        angle: float,
-        ismath: Any = False,
-        mtext: Any = None,
-    ) -> None:
-        """Draw ``s`` as :class:`RendererAgg` does, its glyphs laid out once per process."""
-        if ismath:
-            return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
-        features = mtext.get_fontfeatures() if mtext is not None else None
-        language = mtext.get_language() if mtext is not None else None
-        flags = get_hinting_flag()
-        key = (
-            s,
-            prop.copy(),
-            self.dpi,
-            flags,
-            None if features is None else tuple(features),
-            language,
-        )
-        items = _GLYPHS.get(key)
-        if items is None:
-            font = self._prepare_font(prop)
-            items = list(font._layout(s, flags=flags, features=features, language=language))
-            _remember(_GLYPHS, key, items)
-        size = prop.get_size_in_points()
-        self._draw_text_glyphs_and_boxes(
-            gc,
-            x,
-            y,
-            angle,
-            ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items),
-            [],
-        )
-        return None
+    class SharedTextCanvas(FigureCanvasAgg):
+        """An Agg canvas drawing with :class:`SharedTextRenderer`."""
 
+        def get_renderer(self) -> SharedTextRenderer:
+            """The canvas's renderer (a new one when the size or the resolution changed).
 
-class SharedTextCanvas(FigureCanvasAgg):
-    """An Agg canvas drawing with :class:`SharedTextRenderer`."""
+            Returns
+            -------
+            SharedTextRenderer
+            """
+            w, h = self.get_width_height(physical=True)
+            key = w, h, self.figure.dpi
+            if self._lastKey != key:
+                self.renderer = SharedTextRenderer(w, h, self.figure.dpi)
+                self._lastKey = key
+            return self.renderer
 
-    def get_renderer(self) -> SharedTextRenderer:
-        """The canvas's renderer (a new one when the size or the resolution changed).
-
-        Returns
-        -------
-        SharedTextRenderer
-        """
-        w, h = self.get_width_height(physical=True)
-        key = w, h, self.figure.dpi
-        if self._lastKey != key:
-            self.renderer = SharedTextRenderer(w, h, self.figure.dpi)
-            self._lastKey = key
-        return self.renderer
+    return SharedTextCanvas

@@ -177,11 +177,11 @@ def render(figure: Figure) -> Any:
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from bayesmeta.plots.agg_cache import SharedTextCanvas
+    from bayesmeta.plots.agg_cache import attach
 
     canvas = figure.canvas
     if not isinstance(canvas, FigureCanvasAgg):
-        canvas = SharedTextCanvas(figure)
+        canvas = attach(figure)
     if _RENDERED not in figure.__dict__:
         previous = figure.stale_callback
 
@@ -247,10 +247,10 @@ def new_figure(
     """
     from matplotlib.figure import Figure
 
-    from bayesmeta.plots.agg_cache import SharedTextCanvas
+    from bayesmeta.plots.agg_cache import attach
 
     figure = Figure(figsize=figsize, layout="constrained")
-    SharedTextCanvas(figure)  # text measured once per process, not once per figure
+    attach(figure)  # its text measured once per process, not once per figure
     axes = figure.subplots(nrows, ncols, squeeze=False, **subplot_kw)
     return figure, axes
 
