@@ -17,6 +17,7 @@ matplotlib is imported on first use (:func:`attach`), as in every module of the 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from typing import Any
 
@@ -26,7 +27,10 @@ _METRICS: dict[tuple, tuple[float, float, float]] = {}
 _HEIGHTS: dict[tuple, tuple[float, float, float]] = {}
 #: (string, font properties, dpi, hinting, features, language, thread) -> the laid-out glyphs
 #: (each glyph names its font object: matplotlib keeps one per thread)
-_GLYPHS: dict[tuple, list[Any]] = {}
+_GLYPHS: dict[tuple, tuple[Any, list[Any]]] = {}
+# matplotlib drops its font objects in a forked child (they read their files lazily); the
+# glyphs laid out here name font objects: a child lays its glyphs out again
+os.register_at_fork(after_in_child=_GLYPHS.clear)
 #: entries kept per cache before it is emptied (a run of the command line needs a few thousand)
 LIMIT = 50_000
 
@@ -129,11 +133,13 @@ def _canvas_class() -> type:
                 language,
                 threading.get_ident(),  # the fonts are matplotlib's for this thread
             )
-            items = _GLYPHS.get(key)
-            if items is None:
+            found = _GLYPHS.get(key)
+            if found is None:
                 font = self._prepare_font(prop)
                 items = list(font._layout(s, flags=flags, features=features, language=language))
-                _remember(_GLYPHS, key, items)
+                # the font is kept with its glyphs: they point into it and its fallback fonts
+                found = _remember(_GLYPHS, key, (font, items))
+            items = found[1]
             size = prop.get_size_in_points()
             self._draw_text_glyphs_and_boxes(
                 gc,

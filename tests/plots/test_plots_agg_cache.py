@@ -57,3 +57,20 @@ def test_each_string_is_measured_and_laid_out_once(death, make_result, fake_freq
     # the second figures' renderers are new, yet nothing was measured or laid out again
     assert again["forest"].canvas.get_renderer() is not first["forest"].canvas.get_renderer()
     assert [len(c) for c in (agg_cache._METRICS, agg_cache._HEIGHTS, agg_cache._GLYPHS)] == sizes
+
+
+def _forest_png(death) -> bytes:
+    return png_bytes(forest_plot(death, title="Deaths"), "forest.png")
+
+
+def test_a_forked_process_draws_after_its_parent(death):
+    # matplotlib drops its font objects in a forked child; glyphs laid out by the parent name
+    # them, so the child lays out its own (it crashed when it reused the parent's)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    here = _forest_png(death)  # the parent's caches hold every string of the figure
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=fork) as pool:  # a crash raises BrokenProcessPool
+        there = pool.submit(_forest_png, death).result(timeout=120)
+    assert there == here
