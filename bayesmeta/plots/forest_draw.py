@@ -49,11 +49,17 @@ def draw_rows(
     -------
     list[float]
     """
+    from matplotlib.collections import LineCollection
     from matplotlib.patches import Polygon
 
     shrunken = shrunken or {}
     max_weight = max((r.weight for r in rows if r.kind == "study"), default=1.0)
     ys: list[float] = []
+    # one collection per kind of mark (not an artist per mark): segments, colours, sizes
+    intervals: list[tuple[list, str]] = []  # study and shrunken intervals
+    squares: list[tuple[float, float, float, str]] = []  # x, y, size (points), colour
+    dots: list[tuple[float, float]] = []  # shrunken medians
+    bars: list[tuple[list, str]] = []  # prediction intervals
     y = 0.0
     previous = None
     for row in rows:
@@ -67,22 +73,13 @@ def draw_rows(
         ys.append(y)
         if row.kind == "study":
             size = 3.0 + 6.0 * np.sqrt(row.weight / max_weight)
-            axis.plot([row.lo, row.hi], [y, y], color=row.color, linewidth=1.0)
-            axis.plot(
-                [row.estimate], [y], marker="s", markersize=size, color=row.color, linestyle="none"
-            )
+            intervals.append(([(row.lo, y), (row.hi, y)], row.color))
+            squares.append((row.estimate, y, size, row.color))
             if row.label in shrunken:
                 s = shrunken[row.label]
                 ys_ = y - SHRUNKEN_OFFSET
-                axis.plot([s["lo"], s["hi"]], [ys_, ys_], color=COLORS["shrunken"], linewidth=1.0)
-                axis.plot(
-                    [s["median"]],
-                    [ys_],
-                    marker="o",
-                    markersize=4,
-                    color=COLORS["shrunken"],
-                    linestyle="none",
-                )
+                intervals.append(([(s["lo"], ys_), (s["hi"], ys_)], COLORS["shrunken"]))
+                dots.append((s["median"], ys_))
         elif row.kind == "pooled" and np.isfinite(row.lo):
             h = DIAMOND_HALF_HEIGHT
             corners = [(row.lo, y), (row.estimate, y + h), (row.hi, y), (row.estimate, y - h)]
@@ -90,14 +87,7 @@ def draw_rows(
         elif row.kind == "pooled":
             axis.plot([row.estimate], [y], marker="D", color=row.color, linestyle="none")
         elif row.kind == "prediction":
-            axis.plot(
-                [row.lo, row.hi],
-                [y, y],
-                color=row.color,
-                linewidth=4.0,
-                alpha=0.6,
-                solid_capstyle="butt",
-            )
+            bars.append(([(row.lo, y), (row.hi, y)], row.color))
         if row.kind != "header":
             text_axis.text(0.0, y, row.counts, va="center", ha="left")
             text_axis.text(
@@ -105,10 +95,24 @@ def draw_rows(
             )
         previous = row.kind
         y -= 1.0
-    axis.set_yticks(ys, [r.label for r in rows])
-    for tick, row in zip(axis.get_yticklabels(), rows, strict=True):
-        if row.kind in ("pooled", "header"):
-            tick.set_fontweight("bold")
+    if intervals:
+        segments, colors = zip(*intervals, strict=True)
+        axis.add_collection(LineCollection(segments, colors=colors, linewidths=1.0, zorder=2))
+    if squares:
+        x, y_, size, colors = zip(*squares, strict=True)
+        sizes = np.square(size)  # a scatter's size is the marker's area in points^2
+        axis.scatter(
+            x, y_, s=sizes, marker="s", c=colors, edgecolors=colors, linewidths=1.0, zorder=2
+        )
+    if dots:
+        x, y_ = zip(*dots, strict=True)
+        axis.scatter(x, y_, s=16.0, marker="o", color=COLORS["shrunken"], linewidths=1.0, zorder=2)
+    if bars:
+        segments, colors = zip(*bars, strict=True)
+        lines = LineCollection(segments, colors=colors, linewidths=4.0, alpha=0.6, zorder=2)
+        lines.set_capstyle("butt")
+        axis.add_collection(lines)
+    _row_labels(axis, rows, ys)
     low, high = min(ys) - 0.8, 0.8
     axis.set_ylim(low, high)
     text_axis.set_ylim(low, high)
@@ -119,8 +123,32 @@ def draw_rows(
     axis.set_xlim(0.0, 1.0)
     axis.set_xlabel("Proportion")
     axis.spines["left"].set_visible(False)
-    axis.tick_params(axis="y", length=0)
     return ys
+
+
+def _row_labels(axis: Axes, rows: list[Row], ys: list[float]) -> None:
+    """Each row's label left of the plot where a y tick label would be (texts, not ticks: a
+    tick is five artists, made and measured again at every layout pass); bold for pooled rows
+    and headers."""
+    import matplotlib as mpl
+
+    transform, va, ha = axis.get_yaxis_text1_transform(mpl.rcParams["ytick.major.pad"])
+    size, color = mpl.rcParams["ytick.labelsize"], mpl.rcParams["ytick.labelcolor"]
+    if color == "inherit":
+        color = mpl.rcParams["ytick.color"]
+    for row, y in zip(rows, ys, strict=True):
+        axis.text(
+            0.0,
+            y,
+            row.label,
+            transform=transform,
+            va=va,
+            ha=ha,
+            fontsize=size,
+            color=color,
+            fontweight="bold" if row.kind in ("pooled", "header") else "normal",
+        )
+    axis.set_yticks([])
 
 
 #: Characters of a title line over the plot panel (which is about 4 inches wide at 10 pt bold).

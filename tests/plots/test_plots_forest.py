@@ -14,7 +14,9 @@ from bayesmeta.plots.inputs import clopper_pearson
 
 
 def _labels(axis):
-    return [t.get_text() for t in axis.get_yticklabels()]
+    # the rows' labels are texts at the plot's left edge, top to bottom (no ticks)
+    assert not axis.get_yticks().size
+    return [t.get_text() for t in sorted(axis.texts, key=lambda t: -t.get_position()[1])]
 
 
 def _texts(figure):
