@@ -151,8 +151,9 @@ def _row_labels(axis: Axes, rows: list[Row], ys: list[float]) -> None:
     axis.set_yticks([])
 
 
-#: Characters of a title line over the plot panel (which is about 4 inches wide at 10 pt bold).
-TITLE_WIDTH = 52
+#: Characters of a title line over the plot panel (which is about 4 inches wide at 10 pt bold,
+#: less beside long row labels: 46 characters did not fit over a subgroup forest's panel)
+TITLE_WIDTH = 45
 
 
 def wrapped(title: str) -> str:
@@ -168,9 +169,9 @@ def wrapped(title: str) -> str:
     str
         Lines of at most :data:`TITLE_WIDTH` characters.
     """
-    import textwrap
+    from bayesmeta.plots.style import wrap_title
 
-    return "\n".join(textwrap.wrap(title, width=TITLE_WIDTH)) or title
+    return wrap_title(title, width=TITLE_WIDTH)
 
 
 def _block(kind: str) -> str:

@@ -104,6 +104,28 @@ def styled_plot(function: F) -> F:
 SHORT_TITLE = 45
 
 
+def wrap_title(title: str, *, width: int) -> str:
+    """``title`` wrapped at whole words to lines of at most ``width`` characters.
+
+    A figure whose title is wrapped to the room it is known to have when it is built is drawn
+    once; :func:`fit_titles` wraps what still does not fit after the layout, at the cost of a
+    second draw.
+
+    Parameters
+    ----------
+    title : str
+        The title (its own line breaks are kept).
+    width : int
+        Characters per line.
+
+    Returns
+    -------
+    str
+    """
+    lines = title.split("\n")
+    return "\n".join("\n".join(textwrap.wrap(line, width=width)) or line for line in lines)
+
+
 def fit_titles(figure: Figure) -> None:
     """Wrap every title wider than the room it has (its axes, or the figure for a suptitle).
 
