@@ -64,7 +64,9 @@ def main() -> None:
     parser.add_argument("--tree", action="append", required=True, help="NAME=PATH")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--head", type=int, default=None)
-    parser.add_argument("--title", default="Objective response rate: 10^4 possible specifications (benchmark, #22)")
+    parser.add_argument(
+        "--title", default="Objective response rate: 10^4 possible specifications (benchmark, #22)"
+    )
     parser.add_argument("--threshold", type=float, default=0.8)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--save", default=None, help="write each tree's PNG to SAVE-NAME.png")
