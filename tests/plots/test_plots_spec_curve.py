@@ -133,6 +133,17 @@ def test_many_specifications_one_bar_path_per_row():
         assert inside.any(axis=1).all()
 
 
+def test_a_row_without_marks_is_empty():
+    # every specification leaves a study out: the "none" row of left_out marks nothing
+    table = _large()
+    table["left_out"] = [f"Study {i % 20:02d}" for i in range(len(table))]
+    figure = spec_curve_plot(table, columns=["left_out", "method"])
+    _, panel, _, marks = _panel(figure)
+    assert marks["left_out: none"].size == 0
+    assert panel.patches[0].get_path().vertices.shape == (0, 2)
+    assert marks["left_out: one left out"].size == (table["status"] == "ok").sum()
+
+
 @pytest.mark.parametrize("make", [_table, _large])
 def test_layout_is_clean_at_any_size(make):
     long_title = "Objective response rate: a long multiverse title " * 3
