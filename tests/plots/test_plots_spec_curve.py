@@ -107,6 +107,19 @@ def test_curve_shows_every_estimate_and_interval_sorted():
     assert figure.get_layout_engine() is None  # one drawing, no layout pass
 
 
+def test_an_interval_not_computed_is_a_gap_in_the_band():
+    table = _table()
+    table.loc[4, "ci_lo"] = np.nan  # third in the curve (0.62)
+    figure = spec_curve_plot(table, columns=COLUMNS)
+    band = next(p for p in figure.axes[0].patches if p.get_label() == "95% interval")
+    path = band.get_path()
+    starts = np.flatnonzero(path.codes == path.MOVETO)
+    assert starts.tolist() == [0, 9]  # two outlines: specifications 0-1 and 3-7
+    assert np.isfinite(path.vertices).all()
+    xs = path.vertices[:, 0]
+    assert xs[:9].max() == 1 and xs[9:].min() == 3
+
+
 def test_many_specifications_one_bar_path_per_row():
     table = _large()
     figure = spec_curve_plot(table, columns=["filter_country", "left_out", "method"])
