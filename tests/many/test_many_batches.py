@@ -139,6 +139,25 @@ print(json.dumps({"parent": loaded(), "worker": worker}))
     assert seen["worker"]["frozen"] > 10_000 and seen["parent"]["frozen"] == 0
 
 
+def test_dask_workers_import_their_modules_through_the_plugin_before_any_task():
+    # a Dask worker is not forked from the parent: the worker plugin imports the modules on
+    # every worker (a module no run's batches import, so only the plugin can have loaded it)
+    code = """
+import json, sys
+import distributed
+from bayesmeta.many import make_executor
+
+def loaded():
+    return "bayesmeta.freq.ranktest" in sys.modules
+
+with make_executor(scheduler="local:2", preload=("bayesmeta.freq.ranktest",)) as executor:
+    workers = distributed.default_client().run(loaded)
+print(json.dumps({"parent": loaded(), "workers": sorted(workers.values())}))
+"""
+    seen = _fresh(code)
+    assert seen == {"parent": False, "workers": [True, True]}
+
+
 def test_reading_a_spec_and_drawing_the_curve_do_not_import_scipy_stats():
     code = """
 import json, sys
