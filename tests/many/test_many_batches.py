@@ -119,8 +119,11 @@ def test_pool_workers_are_forked_with_their_modules_and_without_scipy_stats():
 import json, sys
 from bayesmeta.many import make_executor
 
+import gc
+
 def loaded():
-    return {m: m in sys.modules for m in ("bayesmeta.freq.glmm", "scipy.stats", "pyarrow")}
+    names = ("bayesmeta.freq.glmm", "scipy.stats", "pyarrow.parquet")
+    return {**{m: m in sys.modules for m in names}, "frozen": gc.get_freeze_count()}
 
 with make_executor(workers=2, preload=("bayesmeta.many.pooled", "bayesmeta.freq.glmm")) as pool:
     worker = pool.submit(loaded).result()
@@ -129,6 +132,11 @@ print(json.dumps({"parent": loaded(), "worker": worker}))
     seen = _fresh(code)
     assert seen["parent"]["bayesmeta.freq.glmm"] and seen["worker"]["bayesmeta.freq.glmm"]
     assert not seen["worker"]["scipy.stats"] and not seen["parent"]["scipy.stats"]
+    # the chunk encoder's Parquet writer comes with every pool (CHUNK_MODULES)
+    assert seen["worker"]["pyarrow.parquet"]
+    # forked with what was loaded frozen out of the collector's full passes; the parent's
+    # objects are collected as usual again once the pool is closed
+    assert seen["worker"]["frozen"] > 10_000 and seen["parent"]["frozen"] == 0
 
 
 def test_dask_workers_import_their_modules_through_the_plugin_before_any_task():
