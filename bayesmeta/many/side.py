@@ -34,8 +34,6 @@ SPEC_CURVE_MODULES = (
     "matplotlib.figure",
     "matplotlib.backends.backend_agg",
     "bayesmeta.plots.spec_curve",  # spec_curve_png, the job the side process runs
-    "bayesmeta.many.store",  # table_then: it reads the run's table from the chunks itself
-    "pyarrow.parquet",
 )
 
 

@@ -264,34 +264,6 @@ class ChunkStore:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def table_then(
-    store: ChunkStore, sort_by: Sequence[str], function: Any, /, *args: Any, **kwargs: Any
-) -> Any:
-    """``function(store.table(sort_by=sort_by), *args, **kwargs)``: a job on a run's final table.
-
-    Sent to a side process (:func:`bayesmeta.many.side.deferred`) as soon as the last chunk is
-    written, so that it reads the table from the chunks itself, beside the parent reading the
-    same table, instead of waiting for the parent's copy.
-
-    Parameters
-    ----------
-    store : ChunkStore
-        The run's store (every chunk written).
-    sort_by : sequence of str
-        As :meth:`ChunkStore.table`.
-    function : callable
-        A module-level function of the table.
-    *args, **kwargs
-        Its other arguments.
-
-    Returns
-    -------
-    object
-        What ``function`` returns.
-    """
-    return function(store.table(sort_by=sort_by), *args, **kwargs)
-
-
 def run_fingerprint(
     command: str, *, seed: int, spec: Any, data: bytes | str = b"", **settings: Any
 ) -> dict[str, Any]:

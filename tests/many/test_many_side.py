@@ -191,7 +191,6 @@ def test_the_cli_forks_a_parallel_runs_side_process_before_its_heavy_imports(
     from bayesmeta.multiverse import run as multiverse_run
 
     assert multiverse_run.spec_curve_png.__module__ in SPEC_CURVE_MODULES
-    assert multiverse_run.table_then.__module__ in SPEC_CURVE_MODULES
     text = multiverse_spec.read_text().replace('"PM", "GLMM", "bayes"', '"PM"')
     multiverse_spec.write_text(text)
     code = f"""
@@ -205,26 +204,18 @@ def recording(self, *args, **kwargs):
     seen.append([m for m in heavy if m in sys.modules])
     start(self, *args, **kwargs)
 side.SideProcess.__init__ = recording
-jobs = []
-send = side.SideProcess.start
-def sending(self, function, *args, **kwargs):
-    jobs.append([function.__name__, type(args[0]).__name__, getattr(args[2], "__name__", "")])
-    send(self, function, *args, **kwargs)
-side.SideProcess.start = sending
 from bayesmeta.cli import main
 status = [
     main(["multiverse", {str(multiverse_spec)!r}, "--out", {str(tmp_path)!r} + f"/w{{n}}",
           "--workers", str(n), "--json"])
     for n in (2, 1)
 ]
-print(json.dumps([status, seen, jobs]))
+print(json.dumps([status, seen]))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    status, seen, jobs = json.loads(done.stdout.strip().splitlines()[-1])
+    status, seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert status == [0, 0]
     assert seen == [[], []]  # one side process, forked before any of them was imported
-    # one job: it reads the table from the chunks itself (beside the parent), then draws
-    assert jobs == [["table_then", "ChunkStore", "spec_curve_png"]]
     assert sorted(p.name for p in (tmp_path / "w2").iterdir()) == sorted(OUTPUTS)
     for name in OUTPUTS:
         assert (tmp_path / "w2" / name).read_bytes() == (tmp_path / "w1" / name).read_bytes()
@@ -251,26 +242,6 @@ print(json.dumps(seen))
     assert seen["2"][1] == seen["1"][1] and "coverage.png" in seen["1"][1]
     for name in seen["1"][1]:
         assert (tmp_path / "w2" / name).read_bytes() == (tmp_path / "w1" / name).read_bytes()
-
-
-def test_a_job_on_a_stores_table_reads_it_as_the_parent_does(tmp_path):
-    from bayesmeta.many import ChunkStore
-    from bayesmeta.many.store import table_then
-
-    store = ChunkStore(tmp_path / "chunks", schema={"task": "str", "x": "float"})
-    store.open(fingerprint={"run": 1}, resume=False)
-    store.write([{"task": "b", "x": 2.0}, {"task": "c", "x": 3.0}])
-    store.write([{"task": "a", "x": 1.0}])
-    with side_process(workers=2, modules=("bayesmeta.many.store",)) as side:
-        there = deferred(side, table_then, store, ["task"], _rows_and_pid, "tag")
-        rows, pid = there()
-    assert pid != os.getpid()
-    assert rows == (store.table(sort_by=["task"]).to_dict("records"), "tag")
-    assert rows[0] == [{"task": "a", "x": 1.0}, {"task": "b", "x": 2.0}, {"task": "c", "x": 3.0}]
-
-
-def _rows_and_pid(frame, tag):
-    return (frame.to_dict("records"), tag), os.getpid()
 
 
 def test_a_side_process_killed_leaves_the_work_to_this_process():
