@@ -268,7 +268,7 @@ def _curve(
     # five x ticks, not the default nine: each tick label is a text to lay out and draw
     panel.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=True))
     panel.set_yticks([])
-    panel.set_ylim(len(rows) - 0.5, -0.5)
+    panel.set_ylim(max(len(rows), 1) - 0.5, -0.5)  # one empty row when no choice varies
     panel.set_xlabel("specification (sorted by pooled rate)")
     panel.spines["left"].set_visible(False)
     return figure

@@ -188,6 +188,15 @@ def test_long_row_labels_widen_the_figure_not_cut_it():
     assert spec_curve_plot(_table(), columns=COLUMNS).get_figwidth() == 7.5
 
 
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("fitted", [0, 1])
+def test_nothing_or_one_fitted_draws_without_warnings(fitted):
+    table = _table()
+    table["status"] = ["ok"] * fitted + ["skipped: 2 studies"] * (len(table) - fitted)
+    png = spec_curve_png(table, columns=COLUMNS, threshold=0.8, title="t")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_png_is_the_same_bytes_when_drawn_again():
     first = spec_curve_png(_large(), columns=["method", "left_out"], threshold=0.8, title="t")
     again = spec_curve_png(_large(), columns=["method", "left_out"], threshold=0.8, title="t")
