@@ -54,6 +54,7 @@ BOTTOM = 0.5  # the x tick labels and the x label
 RIGHT = 0.25  # half the last x tick label
 EDGE = 0.08  # white space at the figure's edges
 MIN_LEFT = 0.75  # the curve's y tick labels and y label
+MIN_AXES = 3.5  # the axes' least width (long row labels widen the figure instead)
 MARGIN = 0.04  # of the number of specifications, white space at either end of the x axis
 MARK = (1.0, 4.0)  # points: a choice panel's mark, width and height (a "|" marker of size 4)
 MARK_PAD = 7.0  # points from the panel's left edge to its labels (a tick mark and its pad)
@@ -213,12 +214,6 @@ def _curve(
                    fontsize=matplotlib.rcParams["ytick.labelsize"])
         for position, (column, option, _) in enumerate(rows)
     ]  # fmt: skip
-    widest = max((t.get_window_extent(renderer).width for t in texts), default=0.0)
-    left = max(MIN_LEFT, EDGE + widest / figure.dpi + MARK_PAD / 72.0)
-    width = (WIDTH - left - RIGHT) / WIDTH
-    for axes in (panel, top):
-        box = axes.get_position()
-        axes.set_position((left / WIDTH, box.y0, width, box.height))
     panel.plot(
         np.zeros(len(rows)), np.arange(len(rows)), ls="", marker=0, ms=3.5, mew=0.8,
         color="black", transform=rows_at, clip_on=False,
@@ -242,17 +237,30 @@ def _curve(
         values = values[np.isfinite(values)]
         pad = 0.05 * max(np.ptp(values), 0.02)
         top.set_ylim(max(0.0, values.min() - pad), min(1.0, values.max() + pad))
-    top.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4)  # above the curve
+    legend = top.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4)  # above the curve
+    # the axes start right of the widest row label; the figure widens past WIDTH only when the
+    # labels leave the axes less than MIN_AXES, or the legend no room
+    widest = max((t.get_window_extent(renderer).width for t in texts), default=0.0)
+    left = max(MIN_LEFT, EDGE + widest / figure.dpi + MARK_PAD / 72.0)
+    room = max(MIN_AXES, legend.get_window_extent(renderer).width / figure.dpi + EDGE)
+    figure_width = max(WIDTH, left + room + RIGHT)
+    if figure_width > WIDTH:
+        figure.set_size_inches(figure_width, height)  # (a new renderer: measured again)
+    axes_width = figure_width - left - RIGHT
+    for axes in (panel, top):
+        box = axes.get_position()
+        axes.set_position((left / figure_width, box.y0, axes_width / figure_width, box.height))
     figure.suptitle(
-        heading, x=EDGE / WIDTH, y=1 - EDGE / height, ha="left", va="top", fontweight="bold"
-    )
+        heading, x=EDGE / figure_width, y=1 - EDGE / height, ha="left", va="top",
+        fontweight="bold",
+    )  # fmt: skip
     # the panel's marks (MARK points wide and tall) where a specification made the choice.
     # Marks closer than their width merge into one bar: a row is one filled path however many
     # specifications it marks (10^4 markers cost more than the rest of the figure)
     if n:
         panel.set_xlim(-0.5 - MARGIN * n, n - 0.5 + MARGIN * n)
     span = float(np.ptp(panel.get_xlim()))
-    half_width = 0.5 * MARK[0] * span / (72.0 * width * WIDTH)
+    half_width = 0.5 * MARK[0] * span / (72.0 * axes_width)
     half_height = 0.5 * MARK[1] / (72.0 * ROW_HEIGHT)
     for position, (_, _, chosen) in enumerate(rows):
         # add_artist, not add_patch: the limits are set, and add_patch would walk every bar

@@ -179,6 +179,15 @@ def test_layout_is_clean_at_any_size(make):
     assert legend.y1 <= figure._suptitle.get_window_extent(renderer).y0 + 1  # under the title
 
 
+def test_long_row_labels_widen_the_figure_not_cut_it():
+    table = _table()
+    table["method"] = table["method"].map(lambda m: f"{m} with a long descriptive option name")
+    figure = spec_curve_plot(table, columns=COLUMNS, threshold=0.8)
+    assert figure.get_figwidth() > 7.5  # 7.5 inches unless the labels need more
+    assert layout_problems(figure) == []  # the legend and the labels inside the figure
+    assert spec_curve_plot(_table(), columns=COLUMNS).get_figwidth() == 7.5
+
+
 def test_png_is_the_same_bytes_when_drawn_again():
     first = spec_curve_png(_large(), columns=["method", "left_out"], threshold=0.8, title="t")
     again = spec_curve_png(_large(), columns=["method", "left_out"], threshold=0.8, title="t")
