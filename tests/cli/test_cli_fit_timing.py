@@ -1,6 +1,8 @@
 """``bayesmeta fit --engine nuts`` reports the sampling time and ESS per second (issue 22 item 8):
 the JSON ``timing`` object and the text line, as ``fit --outcomes`` and ``ipd`` do
 (tests/joint/test_joint_timing.py, tests/ipd/test_ipd_cli.py); an exact fit reports none.
+``bayesmeta run`` prints the same line under each NUTS spec's line (on the terminal only: the
+files it writes stay the same bytes from run to run).
 
 The plumbing only: the exact fit, relabelled as a NUTS fit that sampled for 2 s.
 """
@@ -8,9 +10,11 @@ The plumbing only: the exact fit, relabelled as a NUTS fit that sampled for 2 s.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
+import bayesmeta.analysis.batch as batch
 import bayesmeta.engines as engines
 from bayesmeta.cli import main
 from bayesmeta.model.result import Diagnostics
@@ -55,3 +59,32 @@ def test_an_exact_fit_reports_no_timing(capsys):
     assert "timing" not in json.loads(capsys.readouterr().out)
     assert main(ARGV) == 0
     assert "ESS/s" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("relabel", [True, False], ids=["nuts", "exact"])
+def test_run_prints_the_sampling_time_under_each_nuts_spec(monkeypatch, capsys, tmp_path, relabel):
+    real = batch.run_folder
+
+    def run_then_relabel(*args, **kwargs):
+        fitted, comparisons = real(*args, **kwargs)
+        return [
+            replace(
+                f,
+                result=f.result.updated(
+                    engine="nuts",
+                    model={**f.result.model, "sampler": "nutpie"},
+                    diagnostics=Diagnostics(1.002, 800.0, 600.0, 0, sampling_seconds=2.0),
+                ),
+            )
+            if relabel
+            else f
+            for f in fitted
+        ], comparisons
+
+    monkeypatch.setattr(batch, "run_folder", run_then_relabel)
+    argv = ["run", "models/orr_pooled.toml", "--workers", "1", "--out", str(tmp_path / "out")]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("orr_pooled: pooled median rate")
+    timing = "  sampling (nutpie): 2.00 s, 400 bulk ESS/s (min over parameters)"
+    assert lines[1:2] == ([timing] if relabel else [])
