@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """
     from bayesmeta.data.names import IPD_DATASETS
     from bayesmeta.ipd import ENGINES, METHODS
+    from bayesmeta.model.options import NUTS_IPD
 
     parser = subparsers.add_parser(
         "ipd",
@@ -69,10 +70,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--intercept-prior", metavar="S", help="default 'normal(0, 2.5)'")
     parser.add_argument("--beta-prior", metavar="S", help="default 'normal(0, 2.5)'")
     parser.add_argument("--tau-prior", metavar="S", help="default 'halfnormal(1.5)'")
-    parser.add_argument("--draws", type=int, metavar="N", help="NUTS draws per chain (1000)")
-    parser.add_argument("--tune", type=int, metavar="N", help="NUTS tuning steps (1000)")
-    parser.add_argument("--chains", type=int, metavar="N", help="NUTS chains (4)")
-    parser.add_argument("--seed", type=int, metavar="N", help="NUTS random seed")
+    nuts = NUTS_IPD  # the IPD model's NUTS defaults (model/options.py)
+    parser.add_argument(
+        "--draws",
+        type=int,
+        metavar="N",
+        help=f"NUTS draws per chain ({nuts.draws}; target acceptance {nuts.target_accept:g})",
+    )
+    parser.add_argument("--tune", type=int, metavar="N", help=f"NUTS tuning steps ({nuts.tune})")
+    parser.add_argument("--chains", type=int, metavar="N", help=f"NUTS chains ({nuts.chains})")
+    parser.add_argument("--seed", type=int, metavar="N", help=f"NUTS random seed ({nuts.seed})")
     parser.add_argument("--level", type=float, metavar="L", help="GLMM confidence level (0.95)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_output_argument(parser, metavar="DIR", help="write tables, forests and a report here")
@@ -183,7 +190,6 @@ def run(args: argparse.Namespace) -> int:
     from bayesmeta.folders import check_writable
     from bayesmeta.ipd.analysis import run_ipd
     from bayesmeta.ipd.bayes import IpdPriors
-    from bayesmeta.model.options import DEFAULT_SEED
 
     if args.out:
         check_writable(args.out)
@@ -192,12 +198,8 @@ def run(args: argparse.Namespace) -> int:
     priors = IpdPriors.from_strings(
         intercept=args.intercept_prior, beta=args.beta_prior, tau=args.tau_prior
     )
-    nuts = {
-        "draws": args.draws or 1000,
-        "tune": args.tune or 1000,
-        "chains": args.chains or 4,
-        "seed": DEFAULT_SEED if args.seed is None else args.seed,
-    }
+    # None keeps the IPD model's NUTS default (model/options.py: NUTS_IPD)
+    nuts = {name: getattr(args, name) for name in NUTS_ONLY}
     analysis = run_ipd(
         data,
         modifiers=args.modifiers,

@@ -176,6 +176,12 @@ def run(args: argparse.Namespace) -> int:
                 else " (diagnostics: " + "; ".join(r.diagnostics.problems()) + ")"
             )
         )
+        timing = r.diagnostics.timing()
+        if timing is not None:  # NUTS: on the terminal only, the output files stay reproducible
+            print(
+                f"  sampling ({r.model.get('sampler')}): {timing['sampling_seconds']:.2f} s, "
+                f"{timing['ess_bulk_per_second']:.0f} bulk ESS/s (min over parameters)"
+            )
     for c in comparisons:
         if c.comparison is not None:
             best = c.comparison.rows[0]

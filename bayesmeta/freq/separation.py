@@ -20,7 +20,9 @@ directions form a cone, every study that any direction separates gets ``t_i = 1`
 optimum and every other study ``t_i = 0``. A study is called separated when ``t_i > 1/2``: an
 error of 1/2 cannot come from rounding. The direction found is then checked on the data with
 exactly rounded sums (``math.fsum``, no BLAS), so the verdict does not depend on BLAS, thread
-count or numpy version; HiGHS itself uses no BLAS.
+count or numpy version; HiGHS itself uses no BLAS. With one column (the intercept-only model
+of a meta-analysis) and a study with both events and non-events, the equality ``x_i'b = 0``
+leaves only ``b = 0``: no LP is needed, and none is solved (nor ``scipy.optimize`` imported).
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linprog
 
 from bayesmeta.errors import InputError
 
@@ -91,15 +91,37 @@ def find_separation(X: np.ndarray, events: np.ndarray, total: np.ndarray) -> Sep
     X = np.asarray(X, dtype=float)
     events = np.asarray(events, dtype=float)
     total = np.asarray(total, dtype=float)
-    k, p = X.shape
     sign = np.where(events == 0, -1.0, np.where(events == total, 1.0, 0.0))
+    if not np.any(sign != 0):
+        return None
+    if X.shape[1] == 1 and np.any(X[sign == 0, 0] != 0):  # x_i b = 0, x_i != 0: only b = 0
+        return None
+    return separation_lp(X, sign)
+
+
+def separation_lp(X: np.ndarray, sign: np.ndarray) -> Separation | None:
+    """The separation LP and the exact check of its direction (see the module's docstring).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Fixed-effects design, one row per study.
+    sign : numpy.ndarray
+        -1 for a study with no events, 1 for one with only events, 0 otherwise.
+
+    Returns
+    -------
+    Separation or None
+    """
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    k, p = X.shape
     scale = np.max(np.abs(X), axis=0)
     scale[scale == 0] = 1.0
     Xs = X / scale
     edge = np.flatnonzero(sign != 0)
     inner = np.flatnonzero(sign == 0)
-    if len(edge) == 0:
-        return None
     m = len(edge)
     # variables (b_1..b_p, t_1..t_m); maximise sum t  <=>  minimise -sum t
     cost = np.concatenate([np.zeros(p), -np.ones(m)])

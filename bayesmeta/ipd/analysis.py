@@ -185,7 +185,8 @@ def run_ipd(
     level : float
         GLMM confidence level.
     nuts : mapping, optional
-        NUTS settings (draws, tune, chains, seed, target_accept).
+        NUTS settings (draws, tune, chains, seed, target_accept; a missing or None one is the
+        IPD model's default, :data:`~bayesmeta.model.options.NUTS_IPD`).
     data_note : str
         Label carried into the outputs.
 

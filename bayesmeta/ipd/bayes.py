@@ -26,7 +26,7 @@ from bayesmeta.ipd.glmm import sorted_rows
 from bayesmeta.ipd.within_across import WITHIN, IpdDesign
 from bayesmeta.model.engine_api import FitOptions
 from bayesmeta.model.grouped import GroupedModel
-from bayesmeta.model.options import DEFAULT_SEED, NutsOptions
+from bayesmeta.model.options import NUTS_IPD
 from bayesmeta.model.priors import Prior, parse_prior
 from bayesmeta.model.result import Diagnostics, Interval
 
@@ -209,11 +209,11 @@ def fit_ipd(
     engine: str = "auto",
     priors: IpdPriors | None = None,
     random_slope: str | None = None,
-    draws: int = 1000,
-    tune: int = 1000,
-    chains: int = 4,
-    seed: int = DEFAULT_SEED,
-    target_accept: float = 0.9,
+    draws: int | None = None,
+    tune: int | None = None,
+    chains: int | None = None,
+    seed: int | None = None,
+    target_accept: float | None = None,
 ) -> IpdBayesResult:
     """Fit the one-stage model (see the module docstring).
 
@@ -228,7 +228,10 @@ def fit_ipd(
     random_slope : str, optional
         Modifier column (e.g. ``"bridging"``) whose within-trial effect varies across trials.
     draws, tune, chains, seed, target_accept
-        NUTS settings.
+        NUTS settings; each one not given (None) is the IPD model's default
+        (:data:`~bayesmeta.model.options.NUTS_IPD`: every NUTS path's 4 chains of 1000 draws
+        after 1000 tuning steps, target acceptance
+        :data:`~bayesmeta.model.options.IPD_TARGET_ACCEPT`).
 
     Returns
     -------
@@ -277,9 +280,14 @@ def fit_ipd(
             log_evidence=exact.log_evidence,
             log_evidence_error=exact.log_evidence_error,
         )
-    nuts = NutsOptions(
-        draws=draws, tune=tune, chains=chains, seed=seed, target_accept=target_accept
-    )
+    asked = {
+        "draws": draws,
+        "tune": tune,
+        "chains": chains,
+        "seed": seed,
+        "target_accept": target_accept,
+    }
+    nuts = replace(NUTS_IPD, **{key: value for key, value in asked.items() if value is not None})
     draws_, diag = engines.fit_grouped(model, engine="nuts", options=FitOptions(nuts=nuts))
     if not diag.ok:
         warnings.warn(

@@ -203,7 +203,6 @@ def run_ipd_spec(spec: IpdSpec, out: str | Path):
     from bayesmeta.ipd.bayes import IpdPriors
     from bayesmeta.ipd.report import write_ipd_outputs
     from bayesmeta.ipd.simulated import LABEL
-    from bayesmeta.model.options import DEFAULT_SEED
 
     d, m, s = spec.data, spec.model, spec.sampler
     note = ""
@@ -232,12 +231,7 @@ def run_ipd_spec(spec: IpdSpec, out: str | Path):
         engine=s.get("engine", "auto"),
         priors=IpdPriors.from_strings(**spec.priors),
         random_slope=m.get("random_slope"),
-        nuts={
-            "draws": s.get("draws", 1000),
-            "tune": s.get("tune", 1000),
-            "chains": s.get("chains", 4),
-            "seed": s.get("seed", DEFAULT_SEED),
-        },
+        nuts={name: s.get(name) for name in ("draws", "tune", "chains", "seed")},  # None: default
         data_note=note,
     )
     write_ipd_outputs(analysis, Path(out) / spec.name)

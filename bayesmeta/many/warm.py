@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+#: what every worker's batches need whatever the methods: the chunk encoder's Parquet writer
+#: (pandas loads it on first use: ~15 ms in each worker, and again in the parent reading the table)
+CHUNK_MODULES = ("pyarrow.parquet",)
 #: what a worker's batches import, by default (``bayesmeta.freq`` loads its names on first use,
 #: so the modules themselves are named: the lean pooled rate, the GLMM and the exact engine);
 #: numpy, scipy.special and pandas come with them

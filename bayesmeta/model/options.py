@@ -117,3 +117,14 @@ NUTS_LIGHT = NutsOptions(chains=2)
 #: The preset of the ``nuts`` method of simulation studies (one fit per replicate): 2 chains of
 #: 500 draws after 500 tuning steps.
 NUTS_SIMULATION = NutsOptions(draws=500, tune=500, chains=2)
+#: The target acceptance of the one-stage IPD model (``nuts/ipd.py``), lower than
+#: :data:`TARGET_ACCEPT`: measured on its NUTS path (nutpie, 4 x 1000 draws), 0.95 gave a lower
+#: ESS at more CPU and no fewer divergences (none at either): on the bundled random-slope model
+#: (bridging + age) the smallest bulk ESS 602-892 against 1007-1113 and tail ESS 463-950
+#: against 1046-1693 over 6 seeds (R-hat 1.0101 and 1.0123 in two); on ``validation/ipd``
+#: 2 of 8 seeds gave a tail ESS of tau below 500 (0 of 8 at 0.9).
+#: ``benchmarks/bayes/ipd_target_accept.md``.
+IPD_TARGET_ACCEPT = 0.9
+#: The IPD model's NUTS settings: every default of :class:`NutsOptions` but the target
+#: acceptance (:data:`IPD_TARGET_ACCEPT`).
+NUTS_IPD = NutsOptions(target_accept=IPD_TARGET_ACCEPT)

@@ -81,8 +81,7 @@ def fit(spec: ModelSpec, options: FitOptions) -> BayesResult:
     ConvergenceWarning
         When R-hat > 1.01, bulk or tail ESS < 400, or any divergence.
     """
-    from bayesmeta.nuts.sample_fit import _positive
-    from bayesmeta.nuts.sampling import check_sampler
+    from bayesmeta.nuts.sample_fit import checked_options
     from bayesmeta.nuts.summarize import warn_if_needed
 
     if options.benchmark is not None:
@@ -90,15 +89,9 @@ def fit(spec: ModelSpec, options: FitOptions) -> BayesResult:
             "benchmark: the one-sided Bayes factor needs the exact engine and the binomial "
             "likelihood"
         )
-    nuts = options.nuts
-    draws = _positive("draws", nuts.draws)
-    tune = _positive("tune", nuts.tune, minimum=0)
-    chains = _positive("chains", nuts.chains)
-    seed = _positive("seed", nuts.seed, minimum=0)
-    check_sampler(nuts.sampler)
-    target_accept = float(nuts.target_accept)
-    if not 0.5 <= target_accept < 1.0:
-        raise InputError(f"target_accept must be in [0.5, 1), got {target_accept}")
+    nuts = checked_options(options.nuts)
+    draws, tune, chains, seed = nuts.draws, nuts.tune, nuts.chains, nuts.seed
+    target_accept = nuts.target_accept
     data = spec.data
     X, columns, priors, design = design_of(spec)
     phi_prior = spec.likelihood.phi_prior

@@ -114,8 +114,9 @@ class NutsEngine(DeclaredEngine):
             :class:`~bayesmeta.nuts.ipd.GroupedDraws` and their diagnostics.
         """
         from bayesmeta.nuts import ipd
+        from bayesmeta.nuts.sample_fit import checked_options
 
-        nuts = options.nuts
+        nuts = checked_options(options.nuts)
         draws = ipd.sample_grouped(
             model.X,
             model.events,

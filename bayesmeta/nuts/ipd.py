@@ -21,7 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from bayesmeta.errors import InputError
-from bayesmeta.model.options import DEFAULT_SAMPLER, NUTPIE_SETTINGS, resolve_sampler
+from bayesmeta.model.options import (
+    DEFAULT_SAMPLER,
+    IPD_TARGET_ACCEPT,
+    NUTPIE_SETTINGS,
+    resolve_sampler,
+)
 from bayesmeta.model.priors import Prior
 from bayesmeta.model.sampler_backend import compile_mode, declare_no_blas, run_nutpie
 
@@ -86,7 +91,7 @@ def sample_grouped(
     tune: int = 1000,
     chains: int = 4,
     seed: int = 0,
-    target_accept: float = 0.9,
+    target_accept: float = IPD_TARGET_ACCEPT,
     sampler: str = DEFAULT_SAMPLER,
 ) -> GroupedDraws:
     """Sample the one-stage model with NUTS (nutpie's or PyMC's).
@@ -115,7 +120,8 @@ def sample_grouped(
     seed : int
         Random seed.
     target_accept : float
-        Target acceptance rate.
+        Target acceptance rate (the IPD model's,
+        :data:`~bayesmeta.model.options.IPD_TARGET_ACCEPT`).
     sampler : str
         ``"auto"`` (nutpie where installed, else PyMC), ``"pymc"`` or ``"nutpie"``.
 

@@ -16,6 +16,41 @@ def _positive(name: str, value: int, *, minimum: int = 1) -> int:
     return int(value)
 
 
+def checked_options(nuts: NutsOptions) -> NutsOptions:
+    """The NUTS settings checked as every NUTS path checks them (one line naming the setting).
+
+    Parameters
+    ----------
+    nuts : NutsOptions
+        The settings asked for.
+
+    Returns
+    -------
+    NutsOptions
+        The same settings, counts as ``int`` and the target acceptance as ``float``.
+
+    Raises
+    ------
+    InputError
+        A count that is not a whole number (draws, chains >= 1; tune, seed >= 0), an unknown
+        sampler, or a target acceptance outside [0.5, 1).
+    """
+    from bayesmeta.nuts.sampling import check_sampler
+
+    checked = dataclasses.replace(
+        nuts,
+        draws=_positive("draws", nuts.draws),
+        tune=_positive("tune", nuts.tune, minimum=0),
+        chains=_positive("chains", nuts.chains),
+        seed=_positive("seed", nuts.seed, minimum=0),
+        target_accept=float(nuts.target_accept),
+    )
+    check_sampler(checked.sampler)
+    if not 0.5 <= checked.target_accept < 1.0:
+        raise InputError(f"target_accept must be in [0.5, 1), got {checked.target_accept}")
+    return checked
+
+
 def fit_nuts(
     spec: ModelSpec,
     *,
@@ -59,20 +94,19 @@ def fit_nuts(
     if not isinstance(spec, ModelSpec):
         raise InputError(f"fit expects a ModelSpec from build_model, got {type(spec).__name__}")
     from bayesmeta.nuts.draws import to_inference_data
-    from bayesmeta.nuts.sampling import check_sampler, resolve_sampler, sample
+    from bayesmeta.nuts.sampling import resolve_sampler, sample
     from bayesmeta.nuts.summarize import summarize
 
-    nuts = NutsOptions.given(
-        draws=_positive("draws", draws),
-        tune=_positive("tune", tune, minimum=0),
-        chains=_positive("chains", chains),
-        seed=_positive("seed", seed, minimum=0),
-        sampler=sampler,
-        target_accept=None if target_accept is None else float(target_accept),
+    nuts = checked_options(
+        NutsOptions.given(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            sampler=sampler,
+            target_accept=target_accept,
+        )
     )
-    check_sampler(nuts.sampler)
-    if not 0.5 <= nuts.target_accept < 1.0:
-        raise InputError(f"target_accept must be in [0.5, 1), got {nuts.target_accept}")
     raw = sample(spec, **nuts.to_dict())
     ran = dataclasses.replace(nuts, sampler=resolve_sampler(nuts.sampler))
     # recorded: the sampler that ran first, the other settings, then the kind of interval

@@ -7,7 +7,11 @@ possible specifications, frequentist methods: the run measures the execution lay
   by ``BatchSizer``), in a fresh process: the executor's start-up and the fitting timed apart
   (``--no-layer`` skips it);
 
-the configurations interleaved in each repetition.
+the configurations interleaved in each repetition. With ``--before DIR`` (a checkout of an earlier
+commit, e.g. ``git worktree add --detach /tmp/before 58c3304``) the whole command of that tree runs
+too, in the same repetitions, each configuration right after this tree's (same virtual environment;
+the editable install's import hook removed and ``DIR`` first on ``sys.path``, checked): a paired
+before/after. The execution layer is timed for this tree only (its functions differ between trees).
 
 The control: a fixed pure-Python loop timed alone, then in two processes at once, before each
 repetition and at the end. If the second core is idle the pair takes as long as one (ratio ~1);
@@ -19,6 +23,7 @@ Each run is appended, dated, with its controls, load average and commit, to
 this run for the README.
 
     .venv/bin/python benchmarks/scale/bench_workers.py [--repeat 3] [--note "idle, after 14:15"]
+    .venv/bin/python benchmarks/scale/bench_workers.py --repeat 3 --before /tmp/before
 """
 
 from __future__ import annotations
@@ -58,12 +63,35 @@ def burn_control() -> dict:
     return {"one": one, "two": two, "ratio": two / one, "load": os.getloadavg()[0]}
 
 
-def command(sample: int, extra: list[str]) -> float:
+def _prelude(source: str) -> str:
+    """Code that makes the bayesmeta of ``source`` the one imported (same virtual environment)."""
+    return (
+        "import runpy, sys\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path"
+        " if not type(f).__module__.startswith('__editable__')]\n"
+        f"sys.path.insert(0, {source!r})\n"
+    )
+
+
+def _from_tree(source: str) -> list[str]:
+    """``python -c`` arguments that run the bayesmeta of ``source`` as ``python -m bayesmeta``."""
+    run = "sys.argv[0] = 'bayesmeta'\nrunpy.run_module('bayesmeta', run_name='__main__')\n"
+    return [sys.executable, "-c", _prelude(source) + run]
+
+
+def imported_from(source: str | None) -> str:
+    """Where the bayesmeta that a command of ``source`` (None: this tree) imports lives."""
+    check = "import bayesmeta\nprint(bayesmeta.__file__)\n"
+    code = check if source is None else _prelude(source) + check
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def command(sample: int, extra: list[str], *, source: str | None = None) -> float:
     with tempfile.TemporaryDirectory() as folder:
+        start_argv = [sys.executable, "-m", "bayesmeta"] if source is None else _from_tree(source)
         argv = [
-            sys.executable,
-            "-m",
-            "bayesmeta",
+            *start_argv,
             "multiverse",
             str(SPEC),
             "--out",
@@ -181,6 +209,24 @@ def tables(run: dict) -> str:
                 f"({up['pool 2']:.2f}) | {fit['local:2']:.2f} ({up['local:2']:.2f}) | "
                 f"{fit['serial'] / fit['pool 2']:.2f} | {fit['serial'] / fit['local:2']:.2f} |"
             )
+    if run.get("before"):
+        before = run["before"]
+        lines += [
+            "",
+            f"Whole command, paired: before = {before['commit']} ({before['dir']}), after = "
+            f"{run['commit']}, interleaved in the same repetitions (s; median, then each run):",
+            "",
+            "| specifications | configuration | before s | after s | after / before |",
+            "|---:|---|---|---|---:|",
+        ]
+        for sample, rows in before["whole"].items():
+            for name, runs in rows.items():
+                after = run["whole"][sample][name]
+                b, a = statistics.median(runs), statistics.median(after)
+                lines.append(
+                    f"| {int(sample):,} | {name} | {b:.2f} ({', '.join(f'{x:.2f}' for x in runs)}) "
+                    f"| {a:.2f} ({', '.join(f'{x:.2f}' for x in after)}) | {a / b:.2f} |"
+                )
     return "\n".join(lines)
 
 
@@ -190,6 +236,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--no-layer", action="store_true", help="the whole command only")
     parser.add_argument("--note", default="", help="kept with the run (e.g. who else was busy)")
+    parser.add_argument(
+        "--before", help="a checkout of an earlier commit: its whole command, paired with this one"
+    )
     parser.add_argument("--layer-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.layer_child:
@@ -205,16 +254,32 @@ def main() -> None:
         "whole": {},
         "layer": {},
     }
+    if args.before:
+        source = str(Path(args.before).resolve())
+        found = imported_from(source)
+        assert found.startswith(source + os.sep), found  # the before tree, not this one
+        assert imported_from(None).startswith(str(HERE.parents[1]) + os.sep)
+        before_commit = subprocess.run(
+            ["git", "-C", source, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        run["before"] = {"dir": source, "commit": before_commit or "unknown", "whole": {}}
     for sample in args.sizes:
         whole: dict[str, list[float]] = {name: [] for name in CONFIGS}
         alone: dict[str, list[dict]] = {name: [] for name in CONFIGS}
-        for _ in range(args.repeat):
+        paired: dict[str, list[float]] = {name: [] for name in CONFIGS}
+        for rep in range(args.repeat):
             run["controls"].append(burn_control())
             for name, extra in CONFIGS.items():
+                if args.before and rep % 2:  # which tree goes first alternates
+                    paired[name].append(command(sample, extra, source=run["before"]["dir"]))
                 whole[name].append(command(sample, extra))
+                if args.before and not rep % 2:
+                    paired[name].append(command(sample, extra, source=run["before"]["dir"]))
                 if not args.no_layer:
                     alone[name].append(layer(name, sample))
         run["whole"][str(sample)] = whole
+        if args.before:
+            run["before"]["whole"][str(sample)] = paired
         if not args.no_layer:
             run["layer"][str(sample)] = alone
     run["controls"].append(burn_control())

@@ -203,3 +203,35 @@ def test_absurd_standard_error_is_refused():
         check_standard_errors(X, np.array([[209.0**2]]), studies=["A", "B", "C"])
     assert "A, B, C" in str(caught.value)
     check_standard_errors(X, np.array([[4.0]]), studies=["A", "B", "C"])
+
+
+def test_intercept_only_skips_the_lp_only_where_it_would_find_nothing():
+    """One column and a study with both events and non-events: the LP's equality rows force
+    b = 0, so find_separation answers None without it; the LP, solved on the same data, agrees.
+    All studies without events still go through the LP (and are separated)."""
+    from bayesmeta.freq.separation import separation_lp
+
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        k = int(rng.integers(2, 9))
+        total = rng.integers(1, 12, size=k).astype(float)
+        events = np.where(rng.random(k) < 0.5, np.where(rng.random(k) < 0.5, 0.0, total), 0.0)
+        inner = int(rng.integers(0, k))
+        events[inner] = max(1.0, total[inner] - 1.0) if total[inner] > 1 else events[inner]
+        for column in (np.ones((k, 1)), np.full((k, 1), -2.5)):
+            sign = np.where(events == 0, -1.0, np.where(events == total, 1.0, 0.0))
+            expected = separation_lp(column, sign) if np.any(sign != 0) else None
+            assert (find_separation(column, events, total) is None) == (expected is None)
+    events, total = np.array([0.0, 0.0, 0.0]), np.array([4.0, 6.0, 5.0])
+    found = find_separation(np.ones((3, 1)), events, total)
+    assert found is not None and found.studies == (0, 1, 2)
+
+
+def test_intercept_only_glmm_does_not_import_scipy_optimize():
+    code = (
+        "import sys, numpy as np; from bayesmeta.freq.glmm import glmm_arrays; "
+        "glmm_arrays(np.array([10., 25, 3, 5, 0]), np.array([10., 25, 9, 12, 3])); "
+        "print('scipy.optimize' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

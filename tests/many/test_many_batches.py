@@ -119,8 +119,11 @@ def test_pool_workers_are_forked_with_their_modules_and_without_scipy_stats():
 import json, sys
 from bayesmeta.many import make_executor
 
+import gc
+
 def loaded():
-    return {m: m in sys.modules for m in ("bayesmeta.freq.glmm", "scipy.stats", "pyarrow")}
+    names = ("bayesmeta.freq.glmm", "scipy.stats", "pyarrow.parquet")
+    return {**{m: m in sys.modules for m in names}, "frozen": gc.get_freeze_count()}
 
 with make_executor(workers=2, preload=("bayesmeta.many.pooled", "bayesmeta.freq.glmm")) as pool:
     worker = pool.submit(loaded).result()
@@ -129,6 +132,30 @@ print(json.dumps({"parent": loaded(), "worker": worker}))
     seen = _fresh(code)
     assert seen["parent"]["bayesmeta.freq.glmm"] and seen["worker"]["bayesmeta.freq.glmm"]
     assert not seen["worker"]["scipy.stats"] and not seen["parent"]["scipy.stats"]
+    # the chunk encoder's Parquet writer comes with every pool (CHUNK_MODULES)
+    assert seen["worker"]["pyarrow.parquet"]
+    # forked with what was loaded frozen out of the collector's full passes; the parent's
+    # objects are collected as usual again once the pool is closed
+    assert seen["worker"]["frozen"] > 10_000 and seen["parent"]["frozen"] == 0
+
+
+def test_dask_workers_import_their_modules_through_the_plugin_before_any_task():
+    # a Dask worker is not forked from the parent: the worker plugin imports the modules on
+    # every worker (a module no run's batches import, so only the plugin can have loaded it)
+    code = """
+import json, sys
+import distributed
+from bayesmeta.many import make_executor
+
+def loaded():
+    return "bayesmeta.freq.ranktest" in sys.modules
+
+with make_executor(scheduler="local:2", preload=("bayesmeta.freq.ranktest",)) as executor:
+    workers = distributed.default_client().run(loaded)
+print(json.dumps({"parent": loaded(), "workers": sorted(workers.values())}))
+"""
+    seen = _fresh(code)
+    assert seen == {"parent": False, "workers": [True, True]}
 
 
 def test_reading_a_spec_and_drawing_the_curve_do_not_import_scipy_stats():

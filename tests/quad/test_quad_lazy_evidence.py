@@ -87,3 +87,22 @@ def test_json_reports_what_the_eager_fit_reported(builds):
     payload = fit(spec).to_dict()
     assert set(payload["bayes_factors"]) == {"heterogeneity", "cancer_type"}
     assert payload["log_evidence_error"] is not None and payload["log_evidence_error"] >= 0
+
+
+def test_a_regression_integrates_its_companions_only_when_the_factors_are_read(monkeypatch):
+    # issue 22: an exact regression refitted every drop-one-covariate model eagerly
+    import bayesmeta.quad.regression.nested_fit as nested_fit
+
+    problems = []
+    real = nested_fit.integrate
+
+    def counting(problem, *args, **kwargs):
+        problems.append(problem.X.shape[1])
+        return real(problem, *args, **kwargs)
+
+    monkeypatch.setattr(nested_fit, "integrate", counting)
+    result = fit(build_model(cart_outcome("orr"), formula="age_median + year"))
+    assert problems == [3]  # the model's own integration, nothing else
+    assert is_pending(result, "bayes_factors")
+    assert set(result.bayes_factors) == {"age_median", "year"}
+    assert problems[0] == 3 and sorted(problems[1:]) == [2, 2]  # one companion per covariate

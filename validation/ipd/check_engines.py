@@ -1,7 +1,8 @@
 """Both Bayesian engines of the one-stage IPD model against brms (validation/ipd/brms.json).
 
 Runs the exact engine and NUTS at full settings (4 chains x 1000 draws after 1000 tuning
-steps, seed 20261206) on the validation data, IPD alone and IPD + aggregate, and writes
+steps, seed 20261206, the IPD model's target acceptance ``IPD_TARGET_ACCEPT``) on the
+validation data, IPD alone and IPD + aggregate, and writes
 ``engines.json``: each engine's median, 2.5% and 97.5% quantiles (NUTS: with their MCSEs,
 arviz's quantile MCSE, the estimator of posterior::mcse_quantile), brms' values, and the largest
 difference in combined MCSEs (the issue's criterion: within 3). The test suite repeats the exact
@@ -27,6 +28,7 @@ from bayesmeta.ipd.bayes import IpdPriors, fit_ipd  # noqa: E402
 from bayesmeta.ipd.differences import difference_rows  # noqa: E402
 from bayesmeta.ipd.glmm import sorted_rows  # noqa: E402
 from bayesmeta.ipd.within_across import ipd_design  # noqa: E402
+from bayesmeta.model.options import IPD_TARGET_ACCEPT  # noqa: E402
 from bayesmeta.nuts.ipd import grouped_diagnostics, sample_grouped  # noqa: E402
 
 SEED = 20261206
@@ -98,7 +100,8 @@ def exact_entry(result, name: str) -> dict:
 
 def main() -> None:
     reference = json.loads((HERE / "brms.json").read_text())
-    out = {"settings": {"chains": 4, "draws": 1000, "tune": 1000, "seed": SEED}}
+    settings = {"chains": 4, "draws": 1000, "tune": 1000, "seed": SEED}
+    out = {"settings": {**settings, "target_accept": IPD_TARGET_ACCEPT}}
     for case, design in designs().items():
         ref = reference[case]
         exact = fit_ipd(design, engine="quadrature")

@@ -167,7 +167,13 @@ def new_study_mixture(
     )
 
 
-def study_effect_raw(post: RegressionPosterior, X: np.ndarray, z_moments: np.ndarray) -> np.ndarray:
+def study_effect_raw(
+    post: RegressionPosterior,
+    X: np.ndarray,
+    z_moments: np.ndarray,
+    *,
+    eta: np.ndarray | None = None,
+) -> np.ndarray:
     """Raw moments of each study's logit eta_i + tau z_i given each node.
 
     Parameters
@@ -178,13 +184,17 @@ def study_effect_raw(post: RegressionPosterior, X: np.ndarray, z_moments: np.nda
     z_moments : numpy.ndarray
         E[z^r | y_i, node], r = 1, 2, 3, shape (3, k, T, Q), from
         :func:`~bayesmeta.quad.regression.likelihood.study_loglik_rows`.
+    eta : numpy.ndarray, optional
+        The studies' linear predictors ``einsum("tqp,kp->ktq", post.beta, X)`` when already
+        computed, shape (k, T, Q).
 
     Returns
     -------
     numpy.ndarray
         Shape (3, k, T, Q).
     """
-    eta = np.einsum("tqp,kp->ktq", post.beta, X)
+    if eta is None:
+        eta = np.einsum("tqp,kp->ktq", post.beta, X)
     t = post.tau[None, :, None]
     z1, z2, z3 = z_moments
     # products, not powers (np.power is several times slower on these arrays)

@@ -256,7 +256,7 @@ def summaries(
     z_moments = along_eta(
         moments_of(every), eta, post.tau, mask=nonzero, tol=MOMENT_TOL, rows_func=moments_of
     )
-    raw = study_effect_raw(post, X, z_moments)
+    raw = study_effect_raw(post, X, z_moments, eta=eta)
     study_ivs = [_expit_iv(iv) for iv in _intervals(mixture_of(post, raw), hdi=hdi)]
     if hdi:
         lo, hi = tau_hdi(post, PROB)
