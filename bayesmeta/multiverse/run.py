@@ -21,6 +21,7 @@ from bayesmeta.many.store import run_fingerprint
 from bayesmeta.multiverse.report import spec_curve_png, write_outputs
 from bayesmeta.multiverse.specification import Context, run_batch, schema
 from bayesmeta.multiverse.summary import summarize
+from bayesmeta.plots.spec_curve import curve_columns
 
 PROGRESS = ".progress"
 RESUME_HINT = (
@@ -232,7 +233,7 @@ def run_multiverse(
                 figure = deferred(
                     side,
                     spec_curve_png,
-                    frame,
+                    curve_columns(frame, columns),  # plain arrays: the side has no pandas
                     columns=columns,
                     threshold=multiverse.threshold,
                     title=spec.title,

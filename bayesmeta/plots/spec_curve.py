@@ -4,11 +4,10 @@ row per option, a mark where the specification made that choice."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from bayesmeta.plots.style import COLORS, styled_plot
 
@@ -21,12 +20,40 @@ FIGURE = "spec_curve.png"
 MAX_OPTIONS = 12  # a choice with more options (leave-one-out) shows one row: "one left out"
 
 
-def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, str, np.ndarray]]:
+def curve_columns(table: Any, columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """The columns the specification curve reads, as plain numpy arrays.
+
+    A side process unpickles these without pandas (``bayesmeta.many.side``: it imports only
+    matplotlib and this module), and the figure is drawn from the same arrays wherever it is
+    drawn.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or mapping of str to array-like
+        The multiverse table (``status``, ``estimate``, ``ci_lo``, ``ci_hi`` and ``columns``).
+    columns : sequence of str
+        Choice columns (for the plot's panel).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``status`` and the choice columns as strings, the estimate and its interval as floats.
+    """
+    arrays = {name: np.asarray(table[name], dtype=float) for name in ("estimate", "ci_lo", "ci_hi")}
+    for name in ("status", *columns):
+        arrays[name] = np.asarray(table[name]).astype(str)
+    return arrays
+
+
+def _rows(
+    frame: Mapping[str, np.ndarray], columns: Sequence[str]
+) -> list[tuple[str, str, np.ndarray]]:
     rows = []
     for column in columns:
-        # each specification's value as a code into the column's distinct values (comparing
-        # codes, not 10^4 strings per option)
-        codes, values = pd.factorize(frame[column].astype(str), sort=True)
+        # each specification's value as a code into the column's sorted distinct values
+        # (comparing codes, not 10^4 strings per option)
+        distinct, codes = np.unique(frame[column], return_inverse=True)
+        values = distinct.tolist()
         index = {value: code for code, value in enumerate(values)}
         # "n/a" (the choice does not apply) is no option and gets no row: a choice with one
         # value where it applies (one mu prior) moves nothing and is left out, as in the
@@ -142,7 +169,7 @@ def _codes(size: int) -> np.ndarray:
 
 @styled_plot
 def spec_curve_plot(
-    table: pd.DataFrame,
+    table: Any,
     *,
     columns: Sequence[str],
     threshold: float | None = None,
@@ -156,8 +183,9 @@ def spec_curve_plot(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        The multiverse table; rows whose ``status`` is not "ok" are left out.
+    table : pandas.DataFrame or mapping of str to array-like
+        The multiverse table (or :func:`curve_columns` of it); rows whose ``status`` is not
+        "ok" are left out.
     columns : sequence of str
         Choice columns for the panel (those with a single option are not shown).
     threshold : float, optional
@@ -172,11 +200,17 @@ def spec_curve_plot(
     import matplotlib
 
     with matplotlib.rc_context(TEXT):
-        return _curve(table, columns=columns, threshold=threshold, title=title)
+        return _curve(
+            curve_columns(table, columns), columns=columns, threshold=threshold, title=title
+        )
 
 
 def _curve(
-    table: pd.DataFrame, *, columns: Sequence[str], threshold: float | None, title: str | None
+    table: dict[str, np.ndarray],
+    *,
+    columns: Sequence[str],
+    threshold: float | None,
+    title: str | None,
 ) -> Figure:
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -184,9 +218,11 @@ def _curve(
     from matplotlib.ticker import MaxNLocator
     from matplotlib.transforms import ScaledTranslation
 
-    ok = table[table["status"] == "ok"].sort_values("estimate", kind="mergesort")
+    fitted = np.flatnonzero(table["status"] == "ok")
+    order = fitted[np.argsort(table["estimate"][fitted], kind="stable")]  # not computed: last
+    ok = {name: values[order] for name, values in table.items()}
     rows = _rows(ok, columns)
-    n = len(ok)
+    n = order.size
     title_size = matplotlib.font_manager.FontProperties(
         size=matplotlib.rcParams["figure.titlesize"]
     ).get_size_in_points()
@@ -222,7 +258,7 @@ def _curve(
     x = np.arange(n)
     median = float(np.median(ok["estimate"])) if n else np.nan
     if n:
-        top.add_artist(_band(ok["ci_lo"].to_numpy(float), ok["ci_hi"].to_numpy(float)))
+        top.add_artist(_band(ok["ci_lo"], ok["ci_hi"]))
         top.plot(x, ok["estimate"], ".", ms=2.5, color=COLORS["bayes"], label="pooled rate")
         top.axhline(median, color=COLORS["reference"], lw=0.8, label=f"median {median:.3f}")
     if threshold is not None:
@@ -274,18 +310,17 @@ def _curve(
     return figure
 
 
-def spec_curve_png(
-    frame: pd.DataFrame, *, columns: Sequence[str], threshold: float, title: str
-) -> bytes:
+def spec_curve_png(frame: Any, *, columns: Sequence[str], threshold: float, title: str) -> bytes:
     """The specification curve as PNG bytes (drawn here, or in a run's side process).
 
     It lives beside the plot, not in ``bayesmeta.multiverse``: a side process forked before
-    the run's imports draws it with the modules it has (matplotlib, numpy, pandas, this one).
+    the run's imports draws it with the modules it has (matplotlib, numpy, this one; no pandas:
+    the run sends it :func:`curve_columns` of the table).
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        The sorted table.
+    frame : pandas.DataFrame or mapping of str to array-like
+        The table, or :func:`curve_columns` of it.
     columns : sequence of str
         Choice columns (for the plot's panel).
     threshold : float

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from bayesmeta.plots.layout import layout_problems
-from bayesmeta.plots.spec_curve import spec_curve_plot, spec_curve_png
+from bayesmeta.plots.spec_curve import curve_columns, spec_curve_plot, spec_curve_png
 
 NA = "n/a"
 COLUMNS = ["method", "hartung_knapp", "mu_prior", "tau_prior", "subset"]
@@ -205,3 +205,13 @@ def test_png_is_the_same_bytes_when_drawn_again():
 
     width, height = Image.open(io.BytesIO(first)).size
     assert width == 750 and 300 < height < 1000
+
+
+def test_the_columns_sent_to_a_side_process_draw_the_same_png_as_the_table():
+    # what a multiverse run sends its side process (plain arrays, no pandas): same bytes
+    table, columns = _large(), ["method", "left_out", "filter_country"]
+    arrays = curve_columns(table, columns)
+    assert sorted(arrays) == sorted(["estimate", "ci_lo", "ci_hi", "status", *columns])
+    assert all(isinstance(v, np.ndarray) and v.dtype != object for v in arrays.values())
+    png = spec_curve_png(table, columns=columns, threshold=0.8, title="t")
+    assert spec_curve_png(arrays, columns=columns, threshold=0.8, title="t") == png
