@@ -15,6 +15,7 @@ from bayesmeta.model.options import (
     DEFAULT_SEED,
     TARGET_ACCEPT,
     NutsOptions,
+    checked_counts,
     resolve_sampler,
 )
 
@@ -54,13 +55,15 @@ def fit_joint(
     sampler = resolve_sampler(sampler)
     if sampler not in ("pymc", "nutpie"):
         raise InputError(f"--sampler: the joint model samples with pymc or nutpie, not '{sampler}'")
-    settings = NutsOptions.given(
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        seed=seed,
-        sampler=sampler,
-        target_accept=target_accept,
+    settings = checked_counts(
+        NutsOptions.given(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            sampler=sampler,
+            target_accept=target_accept,
+        )
     ).to_dict()
     sampled = sample_joint(spec, **settings)
     result = summarize_joint(spec, sampled, conditions=spec.conditions, given=spec.given, seed=seed)

@@ -7,6 +7,7 @@ holds the options both engines and the front ends (CLI, spec files, sensitivity)
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from dataclasses import dataclass
 from typing import Any
@@ -128,3 +129,45 @@ IPD_TARGET_ACCEPT = 0.9
 #: The IPD model's NUTS settings: every default of :class:`NutsOptions` but the target
 #: acceptance (:data:`IPD_TARGET_ACCEPT`).
 NUTS_IPD = NutsOptions(target_accept=IPD_TARGET_ACCEPT)
+
+
+def _whole(name: str, value: Any, *, minimum: int) -> int:
+    if isinstance(value, bool) or int(value) != value or value < minimum:
+        from bayesmeta.errors import InputError
+
+        raise InputError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def checked_counts(nuts: NutsOptions) -> NutsOptions:
+    """NUTS settings with their counts and target acceptance checked (one line naming the setting).
+
+    Parameters
+    ----------
+    nuts : NutsOptions
+        The settings asked for.
+
+    Returns
+    -------
+    NutsOptions
+        The same settings, counts as ``int`` and the target acceptance as ``float``.
+
+    Raises
+    ------
+    InputError
+        A count that is not a whole number (draws, chains >= 1; tune, seed >= 0), or a target
+        acceptance outside [0.5, 1).
+    """
+    checked = dataclasses.replace(
+        nuts,
+        draws=_whole("draws", nuts.draws, minimum=1),
+        tune=_whole("tune", nuts.tune, minimum=0),
+        chains=_whole("chains", nuts.chains, minimum=1),
+        seed=_whole("seed", nuts.seed, minimum=0),
+        target_accept=float(nuts.target_accept),
+    )
+    if not 0.5 <= checked.target_accept < 1.0:
+        from bayesmeta.errors import InputError
+
+        raise InputError(f"target_accept must be in [0.5, 1), got {checked.target_accept}")
+    return checked

@@ -5,15 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from bayesmeta.errors import InputError
-from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, NutsOptions
+from bayesmeta.model.options import DEFAULT_SAMPLER, DEFAULT_SEED, NutsOptions, checked_counts
 from bayesmeta.model.result import BayesResult
 from bayesmeta.model.spec import ModelSpec
-
-
-def _positive(name: str, value: int, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or int(value) != value or value < minimum:
-        raise InputError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def checked_options(nuts: NutsOptions) -> NutsOptions:
@@ -37,17 +31,8 @@ def checked_options(nuts: NutsOptions) -> NutsOptions:
     """
     from bayesmeta.nuts.sampling import check_sampler
 
-    checked = dataclasses.replace(
-        nuts,
-        draws=_positive("draws", nuts.draws),
-        tune=_positive("tune", nuts.tune, minimum=0),
-        chains=_positive("chains", nuts.chains),
-        seed=_positive("seed", nuts.seed, minimum=0),
-        target_accept=float(nuts.target_accept),
-    )
+    checked = checked_counts(nuts)
     check_sampler(checked.sampler)
-    if not 0.5 <= checked.target_accept < 1.0:
-        raise InputError(f"target_accept must be in [0.5, 1), got {checked.target_accept}")
     return checked
 
 

@@ -82,3 +82,18 @@ def test_freq_text_table(capsys):
     out = capsys.readouterr().out
     assert "multivariate GLMM" in out and "correlation orr,death" in out
     assert "log-likelihood" in out
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--draws", "0"), ("--chains", "0"), ("--tune", "-1")]
+)
+def test_bad_nuts_counts_are_one_line_errors_before_sampling(monkeypatch, capsys, option, value):
+    # checked as every other NUTS path checks them (nuts/sample_fit.checked_options)
+    def never(*args, **kwargs):
+        raise AssertionError("sampled")
+
+    monkeypatch.setattr(joint_fit, "sample_joint", never)
+    argv = ["fit", "cart_wu2025", "--outcomes", "orr,crr,dead", option, value]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert option.removeprefix("--") in err and len(err.strip().splitlines()) == 1
