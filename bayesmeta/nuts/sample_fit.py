@@ -11,7 +11,8 @@ from bayesmeta.model.spec import ModelSpec
 
 
 def checked_options(nuts: NutsOptions) -> NutsOptions:
-    """The NUTS settings checked as every NUTS path checks them (one line naming the setting).
+    """:func:`~bayesmeta.model.options.checked_counts`, and the sampler known and installed: the
+    settings checked as every NUTS path checks them (one line naming the setting).
 
     Parameters
     ----------
@@ -21,13 +22,12 @@ def checked_options(nuts: NutsOptions) -> NutsOptions:
     Returns
     -------
     NutsOptions
-        The same settings, counts as ``int`` and the target acceptance as ``float``.
+        As :func:`~bayesmeta.model.options.checked_counts` returns them.
 
     Raises
     ------
     InputError
-        A count that is not a whole number (draws, chains >= 1; tune, seed >= 0), an unknown
-        sampler, or a target acceptance outside [0.5, 1).
+        A bad count or target acceptance, or a sampler unknown or not installed.
     """
     from bayesmeta.nuts.sampling import check_sampler
 

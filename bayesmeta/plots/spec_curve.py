@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bayesmeta.plots.style import COLORS, styled_plot
+from bayesmeta.plots.style import COLORS, styled_plot, wrap_title
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -103,13 +103,10 @@ def _text_width(text: str, *, size: float, bold: bool = False) -> float:
 
 def _wrapped(title: str, *, room: float, size: float) -> str:
     """``title`` wrapped at whole words so that each line is at most ``room`` inches wide."""
-    import textwrap
-
     width = _text_width(title, size=size, bold=True)
     if width <= room:
         return title
-    chars = max(12, int(len(title) * room / width) - 1)
-    return "\n".join(textwrap.wrap(title, width=chars))
+    return wrap_title(title, width=max(12, int(len(title) * room / width) - 1))
 
 
 def _bars(centers: np.ndarray, row: float, *, half_width: float, half_height: float) -> Any:
